@@ -1,0 +1,248 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Build the NESTML models into one NEST extension module, once, and cache it.
+
+The compiled module is stored outside the repository under
+``<cache>/modules/<key>/`` where ``<cache>`` is ``$SEQNEST_CACHE_DIR`` or the
+user cache directory (``~/.cache/seqnest`` on Linux), and ``<key>`` hashes
+everything that changes the binary: the model sources, the code-generation
+options and driver, ``CMakeLists.txt``, the NESTML and NEST versions, and the
+compiler and its flags. A second :func:`build` with the same inputs compiles
+nothing.
+
+Concurrent builds of the same key are serialised with a file lock; a build is
+done in a private temporary directory and published with one atomic rename,
+so a reader never sees a half-built module.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock
+
+from . import codegen, nestconfig
+from .models import CODEGEN_OPTIONS, MODEL_NAMES, MODULE_NAME, ModelNames
+from .nestconfig import BuildError, NestInstall, locate_nest
+
+__all__ = ["BuiltModule", "BuildError", "build", "build_key", "cache_root", "find_cached",
+           "source_root"]
+
+ENV_CACHE = "SEQNEST_CACHE_DIR"
+METADATA_FILE = "build.json"
+#: Bump when the layout of a cache entry changes.
+CACHE_FORMAT = 1
+
+#: System headers the NEST headers include, and the Debian package providing each.
+REQUIRED_HEADERS = {
+    "boost/tuple/tuple.hpp": "libboost-dev",
+    "ltdl.h": "libltdl-dev",
+    "gsl/gsl_odeiv.h": "libgsl-dev",
+}
+
+
+@dataclass(frozen=True)
+class BuiltModule:
+    """A compiled, cached extension module."""
+
+    path: Path            # the .so file
+    key: str
+    names: ModelNames
+    compiled: bool        # True if this call compiled it, False if reused
+    seconds: float        # time this call spent
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent
+
+
+def source_root() -> Path:
+    """Folder holding ``CMakeLists.txt`` and ``nestml_models/``."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "CMakeLists.txt").is_file() or not (root / "nestml_models").is_dir():
+        raise BuildError(f"model sources not found next to {Path(__file__).parent}: "
+                         "install seqnest from a source checkout (pip install -e .)")
+    return root
+
+
+def cache_root() -> Path:
+    """Root of the module cache (``$SEQNEST_CACHE_DIR`` or the user cache dir)."""
+    env = os.environ.get(ENV_CACHE)
+    if env:
+        return Path(env).expanduser().resolve()
+    import platformdirs
+    return Path(platformdirs.user_cache_dir("seqnest"))
+
+
+def _build_inputs(root: Path, nest: NestInstall) -> dict:
+    files = sorted((root / "nestml_models").rglob("*.nestml"))
+    files += [root / "CMakeLists.txt", Path(codegen.__file__), Path(nestconfig.__file__)]
+    digests = {}
+    for path in files:
+        rel = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
+        digests[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {
+        "format": CACHE_FORMAT,
+        "module": MODULE_NAME,
+        "sources": digests,
+        "codegen_options": CODEGEN_OPTIONS,
+        "nestml": importlib.metadata.version("nestml"),
+        "nest": nest.identity(),
+    }
+
+
+def _key(inputs: dict) -> str:
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def build_key(with_nest: str | os.PathLike | None = None) -> tuple[str, dict]:
+    """Cache key (hex) and the inputs it hashes."""
+    inputs = _build_inputs(source_root(), locate_nest(with_nest))
+    return _key(inputs), inputs
+
+
+def _entry(key: str) -> Path:
+    return cache_root() / "modules" / key
+
+
+def _load_entry(directory: Path, key: str, started: float, compiled: bool) -> BuiltModule | None:
+    so = directory / f"{MODULE_NAME}.so"
+    meta = directory / METADATA_FILE
+    if not (so.is_file() and meta.is_file()):
+        return None
+    try:
+        names = ModelNames(**json.loads(meta.read_text())["names"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return BuiltModule(so, key, names, compiled, time.perf_counter() - started)
+
+
+def find_cached(with_nest: str | os.PathLike | None = None) -> BuiltModule | None:
+    """The cached module for the current sources and NEST, or None."""
+    started = time.perf_counter()
+    key, _ = build_key(with_nest)
+    return _load_entry(_entry(key), key, started, compiled=False)
+
+
+def _check_headers(nest: NestInstall) -> None:
+    """Fail with one line naming the Debian package if a system header is missing."""
+    if nest.kind != "wheel":
+        return  # a source build found its own dependencies when it was built
+    for header, package in REQUIRED_HEADERS.items():
+        probe = subprocess.run([nest.compiler, "-x", "c++", "-E", "-", "-o", os.devnull],
+                               input=f"#include <{header}>\n", capture_output=True, text=True)
+        if probe.returncode != 0:
+            raise BuildError(f"missing system header <{header}>: install the Debian package "
+                             f"{package} (apt-get install {package})")
+
+
+_MISSING_HEADER = re.compile(r"fatal error: ([\w./+-]+): No such file or directory")
+
+
+def _run(cmd: list[str], log, stage: str, log_path: Path) -> None:
+    log.write(f"\n$ {' '.join(cmd)}\n")
+    log.flush()
+    proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        log.flush()
+        text = log_path.read_text(errors="replace")
+        missing = _MISSING_HEADER.search(text)
+        if missing:
+            header = missing.group(1)
+            package = next((p for h, p in REQUIRED_HEADERS.items()
+                            if h.split("/")[0] == header.split("/")[0]), None)
+            hint = f": install the Debian package {package}" if package else ""
+            raise BuildError(f"missing system header <{header}>{hint} (log: {log_path})")
+        raise BuildError(f"module build failed during {stage} (log: {log_path})")
+
+
+def _compile(root: Path, nest: NestInstall, workdir: Path, install_dir: Path, jobs: int,
+             log_path: Path) -> None:
+    if shutil.which("cmake") is None:
+        raise BuildError("cmake not found: install the Debian package cmake (apt-get install cmake)")
+    build_dir = workdir / "cmake-build"
+    configure = ["cmake", "-S", str(root), "-B", str(build_dir),
+                 f"-DPython3_EXECUTABLE={sys.executable}",
+                 f"-DCMAKE_INSTALL_PREFIX={install_dir}",
+                 f"-DSEQNEST_MODULE_NAME={MODULE_NAME}"]
+    if nest.nest_config is not None:
+        configure.append(f"-Dwith-nest={nest.nest_config}")
+    with open(log_path, "w") as log:
+        _run(configure, log, "configure and NESTML code generation", log_path)
+        _run(["cmake", "--build", str(build_dir), "-j", str(jobs)], log, "compilation", log_path)
+        _run(["cmake", "--install", str(build_dir)], log, "installation", log_path)
+
+
+def _build_into(root: Path, nest: NestInstall, key: str, inputs: dict, workdir: Path,
+                entry: Path, jobs: int, started: float) -> None:
+    """Compile in ``workdir`` and publish the result as ``entry`` (atomic rename)."""
+    install_dir = workdir / "install"
+    log_path = entry.parent / f"{key}.build.log"
+    _compile(root, nest, workdir, install_dir, jobs, log_path)
+    if not (install_dir / f"{MODULE_NAME}.so").is_file():
+        raise BuildError(f"the build produced no {MODULE_NAME}.so (log: {log_path})")
+    meta = {"key": key, "inputs": inputs, "names": MODEL_NAMES.__dict__,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "build_seconds": round(time.perf_counter() - started, 2)}
+    (install_dir / METADATA_FILE).write_text(json.dumps(meta, indent=2))
+    shutil.copy2(log_path, install_dir / "build.log")
+    if entry.exists():  # forced rebuild: move the old entry out of the way first
+        os.replace(entry, workdir / "replaced")
+    os.replace(install_dir, entry)
+    log_path.unlink(missing_ok=True)
+
+
+def build(force: bool = False, with_nest: str | os.PathLike | None = None,
+          jobs: int | None = None) -> BuiltModule:
+    """Return the compiled module, building it only if it is not cached.
+
+    Parameters
+    ----------
+    force : bool
+        Rebuild even if a cached module exists (it is replaced atomically).
+    with_nest : path, optional
+        ``nest-config`` of a source-built NEST; default: the pip wheel.
+    jobs : int, optional
+        Parallel compiler processes (default: number of usable cores).
+
+    Raises
+    ------
+    BuildError
+        With a one-line message (missing header, compiler, cmake, or a failed step
+        and the path of its log).
+    """
+    started = time.perf_counter()
+    nest = locate_nest(with_nest)
+    root = source_root()
+    inputs = _build_inputs(root, nest)
+    key = _key(inputs)
+    entry = _entry(key)
+    if not force:
+        cached = _load_entry(entry, key, started, compiled=False)
+        if cached is not None:
+            return cached
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(entry) + ".lock"):
+        if not force:  # another process may have finished it while we waited
+            cached = _load_entry(entry, key, started, compiled=False)
+            if cached is not None:
+                return cached
+        _check_headers(nest)
+        jobs = jobs or len(os.sched_getaffinity(0))
+        workdir = Path(tempfile.mkdtemp(prefix=f".build-{key}-", dir=entry.parent))
+        try:
+            _build_into(root, nest, key, inputs, workdir, entry, jobs, started)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    built = _load_entry(entry, key, started, compiled=True)
+    assert built is not None
+    return built

@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""NESTML code generation only (no compilation), driven by ``CMakeLists.txt``.
+
+``python -m pynest_ext.codegen --models DIR --target DIR`` parses every
+``*.nestml`` file below ``--models`` and writes the C++ sources and the
+module's own ``CMakeLists.txt`` into ``--target``, with the neuron/synapse pairs
+and options of :data:`pynest_ext.models.CODEGEN_OPTIONS`. Compilation is left
+to CMake so that one build system drives the whole module.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import sys
+from pathlib import Path
+
+from .models import CODEGEN_OPTIONS, MODULE_NAME
+
+__all__ = ["generate"]
+
+
+def generate(models_dir: Path, target_dir: Path, module_name: str = MODULE_NAME,
+             logging_level: str = "WARNING") -> None:
+    """Generate NEST C++ code for all models in ``models_dir`` into ``target_dir``.
+
+    Raises
+    ------
+    RuntimeError
+        If NESTML reports an error in any model.
+    """
+    from pynestml.frontend import pynestml_frontend as frontend
+
+    models = sorted(str(p) for p in Path(models_dir).rglob("*.nestml"))
+    if not models:
+        raise RuntimeError(f"no .nestml files below {models_dir}")
+    # NESTML's NEST target always compiles after generating; compilation is
+    # CMake's job here, so the builder is switched off for this call only.
+    original = frontend.builder_from_target_name
+    frontend.builder_from_target_name = lambda name, options=None: (None, dict(options or {}))
+    try:
+        failed = frontend.generate_target(input_path=models, target_platform="NEST",
+                                          target_path=str(target_dir), module_name=module_name,
+                                          logging_level=logging_level,
+                                          codegen_opts=CODEGEN_OPTIONS)
+    finally:
+        frontend.builder_from_target_name = original
+    if failed:
+        raise RuntimeError("NESTML reported errors in the models (see messages above)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", required=True, type=Path, help="folder of .nestml files")
+    parser.add_argument("--target", required=True, type=Path, help="output folder for C++ code")
+    parser.add_argument("--module-name", default=MODULE_NAME)
+    parser.add_argument("--logging-level", default="WARNING",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR", "NO"])
+    args = parser.parse_args(argv)
+    os.environ.setdefault("PYNEST_QUIET", "1")  # NESTML imports NEST to read its version
+    # NESTML prints progress on stdout; keep CMake's output readable.
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            generate(args.models, args.target, args.module_name, args.logging_level)
+    except Exception as exc:  # reported to CMake as one line plus NESTML's log
+        sys.stderr.write(out.getvalue())
+        print(f"error: code generation failed: {exc}", file=sys.stderr)
+        return 1
+    sys.stderr.write(out.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

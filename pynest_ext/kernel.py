@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""NEST kernel setup: the one place that resets, configures and installs.
+
+:func:`setup_kernel` resets the kernel, sets resolution, threads and seed, and
+(re-)installs the compiled module (``nest.ResetKernel`` unloads every module,
+so it must be installed again after each reset). Everything that creates nodes
+calls it first; nothing else calls ``ResetKernel`` or ``Install``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from types import ModuleType
+
+from .build import BuildError, BuiltModule, build
+from .models import ModelNames
+
+__all__ = ["KernelConfig", "import_nest", "setup_kernel"]
+
+#: Simulation resolution (ms) of Bouhadjar et al. (2022).
+DEFAULT_RESOLUTION = 0.1
+
+
+def import_nest() -> ModuleType:
+    """Import PyNEST without its start-up banner."""
+    os.environ.setdefault("PYNEST_QUIET", "1")
+    import nest
+    return nest
+
+
+@dataclass(frozen=True)
+class KernelConfig:
+    """What :func:`setup_kernel` sets.
+
+    Attributes
+    ----------
+    resolution : float
+        Simulation step (ms).
+    threads : int
+        NEST threads of this process (OpenMP); NEST ignores OMP_NUM_THREADS.
+    seed : int
+        Seed of NEST's random number generators (1 .. 2**31 - 1).
+    verbosity : str
+        Name of a ``nest.VerbosityLevel`` (ERROR, WARNING, INFO, ...).
+    """
+
+    resolution: float = DEFAULT_RESOLUTION
+    threads: int = 1
+    seed: int = 1
+    verbosity: str = "ERROR"
+
+    def __post_init__(self) -> None:
+        from .params import ParameterError
+        if not self.resolution > 0:
+            raise ParameterError(f"kernel.resolution: must be > 0 ms, got {self.resolution!r}")
+        if int(self.threads) != self.threads or self.threads < 1:
+            raise ParameterError(f"kernel.threads: must be a whole number >= 1, got {self.threads!r}")
+        if self.verbosity not in ("ALL", "DEBUG", "STATUS", "INFO", "PROGRESS", "DEPRECATED",
+                                  "WARNING", "ERROR", "FATAL", "QUIET"):
+            raise ParameterError(f"kernel.verbosity: unknown level {self.verbosity!r}")
+        if int(self.seed) != self.seed or not 1 <= self.seed < 2**31:
+            raise ParameterError(f"kernel.seed: must be a whole number in [1, 2**31), got {self.seed!r}")
+
+
+def setup_kernel(config: KernelConfig | None = None, module: BuiltModule | None = None,
+                 install: bool = True) -> ModelNames:
+    """Reset NEST, configure it and install the model module.
+
+    Parameters
+    ----------
+    config : KernelConfig, optional
+        Resolution, threads, seed and verbosity (defaults: 0.1 ms, 1, 1).
+    module : BuiltModule, optional
+        The compiled module; default: :func:`pynest_ext.build.build` (cached).
+    install : bool
+        Install the module (False gives a plain kernel with built-in models).
+
+    Returns
+    -------
+    ModelNames
+        NEST names of the plugin's models.
+    """
+    config = config or KernelConfig()
+    nest = import_nest()
+    nest.ResetKernel()
+    nest.verbosity = getattr(nest.VerbosityLevel, config.verbosity)
+    nest.SetKernelStatus({"resolution": config.resolution,
+                          "local_num_threads": int(config.threads),
+                          "rng_seed": int(config.seed)})
+    if not install:
+        return ModelNames.paired()
+    module = module or build()
+    try:
+        nest.Install(str(module.path))
+    except nest.NESTError as exc:
+        raise BuildError(f"NEST could not load {module.path}: {str(exc).splitlines()[0]}") from None
+    missing = [n for n in module.names.custom()
+               if n not in nest.node_models and n not in nest.synapse_models]
+    if missing:
+        raise BuildError(f"module {module.path} does not provide {', '.join(missing)}; "
+                         "rebuild with: seqnest build --force")
+    return module.names
