@@ -10,7 +10,7 @@ Importing this package does not import NEST or NESTML.
 """
 from __future__ import annotations
 
-from .build import BuildError, BuiltModule, build, find_cached
+from .buildcache import BuildError, BuiltModule, build, find_cached
 from .models import MODEL_NAMES, ModelNames
 from .params import ParameterError
 

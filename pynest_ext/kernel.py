@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from types import ModuleType
 
-from .build import BuildError, BuiltModule, build
+from .buildcache import BuildError, BuiltModule, build
 from .models import ModelNames
 
 __all__ = ["KernelConfig", "import_nest", "setup_kernel"]
@@ -71,7 +71,7 @@ def setup_kernel(config: KernelConfig | None = None, module: BuiltModule | None 
     config : KernelConfig, optional
         Resolution, threads, seed and verbosity (defaults: 0.1 ms, 1, 1).
     module : BuiltModule, optional
-        The compiled module; default: :func:`pynest_ext.build.build` (cached).
+        The compiled module; default: :func:`pynest_ext.buildcache.build` (cached).
     install : bool
         Install the module (False gives a plain kernel with built-in models).
 

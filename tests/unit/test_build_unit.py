@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Build machinery that needs neither NEST nor a compiler run."""
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pynest_ext import buildcache as b
+from pynest_ext.nestconfig import BuildError, NestInstall, write_wheel_nest_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def fake_install(tmp_path: Path, compiler: str = "/bin/true") -> NestInstall:
+    inc = tmp_path / "include" / "nest"
+    inc.mkdir(parents=True)
+    return NestInstall("wheel", "3.10.0", inc, None, "-O2 -D_GLIBCXX_USE_CXX11_ABI=0", compiler)
+
+
+def copy_sources(dst: Path) -> Path:
+    shutil.copytree(ROOT / "nestml_models", dst / "nestml_models")
+    shutil.copy2(ROOT / "CMakeLists.txt", dst / "CMakeLists.txt")
+    return dst
+
+
+def test_cache_key_follows_model_sources(tmp_path):
+    nest = fake_install(tmp_path / "nest")
+    root = copy_sources(tmp_path / "src")
+    key0 = b._key(b._build_inputs(root, nest))
+    assert key0 == b._key(b._build_inputs(root, nest))
+    model = next((root / "nestml_models").rglob("stm_neuron.nestml"))
+    model.write_text(model.read_text().replace("tau_dAP ms = 60 ms", "tau_dAP ms = 61 ms"))
+    assert b._key(b._build_inputs(root, nest)) != key0
+
+
+def test_cache_key_follows_nest_version_and_flags(tmp_path):
+    nest = fake_install(tmp_path / "nest")
+    inputs = b._build_inputs(ROOT, nest)
+    other_version = NestInstall(**{**nest.__dict__, "version": "3.9.0"})
+    other_flags = NestInstall(**{**nest.__dict__, "cxxflags": "-O3"})
+    keys = {b._key(inputs), b._key(b._build_inputs(ROOT, other_version)),
+            b._key(b._build_inputs(ROOT, other_flags))}
+    assert len(keys) == 3
+
+
+def test_missing_header_names_the_debian_package(tmp_path):
+    compiler = tmp_path / "fake-g++"
+    compiler.write_text("#!/bin/sh\nif grep -q ltdl.h; then exit 1; fi\nexit 0\n")
+    compiler.chmod(0o755)
+    nest = fake_install(tmp_path / "nest", str(compiler))
+    with pytest.raises(BuildError, match=r"missing system header <ltdl.h>: install the Debian package libltdl-dev"):
+        b._check_headers(nest)
+
+
+def test_cache_root_follows_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEQNEST_CACHE_DIR", str(tmp_path / "c"))
+    assert b.cache_root() == (tmp_path / "c").resolve()
+
+
+def test_incomplete_cache_entry_is_not_used(tmp_path):
+    (tmp_path / "seqnestmodule.so").write_bytes(b"")
+    assert b._load_entry(tmp_path, "k", 0.0, False) is None      # no build.json
+    (tmp_path / "build.json").write_text("{corrupt")
+    assert b._load_entry(tmp_path, "k", 0.0, False) is None
+
+
+def test_wheel_nest_config_prints_usable_answers(tmp_path):
+    nest = fake_install(tmp_path / "nest", "/usr/bin/g++")
+    script = write_wheel_nest_config(tmp_path / "prefix", nest)
+
+    def ask(flag):
+        return subprocess.run([str(script), flag], capture_output=True, text=True, check=True).stdout.strip()
+
+    assert ask("--prefix") == str((tmp_path / "prefix").resolve())
+    assert ask("--includes") == f"-I{nest.include_dir}"
+    assert "-D_GLIBCXX_USE_CXX11_ABI=0" in ask("--cflags")
+    assert ask("--libs") == "" and ask("--static-libraries") == "OFF"
+    assert ask("--version") == "3.10.0"
+    assert subprocess.run([str(script), "--bogus"], capture_output=True).returncode == 1
+
+
+def test_explicit_nest_config_must_exist(tmp_path):
+    from pynest_ext.nestconfig import locate_nest
+    with pytest.raises(BuildError, match="nest-config not found"):
+        locate_nest(tmp_path / "nope" / "nest-config")
