@@ -83,10 +83,13 @@ setup_venv() {
     want="$(cat "$here/pyproject.toml" | sha256sum | cut -c1-16)"
     stamp="$venv/.seqnest-installed"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        say "installing seqnest and its dependencies into $venv"
-        "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-        "$venv/bin/python" -m pip install -q --disable-pip-version-check -e "$here[test]" ||
-            die "pip install failed"
+        local log="$venv/pip-install.log"
+        say "installing seqnest and its dependencies into $venv (log: $log)"
+        if ! { "$venv/bin/python" -m pip install --disable-pip-version-check --upgrade pip &&
+               "$venv/bin/python" -m pip install --disable-pip-version-check -e "$here[test]"; } >"$log" 2>&1; then
+            tail -n 20 "$log" >&2
+            die "pip install failed (full log: $log)"
+        fi
         echo "$want" > "$stamp"
     fi
 }

@@ -37,9 +37,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _module(force: bool = False, with_nest: str | None = None, jobs: int | None = None):
+    """Build or reuse the module, telling the user when a compilation starts."""
+    from pynest_ext import build, find_cached
+    if force or find_cached(with_nest) is None:
+        print("seqnest: compiling the NESTML models (once; about a minute on 2 cores) ...",
+              file=sys.stderr, flush=True)
+    return build(force=force, with_nest=with_nest, jobs=jobs)
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
-    from pynest_ext import build
-    module = build(force=args.force, with_nest=args.with_nest, jobs=args.jobs)
+    module = _module(args.force, args.with_nest, args.jobs)
     state = "compiled" if module.compiled else "reused cached module"
     print(f"{state} in {module.seconds:.2f} s")
     print(f"module: {module.path}")
@@ -49,12 +57,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from pynest_ext import build, probes
+    from pynest_ext import probes
     from pynest_ext.kernel import KernelConfig
     from pynest_ext.models import StdspSynapseParams
 
     started = time.perf_counter()
-    module = build()
+    module = _module()
     print(f"module: {module.path} ({'compiled' if module.compiled else 'cached'}, "
           f"{module.seconds:.1f} s)")
     kernel = KernelConfig(seed=args.seed)
