@@ -13,6 +13,7 @@ Defaults are the set-I values of Bouhadjar et al. (2022). No NEST import here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from .params import Param, ParameterSet, positive
 
@@ -77,10 +78,33 @@ class ModelNames:
 MODEL_NAMES = ModelNames.paired()
 
 
-class StmNeuronParams(ParameterSet):
+class _LifParams(ParameterSet):
+    """Checks shared by the current-based LIF neurons."""
+
+    #: Names of the synaptic time constants (exact propagators divide by
+    #: tau_m - tau_syn, so each must differ from tau_m).
+    SYNAPTIC_TAUS: ClassVar[tuple[str, ...]] = ()
+    #: Smallest allowed relative difference between tau_m and a synaptic time constant.
+    MIN_REL_TAU_DIFFERENCE = 1e-3
+
+    def _check_relations(self) -> None:
+        self._require(self.V_reset < self.V_th,
+                      f"V_reset ({self.V_reset:g} mV) must be below V_th ({self.V_th:g} mV)")
+        self._require(self.E_L < self.V_th,
+                      f"E_L ({self.E_L:g} mV) must be below V_th ({self.V_th:g} mV): "
+                      "the neuron would fire without input")
+        for name in self.SYNAPTIC_TAUS:
+            rel = abs(self[name] - self.tau_m) / self.tau_m
+            self._require(rel >= self.MIN_REL_TAU_DIFFERENCE,
+                          f"{name} ({self[name]:g} ms) must differ from tau_m ({self.tau_m:g} ms) "
+                          "by at least 0.1 % (the exact propagator is singular at equality)")
+
+
+class StmNeuronParams(_LifParams):
     """Excitatory sTM neuron (``stm_neuron``): LIF soma with an active dendrite."""
 
     NAME = "stm_neuron"
+    SYNAPTIC_TAUS = ("tau_syn_ext", "tau_syn_dend", "tau_syn_inh")
     SPECS = {
         "C_m": positive(250.0, "pF", "membrane capacitance", PAPER),
         "tau_m": positive(10.0, "ms", "membrane time constant", PAPER),
@@ -99,31 +123,16 @@ class StmNeuronParams(ParameterSet):
         "I_e": Param(0.0, "pA", "constant external current", "model default"),
     }
 
-    #: Smallest allowed relative difference between tau_m and a synaptic time
-    #: constant: the exact propagators divide by (tau_m - tau_syn).
-    MIN_REL_TAU_DIFFERENCE = 1e-3
-
-    def _check_relations(self) -> None:
-        self._require(self.V_reset < self.V_th,
-                      f"V_reset ({self.V_reset:g} mV) must be below V_th ({self.V_th:g} mV)")
-        self._require(self.E_L < self.V_th,
-                      f"E_L ({self.E_L:g} mV) must be below V_th ({self.V_th:g} mV): "
-                      "the neuron would fire without input")
-        for name in ("tau_syn_ext", "tau_syn_dend", "tau_syn_inh"):
-            rel = abs(self[name] - self.tau_m) / self.tau_m
-            self._require(rel >= self.MIN_REL_TAU_DIFFERENCE,
-                          f"{name} ({self[name]:g} ms) must differ from tau_m ({self.tau_m:g} ms) "
-                          "by at least 0.1 % (the exact propagator is singular at equality)")
-
     def nest_status(self) -> dict[str, float]:
         """Parameters as ``nest.SetStatus`` expects them."""
         return self.to_dict()
 
 
-class InhNeuronParams(ParameterSet):
+class InhNeuronParams(_LifParams):
     """Inhibitory neuron (NEST built-in ``iaf_psc_exp``)."""
 
     NAME = "inh_neuron"
+    SYNAPTIC_TAUS = ("tau_syn_ex", "tau_syn_in")
     SPECS = {
         "C_m": positive(250.0, "pF", "membrane capacitance", PAPER),
         "tau_m": positive(5.0, "ms", "membrane time constant", PAPER),
@@ -135,12 +144,6 @@ class InhNeuronParams(ParameterSet):
         "tau_syn_in": positive(2.0, "ms", "decay time of the inhibitory exp PSC (unused: no I->I)",
                                "NEST iaf_psc_exp default"),
     }
-
-    def _check_relations(self) -> None:
-        self._require(self.V_reset < self.V_th, "V_reset must be below V_th")
-        for name in ("tau_syn_ex", "tau_syn_in"):
-            self._require(abs(self[name] - self.tau_m) / self.tau_m >= 1e-3,
-                          f"{name} must differ from tau_m (singular propagator)")
 
     def nest_status(self) -> dict[str, float]:
         status = self.to_dict()

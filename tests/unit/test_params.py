@@ -62,3 +62,12 @@ def test_hash_identifies_the_resolved_values():
 def test_synapse_defaults_for_nest_leave_out_the_delay():
     d = StdspSynapseParams().nest_defaults()
     assert "delay" not in d and d["lambda_plus"] == 0.08
+
+
+@pytest.mark.parametrize("changes, fragment", [
+    ({"tau_syn_ex": 5.0}, "tau_syn_ex"),
+    ({"V_reset": 15.0}, "V_reset"),
+])
+def test_impossible_inhibitory_neuron_values_are_rejected(changes, fragment):
+    with pytest.raises(ParameterError, match=fragment):
+        InhNeuronParams(**changes)
