@@ -54,10 +54,17 @@ class NestInstall:
     compiler: str
 
     def identity(self) -> dict[str, str]:
-        """Fields that change the compiled module (part of the cache key)."""
-        return {"kind": self.kind, "version": self.version, "cxxflags": self.cxxflags,
-                "compiler": compiler_id(self.compiler),
-                "where": str(self.include_dir or self.nest_config)}
+        """Fields that change the compiled module (part of the cache key).
+
+        Wheels of one NEST version ship identical headers, so their location is
+        left out: every virtual environment with that wheel shares one build. A
+        source build is identified by its nest-config path as well.
+        """
+        ident = {"kind": self.kind, "version": self.version, "cxxflags": self.cxxflags,
+                 "compiler": compiler_id(self.compiler)}
+        if self.nest_config is not None:
+            ident["nest_config"] = str(self.nest_config)
+        return ident
 
 
 def _find_compiler() -> str:

@@ -84,3 +84,9 @@ def test_explicit_nest_config_must_exist(tmp_path):
     from pynest_ext.nestconfig import locate_nest
     with pytest.raises(BuildError, match="nest-config not found"):
         locate_nest(tmp_path / "nope" / "nest-config")
+
+
+def test_wheels_in_different_environments_share_a_key(tmp_path):
+    a = fake_install(tmp_path / "venv-a")
+    b_ = fake_install(tmp_path / "venv-b")
+    assert b._key(b._build_inputs(ROOT, a)) == b._key(b._build_inputs(ROOT, b_))
