@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-__all__ = ["Param", "ParameterError", "ParameterSet", "parameter_hash"]
+__all__ = ["Choice", "Param", "ParameterError", "ParameterSet", "parameter_hash", "positive"]
 
 
 class ParameterError(ValueError):
@@ -84,12 +84,29 @@ class Param:
         return value
 
 
+@dataclass(frozen=True)
+class Choice:
+    """Declaration of a parameter that takes one of a fixed set of names."""
+
+    default: str
+    choices: tuple[str, ...]
+    doc: str
+    source: str
+    unit: str = "choice"
+
+    def check(self, owner: str, name: str, value: Any) -> str:
+        if value not in self.choices:
+            raise ParameterError(f"{owner}.{name}: must be one of {', '.join(self.choices)}; "
+                                 f"got {value!r}")
+        return str(value)
+
+
 def positive(default: float, unit: str, doc: str, source: str, **kw: Any) -> Param:
     """Shorthand for a strictly positive parameter."""
     return Param(default, unit, doc, source, low=0.0, low_open=True, **kw)
 
 
-class ParameterSet(Mapping[str, float]):
+class ParameterSet(Mapping[str, Any]):
     """Immutable, validated mapping of named parameters.
 
     Subclasses define ``NAME`` (used in error messages) and ``SPECS``, and may
@@ -97,7 +114,7 @@ class ParameterSet(Mapping[str, float]):
     """
 
     NAME: ClassVar[str] = "parameters"
-    SPECS: ClassVar[dict[str, Param]] = {}
+    SPECS: ClassVar[dict[str, Param | Choice]] = {}
 
     __slots__ = ("_values",)
 

@@ -1,0 +1,356 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The spiking temporal-memory network of Bouhadjar et al. (2022) in PyNEST.
+
+M subpopulations of n_E excitatory ``stm_neuron`` cells, one per sequence
+element, with local inhibition (one ``iaf_psc_exp`` neuron per subpopulation,
+or one shared by all); plastic E->E "potential" connections with fixed in-degree
+K = p*N_E onto the dendrites (no autapses, no multapses); one stimulus generator
+per element that drives its whole subpopulation.
+
+Lifecycle: ``SequenceNetwork(...)`` -> :meth:`create` -> :meth:`connect` ->
+:meth:`run` (repeatedly) -> recordings
+(:meth:`take_spikes`, :meth:`take_dap_samples`, :meth:`ee_connectivity`).
+The kernel must have been set up with :func:`pynest_ext.kernel.setup_kernel`.
+Neurons are identified by their 0-based index in the excitatory population
+(subpopulation ``index // n_E``), never by NEST node ids, in everything this
+class returns.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .derived import psp_to_psc
+from .kernel import import_nest
+from .models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, InhNeuronParams, ModelNames,
+                     StdspSynapseParams, StmNeuronParams)
+from .params import Choice, Param, ParameterError, ParameterSet, positive
+
+__all__ = ["NetworkParams", "SynapticWeights", "synaptic_weights", "SequenceNetwork",
+           "EEConnectivity", "Spikes"]
+
+PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
+
+
+class NetworkParams(ParameterSet):
+    """Size, connectivity and coupling strengths of the sTM network."""
+
+    NAME = "network"
+    SPECS = {
+        "n_E": Param(150, "1", "excitatory neurons per subpopulation", PAPER, low=1, integer=True),
+        "p_EE": Param(0.2, "1", "E->E connection probability: fixed in-degree K_EE = p_EE * N_E",
+                      PAPER, low=0.0, high=1.0, low_open=True),
+        "rho": Param(20, "1", "target number of active neurons per predicted element", PAPER,
+                     low=1, integer=True),
+        "ext_psp_factor": positive(1.1, "1", "PSP peak of an external input in units of V_th "
+                                   "(22 mV): fires every unpredicted neuron", PAPER),
+        "ie_psp_factor": positive(1.2, "1", "E->I PSP peak in units of theta_I / rho: rho "
+                                  "coincident spikes fire the inhibitory neuron", PAPER),
+        "ei_psp_factor": positive(2.0, "1", "magnitude of the I->E PSP peak in units of V_th "
+                                  "(40 mV)", PAPER),
+        "static_delay": Param(0.1, "ms", "delay of all static connections (stimulus, E<->I)",
+                              PAPER, low=0.0, low_open=True),
+        "permanence_init_low": Param(0.0, "1", "lower bound of the initial permanences, "
+                                     "U(low, high); each synapse's P_min is its initial value",
+                                     PAPER, low=0.0),
+        "permanence_init_high": Param(8.0, "1", "upper bound of the initial permanences", PAPER,
+                                      low=0.0),
+        "sparse_drive_factor": positive(1.4, "1", "sparse-first-element dendritic drive in units "
+                                        "of theta_dAP (82.6 pA)", PAPER),
+        "inhibition": Choice("per_subpopulation", ("per_subpopulation", "shared"),
+                             "one inhibitory neuron per subpopulation (paper) or one shared by "
+                             "all (noise-driven replay, Bouhadjar et al. 2023)", PAPER),
+    }
+
+    def _check_relations(self) -> None:
+        self._require(self.permanence_init_low <= self.permanence_init_high,
+                      "permanence_init_low must not exceed permanence_init_high")
+        self._require(self.rho <= self.n_E, f"rho ({self.rho}) cannot exceed n_E ({self.n_E})")
+
+
+@dataclass(frozen=True)
+class SynapticWeights:
+    """PSC amplitudes (pA) of the static connections."""
+
+    ext: float      # stimulus -> E soma
+    ie: float       # E -> I
+    ei: float       # I -> E (magnitude; the inhibitory port subtracts it)
+    dend_drive: float   # sparse-first-element drive -> E dendrite
+
+
+def synaptic_weights(neuron: StmNeuronParams, inh: InhNeuronParams, net: NetworkParams,
+                     ie_divisor: float | None = None) -> SynapticWeights:
+    """PSC amplitudes from the PSP peaks of Bouhadjar et al. (2022).
+
+    ``ie_divisor`` is the number of coincident E spikes that should fire the
+    inhibitory neuron (default ``rho``; replay uses ``n_E``).
+    """
+    divisor = net.rho if ie_divisor is None else ie_divisor
+    return SynapticWeights(
+        ext=psp_to_psc(net.ext_psp_factor * (neuron.V_th - neuron.E_L), neuron.tau_m,
+                       neuron.tau_syn_ext, neuron.C_m),
+        ie=psp_to_psc(net.ie_psp_factor * (inh.V_th - inh.E_L) / divisor, inh.tau_m,
+                      inh.tau_syn_ex, inh.C_m),
+        ei=psp_to_psc(net.ei_psp_factor * (neuron.V_th - neuron.E_L), neuron.tau_m,
+                      neuron.tau_syn_inh, neuron.C_m),
+        dend_drive=net.sparse_drive_factor * neuron.theta_dAP,
+    )
+
+
+@dataclass(frozen=True)
+class EEConnectivity:
+    """E->E connections by 0-based excitatory index."""
+
+    source: np.ndarray
+    target: np.ndarray
+    permanence: np.ndarray
+    weight: np.ndarray
+
+    def as_arrays(self) -> dict[str, np.ndarray]:
+        return {"source": self.source, "target": self.target,
+                "permanence": self.permanence, "weight": self.weight}
+
+
+@dataclass(frozen=True)
+class Spikes:
+    """Spikes by 0-based index within a population, sorted by time."""
+
+    index: np.ndarray
+    times: np.ndarray
+
+
+class SequenceNetwork:
+    """Builder and runner of one sTM network.
+
+    Parameters
+    ----------
+    names : ModelNames
+        Model names from :func:`pynest_ext.kernel.setup_kernel`.
+    n_subpopulations : int
+        M, one per element of the vocabulary.
+    neuron, inh, synapse, net : parameter sets
+        Excitatory neuron, inhibitory neuron, E->E synapse, network.
+    plastic : bool
+        E->E connections plastic (learning) or static with given weights (replay).
+    ie_divisor : float, optional
+        See :func:`synaptic_weights`.
+    """
+
+    EE_MODEL = "seqnest_ee_synapse"
+
+    def __init__(self, names: ModelNames, n_subpopulations: int, neuron: StmNeuronParams,
+                 inh: InhNeuronParams, synapse: StdspSynapseParams, net: NetworkParams,
+                 plastic: bool = True, ie_divisor: float | None = None) -> None:
+        if n_subpopulations < 1:
+            raise ParameterError("the network needs at least one subpopulation")
+        self.names = names
+        self.M = int(n_subpopulations)
+        self.neuron, self.inh, self.synapse, self.net = neuron, inh, synapse, net
+        self.plastic = plastic
+        self.weights = synaptic_weights(neuron, inh, net, ie_divisor)
+        self.n_E = int(net.n_E)
+        self.N_E = self.M * self.n_E
+        self._nest = import_nest()
+        self._created = self._connected = False
+
+    # -- create ---------------------------------------------------------------------
+    def create(self, stimulus: Mapping[int, Sequence[float]],
+               dendritic_drive: Mapping[int, Sequence[float]] | None = None,
+               sample_times: Sequence[float] = (), sample_interval: float | None = None) -> None:
+        """Create neurons, stimulus generators and recorders.
+
+        Parameters
+        ----------
+        stimulus : mapping subpopulation -> spike times (ms)
+            One generator per subpopulation; each spike fires that subpopulation.
+        dendritic_drive : mapping subpopulation -> spike times (ms), optional
+            Sparse-first-element drive onto rho+1 random neurons of the subpopulation.
+        sample_times : sequence of float
+            First time of each periodic sampling of the dAP state of all E neurons.
+        sample_interval : float, optional
+            Period of the samples (ms); None samples each time once.
+        """
+        nest = self._nest
+        h = nest.resolution
+        if self.net.static_delay < h - 1e-12:
+            raise ParameterError(f"network.static_delay ({self.net.static_delay:g} ms) is below "
+                                 f"the resolution ({h:g} ms)")
+        self.exc = nest.Create(self.names.stm_neuron, self.N_E, params=self.neuron.nest_status())
+        n_inh = self.M if self.net.inhibition == "per_subpopulation" else 1
+        self.inh_neurons = nest.Create(self.names.inh_neuron, n_inh, params=self.inh.nest_status())
+        self.stim = {}
+        for pop, times in sorted(stimulus.items()):
+            self._check_subpop(pop)
+            self.stim[pop] = nest.Create("spike_generator",
+                                         params={"spike_times": self._on_grid(times)})
+        self.drive = {}
+        for pop, times in sorted((dendritic_drive or {}).items()):
+            self._check_subpop(pop)
+            self.drive[pop] = nest.Create("spike_generator",
+                                          params={"spike_times": self._on_grid(times)})
+        self.rec_exc = nest.Create("spike_recorder")
+        self.rec_inh = nest.Create("spike_recorder")
+        self.samplers = []
+        for t in sample_times:
+            spec = {"record_from": ["dAP_active"], "offset": self._on_grid([t])[0]}
+            if sample_interval is not None:
+                spec["interval"] = self._on_grid([sample_interval])[0]
+            self.samplers.append(nest.Create("multimeter", params=spec))
+        self._created = True
+
+    def _on_grid(self, times: Sequence[float]) -> list[float]:
+        h = self._nest.resolution
+        return [round(round(float(t) / h) * h, 10) for t in times]
+
+    def _check_subpop(self, pop: int) -> None:
+        if not 0 <= pop < self.M:
+            raise ParameterError(f"subpopulation {pop} does not exist (M = {self.M})")
+
+    def subpopulation(self, pop: int):
+        """NodeCollection of the excitatory neurons of subpopulation ``pop``."""
+        self._check_subpop(pop)
+        return self.exc[pop * self.n_E:(pop + 1) * self.n_E]
+
+    # -- connect ------------------------------------------------------------------------
+    def connect(self, ee: EEConnectivity | None = None) -> None:
+        """Connect the network; ``ee`` gives static E->E connections (replay)."""
+        if not self._created:
+            raise RuntimeError("call create() before connect()")
+        nest = self._nest
+        d, w = self.net.static_delay, self.weights
+        if self.plastic:
+            self._connect_plastic_ee()
+        else:
+            if ee is None:
+                raise ParameterError("a static network needs its E->E connectivity")
+            self._connect_static_ee(ee)
+        # local inhibition
+        if self.net.inhibition == "per_subpopulation":
+            for pop in range(self.M):
+                sub, inh = self.subpopulation(pop), self.inh_neurons[pop:pop + 1]
+                nest.Connect(sub, inh, syn_spec={"weight": w.ie, "delay": d})
+                nest.Connect(inh, sub, syn_spec={"weight": abs(w.ei), "delay": d,
+                                                 "receptor_type": RECEPTOR_INH})
+        else:
+            nest.Connect(self.exc, self.inh_neurons, syn_spec={"weight": w.ie, "delay": d})
+            nest.Connect(self.inh_neurons, self.exc, syn_spec={"weight": abs(w.ei), "delay": d,
+                                                               "receptor_type": RECEPTOR_INH})
+        for pop, gen in self.stim.items():
+            nest.Connect(gen, self.subpopulation(pop),
+                         syn_spec={"weight": w.ext, "delay": d, "receptor_type": RECEPTOR_EXT})
+        for pop, gen in self.drive.items():
+            nest.Connect(gen, self.subpopulation(pop),
+                         {"rule": "fixed_outdegree", "outdegree": int(self.net.rho) + 1,
+                          "allow_multapses": False},
+                         syn_spec={"weight": w.dend_drive, "delay": d,
+                                   "receptor_type": RECEPTOR_DEND})
+        nest.Connect(self.exc, self.rec_exc)
+        nest.Connect(self.inh_neurons, self.rec_inh)
+        for mm in self.samplers:
+            nest.Connect(mm, self.exc)
+        self._connected = True
+
+    def _connect_plastic_ee(self) -> None:
+        nest = self._nest
+        if self.net.permanence_init_high > self.synapse.permanence_max:
+            raise ParameterError("network.permanence_init_high exceeds synapse.permanence_max")
+        nest.CopyModel(self.names.stdsp_synapse, self.EE_MODEL, self.synapse.nest_defaults())
+        indegree = int(round(self.net.p_EE * self.N_E))
+        if indegree >= self.N_E:
+            raise ParameterError(f"E->E in-degree {indegree} needs more than N_E - 1 sources "
+                                 "(no autapses)")
+        if indegree < 1:
+            return
+        nest.Connect(self.exc, self.exc,
+                     {"rule": "fixed_indegree", "indegree": indegree,
+                      "allow_autapses": False, "allow_multapses": False},
+                     syn_spec={"synapse_model": self.EE_MODEL, "receptor_type": RECEPTOR_DEND,
+                               "delay": self.synapse.delay, "weight": 0.0,
+                               "permanence": nest.random.uniform(self.net.permanence_init_low,
+                                                                 self.net.permanence_init_high)})
+        conns = nest.GetConnections(self.exc, self.exc, synapse_model=self.EE_MODEL)
+        perm = np.asarray(conns.get("permanence"), dtype=float)
+        # Bouhadjar et al. (2022): each synapse's lower bound is its initial permanence;
+        # the transmitted weight follows the permanence from the start.
+        w = np.where(perm >= self.synapse.theta_P, self.synapse.w_mature, 0.0)
+        conns.set({"permanence_min": perm.tolist(), "w": w.tolist()})
+
+    def _connect_static_ee(self, ee: EEConnectivity) -> None:
+        nest = self._nest
+        mature = np.asarray(ee.weight) > 0
+        if not mature.any():
+            return
+        first = self.exc[0].global_id
+        src = (np.asarray(ee.source)[mature] + first).astype(int)
+        tgt = (np.asarray(ee.target)[mature] + first).astype(int)
+        if src.max() >= first + self.N_E or tgt.max() >= first + self.N_E:
+            raise ParameterError("the E->E connectivity refers to neurons outside this network")
+        nest.Connect(src.tolist(), tgt.tolist(), "one_to_one",
+                     {"synapse_model": "static_synapse", "receptor_type": RECEPTOR_DEND,
+                      "weight": np.asarray(ee.weight)[mature].astype(float),
+                      "delay": self.synapse.delay})
+
+    # -- simulate ---------------------------------------------------------------------------
+    def run(self, duration: float) -> None:
+        """Advance the simulation by ``duration`` ms.
+
+        Each call is a full ``nest.Simulate``: recorders can be read and cleared
+        between calls, which keeps their memory bounded over long runs.
+        """
+        if not self._connected:
+            raise RuntimeError("call connect() before run()")
+        self._nest.Simulate(self._on_grid([duration])[0])
+
+    # -- recordings ---------------------------------------------------------------------------
+    def _take(self, recorder, first_id: int) -> Spikes:
+        ev = recorder.get("events")
+        idx = np.asarray(ev["senders"], dtype=np.int64) - first_id
+        times = np.asarray(ev["times"], dtype=float)
+        recorder.set({"n_events": 0})
+        order = np.lexsort((idx, times))
+        return Spikes(idx[order].astype(np.int32), times[order])
+
+    def take_spikes(self) -> tuple[Spikes, Spikes]:
+        """Excitatory and inhibitory spikes recorded since the last call (then cleared)."""
+        return (self._take(self.rec_exc, self.exc[0].global_id),
+                self._take(self.rec_inh, self.inh_neurons[0].global_id))
+
+    def take_dap_samples(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per sampler: sample times (T,) and dAP state (T, N_E) bool; then cleared."""
+        first = self.exc[0].global_id
+        out = []
+        for mm in self.samplers:
+            ev = mm.get("events")
+            times = np.asarray(ev["times"], dtype=float)
+            senders = np.asarray(ev["senders"], dtype=np.int64) - first
+            values = np.asarray(ev["dAP_active"], dtype=float) > 0.5
+            mm.set({"n_events": 0})
+            uniq, rows = np.unique(times, return_inverse=True)
+            state = np.zeros((uniq.size, self.N_E), dtype=bool)
+            state[rows, senders] = values
+            out.append((uniq, state))
+        return out
+
+    def ee_connectivity(self) -> EEConnectivity:
+        """Current E->E connections (plastic: permanence and weight; static: weight)."""
+        nest = self._nest
+        model = self.EE_MODEL if self.plastic else "static_synapse"
+        conns = nest.GetConnections(self.exc, self.exc, synapse_model=model)
+        first = self.exc[0].global_id
+        if len(conns) == 0:
+            empty = np.zeros(0)
+            return EEConnectivity(empty.astype(np.int32), empty.astype(np.int32), empty, empty)
+        # plastic: the transmitted weight is the synapse's state w (NEST's own
+        # 'weight' field is not used by the model)
+        wkey = "w" if self.plastic else "weight"
+        data = conns.get(["source", "target", wkey] + (["permanence"] if self.plastic else []))
+        src = np.asarray(data["source"], dtype=np.int64) - first
+        tgt = np.asarray(data["target"], dtype=np.int64) - first
+        weight = np.asarray(data[wkey], dtype=float)
+        perm = (np.asarray(data["permanence"], dtype=float) if self.plastic
+                else np.full(src.size, np.nan))
+        order = np.lexsort((src, tgt))
+        return EEConnectivity(src[order].astype(np.int32), tgt[order].astype(np.int32),
+                              perm[order], weight[order])

@@ -1,0 +1,255 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The fully resolved configuration of a run, and where its values come from.
+
+A run is configured by parameter groups (``neuron``, ``inh_neuron``,
+``synapse``, ``network``, ``timing``, ``evaluation``, ``replay``, ``run``,
+``random``), each a validated :class:`~pynest_ext.params.ParameterSet`, plus the
+sequence set. Values are resolved in this order, later winning:
+
+1. declared defaults (the paper's set-I values);
+2. values derived from the task: ``neuron.tau_h`` (one pass over the set),
+   ``synapse.dt_max`` (2 * delta_T) and the set's own learning rates;
+3. a configuration file (``--config``: JSON, YAML or TOML, ``{group: {key: value}}``);
+4. ``--set group.key=value`` options;
+5. explicit command-line flags (``--episodes``, ``--seed``, ``--threads``).
+
+Unknown groups and keys, malformed values and impossible combinations raise
+:class:`~pynest_ext.params.ParameterError` with a one-line message. The hash of
+the resolved configuration identifies the run.
+"""
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pynest_ext.derived import dap_trace_tau
+from pynest_ext.models import InhNeuronParams, StdspSynapseParams, StmNeuronParams
+from pynest_ext.network import NetworkParams
+from pynest_ext.params import Choice, Param, ParameterError, ParameterSet, parameter_hash, positive
+
+from .metrics import EvaluationParams
+from .tasks import SequenceSet, TimingParams, named_set, parse_sequences, random_high_order
+
+__all__ = ["RunParams", "ReplayParams", "RandomTaskParams", "RunConfig", "GROUPS",
+           "resolve_config", "parse_set_options", "load_config_file", "config_from_dict"]
+
+PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
+
+
+class RunParams(ParameterSet):
+    """How a training run is executed."""
+
+    NAME = "run"
+    SPECS = {
+        "episodes": Param(40, "1", "training episodes (passes over the sequence set)",
+                          "tutorial size; the paper trains 85", low=1, integer=True),
+        "seed": Param(1, "1", "seed of NEST's random number generators", "user choice",
+                      low=1, high=2**31 - 1, integer=True),
+        "threads": Param(1, "1", "NEST threads (OpenMP)", "user choice", low=1, integer=True),
+        "resolution": positive(0.1, "ms", "simulation step", PAPER),
+        "sparse_first": Choice("auto", ("auto", "on", "off"), "sparse dendritic drive of the "
+                               "first elements (auto: as the task prescribes, e.g. set III)", PAPER),
+    }
+
+
+class ReplayParams(ParameterSet):
+    """Replay from the learned connectivity (frozen, static synapses)."""
+
+    NAME = "replay"
+    SPECS = {
+        "V_th_factor": positive(0.25, "1", "somatic threshold during replay, relative to training",
+                                PAPER),
+        "theta_dAP_factor": positive(0.7, "1", "dAP threshold during replay, relative to training",
+                                     PAPER),
+        "cue_interval": positive(250.0, "ms", "time between cues (first elements)", PAPER),
+        "fired_fraction": Param(0.5, "1", "fraction of rho neurons that must fire for a "
+                                "subpopulation to count as replayed", "this package", low=0.0,
+                                low_open=True),
+    }
+
+
+class RandomTaskParams(ParameterSet):
+    """Random high-order sequence sets (``--task random``)."""
+
+    NAME = "random"
+    SPECS = {
+        "n_sequences": Param(2, "1", "number of sequences", "this package", low=2, integer=True),
+        "length": Param(6, "1", "elements per sequence", "this package", low=3, integer=True),
+        "shared_core": Param(3, "1", "length of the core shared by all sequences", "this package",
+                             low=1, integer=True),
+        "vocab_size": Param(10, "1", "number of distinct elements", "this package", low=3,
+                            integer=True),
+        "seed": Param(1, "1", "seed of the set generator", "user choice", low=0, integer=True),
+    }
+
+
+#: Parameter groups that a configuration file or ``--set`` may address.
+GROUPS: dict[str, type[ParameterSet]] = {
+    "neuron": StmNeuronParams, "inh_neuron": InhNeuronParams, "synapse": StdspSynapseParams,
+    "network": NetworkParams, "timing": TimingParams, "evaluation": EvaluationParams,
+    "replay": ReplayParams, "run": RunParams, "random": RandomTaskParams,
+}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Sequence set plus every parameter group, resolved and validated."""
+
+    task: str
+    sequence_set: SequenceSet
+    groups: Mapping[str, ParameterSet]
+
+    def __getattr__(self, name: str) -> ParameterSet:
+        groups = object.__getattribute__(self, "groups")
+        if name in groups:
+            return groups[name]
+        raise AttributeError(name)
+
+    @property
+    def sparse_first(self) -> bool:
+        mode = self.groups["run"]["sparse_first"]
+        return self.sequence_set.sparse_first if mode == "auto" else mode == "on"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form; :func:`config_from_dict` inverts it."""
+        return {"task": self.task, "sequences": [list(s) for s in self.sequence_set.sequences],
+                "synapse_overrides": dict(self.sequence_set.synapse_overrides),
+                "set_sparse_first": self.sequence_set.sparse_first,
+                **{name: group.to_dict() for name, group in self.groups.items()}}
+
+    def hash(self) -> str:
+        return parameter_hash(self.to_dict())
+
+
+def _coerce(text: str) -> Any:
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return text.strip()
+
+
+def parse_set_options(options: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``["neuron.tau_h=500", ...]`` -> ``{"neuron": {"tau_h": 500}}`` (checked names)."""
+    out: dict[str, dict[str, Any]] = {}
+    for opt in options:
+        key, sep, value = opt.partition("=")
+        group, dot, name = key.strip().partition(".")
+        if not sep or not dot or not group or not name:
+            raise ParameterError(f"--set expects group.key=value, got {opt!r}")
+        _check_group(group)
+        out.setdefault(group, {})[name] = _coerce(value)
+    return out
+
+
+def _check_group(group: str) -> None:
+    if group not in GROUPS:
+        raise ParameterError(f"unknown parameter group {group!r} (known: {', '.join(GROUPS)})")
+
+
+def load_config_file(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Read a JSON, YAML or TOML file of ``{group: {key: value}}``."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParameterError(f"config file not found: {path}")
+    text = path.read_text()
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".json":
+            data = json.loads(text)
+        elif suffix in (".yaml", ".yml"):
+            import yaml
+            data = yaml.safe_load(text)
+        elif suffix == ".toml":
+            data = tomllib.loads(text)
+        else:
+            raise ParameterError(f"config file {path}: unknown format {suffix!r} "
+                                 "(use .json, .yaml or .toml)")
+    except ParameterError:
+        raise
+    except Exception as exc:  # parser errors differ per format; report one line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ParameterError(f"config file {path}: cannot parse: {first}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise ParameterError(f"config file {path}: expected a mapping of groups to mappings "
+                             "({group: {key: value}})")
+    for group in data:
+        _check_group(group)
+    return data
+
+
+def _merge(*layers: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for layer in layers:
+        for group, values in layer.items():
+            out.setdefault(group, {}).update(values)
+    return out
+
+
+def _select_set(task: str | None, sequences: str | None,
+                random: RandomTaskParams) -> tuple[str, SequenceSet]:
+    if task and sequences:
+        raise ParameterError("give either --task or --sequences, not both")
+    if sequences is not None:
+        return "custom", parse_sequences(sequences)
+    task = task or "set1"
+    if task == "random":
+        return "random", random_high_order(random.n_sequences, random.length, random.shared_core,
+                                           random.vocab_size, random.seed)
+    return task, named_set(task)
+
+
+def _build(task_name: str, seq_set: SequenceSet,
+           user: Mapping[str, Mapping[str, Any]]) -> RunConfig:
+    timing = TimingParams(user.get("timing", {}))
+    derived = {
+        "neuron": {"tau_h": dap_trace_tau(seq_set.lengths, timing.delta_T, timing.gap)},
+        "synapse": {"dt_max": 2.0 * timing.delta_T, **seq_set.synapse_overrides},
+    }
+    values = _merge(derived, user)
+    groups = {name: cls(values.get(name, {})) for name, cls in GROUPS.items()}
+    net, syn = groups["network"], groups["synapse"]
+    if net.permanence_init_high > syn.permanence_max:
+        raise ParameterError("network.permanence_init_high exceeds synapse.permanence_max")
+    if syn.delay < groups["run"].resolution:
+        raise ParameterError("synapse.delay must be at least run.resolution")
+    return RunConfig(task_name, seq_set, groups)
+
+
+def resolve_config(task: str | None = None, sequences: str | None = None,
+                   config_file: str | Path | None = None, set_options: Sequence[str] = (),
+                   **run_flags: Any) -> RunConfig:
+    """Resolve a run's configuration from the command line's ingredients.
+
+    ``run_flags`` are explicit ``run`` values (``episodes``, ``seed``,
+    ``threads``); None values are ignored.
+    """
+    from_file = load_config_file(config_file) if config_file else {}
+    from_set = parse_set_options(set_options)
+    flags = {"run": {k: v for k, v in run_flags.items() if v is not None}}
+    user = _merge(from_file, from_set, flags)
+    random = RandomTaskParams(user.get("random", {}))
+    task_name, seq_set = _select_set(task, sequences, random)
+    return _build(task_name, seq_set, user)
+
+
+def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
+    """Rebuild a :class:`RunConfig` from :meth:`RunConfig.to_dict` output."""
+    try:
+        seq_set = SequenceSet(data["task"], tuple(tuple(s) for s in data["sequences"]),
+                              dict(data.get("synapse_overrides", {})),
+                              bool(data.get("set_sparse_first", False)))
+        groups = {name: cls(data[name]) for name, cls in GROUPS.items()}
+    except (KeyError, TypeError) as exc:
+        raise ParameterError(f"incomplete parameter record (missing {exc})") from None
+    return RunConfig(data["task"], seq_set, groups)

@@ -1,0 +1,208 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Train the sTM network on a sequence set and evaluate it every episode.
+
+:func:`train` sets up the kernel, builds the network, presents the set for the
+configured number of episodes and, after each episode, computes the metrics
+of :mod:`sequences.metrics` from that episode's recordings (then discards the
+raw recordings from NEST's memory). It returns a :class:`TrainingResult`;
+:mod:`sequences.rundir` writes it to disk.
+"""
+from __future__ import annotations
+
+import math
+import resource
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pynest_ext.buildcache import BuiltModule, build
+from pynest_ext.kernel import KernelConfig, setup_kernel
+from pynest_ext.network import EEConnectivity, SequenceNetwork
+
+from .config import RunConfig
+from .metrics import (episodes_to_convergence, mean_pairwise_jaccard, predicted_vector,
+                      prediction_scores, responders)
+from .tasks import Schedule, make_schedule
+
+__all__ = ["TrainingResult", "train", "peak_rss_mb"]
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (MB)."""
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / 1024.0 if sys.platform.startswith("linux") else kb / 1024.0 ** 2
+
+
+@dataclass
+class TrainingResult:
+    """Everything a training run produced (in memory)."""
+
+    config: RunConfig
+    schedule: Schedule
+    metrics: dict
+    exc_spikes: tuple[np.ndarray, np.ndarray]
+    inh_spikes: tuple[np.ndarray, np.ndarray]
+    connectivity_initial: EEConnectivity
+    connectivity_final: EEConnectivity
+    module_key: str
+    timings: dict = field(default_factory=dict)
+
+
+class _EpisodeEvaluator:
+    """Per-episode metrics from one episode's spikes and dAP samples."""
+
+    def __init__(self, config: RunConfig, schedule: Schedule):
+        self.config, self.schedule = config, schedule
+        seq_set = config.sequence_set
+        self.pop = {el: k for k, el in enumerate(seq_set.vocabulary)}
+        self.n_E = int(config.network.n_E)
+        self.M = len(seq_set.vocabulary)
+        ev = config.evaluation
+        self.min_count = ev.predicted_fraction * config.network.rho
+        self.window = ev.response_window
+        self.shared = seq_set.shared_elements()
+        self.per_sequence: dict[str, list] = {"error": [], "false_positives": [],
+                                              "false_negatives": [], "false_positive_elements": [],
+                                              "active_fraction": []}
+
+    def _range(self, element: str) -> range:
+        k = self.pop[element]
+        return range(k * self.n_E, (k + 1) * self.n_E)
+
+    def __call__(self, episode: int, spike_index: np.ndarray, spike_times: np.ndarray,
+                 dap_rows: list[np.ndarray]) -> dict[str, float]:
+        seqs = self.config.sequence_set.sequences
+        vocab = self.config.sequence_set.vocabulary
+        errs, fps, fns, fp_names, fracs = [], [], [], [], []
+        for i, seq in enumerate(seqs):
+            o = predicted_vector(dap_rows[i], self.n_E, self.M, self.min_count)
+            e, fp, fn = prediction_scores(o, self.pop[seq[-1]])
+            errs.append(e), fps.append(fp), fns.append(fn)
+            fp_names.append([vocab[k] for k in np.flatnonzero(o) if vocab[k] != seq[-1]])
+            t_last = self.schedule.onset(episode, i, len(seq) - 1)
+            resp = responders(spike_index, spike_times, self._range(seq[-1]), t_last,
+                              t_last + self.window)
+            fracs.append(resp.size / self.n_E)
+        overlaps = []
+        for el in self.shared:
+            groups = [responders(spike_index, spike_times, self._range(el),
+                                 self.schedule.onset(episode, i, j),
+                                 self.schedule.onset(episode, i, j) + self.window)
+                      for i, seq in enumerate(seqs) for j, x in enumerate(seq) if x == el]
+            overlaps.append(mean_pairwise_jaccard(groups))
+        for key, val in zip(self.per_sequence, (errs, fps, fns, fp_names, fracs)):
+            self.per_sequence[key].append(val)
+        return {"error": float(np.mean(errs)), "false_positives": float(np.mean(fps)),
+                "false_negatives": float(np.mean(fns)), "active_fraction": float(np.mean(fracs)),
+                "overlap": float(np.mean(overlaps)) if overlaps else math.nan}
+
+
+def _sample_starts(config: RunConfig, schedule: Schedule) -> list[float]:
+    """Time of the first dAP sample of each sequence (penultimate onset + delay)."""
+    delay = config.evaluation.sample_delay
+    return [schedule.onset(0, i, len(seq) - 2) + delay
+            for i, seq in enumerate(config.sequence_set.sequences)]
+
+
+def train(config: RunConfig, module: BuiltModule | None = None, progress: bool = True) -> TrainingResult:
+    """Train and evaluate; see the module docstring.
+
+    Parameters
+    ----------
+    config : RunConfig
+        Resolved configuration (:func:`sequences.config.resolve_config`).
+    module : BuiltModule, optional
+        The compiled model module (default: build or reuse the cached one).
+    progress : bool
+        Show a progress bar with the current error on stderr.
+    """
+    t_wall = time.perf_counter()
+    run = config.run
+    seq_set = config.sequence_set
+    module = module or build()
+    names = setup_kernel(KernelConfig(resolution=run.resolution, threads=run.threads,
+                                      seed=run.seed), module=module)
+    schedule = make_schedule(seq_set, config.timing, run.episodes)
+    pop = {el: k for k, el in enumerate(seq_set.vocabulary)}
+    stimulus = {pop[el]: t for el, t in schedule.element_times().items()}
+    drive = ({pop[el]: t for el, t in
+              schedule.first_element_times(config.timing.sparse_first_lead).items()}
+             if config.sparse_first else None)
+
+    net = SequenceNetwork(names, len(seq_set.vocabulary), config.neuron, config.inh_neuron,
+                          config.synapse, config.network, plastic=True)
+    t0 = time.perf_counter()
+    net.create(stimulus, drive, _sample_starts(config, schedule), schedule.episode_duration)
+    net.connect()
+    t_build = time.perf_counter() - t0
+    initial = net.ee_connectivity()
+
+    evaluate = _EpisodeEvaluator(config, schedule)
+    curves: dict[str, list[float]] = {k: [] for k in ("error", "false_positives",
+                                                       "false_negatives", "active_fraction",
+                                                       "overlap")}
+    exc_parts, inh_parts = [], []
+    t_sim = 0.0
+    bar = _progress(run.episodes, progress)
+    now = 0.0
+    for ep in range(run.episodes):
+        end = schedule.episode_start(ep + 1)
+        t1 = time.perf_counter()
+        net.run(end - now)
+        t_sim += time.perf_counter() - t1
+        now = end
+        exc, inh = net.take_spikes()
+        rows = []
+        for times, state in net.take_dap_samples():
+            if times.size != 1:
+                raise RuntimeError(f"expected one dAP sample per sequence in episode {ep}, "
+                                   f"got {times.size}")
+            rows.append(state[0])
+        scores = evaluate(ep, exc.index, exc.times, rows)
+        for k, v in scores.items():
+            curves[k].append(v)
+        exc_parts.append((exc.index, exc.times))
+        inh_parts.append((inh.index, inh.times))
+        bar.update(1)
+        bar.set_postfix(error=f"{scores['error']:.2f}", fp=f"{scores['false_positives']:.2f}",
+                        fn=f"{scores['false_negatives']:.2f}")
+    bar.close()
+    final = net.ee_connectivity()
+
+    conv = episodes_to_convergence(curves["error"], config.evaluation.convergence_error)
+    metrics = {
+        **{k: [None if math.isnan(x) else x for x in v] for k, v in curves.items()},
+        "episodes_to_convergence": conv,
+        "final_error": curves["error"][-1],
+        "per_sequence": evaluate.per_sequence,
+        "sequences": [" ".join(s) for s in seq_set.sequences],
+        "mature_synapses_initial": int(np.count_nonzero(initial.weight)),
+        "mature_synapses_final": int(np.count_nonzero(final.weight)),
+        "n_synapses": int(final.source.size),
+        "build_network_time_s": t_build,
+        "simulate_time_s": t_sim,
+        "wall_time_s": time.perf_counter() - t_wall,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+    def cat(parts):
+        return (np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32),
+                np.concatenate([p[1] for p in parts]) if parts else np.zeros(0))
+
+    return TrainingResult(config, schedule, metrics, cat(exc_parts), cat(inh_parts), initial,
+                          final, module.key)
+
+
+class _NoBar:
+    def update(self, n: int) -> None: ...
+    def set_postfix(self, **kw) -> None: ...
+    def close(self) -> None: ...
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+    return tqdm(total=total, desc="learning", unit="episode", file=sys.stderr, leave=True)
