@@ -29,7 +29,7 @@ from .models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, InhNeuronParams,
 from .params import Choice, Param, ParameterError, ParameterSet, positive
 
 __all__ = ["NetworkParams", "SynapticWeights", "synaptic_weights", "SequenceNetwork",
-           "EEConnectivity", "Spikes"]
+           "EEConnectivity", "Spikes", "read_connections"]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
 
@@ -134,6 +134,8 @@ class SequenceNetwork:
         Excitatory neuron, inhibitory neuron, E->E synapse, network.
     plastic : bool
         E->E connections plastic (learning) or static with given weights (replay).
+    rng : numpy.random.Generator, optional
+        Draws the initial permanences (default: seeded with 1).
     ie_divisor : float, optional
         See :func:`synaptic_weights`.
     """
@@ -142,13 +144,15 @@ class SequenceNetwork:
 
     def __init__(self, names: ModelNames, n_subpopulations: int, neuron: StmNeuronParams,
                  inh: InhNeuronParams, synapse: StdspSynapseParams, net: NetworkParams,
-                 plastic: bool = True, ie_divisor: float | None = None) -> None:
+                 plastic: bool = True, ie_divisor: float | None = None,
+                 rng: np.random.Generator | None = None) -> None:
         if n_subpopulations < 1:
             raise ParameterError("the network needs at least one subpopulation")
         self.names = names
         self.M = int(n_subpopulations)
         self.neuron, self.inh, self.synapse, self.net = neuron, inh, synapse, net
         self.plastic = plastic
+        self.rng = rng if rng is not None else np.random.default_rng(1)
         self.weights = synaptic_weights(neuron, inh, net, ie_divisor)
         self.n_E = int(net.n_E)
         self.N_E = self.M * self.n_E
@@ -263,19 +267,19 @@ class SequenceNetwork:
                                  "(no autapses)")
         if indegree < 1:
             return
+        # Bouhadjar et al. (2022): initial permanences U(low, high), and each
+        # synapse's lower bound is its initial permanence. Drawn here with an
+        # explicit generator so both can be passed at connection time (reading
+        # them back from NEST costs several kB per synapse).
+        perm = self.rng.uniform(self.net.permanence_init_low, self.net.permanence_init_high,
+                                size=(self.N_E, indegree))
+        weight = np.where(perm >= self.synapse.theta_P, self.synapse.w_mature, 0.0)
         nest.Connect(self.exc, self.exc,
                      {"rule": "fixed_indegree", "indegree": indegree,
                       "allow_autapses": False, "allow_multapses": False},
                      syn_spec={"synapse_model": self.EE_MODEL, "receptor_type": RECEPTOR_DEND,
                                "delay": self.synapse.delay, "weight": 0.0,
-                               "permanence": nest.random.uniform(self.net.permanence_init_low,
-                                                                 self.net.permanence_init_high)})
-        conns = nest.GetConnections(self.exc, self.exc, synapse_model=self.EE_MODEL)
-        perm = np.asarray(conns.get("permanence"), dtype=float)
-        # Bouhadjar et al. (2022): each synapse's lower bound is its initial permanence;
-        # the transmitted weight follows the permanence from the start.
-        w = np.where(perm >= self.synapse.theta_P, self.synapse.w_mature, 0.0)
-        conns.set({"permanence_min": perm.tolist(), "w": w.tolist()})
+                               "permanence": perm, "permanence_min": perm, "w": weight})
 
     def _connect_static_ee(self, ee: EEConnectivity) -> None:
         nest = self._nest
@@ -287,10 +291,10 @@ class SequenceNetwork:
         tgt = (np.asarray(ee.target)[mature] + first).astype(int)
         if src.max() >= first + self.N_E or tgt.max() >= first + self.N_E:
             raise ParameterError("the E->E connectivity refers to neurons outside this network")
-        nest.Connect(src.tolist(), tgt.tolist(), "one_to_one",
+        weight = np.asarray(ee.weight, dtype=float)[mature]
+        nest.Connect(src, tgt, "one_to_one",
                      {"synapse_model": "static_synapse", "receptor_type": RECEPTOR_DEND,
-                      "weight": np.asarray(ee.weight)[mature].astype(float),
-                      "delay": self.synapse.delay})
+                      "weight": weight, "delay": np.full(weight.size, float(self.synapse.delay))})
 
     # -- simulate ---------------------------------------------------------------------------
     def run(self, duration: float) -> None:
@@ -339,18 +343,28 @@ class SequenceNetwork:
         model = self.EE_MODEL if self.plastic else "static_synapse"
         conns = nest.GetConnections(self.exc, self.exc, synapse_model=model)
         first = self.exc[0].global_id
-        if len(conns) == 0:
-            empty = np.zeros(0)
-            return EEConnectivity(empty.astype(np.int32), empty.astype(np.int32), empty, empty)
-        # plastic: the transmitted weight is the synapse's state w (NEST's own
-        # 'weight' field is not used by the model)
-        wkey = "w" if self.plastic else "weight"
-        data = conns.get(["source", "target", wkey] + (["permanence"] if self.plastic else []))
-        src = np.asarray(data["source"], dtype=np.int64) - first
-        tgt = np.asarray(data["target"], dtype=np.int64) - first
-        weight = np.asarray(data[wkey], dtype=float)
-        perm = (np.asarray(data["permanence"], dtype=float) if self.plastic
-                else np.full(src.size, np.nan))
+        wkey = "w" if self.plastic else "weight"   # plastic: the model's state w is transmitted
+        keys = ["source", "target", wkey] + (["permanence"] if self.plastic else [])
+        data = read_connections(conns, keys)
+        src = data["source"].astype(np.int64) - first
+        tgt = data["target"].astype(np.int64) - first
+        perm = data["permanence"] if self.plastic else np.full(src.size, np.nan)
         order = np.lexsort((src, tgt))
         return EEConnectivity(src[order].astype(np.int32), tgt[order].astype(np.int32),
-                              perm[order], weight[order])
+                              perm[order], data[wkey][order])
+
+
+#: Connections read per ``get`` call: NEST builds a full status dictionary per
+#: connection (several kB for NESTML synapses), so reading all at once would
+#: cost about 1 GB per 160,000 synapses.
+READ_CHUNK = 5000
+
+
+def read_connections(conns, keys: Sequence[str], chunk: int = READ_CHUNK) -> dict[str, np.ndarray]:
+    """``conns.get(keys)`` as NumPy arrays, in chunks to bound peak memory."""
+    parts: dict[str, list] = {k: [] for k in keys}
+    for start in range(0, len(conns), chunk):
+        data = conns[start:start + chunk].get(list(keys))
+        for k in keys:
+            parts[k].append(np.atleast_1d(np.asarray(data[k])))
+    return {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in parts.items()}

@@ -28,6 +28,10 @@ from .tasks import Schedule, make_schedule
 
 __all__ = ["TrainingResult", "train", "peak_rss_mb"]
 
+#: Spawn key of the NumPy random stream that draws the initial permanences
+#: (NEST's own generators, seeded with run.seed, draw the connectivity).
+RNG_STREAM_PERMANENCE = 1
+
 
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far (MB)."""
@@ -132,7 +136,9 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
              if config.sparse_first else None)
 
     net = SequenceNetwork(names, len(seq_set.vocabulary), config.neuron, config.inh_neuron,
-                          config.synapse, config.network, plastic=True)
+                          config.synapse, config.network, plastic=True,
+                          rng=np.random.default_rng(np.random.SeedSequence(
+                              run.seed, spawn_key=(RNG_STREAM_PERMANENCE,))))
     t0 = time.perf_counter()
     net.create(stimulus, drive, _sample_starts(config, schedule), schedule.episode_duration)
     net.connect()

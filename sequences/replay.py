@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Replay learned sequences from a run directory (Bouhadjar et al. 2022).
+
+The learned E->E weights are frozen (static synapses with the learned weights;
+immature synapses are left out as they transmit nothing). The somatic threshold
+and the dAP threshold are lowered (``replay.V_th_factor``,
+``replay.theta_dAP_factor``) and the E->I coupling is scaled so that n_E
+coincident spikes fire the inhibitory neuron. Each sequence is cued by one
+presentation of its first element, ``replay.cue_interval`` apart; the network
+then runs through the rest of the sequence on its own.
+
+Decoding: in the window after each cue, a subpopulation counts as replayed if
+at least ``replay.fired_fraction * rho`` of its neurons fire; replayed
+subpopulations are ordered by the median time of their spikes. The replay is
+correct if that order equals the trained sequence. Its duration is the time
+from the cue's arrival to the median spike of the last replayed element.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pynest_ext.buildcache import BuiltModule, build
+from pynest_ext.kernel import KernelConfig, setup_kernel
+from pynest_ext.network import SequenceNetwork
+
+from .metrics import mean_pairwise_jaccard, responders
+from .rundir import (atomic_directory, load_config, load_connectivity, write_json)
+
+__all__ = ["CueResult", "replay_run", "decode_replay"]
+
+
+@dataclass(frozen=True)
+class CueResult:
+    cue: str
+    expected: tuple[str, ...]
+    decoded: tuple[str, ...]
+    correct: bool
+    duration_ms: float | None
+    element_times_ms: dict
+
+
+def decode_replay(index: np.ndarray, times: np.ndarray, t0: float, t1: float, n_E: int,
+                  vocabulary: tuple[str, ...], min_neurons: float) -> tuple[list[str], dict]:
+    """Elements replayed in [t0, t1), ordered by the median time of their spikes."""
+    sel = (times >= t0) & (times < t1)
+    idx, t = index[sel], times[sel]
+    found = []
+    for k, el in enumerate(vocabulary):
+        mine = (idx >= k * n_E) & (idx < (k + 1) * n_E)
+        if np.unique(idx[mine]).size >= min_neurons:
+            found.append((float(np.median(t[mine])), el))
+    found.sort()
+    return [el for _, el in found], {el: tm for tm, el in found}
+
+
+def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
+               force: bool = True) -> tuple[list[CueResult], dict]:
+    """Replay every sequence of a training run; write (or replace) ``RUN_DIR/replay/``."""
+    t_wall = time.perf_counter()
+    run_dir = Path(run_dir)
+    cfg = load_config(run_dir)
+    conn = load_connectivity(run_dir)
+    seq_set, rp, net_p = cfg.sequence_set, cfg.replay, cfg.network
+    vocab = seq_set.vocabulary
+    pop = {el: k for k, el in enumerate(vocab)}
+    neuron = cfg.neuron.replace(V_th=cfg.neuron.E_L + rp.V_th_factor * (cfg.neuron.V_th - cfg.neuron.E_L),
+                                theta_dAP=rp.theta_dAP_factor * cfg.neuron.theta_dAP)
+    module = module or build()
+    names = setup_kernel(KernelConfig(resolution=cfg.run.resolution, threads=cfg.run.threads,
+                                      seed=cfg.run.seed), module=module)
+    start = cfg.timing.start
+    cue_times = [start + i * rp.cue_interval for i in range(len(seq_set.sequences))]
+    stimulus: dict[int, list[float]] = {}
+    for t, seq in zip(cue_times, seq_set.sequences):
+        stimulus.setdefault(pop[seq[0]], []).append(t)
+    net = SequenceNetwork(names, len(vocab), neuron, cfg.inh_neuron, cfg.synapse, net_p,
+                          plastic=False, ie_divisor=net_p.n_E)
+    net.create(stimulus)
+    net.connect(conn)
+    t_end = cue_times[-1] + rp.cue_interval
+    net.run(t_end)
+    exc, inh = net.take_spikes()
+
+    results = []
+    min_neurons = rp.fired_fraction * net_p.rho
+    arrival = net_p.static_delay
+    for t, seq in zip(cue_times, seq_set.sequences):
+        order, when = decode_replay(exc.index, exc.times, t, t + rp.cue_interval, int(net_p.n_E),
+                                    vocab, min_neurons)
+        duration = (when[order[-1]] - (t + arrival)) if order else None
+        results.append(CueResult(seq[0], tuple(seq), tuple(order), tuple(order) == tuple(seq),
+                                 duration, when))
+    # context specificity during replay: neurons of shared elements in the different cues
+    overlap = {}
+    for el in seq_set.shared_elements():
+        k = pop[el]
+        groups = [responders(exc.index, exc.times, range(k * net_p.n_E, (k + 1) * net_p.n_E),
+                             t, t + rp.cue_interval)
+                  for t, seq in zip(cue_times, seq_set.sequences) if el in seq]
+        overlap[el] = mean_pairwise_jaccard(groups)
+    summary = {
+        "cues": [r.__dict__ for r in results],
+        "n_correct": sum(r.correct for r in results),
+        "n_cues": len(results),
+        "training_pace_ms": [(len(s) - 1) * cfg.timing.delta_T for s in seq_set.sequences],
+        "shared_element_overlap": overlap,
+        "n_static_synapses": int(np.count_nonzero(conn.weight)),
+        "settings": {"V_th": neuron.V_th, "theta_dAP": neuron.theta_dAP,
+                     "cue_interval": rp.cue_interval, "cue_times": cue_times},
+        "wall_time_s": time.perf_counter() - t_wall,
+    }
+    _write(run_dir / "replay", summary, exc, inh, cfg, t_end, force)
+    return results, summary
+
+
+def _write(out: Path, summary: dict, exc, inh, cfg, t_stop: float, force: bool) -> None:
+    import neo
+
+    from pynest_ext.neo_convert import Population, population_spiketrain, write_nix
+    vocab = list(cfg.sequence_set.vocabulary)
+    n_E = int(cfg.network.n_E)
+    n_inh = len(vocab) if cfg.network.inhibition == "per_subpopulation" else 1
+    seg = neo.Segment(name="replay", phase="replay")
+    seg.spiketrains.append(population_spiketrain(
+        Population("E", n_E * len(vocab), exc.index, exc.times, n_E, vocab), 0.0, t_stop))
+    seg.spiketrains.append(population_spiketrain(
+        Population("I", n_inh, inh.index, inh.times, 1,
+                   vocab if n_inh == len(vocab) else ["shared"]), 0.0, t_stop))
+    block = neo.Block(name="seqnest replay")
+    block.segments.append(seg)
+    with atomic_directory(out, force=force) as tmp:
+        write_json(tmp / "replay.json", summary)
+        write_nix(tmp / "spikes.nix", block)

@@ -1,0 +1,227 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Run directories: written atomically, read back with clear errors.
+
+A training run directory holds
+
+============================  ===================================================
+``params.json``               ``{"hash": ..., "params": RunConfig.to_dict()}``
+``env.json``                  package versions, ``nest.build_info``, module key,
+                              seed, threads, host, command line, time
+``metrics.json``              per-episode lists and summary figures
+``schedule.json``             vocabulary, sequences, n_E, element onsets of episode 0,
+                              episode duration
+``spikes.nix``                neo Block, Segment "training": one compact SpikeTrain
+                              per population (see :mod:`pynest_ext.neo_convert`),
+                              Epoch "episodes", Event "stimuli"
+``connectivity.npz``          E->E connections after learning (``source``,
+                              ``target``, ``permanence``, ``weight``) and before
+                              (``initial_permanence``, ``initial_weight``)
+============================  ===================================================
+
+Everything is written into a hidden sibling directory first and renamed into
+place, so an interrupted run leaves no half-written directory behind.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pynest_ext.params import ParameterError
+
+__all__ = ["RunDirError", "atomic_directory", "write_json", "read_json", "environment",
+           "write_training_run", "load_connectivity", "load_config"]
+
+PACKAGES = ("seqnest", "nest-simulator", "nestml", "numpy", "neo", "nixio", "quantities",
+            "elephant", "matplotlib", "tqdm")
+
+
+class RunDirError(ParameterError):
+    """A run directory or one of its files is missing or unreadable."""
+
+
+@contextlib.contextmanager
+def atomic_directory(out: str | os.PathLike, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary directory that becomes ``out`` when the block succeeds.
+
+    An existing ``out`` is an error unless ``force``; then it is replaced only
+    after the new directory is complete.
+    """
+    out = Path(out)
+    if out.exists() and not force:
+        raise RunDirError(f"output directory exists: {out} (use --force to replace it)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)   # mkdtemp creates 0700; a run directory follows the umask
+    try:
+        yield tmp
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            os.replace(out, old / "run")
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return None if not math.isfinite(float(obj)) else float(obj)
+    if obj is None or isinstance(obj, (bool, int, str)):
+        return obj
+    return str(obj)
+
+
+def write_json(path: Path, obj: Any) -> None:
+    """Write strict JSON (NaN and infinities become null)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(_jsonable(obj), indent=1, allow_nan=False) + "\n")
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> Any:
+    if not path.is_file():
+        raise RunDirError(f"missing file: {path}")
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RunDirError(f"corrupt JSON in {path}: {exc}") from None
+
+
+def environment(module_key: str, seed: int, threads: int) -> dict[str, Any]:
+    """Software and machine record of a run."""
+    versions = {}
+    for pkg in PACKAGES:
+        try:
+            versions[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            versions[pkg] = None
+    from pynest_ext.kernel import import_nest
+    nest = import_nest()
+    return {
+        "packages": versions,
+        "python": sys.version.split()[0],
+        "nest_build_info": dict(nest.build_info),
+        "module_key": module_key,
+        "seed": seed,
+        "threads": threads,
+        "host": {"name": platform.node(), "platform": platform.platform(),
+                 "machine": platform.machine(), "cpus": os.cpu_count()},
+        "command": sys.argv,
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def _training_block(result):
+    import neo
+    import quantities as pq
+
+    from pynest_ext.neo_convert import Population, population_spiketrain
+
+    cfg, sch = result.config, result.schedule
+    vocab = list(cfg.sequence_set.vocabulary)
+    n_E = int(cfg.network.n_E)
+    t_stop = sch.total_duration
+    seg = neo.Segment(name="training", phase="training", episodes=int(cfg.run.episodes))
+    n_inh = len(vocab) if cfg.network.inhibition == "per_subpopulation" else 1
+    for pop in (Population("E", n_E * len(vocab), *result.exc_spikes, n_E, vocab),
+                Population("I", n_inh, *result.inh_spikes, 1,
+                           vocab if n_inh == len(vocab) else ["shared"])):
+        seg.spiketrains.append(population_spiketrain(pop, 0.0, t_stop))
+    starts = np.array([sch.episode_start(k) for k in range(sch.n_episodes)])
+    seg.epochs.append(neo.Epoch(times=starts * pq.ms,
+                                durations=np.full(starts.size, sch.episode_duration) * pq.ms,
+                                labels=np.array([f"episode {k + 1}" for k in range(starts.size)]),
+                                name="episodes"))
+    onsets, labels = [], []
+    for ep in range(sch.n_episodes):
+        for i, seq in enumerate(cfg.sequence_set.sequences):
+            for j, el in enumerate(seq):
+                onsets.append(sch.onset(ep, i, j))
+                labels.append(el)
+    seg.events.append(neo.Event(times=np.array(onsets) * pq.ms, labels=np.array(labels),
+                                name="stimuli"))
+    block = neo.Block(name="seqnest training run", run_hash=cfg.hash())
+    block.segments.append(seg)
+    return block
+
+
+def write_training_run(result, out: str | os.PathLike, force: bool = False) -> Path:
+    """Write a :class:`sequences.learn.TrainingResult` as a run directory."""
+    from pynest_ext.neo_convert import write_nix
+
+    cfg, sch = result.config, result.schedule
+    out = Path(out)
+    with atomic_directory(out, force) as tmp:
+        write_json(tmp / "params.json", {"hash": cfg.hash(), "params": cfg.to_dict()})
+        write_json(tmp / "env.json", environment(result.module_key, int(cfg.run.seed),
+                                                 int(cfg.run.threads)))
+        write_json(tmp / "metrics.json", result.metrics)
+        write_json(tmp / "schedule.json", {
+            "vocabulary": list(cfg.sequence_set.vocabulary),
+            "sequences": [list(s) for s in cfg.sequence_set.sequences],
+            "n_E": int(cfg.network.n_E), "start": sch.start,
+            "episode_duration": sch.episode_duration, "episodes": sch.n_episodes,
+            "offsets": [list(o) for o in sch.offsets]})
+        write_nix(tmp / "spikes.nix", _training_block(result))
+        init, final = result.connectivity_initial, result.connectivity_final
+        np.savez_compressed(tmp / "connectivity.npz", **final.as_arrays(),
+                            initial_permanence=init.permanence, initial_weight=init.weight)
+    return out
+
+
+def check_run_dir(run_dir: str | os.PathLike) -> Path:
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise RunDirError(f"run directory not found: {run_dir}")
+    return run_dir
+
+
+def load_config(run_dir: str | os.PathLike):
+    """The :class:`~sequences.config.RunConfig` stored in a run directory."""
+    from .config import config_from_dict
+    record = read_json(check_run_dir(run_dir) / "params.json")
+    if not isinstance(record, dict) or "params" not in record:
+        raise RunDirError(f"corrupt parameter record: {Path(run_dir) / 'params.json'}")
+    try:
+        return config_from_dict(record["params"])
+    except ParameterError as exc:
+        raise RunDirError(f"invalid parameters in {Path(run_dir) / 'params.json'}: {exc}") from None
+
+
+def load_connectivity(run_dir: str | os.PathLike):
+    """Learned E->E connectivity of a run directory."""
+    from pynest_ext.network import EEConnectivity
+    path = check_run_dir(run_dir) / "connectivity.npz"
+    if not path.is_file():
+        raise RunDirError(f"missing file: {path}")
+    try:
+        with np.load(path) as data:
+            return EEConnectivity(data["source"], data["target"], data["permanence"],
+                                  data["weight"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise RunDirError(f"corrupt connectivity file {path}: {exc}") from None
