@@ -106,6 +106,6 @@ install_system_packages
 setup_venv
 cd "$here"
 case "$cmd" in
-    main) exec "$venv/bin/seqnest" demo "$@" ;;
+    main) exec "$venv/bin/seqnest" example "$@" ;;
     test) exec "$venv/bin/python" -m pytest "$@" ;;
 esac

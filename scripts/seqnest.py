@@ -6,7 +6,12 @@ Subcommands:
 * ``seqnest build [--force] [--with-nest NEST_CONFIG] [--jobs N]`` builds the
   NESTML model module or reuses the cached one, and prints where it is;
 * ``seqnest demo [--seed S]`` runs the single-neuron and single-synapse
-  demonstrations and prints their figures next to the reference values.
+  demonstrations and prints their figures next to the reference values;
+* ``seqnest learn [--task NAME | --sequences TEXT] [--episodes N] [--seed S]
+  [--threads T] [--config FILE] [--set group.key=value ...] --out DIR`` trains
+  the sequence network and writes a run directory;
+* ``seqnest replay RUN_DIR`` replays the learned sequences from their cues;
+* ``seqnest example [--out DIR]`` learns set I, replays it and prints a summary.
 
 Errors in the input or the environment give one line on stderr and exit code 2
 (bad input) or 1 (a failed build or simulation).
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 __all__ = ["main"]
 
@@ -98,6 +104,75 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_learning_summary(result, out) -> None:
+    m = result.metrics
+    conv = m["episodes_to_convergence"]
+    print(f"run directory: {out}")
+    print(f"  sequences: {'; '.join(m['sequences'])}  (task {result.config.task}, "
+          f"seed {result.config.run.seed}, {result.config.run.episodes} episodes)")
+    print(f"  episodes to convergence (error < {result.config.evaluation.convergence_error:g}): "
+          f"{conv if conv is not None else 'not reached'}")
+    print(f"  final error {m['final_error']:.3f}, false positives {m['false_positives'][-1]:.2f}, "
+          f"false negatives {m['false_negatives'][-1]:.2f}, "
+          f"active fraction of last elements {m['active_fraction'][-1]:.2f}")
+    print(f"  mature synapses {m['mature_synapses_final']} of {m['n_synapses']}; "
+          f"simulate {m['simulate_time_s']:.1f} s, wall {m['wall_time_s']:.1f} s, "
+          f"peak memory {m['peak_rss_mb']:.0f} MB")
+
+
+def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
+    from sequences.config import resolve_config
+    from sequences.learn import train
+    from sequences.rundir import RunDirError, write_training_run
+
+    config = resolve_config(task=args.task, sequences=args.sequences, config_file=args.config,
+                            set_options=args.set or [], episodes=args.episodes, seed=args.seed,
+                            threads=args.threads)
+    if Path(out).exists() and not force:
+        raise RunDirError(f"output directory exists: {out} (use --force to replace it)")
+    module = _module()
+    result = train(config, module=module, progress=progress)
+    write_training_run(result, out, force=force)
+    return result
+
+
+def _cmd_learn(args: argparse.Namespace) -> int:
+    result = _learn(args, args.out, args.force, not args.no_progress)
+    _print_learning_summary(result, args.out)
+    return 0
+
+
+def _print_replay(results, summary) -> None:
+    for r in results:
+        mark = "correct" if r.correct else "WRONG"
+        dur = f"{r.duration_ms:.1f} ms" if r.duration_ms is not None else "-"
+        print(f"  cue {r.cue}: replayed {' '.join(r.decoded) or '(nothing)'}  "
+              f"(trained {' '.join(r.expected)}) {mark}, duration {dur}")
+    print(f"  {summary['n_correct']} of {summary['n_cues']} cues replayed correctly "
+          f"(training pace {', '.join(f'{p:g}' for p in summary['training_pace_ms'])} ms)")
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from sequences.replay import replay_run
+    results, summary = replay_run(args.run_dir, module=_module())
+    print(f"replay written to {Path(args.run_dir) / 'replay'}")
+    _print_replay(results, summary)
+    return 0
+
+
+def _cmd_example(args: argparse.Namespace) -> int:
+    from sequences.replay import replay_run
+    started = time.perf_counter()
+    args.task, args.sequences, args.config, args.set, args.threads = "set1", None, None, [], None
+    result = _learn(args, args.out, True, True)
+    _print_learning_summary(result, args.out)
+    results, summary = replay_run(args.out, module=_module())
+    print("replay (frozen weights, one cue per sequence):")
+    _print_replay(results, summary)
+    print(f"total {time.perf_counter() - started:.1f} s; next: seqnest learn --help")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="seqnest", description="Spiking sequence learning on NEST with "
                      "NESTML models of active dendrites and hardware-like synapses.")
@@ -113,6 +188,35 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="single-neuron and single-synapse demonstration")
     p.add_argument("--seed", type=_positive_int, default=1, help="NEST RNG seed")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("learn", help="train the sequence network and write a run directory")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--task", help="set1, set2, set3, task4 or random (default set1)")
+    what.add_argument("--sequences", metavar="TEXT",
+                      help='custom set, e.g. "A D B E; F D B C"')
+    p.add_argument("--episodes", type=_positive_int, help="training episodes (default 40)")
+    p.add_argument("--seed", type=_positive_int, help="NEST seed (default 1)")
+    p.add_argument("--threads", type=_positive_int, help="NEST threads (default 1)")
+    p.add_argument("--synapse", choices=["stdsp"], default="stdsp",
+                   help="E->E synapse model (default stdsp)")
+    p.add_argument("--config", metavar="FILE", help="JSON/YAML/TOML file of {group: {key: value}}")
+    p.add_argument("--set", action="append", metavar="GROUP.KEY=VALUE",
+                   help="override one parameter (repeatable), e.g. --set neuron.tau_h=500")
+    p.add_argument("--out", required=True, metavar="DIR", help="run directory to write")
+    p.add_argument("--force", action="store_true", help="replace an existing run directory")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_learn)
+
+    p = sub.add_parser("replay", help="replay the learned sequences of a run directory")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.set_defaults(func=_cmd_replay)
+
+    p = sub.add_parser("example", help="learn set I, replay it and print a summary")
+    p.add_argument("--out", default="runs/example", metavar="DIR",
+                   help="run directory (replaced if it exists; default runs/example)")
+    p.add_argument("--episodes", type=_positive_int, default=40)
+    p.add_argument("--seed", type=_positive_int, default=1)
+    p.set_defaults(func=_cmd_example)
     return parser
 
 
@@ -127,6 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as exc:
         print(f"seqnest: error: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] in ("nest", "NESTErrors", "nestkernel_api"):
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            print(f"seqnest: error: NEST: {first}", file=sys.stderr)
+            return 1
+        raise
     except KeyboardInterrupt:
         print("seqnest: interrupted", file=sys.stderr)
         return 130

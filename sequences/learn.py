@@ -211,4 +211,6 @@ def _progress(total: int, enabled: bool):
     if not enabled:
         return _NoBar()
     from tqdm import tqdm
-    return tqdm(total=total, desc="learning", unit="episode", file=sys.stderr, leave=True)
+    # disable=None: no bar when stderr is not a terminal (logs, CI)
+    return tqdm(total=total, desc="learning", unit="episode", file=sys.stderr, leave=True,
+                disable=None)
