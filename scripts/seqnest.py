@@ -154,6 +154,9 @@ def _print_replay(results, summary) -> None:
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     from sequences.replay import replay_run
+    from sequences.rundir import load_config, load_connectivity
+    load_config(args.run_dir)            # bad input fails before any build
+    load_connectivity(args.run_dir)
     results, summary = replay_run(args.run_dir, module=_module())
     print(f"replay written to {Path(args.run_dir) / 'replay'}")
     _print_replay(results, summary)

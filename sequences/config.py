@@ -119,6 +119,7 @@ class RunConfig:
         return {"task": self.task, "sequences": [list(s) for s in self.sequence_set.sequences],
                 "synapse_overrides": dict(self.sequence_set.synapse_overrides),
                 "set_sparse_first": self.sequence_set.sparse_first,
+                "alphabet": list(self.sequence_set.alphabet),
                 **{name: group.to_dict() for name, group in self.groups.items()}}
 
     def hash(self) -> str:
@@ -248,7 +249,8 @@ def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
     try:
         seq_set = SequenceSet(data["task"], tuple(tuple(s) for s in data["sequences"]),
                               dict(data.get("synapse_overrides", {})),
-                              bool(data.get("set_sparse_first", False)))
+                              bool(data.get("set_sparse_first", False)),
+                              tuple(data.get("alphabet", ())))
         groups = {name: cls(data[name]) for name, cls in GROUPS.items()}
     except (KeyError, TypeError) as exc:
         raise ParameterError(f"incomplete parameter record (missing {exc})") from None

@@ -42,12 +42,16 @@ class SequenceSet:
         unless the user sets them explicitly.
     sparse_first : bool
         Whether the set is trained with the sparse-first-element drive by default.
+    alphabet : tuple of str
+        Elements that get a subpopulation; empty: exactly those that occur.
+        (Set III uses 13 of the 14 letters of the paper's M = 14 network.)
     """
 
     name: str
     sequences: tuple[tuple[str, ...], ...]
     synapse_overrides: dict = field(default_factory=dict)
     sparse_first: bool = False
+    alphabet: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.sequences:
@@ -66,10 +70,17 @@ class SequenceSet:
                 raise ParameterError(f"sequence {i} repeats sequence {seen[seq]}: "
                                      f"{' '.join(seq)}")
             seen[seq] = i
+        used = {el for seq in self.sequences for el in seq}
+        missing = sorted(used - set(self.alphabet)) if self.alphabet else []
+        if missing:
+            raise ParameterError(f"unknown element {missing[0]!r}: not in the alphabet "
+                                 f"{' '.join(self.alphabet)}")
 
     @property
     def vocabulary(self) -> tuple[str, ...]:
         """Elements in sorted order; element k is represented by subpopulation k."""
+        if self.alphabet:
+            return tuple(sorted(set(self.alphabet)))
         return tuple(sorted({el for seq in self.sequences for el in seq}))
 
     @property
@@ -102,7 +113,7 @@ NAMED_SETS: dict[str, SequenceSet] = {
     "set3": SequenceSet("set3", _seqs("E N D I J; L N D I K; G J M E N; F J M E I; "
                                       "B C K B I; A C K B F"),
                         {"lambda_plus": 0.39, "lambda_h": 0.034, "lambda_minus": 0.005785},
-                        sparse_first=True),
+                        sparse_first=True, alphabet=tuple("ABCDEFGHIJKLMN")),
     "task4": SequenceSet("task4", _seqs("A D B G H I J K L M N E; F D B G H I J K L M N C")),
 }
 

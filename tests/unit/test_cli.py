@@ -24,3 +24,26 @@ def test_bad_nest_config_is_one_line_error(tmp_path, capsys):
     assert main(["build", "--with-nest", str(tmp_path / "missing")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nest-config not found" in err[0]
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["learn", "--out", "{tmp}/r", "--sequences", "A D ; ; F"], "sequence 2 of"),
+    (["learn", "--out", "{tmp}/r", "--task", "set7"], "unknown task 'set7'"),
+    (["learn", "--out", "{tmp}/r", "--set", "neuron.tau_mem=3"], "unknown parameter 'tau_mem'"),
+    (["learn", "--out", "{tmp}/r", "--set", "synapse.lambda_plus=-1"], "lambda_plus: must be >= 0"),
+    (["learn", "--out", "{tmp}/exists"], "output directory exists"),
+    (["replay", "{tmp}/missing"], "run directory not found"),
+    (["replay", "{tmp}/exists"], "missing file"),
+])
+def test_bad_learning_input_is_one_line_exit_2(tmp_path, capsys, argv, fragment):
+    (tmp_path / "exists").mkdir()
+    code = main([a.replace("{tmp}", str(tmp_path)) for a in argv])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and fragment in err[0], err
+    assert not (tmp_path / "r").exists()
+
+
+def test_negative_episode_count_is_rejected(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["learn", "--out", "x", "--episodes", "-2"])
+    assert exc.value.code == 2 and "--episodes: must be >= 1" in capsys.readouterr().err

@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Regression: the sTM network learns and replays set I (Bouhadjar et al. 2022).
+
+Runs the command line as a user would: `seqnest learn` on set I (M = 6,
+n_E = 150, 40 episodes, seed 1), then `seqnest replay`. About 25 s.
+"""
+import json
+
+import numpy as np
+import pytest
+
+from pynest_ext.neo_convert import read_nix, split_population
+from seqnest_cli.seqnest import main
+
+pytestmark = pytest.mark.nest
+
+
+@pytest.fixture(scope="module")
+def run_dir(built_module, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "set1"
+    assert main(["learn", "--task", "set1", "--episodes", "40", "--seed", "1", "--out", str(out),
+                 "--no-progress"]) == 0
+    assert main(["replay", str(out)]) == 0
+    return out
+
+
+def load(run_dir, name):
+    return json.loads((run_dir / name).read_text())
+
+
+def test_set_one_is_learned(run_dir):
+    m = load(run_dir, "metrics.json")
+    assert m["episodes_to_convergence"] is not None and m["episodes_to_convergence"] <= 40
+    assert m["final_error"] < 0.01
+    assert 0.08 <= m["active_fraction"][-1] <= 0.2
+    assert m["active_fraction"][0] == pytest.approx(1.0)      # nothing predicted at first
+    assert m["false_negatives"][0] == pytest.approx(1.0)
+    assert m["overlap"][0] > 0.9 and m["overlap"][-1] < 0.2    # context-specific codes
+
+
+def test_replay_follows_the_trained_order_faster(run_dir):
+    r = load(run_dir / "replay", "replay.json")
+    assert r["n_correct"] == r["n_cues"] == 2
+    for cue, pace in zip(r["cues"], r["training_pace_ms"]):
+        assert cue["decoded"] == cue["expected"]
+        assert 0 < cue["duration_ms"] < pace
+    assert max(r["shared_element_overlap"].values()) < 0.5     # through different D/B neurons
+
+
+def test_run_directory_contents(run_dir):
+    params = load(run_dir, "params.json")
+    from sequences.config import config_from_dict
+    assert config_from_dict(params["params"]).hash() == params["hash"]
+    env = load(run_dir, "env.json")
+    assert env["seed"] == 1 and env["module_key"] and env["nest_build_info"]
+    assert env["packages"]["nest-simulator"]
+    m = load(run_dir, "metrics.json")
+    for key in ("error", "false_positives", "false_negatives", "active_fraction", "overlap"):
+        assert len(m[key]) == 40
+    for key in ("episodes_to_convergence", "final_error", "wall_time_s", "simulate_time_s",
+                "peak_rss_mb"):
+        assert key in m
+    with np.load(run_dir / "connectivity.npz") as c:
+        n = c["source"].size
+        assert n == 900 * 180
+        assert all(c[k].size == n for k in ("target", "permanence", "weight",
+                                            "initial_permanence", "initial_weight"))
+        assert np.count_nonzero(c["weight"]) == m["mature_synapses_final"] > 0
+    block = read_nix(run_dir / "spikes.nix")
+    seg = block.segments[0]
+    assert seg.name == "training"
+    trains = split_population(seg.spiketrains[0])
+    assert len(trains) == 900 and trains[0].annotations["element"] == "A"
+    assert len(seg.epochs[0]) == 40 and len(seg.events[0]) == 40 * 8
+    assert not list(run_dir.parent.glob(".*tmp*"))             # no temporary leftovers

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Structure and basic dynamics of small sTM networks."""
+import numpy as np
+import pytest
+
+from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
+from pynest_ext.models import InhNeuronParams, StdspSynapseParams, StmNeuronParams
+from pynest_ext.network import NetworkParams, SequenceNetwork
+from sequences.config import resolve_config
+from sequences.learn import train
+
+pytestmark = pytest.mark.nest
+
+SMALL = NetworkParams(n_E=20, rho=5)
+
+
+def build(built_module, inhibition="per_subpopulation", stimulus=None, seed=1):
+    names = setup_kernel(KernelConfig(seed=seed), module=built_module)
+    net = SequenceNetwork(names, 3, StmNeuronParams(), InhNeuronParams(), StdspSynapseParams(),
+                          SMALL.replace(inhibition=inhibition),
+                          rng=np.random.default_rng(seed))
+    net.create(stimulus or {})
+    net.connect()
+    return net
+
+
+@pytest.mark.parametrize("inhibition, n_inh", [("per_subpopulation", 3), ("shared", 1)])
+def test_structure(built_module, inhibition, n_inh):
+    net = build(built_module, inhibition)
+    nest = import_nest()
+    assert len(net.exc) == 60 and len(net.inh_neurons) == n_inh
+    ee = net.ee_connectivity()
+    indegree = round(0.2 * 60)
+    assert ee.source.size == 60 * indegree
+    assert np.all(np.bincount(ee.target, minlength=60) == indegree)
+    assert not np.any(ee.source == ee.target)                            # no autapses
+    assert len({(s, t) for s, t in zip(ee.source, ee.target)}) == ee.source.size  # no multapses
+    assert np.all((ee.permanence >= 0) & (ee.permanence <= 8)) and np.all(ee.weight == 0)
+    conns = nest.GetConnections(net.exc, net.exc, synapse_model=net.EE_MODEL)
+    from pynest_ext.network import read_connections
+    data = read_connections(conns, ["permanence", "permanence_min"])
+    assert np.array_equal(data["permanence"], data["permanence_min"])   # P_min = initial P
+    assert len(nest.GetConnections(net.exc, net.inh_neurons)) == 60
+    assert len(nest.GetConnections(net.inh_neurons, net.exc)) == 60
+
+
+def test_stimulus_fires_its_subpopulation_and_inhibition(built_module):
+    net = build(built_module, stimulus={1: [10.0]})
+    net.run(50.0)
+    exc, inh = net.take_spikes()
+    assert sorted(set(exc.index.tolist())) == list(range(20, 40))
+    assert np.bincount(exc.index, minlength=60)[20:40].tolist() == [1] * 20
+    assert inh.index.tolist() == [1]
+    assert net.take_spikes()[0].index.size == 0       # recorders were cleared
+
+
+def tiny(seed, threads=1):
+    return resolve_config(task="set1", episodes=3, seed=seed, threads=threads,
+                          set_options=["network.n_E=30", "network.rho=5"])
+
+
+def spikes_of(result):
+    return result.exc_spikes[0].tolist(), result.exc_spikes[1].tolist()
+
+
+def test_same_seed_and_threads_give_identical_spikes(built_module):
+    a = train(tiny(3, threads=2), module=built_module, progress=False)
+    b = train(tiny(3, threads=2), module=built_module, progress=False)
+    assert spikes_of(a) == spikes_of(b) and len(a.exc_spikes[0]) > 0
+    assert np.array_equal(a.connectivity_final.permanence, b.connectivity_final.permanence)
+    c = train(tiny(4, threads=2), module=built_module, progress=False)
+    assert not np.array_equal(a.connectivity_initial.source, c.connectivity_initial.source)

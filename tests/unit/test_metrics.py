@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Prediction metrics on hand-made inputs with known answers."""
+import math
+
+import numpy as np
+import pytest
+
+from sequences import metrics as m
+
+
+def state(counts, n_E=10):
+    s = np.zeros(len(counts) * n_E, dtype=bool)
+    for k, c in enumerate(counts):
+        s[k * n_E:k * n_E + c] = True
+    return s
+
+
+def test_predicted_vector_thresholds_each_subpopulation():
+    o = m.predicted_vector(state([0, 5, 10, 4]), 10, 4, min_count=5)
+    assert o.tolist() == [0, 1, 1, 0]
+
+
+def test_prediction_scores():
+    assert m.prediction_scores(np.array([0., 1, 0]), 1) == (0.0, 0.0, 0.0)
+    err, fp, fn = m.prediction_scores(np.array([1., 0, 0]), 1)
+    assert (err, fp, fn) == (pytest.approx(math.sqrt(2)), 1.0, 1.0)
+    assert m.prediction_scores(np.zeros(3), 2) == (1.0, 0.0, 1.0)
+    assert m.prediction_scores(np.array([1., 1, 1]), 0)[1:] == (2.0, 0.0)
+
+
+def test_responders_counts_distinct_neurons_in_window():
+    idx = np.array([3, 3, 4, 12, 5])
+    t = np.array([1.0, 2.0, 3.0, 2.0, 9.0])
+    assert m.responders(idx, t, range(0, 10), 0.0, 5.0).tolist() == [3, 4]
+
+
+def test_jaccard_and_pairs():
+    assert m.jaccard(np.array([1, 2]), np.array([2, 3])) == pytest.approx(1 / 3)
+    assert m.jaccard(np.array([]), np.array([])) == 0.0
+    assert m.mean_pairwise_jaccard([np.array([1]), np.array([1]), np.array([2])]) == pytest.approx(1 / 3)
+    assert math.isnan(m.mean_pairwise_jaccard([np.array([1])]))
+
+
+def test_episodes_to_convergence_is_one_based():
+    assert m.episodes_to_convergence([1.0, 0.5, 0.0, 1.0], 0.01) == 3
+    assert m.episodes_to_convergence([1.0, 0.5], 0.01) is None
+
+
+def test_predicted_vector_checks_shape():
+    with pytest.raises(ValueError, match="shape"):
+        m.predicted_vector(np.zeros(5, bool), 10, 4, 5)
