@@ -147,7 +147,8 @@ def random_high_order(n_sequences: int, length: int, shared_core: int, vocab_siz
     elements common to all sequences; first and last elements differ between
     sequences, so predicting the last element requires remembering the first
     across the whole core. Elements outside the core are drawn without
-    replacement within a sequence.
+    replacement within a sequence. All ``vocab_size`` elements get a
+    subpopulation (M = vocab_size), whether they occur or not.
 
     Parameters
     ----------
@@ -190,7 +191,7 @@ def random_high_order(n_sequences: int, length: int, shared_core: int, vocab_siz
         middle_pool = [i for i in range(len(rest)) if i not in (f, last)]
         middle = rng.choice(middle_pool, size=n_own - 2, replace=False) if n_own > 2 else []
         seqs.append(tuple([rest[f]] + core + [rest[i] for i in middle] + [rest[last]]))
-    return SequenceSet("random", tuple(seqs))
+    return SequenceSet("random", tuple(seqs), alphabet=tuple(names))
 
 
 def _element_names(n: int) -> list[str]:

@@ -84,3 +84,7 @@ def test_alphabet_gives_unused_elements_a_subpopulation():
     from sequences.tasks import SequenceSet
     with pytest.raises(ParameterError, match="unknown element 'Z'"):
         SequenceSet("x", (("A", "Z"),), alphabet=("A", "B"))
+
+
+def test_random_set_vocabulary_sets_the_network_size():
+    assert len(random_high_order(2, 4, 1, 26, seed=1).vocabulary) == 26
