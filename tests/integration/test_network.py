@@ -70,3 +70,33 @@ def test_same_seed_and_threads_give_identical_spikes(built_module):
     assert np.array_equal(a.connectivity_final.permanence, b.connectivity_final.permanence)
     c = train(tiny(4, threads=2), module=built_module, progress=False)
     assert not np.array_equal(a.connectivity_initial.source, c.connectivity_initial.source)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"sequences": "Q R S T; U R S V; W X Q"},
+    {"task": "random", "set_options": ["random.n_sequences=3", "random.length=5",
+                                       "random.shared_core=2", "random.vocab_size=10",
+                                       "random.seed=9"]},
+])
+def test_unseen_sets_run_end_to_end(built_module, kwargs):
+    opts = kwargs.pop("set_options", []) + ["network.n_E=30", "network.rho=5"]
+    cfg = resolve_config(episodes=2, set_options=opts, **kwargs)
+    r = train(cfg, module=built_module, progress=False)
+    assert len(r.metrics["error"]) == 2
+    assert r.metrics["false_negatives"][0] == pytest.approx(1.0)   # nothing predicted yet
+    assert r.metrics["active_fraction"][0] == pytest.approx(1.0)
+
+
+def test_sparse_first_element_drive(built_module):
+    """With the drive, only the rho+1 pre-activated neurons of a first element fire."""
+    opts = ["network.n_E=30", "network.rho=5", "run.sparse_first=on"]
+    cfg = resolve_config(task="set1", episodes=1, set_options=opts)
+    r = train(cfg, module=built_module, progress=False)
+    idx, t = r.exc_spikes
+    a_onset = r.schedule.onset(0, 0, 0)
+    a_neurons = {int(i) for i, s in zip(idx, t) if i < 30 and a_onset <= s < a_onset + 20}
+    assert 1 <= len(a_neurons) <= 6
+    cfg_off = resolve_config(task="set1", episodes=1, set_options=opts[:2])
+    r_off = train(cfg_off, module=built_module, progress=False)
+    idx, t = r_off.exc_spikes
+    assert len({int(i) for i, s in zip(idx, t) if i < 30 and a_onset <= s < a_onset + 20}) == 30
