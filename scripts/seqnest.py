@@ -146,8 +146,10 @@ def _print_replay(results, summary) -> None:
     for r in results:
         mark = "correct" if r.correct else "WRONG"
         dur = f"{r.duration_ms:.1f} ms" if r.duration_ms is not None else "-"
-        print(f"  cue {r.cue}: replayed {' '.join(r.decoded) or '(nothing)'}  "
-              f"(trained {' '.join(r.expected)}) {mark}, duration {dur}")
+        shown = r.expected if r.correct else r.decoded
+        more = f", then continued into {' '.join(r.continued)}" if r.continued else ""
+        print(f"  cue {r.cue}: replayed {' '.join(shown) or '(nothing)'}  "
+              f"(trained {' '.join(r.expected)}) {mark}, duration {dur}{more}")
     print(f"  {summary['n_correct']} of {summary['n_cues']} cues replayed correctly "
           f"(training pace {', '.join(f'{p:g}' for p in summary['training_pace_ms'])} ms)")
 

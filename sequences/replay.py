@@ -12,8 +12,12 @@ then runs through the rest of the sequence on its own.
 Decoding: in the window after each cue, a subpopulation counts as replayed if
 at least ``replay.fired_fraction * rho`` of its neurons fire; replayed
 subpopulations are ordered by the median time of their spikes. The replay is
-correct if that order equals the trained sequence. Its duration is the time
-from the cue's arrival to the median spike of the last replayed element.
+correct if that order begins with the trained sequence. Elements replayed
+after it are reported as ``continued``: when the last element of a sequence is
+also the first of another (set II: ...H F and F J M...), the network goes on
+into that sequence, as its connectivity says it should. The duration is the
+time from the cue's arrival to the median spike of the sequence's last
+element (of the last replayed element if the replay is wrong).
 """
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ class CueResult:
     expected: tuple[str, ...]
     decoded: tuple[str, ...]
     correct: bool
+    continued: tuple[str, ...]
     duration_ms: float | None
     element_times_ms: dict
 
@@ -92,9 +97,12 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
     for t, seq in zip(cue_times, seq_set.sequences):
         order, when = decode_replay(exc.index, exc.times, t, t + rp.cue_interval, int(net_p.n_E),
                                     vocab, min_neurons)
-        duration = (when[order[-1]] - (t + arrival)) if order else None
-        results.append(CueResult(seq[0], tuple(seq), tuple(order), tuple(order) == tuple(seq),
-                                 duration, when))
+        n = len(seq)
+        correct = tuple(order[:n]) == tuple(seq)
+        last = seq[-1] if correct else (order[-1] if order else None)
+        duration = when[last] - (t + arrival) if last is not None else None
+        results.append(CueResult(seq[0], tuple(seq), tuple(order), correct,
+                                 tuple(order[n:]) if correct else (), duration, when))
     # context specificity during replay: neurons of shared elements in the different cues
     overlap = {}
     for el in seq_set.shared_elements():

@@ -49,3 +49,14 @@ def test_episodes_to_convergence_is_one_based():
 def test_predicted_vector_checks_shape():
     with pytest.raises(ValueError, match="shape"):
         m.predicted_vector(np.zeros(5, bool), 10, 4, 5)
+
+
+def test_replay_decoding_orders_by_median_time_and_thresholds():
+    from sequences.replay import decode_replay
+    n_E = 10
+    # A (subpop 0): 10 neurons at ~1 ms; C (2): 8 neurons at ~20 ms; B (1): 3 neurons (below)
+    idx = np.r_[np.arange(10), 20 + np.arange(8), 10 + np.arange(3)]
+    t = np.r_[np.full(10, 1.0), np.full(8, 20.0), np.full(3, 5.0)]
+    order, when = decode_replay(idx, t, 0.0, 50.0, n_E, ("A", "B", "C"), min_neurons=5)
+    assert order == ["A", "C"] and when["C"] == 20.0
+    assert decode_replay(idx, t, 30.0, 50.0, n_E, ("A", "B", "C"), 5)[0] == []
