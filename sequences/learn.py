@@ -13,7 +13,7 @@ import math
 import resource
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -51,7 +51,6 @@ class TrainingResult:
     connectivity_initial: EEConnectivity
     connectivity_final: EEConnectivity
     module_key: str
-    timings: dict = field(default_factory=dict)
 
 
 class _EpisodeEvaluator:
@@ -201,16 +200,8 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
                           final, module.key)
 
 
-class _NoBar:
-    def update(self, n: int) -> None: ...
-    def set_postfix(self, **kw) -> None: ...
-    def close(self) -> None: ...
-
-
 def _progress(total: int, enabled: bool):
-    if not enabled:
-        return _NoBar()
     from tqdm import tqdm
     # disable=None: no bar when stderr is not a terminal (logs, CI)
     return tqdm(total=total, desc="learning", unit="episode", file=sys.stderr, leave=True,
-                disable=None)
+                disable=None if enabled else True)
