@@ -162,7 +162,8 @@ class SequenceNetwork:
     # -- create ---------------------------------------------------------------------
     def create(self, stimulus: Mapping[int, Sequence[float]],
                dendritic_drive: Mapping[int, Sequence[float]] | None = None,
-               sample_times: Sequence[float] = (), sample_interval: float | None = None) -> None:
+               sample_times: Sequence[float] = (), sample_interval: float | None = None,
+               drive_targets: Mapping[int, Sequence[int]] | None = None) -> None:
         """Create neurons, stimulus generators and recorders.
 
         Parameters
@@ -171,6 +172,9 @@ class SequenceNetwork:
             One generator per subpopulation; each spike fires that subpopulation.
         dendritic_drive : mapping subpopulation -> spike times (ms), optional
             Sparse-first-element drive onto rho+1 random neurons of the subpopulation.
+        drive_targets : mapping subpopulation -> excitatory indices, optional
+            Drive exactly these neurons instead of random ones (replay uses the
+            neurons that were driven during training).
         sample_times : sequence of float
             First time of each periodic sampling of the dAP state of all E neurons.
         sample_interval : float, optional
@@ -189,6 +193,7 @@ class SequenceNetwork:
             self._check_subpop(pop)
             self.stim[pop] = nest.Create("spike_generator",
                                          params={"spike_times": self._on_grid(times)})
+        self._drive_targets = {int(k): [int(i) for i in v] for k, v in (drive_targets or {}).items()}
         self.drive = {}
         for pop, times in sorted((dendritic_drive or {}).items()):
             self._check_subpop(pop)
@@ -244,12 +249,17 @@ class SequenceNetwork:
         for pop, gen in self.stim.items():
             nest.Connect(gen, self.subpopulation(pop),
                          syn_spec={"weight": w.ext, "delay": d, "receptor_type": RECEPTOR_EXT})
+        drive_syn = {"weight": w.dend_drive, "delay": d, "receptor_type": RECEPTOR_DEND}
         for pop, gen in self.drive.items():
-            nest.Connect(gen, self.subpopulation(pop),
-                         {"rule": "fixed_outdegree", "outdegree": int(self.net.rho) + 1,
-                          "allow_multapses": False},
-                         syn_spec={"weight": w.dend_drive, "delay": d,
-                                   "receptor_type": RECEPTOR_DEND})
+            if pop in self._drive_targets:
+                targets = self._drive_targets[pop]
+                if any(not pop * self.n_E <= i < (pop + 1) * self.n_E for i in targets):
+                    raise ParameterError(f"drive targets of subpopulation {pop} lie outside it")
+                nest.Connect(gen, self.exc[targets], syn_spec=drive_syn)
+            else:
+                nest.Connect(gen, self.subpopulation(pop),
+                             {"rule": "fixed_outdegree", "outdegree": int(self.net.rho) + 1,
+                              "allow_multapses": False}, syn_spec=drive_syn)
         nest.Connect(self.exc, self.rec_exc)
         nest.Connect(self.inh_neurons, self.rec_inh)
         for mm in self.samplers:
@@ -335,6 +345,15 @@ class SequenceNetwork:
             state = np.zeros((uniq.size, self.N_E), dtype=bool)
             state[rows, senders] = values
             out.append((uniq, state))
+        return out
+
+    def drive_targets(self) -> dict[int, list[int]]:
+        """Excitatory indices that each sparse-drive generator reaches."""
+        first = self.exc[0].global_id
+        out = {}
+        for pop, gen in self.drive.items():
+            targets = self._nest.GetConnections(gen).get("target")
+            out[pop] = sorted(int(t) - first for t in np.atleast_1d(targets))
         return out
 
     def ee_connectivity(self) -> EEConnectivity:

@@ -51,6 +51,7 @@ class TrainingResult:
     connectivity_initial: EEConnectivity
     connectivity_final: EEConnectivity
     module_key: str
+    drive_targets: dict
 
 
 class _EpisodeEvaluator:
@@ -143,6 +144,8 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
     net.connect()
     t_build = time.perf_counter() - t0
     initial = net.ee_connectivity()
+    vocab = seq_set.vocabulary
+    drive_targets = {vocab[pop]: idx for pop, idx in net.drive_targets().items()}
 
     evaluate = _EpisodeEvaluator(config, schedule)
     curves: dict[str, list[float]] = {k: [] for k in ("error", "false_positives",
@@ -197,7 +200,7 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
                 np.concatenate([p[1] for p in parts]) if parts else np.zeros(0))
 
     return TrainingResult(config, schedule, metrics, cat(exc_parts), cat(inh_parts), initial,
-                          final, module.key)
+                          final, module.key, drive_targets)
 
 
 def _progress(total: int, enabled: bool):

@@ -9,9 +9,16 @@ coincident spikes fire the inhibitory neuron. Each sequence is cued by one
 presentation of its first element, ``replay.cue_interval`` apart; the network
 then runs through the rest of the sequence on its own.
 
-Decoding: in the window after each cue, a subpopulation counts as replayed if
-at least ``replay.fired_fraction * rho`` of its neurons fire; replayed
-subpopulations are ordered by the median time of their spikes. The replay is
+If training used the sparse first-element drive, a cue is that drive alone,
+onto the same neurons as in training: at the lowered replay threshold their dAP
+fires them, so the cue activates the first element's own sparse code rather
+than all contexts in which the element occurs.
+
+Decoding: in the window after each cue, each subpopulation's spikes are split
+into bursts (gaps longer than ``max_gap``); a burst in which at least
+``replay.fired_fraction * rho`` distinct neurons fire is one replayed element,
+at the median time of its spikes. Elements are ordered by those times, so an
+element that occurs twice in a sequence is decoded twice. The replay is
 correct if that order begins with the trained sequence. Elements replayed
 after it are reported as ``continued``: when the last element of a sequence is
 also the first of another (set II: ...H F and F J M...), the network goes on
@@ -33,7 +40,8 @@ from pynest_ext.kernel import KernelConfig, setup_kernel
 from pynest_ext.network import SequenceNetwork
 
 from .metrics import mean_pairwise_jaccard, responders
-from .rundir import (atomic_directory, load_config, load_connectivity, write_json)
+from .rundir import (RunDirError, atomic_directory, load_config, load_connectivity, read_json,
+                     write_json)
 
 __all__ = ["CueResult", "replay_run", "decode_replay"]
 
@@ -46,21 +54,31 @@ class CueResult:
     correct: bool
     continued: tuple[str, ...]
     duration_ms: float | None
-    element_times_ms: dict
+    element_times_ms: list
+
+
+#: Silence (ms) that separates two activations of one subpopulation during replay
+#: (an activation lasts about 2 ms; consecutive elements are >= 10 ms apart).
+MAX_BURST_GAP = 5.0
 
 
 def decode_replay(index: np.ndarray, times: np.ndarray, t0: float, t1: float, n_E: int,
-                  vocabulary: tuple[str, ...], min_neurons: float) -> tuple[list[str], dict]:
-    """Elements replayed in [t0, t1), ordered by the median time of their spikes."""
+                  vocabulary: tuple[str, ...], min_neurons: float,
+                  max_gap: float = MAX_BURST_GAP) -> list[tuple[str, float]]:
+    """Replayed elements in [t0, t1) as (element, median spike time), in time order."""
     sel = (times >= t0) & (times < t1)
     idx, t = index[sel], times[sel]
-    found = []
+    events = []
     for k, el in enumerate(vocabulary):
         mine = (idx >= k * n_E) & (idx < (k + 1) * n_E)
-        if np.unique(idx[mine]).size >= min_neurons:
-            found.append((float(np.median(t[mine])), el))
-    found.sort()
-    return [el for _, el in found], {el: tm for tm, el in found}
+        ti, ii = t[mine], idx[mine]
+        order = np.argsort(ti, kind="stable")
+        ti, ii = ti[order], ii[order]
+        for burst in np.split(np.arange(ti.size), np.flatnonzero(np.diff(ti) > max_gap) + 1):
+            if burst.size and np.unique(ii[burst]).size >= min_neurons:
+                events.append((float(np.median(ti[burst])), el))
+    events.sort()
+    return [(el, tm) for tm, el in events]
 
 
 def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
@@ -83,9 +101,20 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
     stimulus: dict[int, list[float]] = {}
     for t, seq in zip(cue_times, seq_set.sequences):
         stimulus.setdefault(pop[seq[0]], []).append(t)
+    drive, targets = None, None
+    if cfg.sparse_first:
+        # cue with the first element's sparse code alone: at the lowered replay
+        # threshold the dAP plateau fires the driven neurons by itself
+        stored = read_json(run_dir / "schedule.json").get("sparse_drive_targets") or {}
+        targets = {pop[el]: idx for el, idx in stored.items() if el in pop}
+        missing = [vocab[p] for p in stimulus if p not in targets]
+        if missing:
+            raise RunDirError(f"{run_dir / 'schedule.json'}: no sparse-drive neurons stored "
+                              f"for first element {missing[0]!r}")
+        drive, stimulus = stimulus, {}
     net = SequenceNetwork(names, len(vocab), neuron, cfg.inh_neuron, cfg.synapse, net_p,
                           plastic=False, ie_divisor=net_p.n_E)
-    net.create(stimulus)
+    net.create(stimulus, drive, drive_targets=targets)
     net.connect(conn)
     t_end = cue_times[-1] + rp.cue_interval
     net.run(t_end)
@@ -95,14 +124,15 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
     min_neurons = rp.fired_fraction * net_p.rho
     arrival = net_p.static_delay
     for t, seq in zip(cue_times, seq_set.sequences):
-        order, when = decode_replay(exc.index, exc.times, t, t + rp.cue_interval, int(net_p.n_E),
-                                    vocab, min_neurons)
+        events = decode_replay(exc.index, exc.times, t, t + rp.cue_interval, int(net_p.n_E),
+                               vocab, min_neurons)
+        order = tuple(el for el, _ in events)
         n = len(seq)
-        correct = tuple(order[:n]) == tuple(seq)
-        last = seq[-1] if correct else (order[-1] if order else None)
-        duration = when[last] - (t + arrival) if last is not None else None
-        results.append(CueResult(seq[0], tuple(seq), tuple(order), correct,
-                                 tuple(order[n:]) if correct else (), duration, when))
+        correct = order[:n] == tuple(seq)
+        last = events[n - 1] if correct else (events[-1] if events else None)
+        duration = last[1] - (t + arrival) if last is not None else None
+        results.append(CueResult(seq[0], tuple(seq), order, correct,
+                                 order[n:] if correct else (), duration, events))
     # context specificity during replay: neurons of shared elements in the different cues
     overlap = {}
     for el in seq_set.shared_elements():

@@ -9,7 +9,8 @@ A training run directory holds
                               seed, threads, host, command line, time
 ``metrics.json``              per-episode lists and summary figures
 ``schedule.json``             vocabulary, sequences, n_E, element onsets of episode 0,
-                              episode duration
+                              episode duration, neurons reached by the sparse
+                              first-element drive (per element)
 ``spikes.nix``                neo Block, Segment "training": one compact SpikeTrain
                               per population (see :mod:`pynest_ext.neo_convert`),
                               Epoch "episodes", Event "stimuli"
@@ -186,7 +187,8 @@ def write_training_run(result, out: str | os.PathLike, force: bool = False) -> P
             "sequences": [list(s) for s in cfg.sequence_set.sequences],
             "n_E": int(cfg.network.n_E), "start": sch.start,
             "episode_duration": sch.episode_duration, "episodes": sch.n_episodes,
-            "offsets": [list(o) for o in sch.offsets]})
+            "offsets": [list(o) for o in sch.offsets],
+            "sparse_drive_targets": result.drive_targets})
         write_nix(tmp / "spikes.nix", _training_block(result))
         init, final = result.connectivity_initial, result.connectivity_final
         np.savez_compressed(tmp / "connectivity.npz", **final.as_arrays(),

@@ -57,6 +57,15 @@ def test_replay_decoding_orders_by_median_time_and_thresholds():
     # A (subpop 0): 10 neurons at ~1 ms; C (2): 8 neurons at ~20 ms; B (1): 3 neurons (below)
     idx = np.r_[np.arange(10), 20 + np.arange(8), 10 + np.arange(3)]
     t = np.r_[np.full(10, 1.0), np.full(8, 20.0), np.full(3, 5.0)]
-    order, when = decode_replay(idx, t, 0.0, 50.0, n_E, ("A", "B", "C"), min_neurons=5)
-    assert order == ["A", "C"] and when["C"] == 20.0
-    assert decode_replay(idx, t, 30.0, 50.0, n_E, ("A", "B", "C"), 5)[0] == []
+    events = decode_replay(idx, t, 0.0, 50.0, n_E, ("A", "B", "C"), min_neurons=5)
+    assert events == [("A", 1.0), ("C", 20.0)]
+    assert decode_replay(idx, t, 30.0, 50.0, n_E, ("A", "B", "C"), 5) == []
+
+
+def test_replay_decoding_sees_an_element_twice():
+    from sequences.replay import decode_replay
+    # B C K B: subpopulation B (1) fires at 0 ms and again at 40 ms
+    idx = np.r_[10 + np.arange(6), 20 + np.arange(6), 10 + np.arange(6)]
+    t = np.r_[np.full(6, 0.5), np.full(6, 15.0), np.full(6, 40.0)]
+    order = [el for el, _ in decode_replay(idx, t, 0.0, 60.0, 10, ("A", "B", "C"), 5)]
+    assert order == ["B", "C", "B"]
