@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,7 +203,7 @@ def _build_into(root: Path, nest: NestInstall, key: str, inputs: dict, workdir: 
 
 
 def build(force: bool = False, with_nest: str | os.PathLike | None = None,
-          jobs: int | None = None) -> BuiltModule:
+          jobs: int | None = None, on_compile: Callable[[], None] | None = None) -> BuiltModule:
     """Return the compiled module, building it only if it is not cached.
 
     Parameters
@@ -213,6 +214,8 @@ def build(force: bool = False, with_nest: str | os.PathLike | None = None,
         ``nest-config`` of a source-built NEST; default: the pip wheel.
     jobs : int, optional
         Parallel compiler processes (default: number of usable cores).
+    on_compile : callable, optional
+        Called once, just before a compilation starts (not when the cache is used).
 
     Raises
     ------
@@ -237,6 +240,8 @@ def build(force: bool = False, with_nest: str | os.PathLike | None = None,
             if cached is not None:
                 return cached
         _check_headers(nest)
+        if on_compile is not None:
+            on_compile()
         jobs = jobs or len(os.sched_getaffinity(0))
         workdir = Path(tempfile.mkdtemp(prefix=f".build-{key}-", dir=entry.parent))
         try:

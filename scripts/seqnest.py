@@ -19,6 +19,7 @@ Errors in the input or the environment give one line on stderr and exit code 2
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -45,11 +46,13 @@ def _positive_int(text: str) -> int:
 
 def _module(force: bool = False, with_nest: str | None = None, jobs: int | None = None):
     """Build or reuse the module, telling the user when a compilation starts."""
-    from pynest_ext import build, find_cached
-    if force or find_cached(with_nest) is None:
+    from pynest_ext import build
+
+    def notice() -> None:
         print("seqnest: compiling the NESTML models (once; about a minute on 2 cores) ...",
               file=sys.stderr, flush=True)
-    return build(force=force, with_nest=with_nest, jobs=jobs)
+
+    return build(force=force, with_nest=with_nest, jobs=jobs, on_compile=notice)
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -245,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("seqnest: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
