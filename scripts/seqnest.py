@@ -239,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as exc:
         print(f"seqnest: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         if type(exc).__module__.split(".")[0] in ("nest", "NESTErrors", "nestkernel_api"):
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -248,9 +251,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("seqnest: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
 
 
 if __name__ == "__main__":
