@@ -40,8 +40,8 @@ from pynest_ext.kernel import KernelConfig, setup_kernel
 from pynest_ext.network import SequenceNetwork
 
 from .metrics import mean_pairwise_jaccard, responders
-from .rundir import (RunDirError, atomic_directory, load_config, load_connectivity, read_json,
-                     write_json)
+from .rundir import (RunDirError, atomic_directory, load_config, load_connectivity,
+                     network_segment, read_json, write_json)
 
 __all__ = ["CueResult", "replay_run", "decode_replay"]
 
@@ -159,18 +159,10 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
 def _write(out: Path, summary: dict, exc, inh, cfg, t_stop: float, force: bool) -> None:
     import neo
 
-    from pynest_ext.neo_convert import Population, population_spiketrain, write_nix
-    vocab = list(cfg.sequence_set.vocabulary)
-    n_E = int(cfg.network.n_E)
-    n_inh = len(vocab) if cfg.network.inhibition == "per_subpopulation" else 1
-    seg = neo.Segment(name="replay", phase="replay")
-    seg.spiketrains.append(population_spiketrain(
-        Population("E", n_E * len(vocab), exc.index, exc.times, n_E, vocab), 0.0, t_stop))
-    seg.spiketrains.append(population_spiketrain(
-        Population("I", n_inh, inh.index, inh.times, 1,
-                   vocab if n_inh == len(vocab) else ["shared"]), 0.0, t_stop))
+    from pynest_ext.neo_convert import write_nix
     block = neo.Block(name="seqnest replay")
-    block.segments.append(seg)
+    block.segments.append(network_segment("replay", cfg, (exc.index, exc.times),
+                                          (inh.index, inh.times), t_stop))
     with atomic_directory(out, force=force) as tmp:
         write_json(tmp / "replay.json", summary)
         write_nix(tmp / "spikes.nix", block)

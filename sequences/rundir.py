@@ -43,7 +43,7 @@ import numpy as np
 from pynest_ext.params import ParameterError
 
 __all__ = ["RunDirError", "atomic_directory", "write_json", "read_json", "environment",
-           "write_training_run", "load_connectivity", "load_config"]
+           "network_segment", "write_training_run", "load_connectivity", "load_config"]
 
 PACKAGES = ("seqnest", "nest-simulator", "nestml", "numpy", "neo", "nixio", "quantities",
             "elephant", "matplotlib", "tqdm")
@@ -137,22 +137,34 @@ def environment(module_key: str, seed: int, threads: int) -> dict[str, Any]:
     }
 
 
+def network_segment(name: str, cfg, exc: tuple, inh: tuple, t_stop: float, **annotations):
+    """neo Segment with one compact SpikeTrain per population (E, I) of a run.
+
+    ``exc`` and ``inh`` are (neuron index, spike time) arrays; inhibitory neurons
+    are labelled by their subpopulation's element, or "shared".
+    """
+    import neo
+
+    from pynest_ext.neo_convert import Population, population_spiketrain
+
+    vocab = list(cfg.sequence_set.vocabulary)
+    n_E = int(cfg.network.n_E)
+    per_pop = cfg.network.inhibition == "per_subpopulation"
+    seg = neo.Segment(name=name, phase=name, **annotations)
+    for pop in (Population("E", n_E * len(vocab), *exc, n_E, vocab),
+                Population("I", len(vocab) if per_pop else 1, *inh, 1,
+                           vocab if per_pop else ["shared"])):
+        seg.spiketrains.append(population_spiketrain(pop, 0.0, t_stop))
+    return seg
+
+
 def _training_block(result):
     import neo
     import quantities as pq
 
-    from pynest_ext.neo_convert import Population, population_spiketrain
-
     cfg, sch = result.config, result.schedule
-    vocab = list(cfg.sequence_set.vocabulary)
-    n_E = int(cfg.network.n_E)
-    t_stop = sch.total_duration
-    seg = neo.Segment(name="training", phase="training", episodes=int(cfg.run.episodes))
-    n_inh = len(vocab) if cfg.network.inhibition == "per_subpopulation" else 1
-    for pop in (Population("E", n_E * len(vocab), *result.exc_spikes, n_E, vocab),
-                Population("I", n_inh, *result.inh_spikes, 1,
-                           vocab if n_inh == len(vocab) else ["shared"])):
-        seg.spiketrains.append(population_spiketrain(pop, 0.0, t_stop))
+    seg = network_segment("training", cfg, result.exc_spikes, result.inh_spikes,
+                          sch.total_duration, episodes=int(cfg.run.episodes))
     starts = np.array([sch.episode_start(k) for k in range(sch.n_episodes)])
     seg.epochs.append(neo.Epoch(times=starts * pq.ms,
                                 durations=np.full(starts.size, sch.episode_duration) * pq.ms,
