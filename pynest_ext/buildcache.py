@@ -107,8 +107,8 @@ def _key(inputs: dict) -> str:
 
 def build_key(with_nest: str | os.PathLike | None = None) -> tuple[str, dict]:
     """Cache key (hex) and the inputs it hashes."""
-    inputs = _build_inputs(source_root(), locate_nest(with_nest))
-    return _key(inputs), inputs
+    _, _, inputs, key, _ = _lookup(with_nest)
+    return key, inputs
 
 
 def _entry(key: str) -> Path:
@@ -127,11 +127,20 @@ def _load_entry(directory: Path, key: str, started: float, compiled: bool) -> Bu
     return BuiltModule(so, key, names, compiled, time.perf_counter() - started)
 
 
+def _lookup(with_nest: str | os.PathLike | None):
+    """(NEST install, source root, hashed inputs, key, cache entry) for the current sources."""
+    nest = locate_nest(with_nest)
+    root = source_root()
+    inputs = _build_inputs(root, nest)
+    key = _key(inputs)
+    return nest, root, inputs, key, _entry(key)
+
+
 def find_cached(with_nest: str | os.PathLike | None = None) -> BuiltModule | None:
     """The cached module for the current sources and NEST, or None."""
     started = time.perf_counter()
-    key, _ = build_key(with_nest)
-    return _load_entry(_entry(key), key, started, compiled=False)
+    _, _, _, key, entry = _lookup(with_nest)
+    return _load_entry(entry, key, started, compiled=False)
 
 
 def _check_headers(nest: NestInstall) -> None:
@@ -224,11 +233,7 @@ def build(force: bool = False, with_nest: str | os.PathLike | None = None,
         and the path of its log).
     """
     started = time.perf_counter()
-    nest = locate_nest(with_nest)
-    root = source_root()
-    inputs = _build_inputs(root, nest)
-    key = _key(inputs)
-    entry = _entry(key)
+    nest, root, inputs, key, entry = _lookup(with_nest)
     if not force:
         cached = _load_entry(entry, key, started, compiled=False)
         if cached is not None:
