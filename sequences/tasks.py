@@ -87,9 +87,6 @@ class SequenceSet:
     def lengths(self) -> tuple[int, ...]:
         return tuple(len(s) for s in self.sequences)
 
-    def text(self) -> str:
-        return "; ".join(" ".join(s) for s in self.sequences)
-
     def shared_elements(self) -> tuple[str, ...]:
         """Elements that occur in more than one (sequence, position) context."""
         counts: dict[str, int] = {}
