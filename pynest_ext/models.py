@@ -12,19 +12,27 @@ Defaults are the set-I values of Bouhadjar et al. (2022). No NEST import here.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .params import Param, ParameterSet, positive
+import numpy as np
+
+from .params import Param, ParameterError, ParameterSet, positive
 
 __all__ = [
     "MODULE_NAME", "CODEGEN_OPTIONS", "ModelNames", "MODEL_NAMES",
-    "StmNeuronParams", "InhNeuronParams", "StdspSynapseParams",
+    "StmNeuronParams", "InhNeuronParams", "EESynapseParams", "StdspSynapseParams",
+    "ReramSynapseParams", "TristateSynapseParams", "BistableSynapseParams", "SYNAPSE_KINDS",
+    "SYNAPSE_MODELS",
     "RECEPTOR_EXT", "RECEPTOR_DEND", "RECEPTOR_INH",
 ]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
 PAPER_SET1 = PAPER + ", set I"
+RERAM2023 = "Bouhadjar et al. 2023, Neuromorph Comput Eng 3:034014"
+BSF2007 = "Brader, Senn & Fusi 2007, Neural Comput 19:2881"
+RUBINO2023 = "Rubino et al. 2023, AICAS (arXiv:2307.06084)"
 
 #: Name of the NEST extension module (NEST requires the suffix "module").
 MODULE_NAME = "seqnestmodule"
@@ -37,15 +45,32 @@ RECEPTOR_INH = 3
 NEURON = "stm_neuron"
 SYNAPSE = "stm_stdsp_synapse"
 
+#: E->E synapse kinds: the name users choose (``seqnest learn --synapse``) and
+#: the NESTML synapse model that implements it.
+SYNAPSE_MODELS: dict[str, str] = {
+    "stdsp": SYNAPSE,
+    "reram": "stm_reram_synapse",
+    "tristate": "stm_tristate_synapse",
+}
+
 #: NESTML code-generator options: neuron/synapse pairs to co-generate.
-#: ``post_spike_based`` buffering samples the postsynaptic dAP trace only at
-#: postsynaptic spikes, which is exactly when the homeostatic term reads it.
+#: ``post_spike_based`` buffering samples postsynaptic variables at
+#: postsynaptic spikes, which is exactly when the homeostatic term reads the dAP
+#: trace; variables read at presynaptic spikes (tristate synapse) are the
+#: neuron's values at the time the spike is delivered.
 CODEGEN_OPTIONS: dict = {
     "neuron_synapse_pairs": [
         {"neuron": NEURON,
          "synapses": {SYNAPSE: {"post_ports": ["post_spikes", ["z_post", "z"]]}}},
+        {"neuron": NEURON,
+         "synapses": {SYNAPSE_MODELS["reram"]: {"post_ports": ["post_spikes",
+                                                                ["z_post", "z"]]}}},
+        {"neuron": NEURON,
+         "synapses": {SYNAPSE_MODELS["tristate"]: {"post_ports": [["V_post", "V_m"],
+                                                                   ["C_post", "Ca"],
+                                                                   ["L_post", "learn_on"]]}}},
     ],
-    "weight_variable": {SYNAPSE: "w"},
+    "weight_variable": {model: "w" for model in SYNAPSE_MODELS.values()},
     "continuous_state_buffering_method": "post_spike_based",
 }
 
@@ -70,9 +95,19 @@ class ModelNames:
                    stdsp_synapse=f"{synapse}__with_{neuron}",
                    stm_neuron_standalone=neuron)
 
+    def pair(self, kind: str) -> tuple[str, str]:
+        """(neuron, synapse) NEST names for the E->E synapse kind ``kind``."""
+        if kind not in SYNAPSE_KINDS:
+            raise ParameterError(f"unknown synapse kind {kind!r} (known: "
+                                 f"{', '.join(SYNAPSE_KINDS)})")
+        model = SYNAPSE_KINDS[kind].MODEL
+        return f"{self.stm_neuron_standalone}__with_{model}", f"{model}__with_{NEURON}"
+
     def custom(self) -> tuple[str, ...]:
         """Names the module must register (checked after installation)."""
-        return (self.stm_neuron, self.stdsp_synapse, self.stm_neuron_standalone)
+        paired = [name for model in SYNAPSE_MODELS.values()
+                  for name in (f"{NEURON}__with_{model}", f"{model}__with_{NEURON}")]
+        return (self.stm_neuron, self.stdsp_synapse, self.stm_neuron_standalone, *paired)
 
 
 MODEL_NAMES = ModelNames.paired()
@@ -121,7 +156,23 @@ class StmNeuronParams(_LifParams):
         "tau_h": positive(440.0, "ms", "dAP-trace time constant: duration of one pass over the set "
                           "(derived.dap_trace_tau; 440 ms for set I)", PAPER_SET1),
         "I_e": Param(0.0, "pA", "constant external current", "model default"),
+        "tau_Ca": positive(60.0, "ms", "decay time of the calcium trace read by the tristate "
+                           "synapse", BSF2007),
+        "J_Ca": positive(1.0, "1", "calcium increment per somatic spike", BSF2007),
+        "Ca_stop_high": Param(13.0, "1", "calcium level above which the stop-learning gate "
+                              "closes (hysteresis upper threshold)",
+                              "this package: the upper end of BSF's LTP window; " + RUBINO2023,
+                              low=0.0),
+        "Ca_stop_low": Param(8.0, "1", "calcium level below which a closed gate opens again "
+                             "(hysteresis lower threshold)", "this package; " + RUBINO2023,
+                             low=0.0),
     }
+
+    def _check_relations(self) -> None:
+        super()._check_relations()
+        self._require(self.Ca_stop_low <= self.Ca_stop_high,
+                      f"Ca_stop_low ({self.Ca_stop_low:g}) must not exceed Ca_stop_high "
+                      f"({self.Ca_stop_high:g})")
 
     def nest_status(self) -> dict[str, float]:
         """Parameters as ``nest.SetStatus`` expects them."""
@@ -151,10 +202,50 @@ class InhNeuronParams(_LifParams):
         return status
 
 
-class StdspSynapseParams(ParameterSet):
+class EESynapseParams(ParameterSet):
+    """Common interface of the E->E synapse kinds.
+
+    A subclass names its NESTML model (``MODEL``), the state variable that
+    holds its plastic state (``STATE_KEY``), and draws the per-synapse values
+    passed to ``nest.Connect`` (:meth:`connection_arrays`).
+    """
+
+    KIND: ClassVar[str] = ""
+    MODEL: ClassVar[str] = ""
+    STATE_KEY: ClassVar[str] = "permanence"
+    #: Parameters used in Python only (not NESTML model parameters).
+    PYTHON_ONLY: ClassVar[tuple[str, ...]] = ("delay",)
+
+    def nest_defaults(self) -> dict[str, float]:
+        """Shared synapse-model parameters for ``nest.CopyModel``."""
+        return {k: v for k, v in self.to_dict().items() if k not in self.PYTHON_ONLY}
+
+    @property
+    def on_weight(self) -> float:
+        """Weight (pA) of a fully potentiated ("mature") synapse."""
+        raise NotImplementedError
+
+    def connection_arrays(self, shape: tuple[int, int], init_low: float, init_high: float,
+                          rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Per-synapse initial states and parameters, arrays of ``shape``."""
+        raise NotImplementedError
+
+    def mature(self, state: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Which synapses are in their potentiated state."""
+        return np.asarray(weight) >= 0.5 * self.on_weight
+
+    @property
+    def state_bits(self) -> float:
+        """Bits of long-term plastic state per synapse (64: a double)."""
+        return 64.0
+
+
+class StdspSynapseParams(EESynapseParams):
     """E->E structural-plasticity synapse (``stm_stdsp_synapse``), shared parameters."""
 
     NAME = "stdsp_synapse"
+    KIND = "stdsp"
+    MODEL = SYNAPSE
     SPECS = {
         "w_mature": positive(12.98, "pA", "weight of a mature synapse, 1.1*theta_dAP/5 "
                              "(derived.mature_weight)", PAPER),
@@ -180,8 +271,224 @@ class StdspSynapseParams(ParameterSet):
                       f"theta_P ({self.theta_P:g}) above permanence_max ({self.permanence_max:g}): "
                       "no synapse could ever mature")
 
+    @property
+    def on_weight(self) -> float:
+        return self.w_mature
+
+    def _initial_permanence(self, shape: tuple[int, int], init_low: float, init_high: float,
+                            rng: np.random.Generator) -> np.ndarray:
+        if init_high > self.permanence_max:
+            raise ParameterError("network.permanence_init_high exceeds synapse.permanence_max")
+        return rng.uniform(init_low, init_high, size=shape)
+
+    def connection_arrays(self, shape: tuple[int, int], init_low: float, init_high: float,
+                          rng: np.random.Generator) -> dict[str, np.ndarray]:
+        # Bouhadjar et al. (2022): initial permanences U(low, high), and each
+        # synapse's lower bound is its initial permanence.
+        perm = self._initial_permanence(shape, init_low, init_high, rng)
+        return {"permanence": perm, "permanence_min": perm,
+                "w": np.where(perm >= self.theta_P, self.w_mature, 0.0)}
+
+
+class ReramSynapseParams(StdspSynapseParams):
+    """sTM synapse on a ReRAM device (``stm_reram_synapse``).
+
+    The defaults describe an ideal device (continuous, infinite on/off ratio,
+    no noise, no failures), with which it learns exactly like
+    :class:`StdspSynapseParams`. Device parameters, after Bouhadjar et al.
+    (2023): ``levels``, ``on_off_ratio``, ``sigma_d2d``, ``sigma_write``,
+    ``sigma_read``, ``stuck_high_fraction``, ``stuck_low_fraction``.
+    """
+
+    NAME = "reram_synapse"
+    KIND = "reram"
+    MODEL = SYNAPSE_MODELS["reram"]
+    SPECS = {
+        **StdspSynapseParams.SPECS,
+        "levels": Param(math.inf, "1", "conductance levels between the device's low and high "
+                        "state, P = 0 and P_high (inf: continuous)", RERAM2023, low=2,
+                        integer=True, allow_inf=True),
+        "on_off_ratio": Param(math.inf, "1", "r = G_max / G_min: an off synapse transmits "
+                              "w_mature / r (inf: zero)", RERAM2023, low=1.0, allow_inf=True),
+        "sigma_d2d": Param(0.0, "1", "device-to-device variability: log-normal s.d. of each "
+                           "device's high state and level step (median = nominal)",
+                           RERAM2023 + "; lognormal spread as in MemTorch", low=0.0),
+        "sigma_write": Param(0.0, "1", "cycle-to-cycle write noise: relative s.d. of every "
+                             "update (Gaussian)", RERAM2023, low=0.0),
+        "sigma_read": Param(0.0, "1", "read noise: relative s.d. of the weight of every "
+                            "transmitted spike (Gaussian, clipped at 0)", "this package", low=0.0),
+        "stuck_high_fraction": Param(0.0, "1", "fraction of devices stuck at their high "
+                                     "(on) state", RERAM2023 + "; MemTorch stuck-at-LRS",
+                                     low=0.0, high=1.0),
+        "stuck_low_fraction": Param(0.0, "1", "fraction of devices stuck at their low (off) "
+                                    "state", RERAM2023 + "; MemTorch stuck-at-HRS",
+                                    low=0.0, high=1.0),
+    }
+    PYTHON_ONLY = ("delay", "w_mature", "levels", "on_off_ratio", "sigma_d2d",
+                   "stuck_high_fraction", "stuck_low_fraction")
+
+    def _check_relations(self) -> None:
+        super()._check_relations()
+        total = self.stuck_high_fraction + self.stuck_low_fraction
+        self._require(total <= 1.0, f"stuck_high_fraction + stuck_low_fraction ({total:g}) "
+                      "exceeds 1")
+
+    @property
+    def off_weight(self) -> float:
+        """Weight (pA) of a synapse in the off (high-resistance) state."""
+        return 0.0 if math.isinf(self.on_off_ratio) else self.w_mature / self.on_off_ratio
+
+    @property
+    def nominal_step(self) -> float:
+        """Nominal permanence step between two levels (0: continuous)."""
+        return 0.0 if math.isinf(self.levels) else self.permanence_max / (self.levels - 1)
+
+    @property
+    def state_bits(self) -> float:
+        return 64.0 if math.isinf(self.levels) else math.log2(self.levels)
+
     def nest_defaults(self) -> dict[str, float]:
-        """Shared (homogeneous) synapse-model parameters for ``nest.CopyModel``."""
-        status = self.to_dict()
-        del status["delay"]  # a connection property, not a model parameter
+        status = super().nest_defaults()
+        status.update(w_on=self.w_mature, w_off=self.off_weight)
         return status
+
+    def mature(self, state: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        return np.asarray(state) >= self.theta_P
+
+    def connection_arrays(self, shape: tuple[int, int], init_low: float, init_high: float,
+                          rng: np.random.Generator) -> dict[str, np.ndarray]:
+        # Drawn in this order so that an ideal device starts from exactly the
+        # permanences of StdspSynapseParams for the same generator.
+        perm = self._initial_permanence(shape, init_low, init_high, rng)
+        spread_high = rng.standard_normal(shape)
+        spread_step = rng.standard_normal(shape)
+        fate = rng.random(shape)
+        high = self.permanence_max * np.exp(self.sigma_d2d * spread_high)
+        step = self.nominal_step * np.exp(self.sigma_d2d * spread_step)
+        if self.nominal_step > 0:
+            perm = np.round(perm / step) * step          # programmed to the nearest level
+            high = np.floor(high / step + 1e-9) * step   # highest level the device reaches
+        perm = np.minimum(perm, high)
+        low = perm.copy()                                # P_min: the initial permanence
+        stuck_high = fate < self.stuck_high_fraction
+        stuck_low = (~stuck_high) & (fate < self.stuck_high_fraction + self.stuck_low_fraction)
+        perm[stuck_high] = low[stuck_high] = high[stuck_high]
+        perm[stuck_low] = low[stuck_low] = high[stuck_low] = 0.0
+        return {"permanence": perm, "permanence_min": low, "permanence_high": high,
+                "level_step": step,
+                "w": np.where(perm >= self.theta_P, self.w_mature, self.off_weight)}
+
+
+class TristateSynapseParams(EESynapseParams):
+    """Brader-Senn-Fusi-type synapse with three stable levels (``stm_tristate_synapse``).
+
+    Jumps of the internal variable X at presynaptic spikes gated by the
+    postsynaptic membrane potential and calcium (Brader et al. 2007), drift to
+    the nearest stable level, and the hysteretic stop-learning gate of Rubino
+    et al. (2023). The postsynaptic calcium and gate parameters belong to the
+    neuron (``StmNeuronParams``: tau_Ca, J_Ca, Ca_stop_high, Ca_stop_low).
+    """
+
+    NAME = "tristate_synapse"
+    KIND = "tristate"
+    MODEL = SYNAPSE_MODELS["tristate"]
+    STATE_KEY = "X"
+    SPECS = {
+        "jump_up": Param(0.1, "1", "jump a of X at a potentiating presynaptic spike", BSF2007,
+                         low=0.0, high=1.0),
+        "jump_down": Param(0.1, "1", "jump b of X at a depressing presynaptic spike", BSF2007,
+                           low=0.0, high=1.0),
+        "alpha": Param(3.5, "1/s", "upward drift rate of X towards a higher level", BSF2007,
+                       low=0.0),
+        "beta": Param(3.5, "1/s", "downward drift rate of X towards a lower level", BSF2007,
+                      low=0.0),
+        "n_states": Param(3, "1", "number of stable levels of X, equally spaced in [0, 1]",
+                          RUBINO2023, low=2, high=16, integer=True),
+        "theta_V": Param(16.0, "mV", "postsynaptic voltage threshold: LTP above, LTD below "
+                         "(0.8 * V_th)", BSF2007),
+        "theta_up_low": Param(3.0, "1", "lower calcium bound of the LTP window", BSF2007),
+        "theta_up_high": Param(13.0, "1", "upper calcium bound of the LTP window", BSF2007),
+        "theta_down_low": Param(3.0, "1", "lower calcium bound of the LTD window", BSF2007),
+        "theta_down_high": Param(4.0, "1", "upper calcium bound of the LTD window", BSF2007),
+        "w_max": Param(12.98, "pA", "weight at X = 1 (the sTM mature weight)", PAPER, low=0.0),
+        "w_min": Param(0.0, "pA", "weight at X = 0", BSF2007, low=0.0),
+        "stop_learning": Param(1, "1", "1: the postsynaptic stop-learning gate blocks jumps; "
+                               "0: no gate", RUBINO2023, low=0, high=1, integer=True),
+        "discrete_readout": Param(0, "1", "1: transmit the weight of the nearest stable level; "
+                                  "0: the analog X", RUBINO2023, low=0, high=1, integer=True),
+        "X_init_high": Param(0.0, "1", "initial X ~ U(0, X_init_high), settled to the "
+                             "nearest level", "this package", low=0.0, high=1.0),
+        "delay": Param(2.0, "ms", "E->E (dendritic) transmission delay", PAPER, low=0.1),
+    }
+    PYTHON_ONLY = ("delay", "X_init_high")
+
+    def _check_relations(self) -> None:
+        for lo, hi in (("theta_up_low", "theta_up_high"), ("theta_down_low", "theta_down_high"),
+                       ("w_min", "w_max")):
+            self._require(self[lo] < self[hi] or (lo == "w_min" and self[lo] == self[hi]),
+                          f"{lo} ({self[lo]:g}) must be below {hi} ({self[hi]:g})")
+
+    @property
+    def on_weight(self) -> float:
+        return self.w_max
+
+    @property
+    def state_bits(self) -> float:
+        return math.log2(self.n_states)
+
+    def nest_defaults(self) -> dict[str, float]:
+        status = super().nest_defaults()
+        status["alpha"] = self.alpha * 1e-3   # the model takes 1/ms
+        status["beta"] = self.beta * 1e-3
+        return {k: float(v) for k, v in status.items()}
+
+    def levels(self) -> np.ndarray:
+        """The stable levels of X."""
+        return np.linspace(0.0, 1.0, int(self.n_states))
+
+    def settle(self, X: np.ndarray, elapsed: float | np.ndarray) -> np.ndarray:
+        """X after ``elapsed`` ms of drift without presynaptic spikes.
+
+        The model applies the drift at presynaptic spikes only, so a value read
+        from NEST is X at the synapse's last presynaptic spike.
+        """
+        top = int(self.n_states) - 1
+        X = np.asarray(X, dtype=float)
+        level = np.round(X * top) / top
+        up = np.minimum(X + self.alpha * 1e-3 * np.asarray(elapsed), level)
+        down = np.maximum(X - self.beta * 1e-3 * np.asarray(elapsed), level)
+        return np.where(X < level, up, np.where(X > level, down, X))
+
+    def mature(self, state: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        return np.asarray(state) >= 1.0 - 0.5 / (int(self.n_states) - 1)
+
+    def connection_arrays(self, shape: tuple[int, int], init_low: float, init_high: float,
+                          rng: np.random.Generator) -> dict[str, np.ndarray]:
+        top = int(self.n_states) - 1
+        X = np.round(rng.uniform(0.0, self.X_init_high, size=shape) * top) / top
+        return {"X": X, "w": self.w_min + (self.w_max - self.w_min) * X}
+
+
+class BistableSynapseParams(TristateSynapseParams):
+    """The bistable synapse of Brader, Senn & Fusi (2007): two levels, binary
+    efficacy, no stop-learning gate (``stm_tristate_synapse`` with n_states = 2)."""
+
+    NAME = "bistable_synapse"
+    KIND = "bistable"
+    SPECS = {
+        **TristateSynapseParams.SPECS,
+        "n_states": Param(2, "1", "number of stable levels of X (BSF 2007: two, around "
+                          "theta_X = 0.5)", BSF2007, low=2, high=16, integer=True),
+        "stop_learning": Param(0, "1", "1: the postsynaptic stop-learning gate blocks jumps; "
+                               "0: no gate (BSF 2007)", BSF2007, low=0, high=1, integer=True),
+        "discrete_readout": Param(1, "1", "1: binary efficacy J_-/J_+ of the nearest stable "
+                                  "level (BSF 2007); 0: the analog X", BSF2007, low=0, high=1,
+                                  integer=True),
+    }
+
+
+#: E->E synapse kinds by the name users choose (``seqnest learn --synapse``).
+SYNAPSE_KINDS: dict[str, type[EESynapseParams]] = {
+    cls.KIND: cls for cls in (StdspSynapseParams, ReramSynapseParams, TristateSynapseParams,
+                              BistableSynapseParams)
+}

@@ -24,8 +24,8 @@ import numpy as np
 
 from .derived import psp_to_psc
 from .kernel import import_nest
-from .models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, InhNeuronParams, ModelNames,
-                     StdspSynapseParams, StmNeuronParams)
+from .models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, EESynapseParams,
+                     InhNeuronParams, ModelNames, StmNeuronParams)
 from .params import Choice, Param, ParameterError, ParameterSet, positive
 
 __all__ = ["NetworkParams", "SynapticWeights", "synaptic_weights", "SequenceNetwork",
@@ -105,7 +105,7 @@ class EEConnectivity:
 
     source: np.ndarray
     target: np.ndarray
-    permanence: np.ndarray
+    permanence: np.ndarray   # the plastic state: permanence, or X of the tristate synapse
     weight: np.ndarray
 
     def as_arrays(self) -> dict[str, np.ndarray]:
@@ -131,11 +131,12 @@ class SequenceNetwork:
     n_subpopulations : int
         M, one per element of the vocabulary.
     neuron, inh, synapse, net : parameter sets
-        Excitatory neuron, inhibitory neuron, E->E synapse, network.
+        Excitatory neuron, inhibitory neuron, E->E synapse (its class chooses
+        the synapse kind: stdsp, reram, tristate, bistable), network.
     plastic : bool
         E->E connections plastic (learning) or static with given weights (replay).
     rng : numpy.random.Generator, optional
-        Draws the initial permanences (default: seeded with 1).
+        Draws the initial synaptic states and device parameters (default: seeded with 1).
     ie_divisor : float, optional
         See :func:`synaptic_weights`.
     """
@@ -143,7 +144,7 @@ class SequenceNetwork:
     EE_MODEL = "seqnest_ee_synapse"
 
     def __init__(self, names: ModelNames, n_subpopulations: int, neuron: StmNeuronParams,
-                 inh: InhNeuronParams, synapse: StdspSynapseParams, net: NetworkParams,
+                 inh: InhNeuronParams, synapse: EESynapseParams, net: NetworkParams,
                  plastic: bool = True, ie_divisor: float | None = None,
                  rng: np.random.Generator | None = None) -> None:
         if n_subpopulations < 1:
@@ -185,7 +186,8 @@ class SequenceNetwork:
         if self.net.static_delay < h - 1e-12:
             raise ParameterError(f"network.static_delay ({self.net.static_delay:g} ms) is below "
                                  f"the resolution ({h:g} ms)")
-        self.exc = nest.Create(self.names.stm_neuron, self.N_E, params=self.neuron.nest_status())
+        neuron_model, _ = self.names.pair(self.synapse.KIND)
+        self.exc = nest.Create(neuron_model, self.N_E, params=self.neuron.nest_status())
         n_inh = self.M if self.net.inhibition == "per_subpopulation" else 1
         self.inh_neurons = nest.Create(self.names.inh_neuron, n_inh, params=self.inh.nest_status())
         self.stim = {}
@@ -268,28 +270,25 @@ class SequenceNetwork:
 
     def _connect_plastic_ee(self) -> None:
         nest = self._nest
-        if self.net.permanence_init_high > self.synapse.permanence_max:
-            raise ParameterError("network.permanence_init_high exceeds synapse.permanence_max")
-        nest.CopyModel(self.names.stdsp_synapse, self.EE_MODEL, self.synapse.nest_defaults())
+        nest.CopyModel(self.names.pair(self.synapse.KIND)[1], self.EE_MODEL,
+                       self.synapse.nest_defaults())
         indegree = int(round(self.net.p_EE * self.N_E))
         if indegree >= self.N_E:
             raise ParameterError(f"E->E in-degree {indegree} needs more than N_E - 1 sources "
                                  "(no autapses)")
         if indegree < 1:
             return
-        # Bouhadjar et al. (2022): initial permanences U(low, high), and each
-        # synapse's lower bound is its initial permanence. Drawn here with an
-        # explicit generator so both can be passed at connection time (reading
-        # them back from NEST costs several kB per synapse).
-        perm = self.rng.uniform(self.net.permanence_init_low, self.net.permanence_init_high,
-                                size=(self.N_E, indegree))
-        weight = np.where(perm >= self.synapse.theta_P, self.synapse.w_mature, 0.0)
+        # Per-synapse initial states (and device parameters) are drawn with an
+        # explicit generator and passed at connection time: reading them back
+        # from NEST costs several kB per synapse.
+        arrays = self.synapse.connection_arrays((self.N_E, indegree),
+                                                self.net.permanence_init_low,
+                                                self.net.permanence_init_high, self.rng)
         nest.Connect(self.exc, self.exc,
                      {"rule": "fixed_indegree", "indegree": indegree,
                       "allow_autapses": False, "allow_multapses": False},
                      syn_spec={"synapse_model": self.EE_MODEL, "receptor_type": RECEPTOR_DEND,
-                               "delay": self.synapse.delay, "weight": 0.0,
-                               "permanence": perm, "permanence_min": perm, "w": weight})
+                               "delay": self.synapse.delay, "weight": 0.0, **arrays})
 
     def _connect_static_ee(self, ee: EEConnectivity) -> None:
         nest = self._nest
@@ -363,11 +362,12 @@ class SequenceNetwork:
         conns = nest.GetConnections(self.exc, self.exc, synapse_model=model)
         first = self.exc[0].global_id
         wkey = "w" if self.plastic else "weight"   # plastic: the model's state w is transmitted
-        keys = ["source", "target", wkey] + (["permanence"] if self.plastic else [])
+        skey = self.synapse.STATE_KEY
+        keys = ["source", "target", wkey] + ([skey] if self.plastic else [])
         data = read_connections(conns, keys)
         src = data["source"].astype(np.int64) - first
         tgt = data["target"].astype(np.int64) - first
-        perm = data["permanence"] if self.plastic else np.full(src.size, np.nan)
+        perm = data[skey] if self.plastic else np.full(src.size, np.nan)
         order = np.lexsort((src, tgt))
         return EEConnectivity(src[order].astype(np.int32), tgt[order].astype(np.int32),
                               perm[order], data[wkey][order])

@@ -45,6 +45,10 @@ class Param:
         Whether the bound itself is excluded.
     integer : bool
         Whether only whole numbers are allowed.
+    allow_inf : bool
+        Whether +infinity is allowed (an ideal limit, e.g. an infinite on/off
+        ratio). ``None`` and the text "inf" also mean +infinity, so the value
+        survives strict JSON, which writes it as null.
     """
 
     default: float
@@ -56,9 +60,17 @@ class Param:
     low_open: bool = False
     high_open: bool = False
     integer: bool = False
+    allow_inf: bool = False
+
+    def _unit(self) -> str:
+        return "" if self.unit == "1" else f" {self.unit}"
 
     def check(self, owner: str, name: str, value: Any) -> float:
         """Return ``value`` as a number, or raise :class:`ParameterError`."""
+        if self.allow_inf and (value is None or (isinstance(value, (int, float, str))
+                                                 and not isinstance(value, bool)
+                                                 and _is_plus_inf(value))):
+            return math.inf
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             try:
                 value = float(value)
@@ -76,12 +88,19 @@ class Param:
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
             rel = ">" if self.low_open else ">="
             raise ParameterError(
-                f"{owner}.{name}: must be {rel} {self.low:g} {self.unit}, got {value:g}")
+                f"{owner}.{name}: must be {rel} {self.low:g}{self._unit()}, got {value:g}")
         if self.high is not None and (value > self.high or (self.high_open and value == self.high)):
             rel = "<" if self.high_open else "<="
             raise ParameterError(
-                f"{owner}.{name}: must be {rel} {self.high:g} {self.unit}, got {value:g}")
+                f"{owner}.{name}: must be {rel} {self.high:g}{self._unit()}, got {value:g}")
         return value
+
+
+def _is_plus_inf(value: Any) -> bool:
+    try:
+        return float(value) == math.inf
+    except (TypeError, ValueError):
+        return False
 
 
 @dataclass(frozen=True)

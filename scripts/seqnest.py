@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from pynest_ext.models import SYNAPSE_KINDS
+
 __all__ = ["main"]
 
 
@@ -130,7 +132,7 @@ def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
 
     config = resolve_config(task=args.task, sequences=args.sequences, config_file=args.config,
                             set_options=args.set or [], episodes=args.episodes, seed=args.seed,
-                            threads=args.threads)
+                            threads=args.threads, synapse=args.synapse)
     if Path(out).exists() and not force:
         raise RunDirError(f"output directory exists: {out} (use --force to replace it)")
     module = _module()
@@ -172,6 +174,7 @@ def _cmd_example(args: argparse.Namespace) -> int:
     from sequences.replay import replay_run
     started = time.perf_counter()
     args.task, args.sequences, args.config, args.set, args.threads = "set1", None, None, [], None
+    args.synapse = None
     result = _learn(args, args.out, True, True)
     _print_learning_summary(result, args.out)
     results, summary = replay_run(args.out, module=_module())
@@ -205,8 +208,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--episodes", type=_positive_int, help="training episodes (default 40)")
     p.add_argument("--seed", type=_positive_int, help="NEST seed (default 1)")
     p.add_argument("--threads", type=_positive_int, help="NEST threads (default 1)")
-    p.add_argument("--synapse", choices=["stdsp"], default="stdsp",
-                   help="E->E synapse model (default stdsp)")
+    p.add_argument("--synapse", choices=list(SYNAPSE_KINDS),
+                   help="E->E synapse: stdsp (default), reram, tristate or bistable; set its "
+                        "parameters with --set synapse.KEY=VALUE, e.g. --set synapse.levels=8")
     p.add_argument("--config", metavar="FILE", help="JSON/YAML/TOML file of {group: {key: value}}")
     p.add_argument("--set", action="append", metavar="GROUP.KEY=VALUE",
                    help="override one parameter (repeatable), e.g. --set neuron.tau_h=500")

@@ -27,14 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from pynest_ext.derived import dap_trace_tau
-from pynest_ext.models import InhNeuronParams, StdspSynapseParams, StmNeuronParams
+from pynest_ext.models import (SYNAPSE_KINDS, InhNeuronParams, StdspSynapseParams,
+                               StmNeuronParams)
 from pynest_ext.network import NetworkParams
 from pynest_ext.params import Choice, Param, ParameterError, ParameterSet, parameter_hash, positive
 
 from .metrics import EvaluationParams
 from .tasks import SequenceSet, TimingParams, named_set, parse_sequences, random_high_order
 
-__all__ = ["RunParams", "ReplayParams", "RandomTaskParams", "RunConfig", "GROUPS",
+__all__ = ["RunParams", "ReplayParams", "RandomTaskParams", "RunConfig", "GROUPS", "group_classes",
            "resolve_config", "parse_set_options", "load_config_file", "config_from_dict"]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
@@ -53,6 +54,10 @@ class RunParams(ParameterSet):
         "resolution": positive(0.1, "ms", "simulation step", PAPER),
         "sparse_first": Choice("auto", ("auto", "on", "off"), "sparse dendritic drive of the "
                                "first elements (auto: as the task prescribes, e.g. set III)", PAPER),
+        "synapse": Choice("stdsp", tuple(SYNAPSE_KINDS), "E->E synapse: stdsp (Bouhadjar et "
+                          "al. 2022), reram (on a ReRAM device, 2023), tristate (Rubino et al. "
+                          "2023), bistable (Brader, Senn & Fusi 2007); its parameters are the "
+                          "'synapse' group", PAPER),
     }
 
 
@@ -87,12 +92,20 @@ class RandomTaskParams(ParameterSet):
     }
 
 
-#: Parameter groups that a configuration file or ``--set`` may address.
+#: Parameter groups that a configuration file or ``--set`` may address. The
+#: class of the ``synapse`` group depends on ``run.synapse`` (:func:`group_classes`).
 GROUPS: dict[str, type[ParameterSet]] = {
     "neuron": StmNeuronParams, "inh_neuron": InhNeuronParams, "synapse": StdspSynapseParams,
     "network": NetworkParams, "timing": TimingParams, "evaluation": EvaluationParams,
     "replay": ReplayParams, "run": RunParams, "random": RandomTaskParams,
 }
+
+
+def group_classes(synapse_kind: str = "stdsp") -> dict[str, type[ParameterSet]]:
+    """Parameter-group classes for the E->E synapse kind ``synapse_kind``."""
+    if synapse_kind not in SYNAPSE_KINDS:
+        raise ParameterError(f"unknown synapse {synapse_kind!r} (known: {', '.join(SYNAPSE_KINDS)})")
+    return {**GROUPS, "synapse": SYNAPSE_KINDS[synapse_kind]}
 
 
 @dataclass(frozen=True)
@@ -213,14 +226,20 @@ def _select_set(task: str | None, sequences: str | None,
 def _build(task_name: str, seq_set: SequenceSet,
            user: Mapping[str, Mapping[str, Any]]) -> RunConfig:
     timing = TimingParams(user.get("timing", {}))
+    classes = group_classes(RunParams(user.get("run", {})).synapse)
+    synapse_specs = classes["synapse"].SPECS
+    # the set's learning rates and the lag window belong to the permanence rules
+    derived_synapse = {k: v for k, v in {"dt_max": 2.0 * timing.delta_T,
+                                         **seq_set.synapse_overrides}.items()
+                       if k in synapse_specs}
     derived = {
         "neuron": {"tau_h": dap_trace_tau(seq_set.lengths, timing.delta_T, timing.gap)},
-        "synapse": {"dt_max": 2.0 * timing.delta_T, **seq_set.synapse_overrides},
+        "synapse": derived_synapse,
     }
     values = _merge(derived, user)
-    groups = {name: cls(values.get(name, {})) for name, cls in GROUPS.items()}
+    groups = {name: cls(values.get(name, {})) for name, cls in classes.items()}
     net, syn = groups["network"], groups["synapse"]
-    if net.permanence_init_high > syn.permanence_max:
+    if "permanence_max" in syn and net.permanence_init_high > syn.permanence_max:
         raise ParameterError("network.permanence_init_high exceeds synapse.permanence_max")
     if syn.delay < groups["run"].resolution:
         raise ParameterError("synapse.delay must be at least run.resolution")
@@ -251,7 +270,8 @@ def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
                               dict(data.get("synapse_overrides", {})),
                               bool(data.get("set_sparse_first", False)),
                               tuple(data.get("alphabet", ())))
-        groups = {name: cls(data[name]) for name, cls in GROUPS.items()}
+        kind = data.get("run", {}).get("synapse", "stdsp")
+        groups = {name: cls(data[name]) for name, cls in group_classes(kind).items()}
     except (KeyError, TypeError) as exc:
         raise ParameterError(f"incomplete parameter record (missing {exc})") from None
     return RunConfig(data["task"], seq_set, groups)

@@ -186,8 +186,12 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
         "final_error": curves["error"][-1],
         "per_sequence": evaluate.per_sequence,
         "sequences": [" ".join(s) for s in seq_set.sequences],
-        "mature_synapses_initial": int(np.count_nonzero(initial.weight)),
-        "mature_synapses_final": int(np.count_nonzero(final.weight)),
+        "synapse": config.synapse.KIND,
+        "synapse_state_bits": config.synapse.state_bits,
+        "mature_synapses_initial": int(np.count_nonzero(
+            config.synapse.mature(initial.permanence, initial.weight))),
+        "mature_synapses_final": int(np.count_nonzero(
+            config.synapse.mature(final.permanence, final.weight))),
         "n_synapses": int(final.source.size),
         "build_network_time_s": t_build,
         "simulate_time_s": t_sim,

@@ -2,7 +2,8 @@
 """Replay learned sequences from a run directory (Bouhadjar et al. 2022).
 
 The learned E->E weights are frozen (static synapses with the learned weights;
-immature synapses are left out as they transmit nothing). The somatic threshold
+synapses of zero weight are left out as they transmit nothing; the off state of
+a ReRAM device with a finite on/off ratio does transmit and is kept). The somatic threshold
 and the dAP threshold are lowered (``replay.V_th_factor``,
 ``replay.theta_dAP_factor``) and the E->I coupling is scaled so that n_E
 coincident spikes fire the inhibitory neuron. Each sequence is cued by one
