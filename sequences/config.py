@@ -223,6 +223,17 @@ def _select_set(task: str | None, sequences: str | None,
     return task, named_set(task)
 
 
+def _check_synapse_keys(cls: type[ParameterSet], given: Mapping[str, Any]) -> None:
+    """Name the synapse kind a misplaced synapse parameter belongs to."""
+    for key in given:
+        if key in cls.SPECS:
+            continue
+        owners = [kind for kind, other in SYNAPSE_KINDS.items() if key in other.SPECS]
+        if owners:
+            raise ParameterError(f"synapse.{key} is a parameter of the {' and '.join(owners)} "
+                                 f"synapse, not of {cls.KIND} (choose it with --synapse)")
+
+
 def _build(task_name: str, seq_set: SequenceSet,
            user: Mapping[str, Mapping[str, Any]]) -> RunConfig:
     timing = TimingParams(user.get("timing", {}))
@@ -237,6 +248,7 @@ def _build(task_name: str, seq_set: SequenceSet,
         "synapse": derived_synapse,
     }
     values = _merge(derived, user)
+    _check_synapse_keys(classes["synapse"], values.get("synapse", {}))
     groups = {name: cls(values.get(name, {})) for name, cls in classes.items()}
     net, syn = groups["network"], groups["synapse"]
     if "permanence_max" in syn and net.permanence_init_high > syn.permanence_max:

@@ -1,0 +1,217 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Robustness of set-I learning to ReRAM device properties (Bouhadjar et al. 2023).
+
+    python bench/reram_robustness.py --jobs 2 --out runs/reram --docs docs
+
+One factor at a time, starting from the ideal device (continuous, infinite
+on/off ratio, no variability, no failures, no write noise), set I is learned for
+40 episodes with seeds 1, 2, 3 for each value of
+
+* on/off ratio r = G_max / G_min: 2, 5, 10, 100, inf;
+* conductance levels: 2, 4, 8, 16, inf;
+* device-to-device variability sigma_d2d: 0, 0.1, 0.2, 0.4;
+* fraction of failed devices: 0, 0.05, 0.1, 0.2 (half stuck high, half low);
+* cycle-to-cycle write noise sigma_write: 0, 0.1, 0.3, 0.5,
+
+plus the tristate and bistable synapses (whose state is log2(3) and 1 bit).
+Every run is ``seqnest learn --synapse reram --set synapse.KEY=VALUE ...`` in its
+own process (``--jobs`` at a time); a run whose directory already holds
+``metrics.json`` is reused (delete the directory or pass ``--force`` to redo it).
+
+Prints a table (mean and range over seeds of the error after the last episode,
+episodes to convergence, mature synapses, bits of device state per synapse) and,
+with ``--docs DIR``, writes ``DIR/reram_robustness.md`` and
+``DIR/figures/reram_robustness.png``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+#: Factor -> (synapse parameter(s), values); the first value of each is the ideal device.
+FACTORS: dict[str, tuple[str, list[float]]] = {
+    "on/off ratio": ("on_off_ratio", [math.inf, 100, 10, 5, 2]),
+    "levels": ("levels", [math.inf, 16, 8, 4, 2]),
+    "device-to-device sigma": ("sigma_d2d", [0.0, 0.1, 0.2, 0.4]),
+    "stuck fraction": ("stuck", [0.0, 0.05, 0.1, 0.2]),
+    "write noise sigma": ("sigma_write", [0.0, 0.1, 0.3, 0.5]),
+}
+OTHER_SYNAPSES = ("stdsp", "tristate", "bistable")
+SEEDS = (1, 2, 3)
+EPISODES = 40
+
+
+def synapse_options(key: str, value: float) -> list[str]:
+    text = "inf" if math.isinf(value) else f"{value:g}"
+    if key == "stuck":   # split equally between stuck-high and stuck-low devices
+        half = f"{value / 2:g}"
+        return [f"synapse.stuck_high_fraction={half}", f"synapse.stuck_low_fraction={half}"]
+    return [f"synapse.{key}={text}"]
+
+
+def run_one(name: str, synapse: str, options: list[str], seed: int, out: Path,
+            episodes: int, force: bool) -> dict:
+    run_dir = out / f"{name}-seed{seed}"
+    metrics = run_dir / "metrics.json"
+    if force or not metrics.is_file():
+        cmd = [sys.executable, "-m", "seqnest_cli.seqnest", "learn", "--task", "set1",
+               "--synapse", synapse, "--seed", str(seed), "--episodes", str(episodes),
+               "--out", str(run_dir), "--force", "--no-progress"]
+        for opt in options:
+            cmd += ["--set", opt]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            return {"name": name, "seed": seed, "failed": proc.stderr.strip()[-300:]}
+    m = json.loads(metrics.read_text())
+    return {"name": name, "seed": seed, "error": m["final_error"],
+            "conv": m["episodes_to_convergence"], "mature": m["mature_synapses_final"],
+            "bits": m["synapse_state_bits"], "curve": m["error"]}
+
+
+def conditions() -> list[tuple[str, str, str, list[str], float]]:
+    """(factor, run name, synapse, --set options, value)."""
+    out = []
+    for factor, (key, values) in FACTORS.items():
+        for v in values:
+            label = "inf" if math.isinf(v) else f"{v:g}"
+            name = "reram-ideal" if v == values[0] else f"reram-{key}-{label}"
+            out.append((factor, name, "reram", [] if v == values[0] else synapse_options(key, v), v))
+    for syn in OTHER_SYNAPSES:
+        out.append(("synapse", syn, syn, [], math.nan))
+    return out
+
+
+def summarise(results: list[dict]) -> dict[str, dict]:
+    by_name: dict[str, list[dict]] = {}
+    for r in results:
+        by_name.setdefault(r["name"], []).append(r)
+    summary = {}
+    for name, rs in by_name.items():
+        ok = [r for r in rs if "failed" not in r]
+        if not ok:
+            summary[name] = {"failed": rs[0]["failed"]}
+            continue
+        errs = [r["error"] for r in ok]
+        convs = [r["conv"] for r in ok]
+        summary[name] = {"error_mean": sum(errs) / len(errs), "error_min": min(errs),
+                         "error_max": max(errs), "converged": sum(c is not None for c in convs),
+                         "conv": convs, "n": len(ok), "bits": ok[0]["bits"],
+                         "mature": sum(r["mature"] for r in ok) / len(ok),
+                         "curves": [r["curve"] for r in ok]}
+    return summary
+
+
+def table(conds, summary) -> list[str]:
+    lines = ["| factor | value | final error, mean [min, max] | converged | episodes to "
+             "convergence | mature synapses | state bits |",
+             "|---|---|---|---|---|---|---|"]
+    for factor, name, synapse, _, value in conds:
+        s = summary[name]
+        shown = synapse if factor == "synapse" else ("inf" if math.isinf(value) else f"{value:g}")
+        if "failed" in s:
+            lines.append(f"| {factor} | {shown} | failed: {s['failed']} | | | | |")
+            continue
+        conv = ", ".join("-" if c is None else str(c) for c in s["conv"])
+        bits = "64 (double)" if s["bits"] >= 64 else f"{s['bits']:.2f}"
+        lines.append(f"| {factor} | {shown} | {s['error_mean']:.2f} [{s['error_min']:.2f}, "
+                     f"{s['error_max']:.2f}] | {s['converged']}/{s['n']} | {conv} | "
+                     f"{s['mature']:.0f} | {bits} |")
+    return lines
+
+
+def figure(conds, summary, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    factors = list(FACTORS)
+    fig, axes = plt.subplots(2, 3, figsize=(12, 7), constrained_layout=True)
+    for ax, factor in zip(axes.flat, factors):
+        rows = [(v, summary[n]) for f, n, _, _, v in conds if f == factor and "failed" not in summary[n]]
+        labels = ["inf" if math.isinf(v) else f"{v:g}" for v, _ in rows]
+        x = range(len(rows))
+        mean = [s["error_mean"] for _, s in rows]
+        lo = [s["error_mean"] - s["error_min"] for _, s in rows]
+        hi = [s["error_max"] - s["error_mean"] for _, s in rows]
+        ax.errorbar(x, mean, yerr=[lo, hi], fmt="o-", capsize=3)
+        ax.set_xticks(list(x), labels)
+        ax.set_xlabel(factor)
+        ax.set_ylabel(f"error after {EPISODES} episodes")
+        ax.set_ylim(-0.05, 1.45)
+    ax = axes.flat[len(factors)]
+    points = [(s["bits"], s["error_mean"], n) for n, s in summary.items()
+              if "failed" not in s and (n.startswith("reram-levels") or n == "reram-ideal"
+                                        or n in ("tristate", "bistable"))]
+    for bits, err, name in points:
+        b = min(bits, 64.0)
+        ax.plot(b, err, "o")
+        ax.annotate(name.replace("reram-", "").replace("levels-", "L="), (b, err),
+                    textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("bits of plastic state per synapse")
+    ax.set_ylabel(f"error after {EPISODES} episodes")
+    ax.set_ylim(-0.05, 1.45)
+    fig.suptitle(f"Set I, sTM network with ReRAM synapses: mean and range over seeds "
+                 f"{', '.join(map(str, SEEDS))}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--out", type=Path, default=Path("runs/reram"))
+    p.add_argument("--docs", type=Path, help="write the table and figure into this folder")
+    p.add_argument("--episodes", type=int, default=EPISODES)
+    p.add_argument("--force", action="store_true", help="redo runs that exist")
+    args = p.parse_args(argv)
+
+    conds = conditions()
+    unique = {}
+    for factor, name, synapse, options, _ in conds:
+        unique[name] = (synapse, options)
+    jobs = [(name, syn, opts, seed) for name, (syn, opts) in unique.items() for seed in SEEDS]
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        results = list(pool.map(lambda j: run_one(*j, args.out, args.episodes, args.force), jobs))
+    summary = summarise(results)
+    lines = table(conds, summary)
+    print("\n".join(lines))
+    if args.docs:
+        figure(conds, summary, args.docs / "figures" / "reram_robustness.png")
+        md = args.docs / "reram_robustness.md"
+        tmp = md.with_name(f".{md.name}.tmp")
+        tmp.write_text(DOC_HEAD + "\n".join(lines) + "\n")
+        os.replace(tmp, md)
+        print(f"wrote {md} and {args.docs / 'figures' / 'reram_robustness.png'}")
+    return 0
+
+
+DOC_HEAD = f"""# Set-I learning with ReRAM synapses: robustness to device properties
+
+Regenerate (about 12 minutes on 2 cores; existing runs in `runs/reram` are reused):
+
+    python bench/reram_robustness.py --jobs 2 --out runs/reram --docs docs
+
+One factor at a time from the ideal device; set I (`A D B E`, `F D B C`), M = 6,
+n_E = 150, {EPISODES} episodes, seeds {', '.join(map(str, SEEDS))}; error = the prediction
+error of the last episode (0: both last elements predicted, nothing else). Stuck
+fractions are split equally between devices stuck at their high and their low
+state. "State bits" is the long-term plastic state a synapse stores: log2(levels)
+for the device, log2(3) and 1 for the tristate and bistable synapses, a double for
+the continuous rules. Model: `nestml_models/synapses/stm_reram_synapse.nestml`.
+
+![error versus device property](figures/reram_robustness.png)
+
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
