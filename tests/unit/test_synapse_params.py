@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Parameter sets and per-synapse draws of the hardware synapses (no NEST)."""
+import math
+
+import numpy as np
+import pytest
+
+from pynest_ext.models import (SYNAPSE_KINDS, BistableSynapseParams, ModelNames,
+                               ReramSynapseParams, StdspSynapseParams, TristateSynapseParams)
+from pynest_ext.params import ParameterError
+from sequences.config import config_from_dict, resolve_config
+
+N = (1000, 100)
+
+
+def draw(params, seed=1):
+    return params.connection_arrays(N, 0.0, 8.0, np.random.default_rng(seed))
+
+
+def test_ideal_reram_draws_the_plain_initial_permanences():
+    plain, ideal = draw(StdspSynapseParams()), draw(ReramSynapseParams())
+    np.testing.assert_array_equal(plain["permanence"], ideal["permanence"])
+    np.testing.assert_array_equal(plain["permanence_min"], ideal["permanence_min"])
+    np.testing.assert_array_equal(plain["w"], ideal["w"])
+    assert np.all(ideal["level_step"] == 0) and np.all(ideal["permanence_high"] == 20.0)
+
+
+def test_device_draws_match_their_parameters():
+    p = ReramSynapseParams(levels=16, on_off_ratio=5, sigma_d2d=0.1, stuck_high_fraction=0.1,
+                           stuck_low_fraction=0.05)
+    a = draw(p)
+    n = a["permanence"].size
+    stuck_low = a["permanence_high"] == 0
+    stuck_high = ~stuck_low & (a["permanence_min"] == a["permanence_high"])
+    assert abs(stuck_low.mean() - 0.05) < 5 * math.sqrt(0.05 * 0.95 / n)
+    assert abs(stuck_high.mean() - 0.1) < 5 * math.sqrt(0.1 * 0.9 / n)
+    log_step = np.log(a["level_step"] / p.nominal_step)
+    assert abs(log_step.mean()) < 5 * 0.1 / math.sqrt(n)
+    assert log_step.std() == pytest.approx(0.1, rel=0.03)
+    k = a["permanence"] / a["level_step"]
+    np.testing.assert_allclose(k, np.round(k), atol=1e-9)
+    on = a["permanence"] >= p.theta_P
+    np.testing.assert_allclose(a["w"][on], p.w_mature)
+    np.testing.assert_allclose(a["w"][~on], p.w_mature / 5)
+    assert p.state_bits == 4 and ReramSynapseParams().state_bits == 64
+
+
+@pytest.mark.parametrize("bad, fragment", [
+    (dict(levels=-2), "levels: must be >= 2"),
+    (dict(levels=3.5), "levels: must be a whole number"),
+    (dict(on_off_ratio=0.9), "on_off_ratio: must be >= 1"),
+    (dict(stuck_low_fraction=1.2), "stuck_low_fraction: must be <= 1"),
+    (dict(stuck_low_fraction=0.7, stuck_high_fraction=0.4), "exceeds 1"),
+    (dict(sigma_write=-1), "sigma_write: must be >= 0"),
+    (dict(on_off_ratio="many"), "expected a number"),
+])
+def test_bad_device_parameters(bad, fragment):
+    with pytest.raises(ParameterError, match=fragment):
+        ReramSynapseParams(**bad)
+
+
+def test_infinite_values_survive_strict_json(tmp_path):
+    from sequences.rundir import read_json, write_json
+    cfg = resolve_config(task="set1", synapse="reram", set_options=["synapse.levels=8"])
+    assert math.isinf(cfg.synapse.on_off_ratio) and cfg.synapse.levels == 8
+    write_json(tmp_path / "p.json", cfg.to_dict())         # strict: inf is written as null
+    assert '"on_off_ratio": null' in (tmp_path / "p.json").read_text()
+    again = config_from_dict(read_json(tmp_path / "p.json"))
+    assert again.synapse == cfg.synapse and again.hash() == cfg.hash()
+
+
+def test_tristate_levels_and_settling():
+    t = TristateSynapseParams()
+    np.testing.assert_allclose(t.levels(), [0, 0.5, 1])
+    x = np.array([0.1, 0.3, 0.6, 0.9, 0.5])
+    np.testing.assert_allclose(t.settle(x, 1000.0), [0, 0.5, 0.5, 1, 0.5])
+    np.testing.assert_allclose(t.settle(x, 10.0), [0.065, 0.335, 0.565, 0.935, 0.5])
+    assert t.nest_defaults()["alpha"] == pytest.approx(0.0035)
+    b = BistableSynapseParams()
+    assert b.n_states == 2 and b.stop_learning == 0 and b.discrete_readout == 1
+    np.testing.assert_allclose(b.settle(np.array([0.45, 0.55]), 1000.0), [0, 1])
+    assert t.state_bits == pytest.approx(math.log2(3)) and b.state_bits == 1
+
+
+def test_tristate_window_order_is_checked():
+    with pytest.raises(ParameterError, match="theta_down_low"):
+        TristateSynapseParams(theta_down_low=5, theta_down_high=4)
+
+
+def test_every_kind_has_model_names():
+    names = ModelNames.paired()
+    for kind in SYNAPSE_KINDS:
+        neuron, synapse = names.pair(kind)
+        assert neuron in names.custom() and synapse in names.custom()
+    with pytest.raises(ParameterError, match="unknown synapse kind"):
+        names.pair("memristor")
+
+
+def test_synapse_choice_selects_the_parameter_group():
+    assert type(resolve_config(synapse="tristate").synapse) is TristateSynapseParams
+    assert type(resolve_config(set_options=["run.synapse=bistable"]).synapse) is BistableSynapseParams
+    # task-derived learning rates apply to the permanence rules only
+    reram = resolve_config(task="set2", synapse="reram").synapse
+    assert reram.lambda_plus == resolve_config(task="set2").synapse.lambda_plus != 0.08
+    resolve_config(task="set2", synapse="tristate")
+    with pytest.raises(ParameterError, match="parameter of the reram synapse"):
+        resolve_config(set_options=["synapse.levels=4"])
+    with pytest.raises(ParameterError, match="run.synapse: must be one of"):
+        resolve_config(set_options=["run.synapse=memristor"])
