@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Does the sequence network learn set I with the tristate synapse, and what does it take?
+
+    python bench/tristate_network.py [--episodes 40] [--seed 1]
+
+Trains set I with the tristate synapse under several settings and prints, for
+each, the prediction error after the last episode, how many E->E synapses
+changed their stable level, and how many of the potentiated ones connect
+successive elements of a trained sequence (A->D, D->B, B->E, F->D, B->C: the
+connections the sTM must grow) against all other pairs of subpopulations.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+
+from sequences.config import resolve_config
+from sequences.learn import train
+
+#: name -> --set options (with --synapse tristate).
+SETTINGS: dict[str, list[str]] = {
+    "defaults (BSF windows, theta_V 16 mV, delay 2 ms)": [],
+    "single-spike calcium (J_Ca 4: one spike enters the LTP window)": ["neuron.J_Ca=4"],
+    "J_Ca 4, theta_V 5 mV (a dAP plateau counts as depolarised)":
+        ["neuron.J_Ca=4", "synapse.theta_V=5"],
+    "no calcium gate, theta_V 5 mV, random initial X":
+        ["synapse.theta_up_low=-1", "synapse.theta_V=5", "synapse.X_init_high=1"],
+    "no calcium gate, delay 41 ms (pre arrives as the post rises)":
+        ["synapse.theta_up_low=-1", "synapse.delay=41"],
+}
+
+
+def forward_pairs(config) -> set[tuple[int, int]]:
+    vocab = config.sequence_set.vocabulary
+    pop = {el: k for k, el in enumerate(vocab)}
+    return {(pop[a], pop[b]) for seq in config.sequence_set.sequences
+            for a, b in zip(seq[:-1], seq[1:])}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--episodes", type=int, default=40)
+    p.add_argument("--seed", type=int, default=1)
+    args = p.parse_args(argv)
+    print(f"{'setting':62} {'error':>6} {'changed':>8} {'potentiated fwd/other':>22}")
+    for name, options in SETTINGS.items():
+        cfg = resolve_config(task="set1", synapse="tristate", set_options=options,
+                             episodes=args.episodes, seed=args.seed)
+        res = train(cfg, progress=False)
+        n_e = int(cfg.network.n_E)
+        c0, c1 = res.connectivity_initial, res.connectivity_final
+        levels = cfg.synapse.levels()
+        def level(x):
+            return np.argmin(np.abs(np.asarray(x)[:, None] - levels[None, :]), axis=1)
+        changed = level(c0.permanence) != level(c1.permanence)
+        up = level(c1.permanence) > level(c0.permanence)
+        fwd = forward_pairs(cfg)
+        is_fwd = np.array([(s // n_e, t // n_e) in fwd for s, t in zip(c1.source, c1.target)])
+        print(f"{name:62} {res.metrics['final_error']:6.2f} {int(changed.sum()):8d} "
+              f"{int((up & is_fwd).sum()):>10d} / {int((up & ~is_fwd).sum()):<10d}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
