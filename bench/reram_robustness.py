@@ -11,7 +11,9 @@ on/off ratio, no variability, no failures, no write noise), set I is learned for
 * conductance levels: 2, 4, 8, 16, inf;
 * device-to-device variability sigma_d2d: 0, 0.1, 0.2, 0.4;
 * fraction of failed devices: 0, 0.05, 0.1, 0.2 (half stuck high, half low);
-* cycle-to-cycle write noise sigma_write: 0, 0.1, 0.3, 0.5,
+* cycle-to-cycle write noise sigma_write: 0, 0.1, 0.3, 0.5;
+* on/off ratio 10, 5, 2 with the dAP threshold raised by the mean off-state
+  input of one active subpopulation (``derived.off_state_dap_threshold``),
 
 plus the tristate and bistable synapses (whose state is log2(3) and 1 bit).
 Every run is ``seqnest learn --synapse reram --set synapse.KEY=VALUE ...`` in its
@@ -42,6 +44,9 @@ FACTORS: dict[str, tuple[str, list[float]]] = {
     "stuck fraction": ("stuck", [0.0, 0.05, 0.1, 0.2]),
     "write noise sigma": ("sigma_write", [0.0, 0.1, 0.3, 0.5]),
 }
+#: On/off ratios also run with the dAP threshold raised by the mean off-state
+#: input of one active subpopulation (pynest_ext.derived.off_state_dap_threshold).
+COMPENSATED_RATIOS = [10, 5, 2]
 OTHER_SYNAPSES = ("stdsp", "tristate", "bistable")
 SEEDS = (1, 2, 3)
 EPISODES = 40
@@ -82,9 +87,25 @@ def conditions() -> list[tuple[str, str, str, list[str], float]]:
             label = "inf" if math.isinf(v) else f"{v:g}"
             name = "reram-ideal" if v == values[0] else f"reram-{key}-{label}"
             out.append((factor, name, "reram", [] if v == values[0] else synapse_options(key, v), v))
+    for r in COMPENSATED_RATIOS:
+        out.append((COMPENSATED, f"reram-on_off_ratio-{r:g}-compensated", "reram",
+                    [f"synapse.on_off_ratio={r:g}", f"neuron.theta_dAP={compensated_theta(r):.4f}"],
+                    float(r)))
     for syn in OTHER_SYNAPSES:
         out.append(("synapse", syn, syn, [], math.nan))
     return out
+
+
+COMPENSATED = "on/off ratio, theta_dAP compensated"
+
+
+def compensated_theta(ratio: float) -> float:
+    from pynest_ext.derived import off_state_dap_threshold
+    from pynest_ext.models import StdspSynapseParams, StmNeuronParams
+    from pynest_ext.network import NetworkParams
+    net = NetworkParams()
+    return off_state_dap_threshold(StmNeuronParams().theta_dAP, net.p_EE, net.n_E,
+                                   StdspSynapseParams().w_mature / ratio)
 
 
 def summarise(results: list[dict]) -> dict[str, dict]:
@@ -130,10 +151,12 @@ def figure(conds, summary, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    factors = list(FACTORS)
-    fig, axes = plt.subplots(2, 3, figsize=(12, 7), constrained_layout=True)
+    factors = [*FACTORS, COMPENSATED]
+    fig, axes = plt.subplots(2, 4, figsize=(16, 7), constrained_layout=True)
     for ax, factor in zip(axes.flat, factors):
         rows = [(v, summary[n]) for f, n, _, _, v in conds if f == factor and "failed" not in summary[n]]
+        if factor == COMPENSATED:
+            rows = [(math.inf, summary["reram-ideal"])] + rows
         labels = ["inf" if math.isinf(v) else f"{v:g}" for v, _ in rows]
         x = range(len(rows))
         mean = [s["error_mean"] for _, s in rows]
@@ -144,6 +167,7 @@ def figure(conds, summary, path: Path) -> None:
         ax.set_xlabel(factor)
         ax.set_ylabel(f"error after {EPISODES} episodes")
         ax.set_ylim(-0.05, 1.45)
+    axes.flat[-1].axis("off")
     ax = axes.flat[len(factors)]
     points = [(s["bits"], s["error_mean"], n) for n, s in summary.items()
               if "failed" not in s and (n.startswith("reram-levels") or n == "reram-ideal"

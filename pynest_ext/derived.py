@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from .params import ParameterError
 
 __all__ = ["psp_peak_per_pA", "psp_to_psc", "mature_weight", "dap_trace_tau",
-           "dap_plateau_depolarisation"]
+           "dap_plateau_depolarisation", "off_state_dap_threshold"]
 
 
 def psp_peak_per_pA(tau_m: float, tau_syn: float, C_m: float) -> float:
@@ -97,3 +97,19 @@ def dap_trace_tau(sequence_lengths: Sequence[int], delta_T: float = 40.0,
 def dap_plateau_depolarisation(I_p: float, tau_m: float, C_m: float) -> float:
     """Steady somatic depolarisation (mV) of a dAP plateau alone: I_p * tau_m / C_m."""
     return I_p * tau_m / C_m
+
+
+def off_state_dap_threshold(theta_dAP: float, p_EE: float, n_E: int, w_off: float) -> float:
+    """dAP threshold (pA) that discounts the input of off-state ReRAM synapses.
+
+    With a finite on/off ratio r, every potential E->E synapse transmits at
+    least w_off = W / r. When one subpopulation fires, a neuron receives on
+    average K = p_EE * n_E such inputs at once (fixed in-degree p_EE * N_E drawn
+    from M subpopulations), which adds K * w_off to the dendritic current
+    independently of learning. Raising theta_dAP by that amount restores the
+    margin of the ideal device; it is the software equivalent of subtracting
+    the off-state current of a reference column.
+    """
+    if w_off < 0:
+        raise ParameterError(f"w_off must be >= 0 pA, got {w_off:g}")
+    return theta_dAP + p_EE * n_E * w_off

@@ -49,3 +49,11 @@ def test_tau_h_rejects_empty_sets(lengths):
 def test_dap_plateau_is_8_mV():
     e = StmNeuronParams()
     assert derived.dap_plateau_depolarisation(e.I_p, e.tau_m, e.C_m) == pytest.approx(8.0)
+
+
+def test_off_state_dap_threshold():
+    from pynest_ext.derived import off_state_dap_threshold
+    assert off_state_dap_threshold(59.0, 0.2, 150, 0.0) == 59.0
+    assert off_state_dap_threshold(59.0, 0.2, 150, 12.98 / 5) == pytest.approx(59.0 + 30 * 2.596)
+    with pytest.raises(ParameterError):
+        off_state_dap_threshold(59.0, 0.2, 150, -1.0)

@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Resident memory per E->E synapse for each synapse kind.
+
+    python bench/synapse_memory.py [--neurons 900] [--indegree 180]
+
+For each kind (stdsp, reram, tristate, bistable) a fresh process creates the
+set-I excitatory population (900 neurons) and connects it with fixed in-degree
+180 (162,000 synapses) exactly as the sequence network does, and reports the
+growth of resident memory during ``nest.Connect`` divided by the number of
+synapses, next to the bits of long-term plastic state a synapse needs.
+NESTML 9 stores every synapse parameter in each synapse object (its
+``@homogeneous`` marks are not used by the NEST code generator), so the
+simulator's footprint is far above the device state.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+
+KINDS = ("stdsp", "reram", "tristate", "bistable")
+
+
+def _rss_bytes() -> int:
+    import os
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def worker(kind: str, neurons: int, indegree: int) -> dict:
+    import numpy as np
+
+    from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
+    from pynest_ext.models import RECEPTOR_DEND, SYNAPSE_KINDS
+
+    nest = import_nest()
+    names = setup_kernel(KernelConfig())
+    params = SYNAPSE_KINDS[kind]()
+    neuron_model, synapse_model = names.pair(kind)
+    exc = nest.Create(neuron_model, neurons)
+    nest.CopyModel(synapse_model, "memory_probe", params.nest_defaults())
+    arrays = params.connection_arrays((neurons, indegree), 0.0, 8.0, np.random.default_rng(1))
+    before = _rss_bytes()
+    nest.Connect(exc, exc, {"rule": "fixed_indegree", "indegree": indegree,
+                            "allow_autapses": False, "allow_multapses": False},
+                 syn_spec={"synapse_model": "memory_probe", "receptor_type": RECEPTOR_DEND,
+                           "delay": params.delay, "weight": 0.0, **arrays})
+    nest.Simulate(1.0)     # finalises the connection infrastructure
+    grown = _rss_bytes() - before
+    n = nest.num_connections
+    return {"kind": kind, "synapses": n, "bytes_per_synapse": grown / n,
+            "state_bits": params.state_bits}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--neurons", type=int, default=900)
+    p.add_argument("--indegree", type=int, default=180)
+    p.add_argument("--worker", choices=KINDS, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.neurons, args.indegree)))
+        return 0
+    print(f"{'synapse':9} {'synapses':>9} {'bytes/synapse':>14} {'plastic state bits':>19}")
+    for kind in KINDS:
+        out = subprocess.run([sys.executable, __file__, "--worker", kind, "--neurons",
+                              str(args.neurons), "--indegree", str(args.indegree)],
+                             capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        bits = "64 (double)" if r["state_bits"] >= 64 else f"{r['state_bits']:.2f}"
+        print(f"{kind:9} {r['synapses']:>9} {r['bytes_per_synapse']:>14.0f} {bits:>19}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
