@@ -129,8 +129,8 @@ def summarise(results: list[dict]) -> dict[str, dict]:
 
 
 def table(conds, summary) -> list[str]:
-    lines = ["| factor | value | final error, mean [min, max] | converged | episodes to "
-             "convergence | mature synapses | state bits |",
+    lines = ["| factor | value | final error, mean [min, max] | runs reaching error < 0.01 | first episode with error < 0.01 "
+             "| mature synapses (mean) | state bits |",
              "|---|---|---|---|---|---|---|"]
     for factor, name, synapse, _, value in conds:
         s = summary[name]
@@ -166,7 +166,7 @@ def figure(conds, summary, path: Path) -> None:
         ax.set_xticks(list(x), labels)
         ax.set_xlabel(factor)
         ax.set_ylabel(f"error after {EPISODES} episodes")
-        ax.set_ylim(-0.05, 1.45)
+        ax.set_ylim(-0.05, 2.15)
     axes.flat[-1].axis("off")
     ax = axes.flat[len(factors)]
     points = [(s["bits"], s["error_mean"], n) for n, s in summary.items()
@@ -180,7 +180,7 @@ def figure(conds, summary, path: Path) -> None:
     ax.set_xscale("log", base=2)
     ax.set_xlabel("bits of plastic state per synapse")
     ax.set_ylabel(f"error after {EPISODES} episodes")
-    ax.set_ylim(-0.05, 1.45)
+    ax.set_ylim(-0.05, 2.15)
     fig.suptitle(f"Set I, sTM network with ReRAM synapses: mean and range over seeds "
                  f"{', '.join(map(str, SEEDS))}")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,11 @@ each, the prediction error after the last episode, how many E->E synapses
 changed their stable level, and how many of the potentiated ones connect
 successive elements of a trained sequence (A->D, D->B, B->E, F->D, B->C: the
 connections the sTM must grow) against all other pairs of subpopulations.
+
+NEST calls a synapse when it delivers a spike, within one min_delay of the
+presynaptic spike; the postsynaptic membrane potential and calcium that the
+tristate rule reads are therefore those at the presynaptic spike time (the
+transmission delay does not shift them).
 """
 from __future__ import annotations
 
@@ -27,8 +32,9 @@ SETTINGS: dict[str, list[str]] = {
         ["neuron.J_Ca=4", "synapse.theta_V=5"],
     "no calcium gate, theta_V 5 mV, random initial X":
         ["synapse.theta_up_low=-1", "synapse.theta_V=5", "synapse.X_init_high=1"],
-    "no calcium gate, delay 41 ms (pre arrives as the post rises)":
-        ["synapse.theta_up_low=-1", "synapse.delay=41"],
+    "most permissive: no calcium gate, theta_V 5 mV, jump_up 0.3, random initial X":
+        ["synapse.theta_up_low=-1", "synapse.theta_V=5", "synapse.jump_up=0.3",
+         "synapse.X_init_high=1"],
 }
 
 
@@ -43,9 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--episodes", type=int, default=40)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--only", type=int, nargs="*", help="indices of SETTINGS to run")
     args = p.parse_args(argv)
     print(f"{'setting':62} {'error':>6} {'changed':>8} {'potentiated fwd/other':>22}")
-    for name, options in SETTINGS.items():
+    for i, (name, options) in enumerate(SETTINGS.items()):
+        if args.only and i not in args.only:
+            continue
         cfg = resolve_config(task="set1", synapse="tristate", set_options=options,
                              episodes=args.episodes, seed=args.seed)
         res = train(cfg, progress=False)
