@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
 
 DOC_HEAD = f"""# Set-I learning with ReRAM synapses: robustness to device properties
 
-Regenerate (about 12 minutes on 2 cores; existing runs in `runs/reram` are reused):
+Regenerate (about 15 minutes on 2 cores; existing runs in `runs/reram` are reused):
 
     python bench/reram_robustness.py --jobs 2 --out runs/reram --docs docs
 
