@@ -8,7 +8,7 @@ on/off ratio, no variability, no failures, no write noise), set I is learned for
 40 episodes with seeds 1, 2, 3 for each value of
 
 * on/off ratio r = G_max / G_min: 2, 5, 10, 100, inf;
-* conductance levels: 2, 4, 8, 16, inf;
+* conductance levels: 2, 3, 4, 8, 16, inf;
 * device-to-device variability sigma_d2d: 0, 0.1, 0.2, 0.4;
 * fraction of failed devices: 0, 0.05, 0.1, 0.2 (half stuck high, half low);
 * cycle-to-cycle write noise sigma_write: 0, 0.1, 0.3, 0.5;
@@ -39,7 +39,7 @@ from pathlib import Path
 #: Factor -> (synapse parameter(s), values); the first value of each is the ideal device.
 FACTORS: dict[str, tuple[str, list[float]]] = {
     "on/off ratio": ("on_off_ratio", [math.inf, 100, 10, 5, 2]),
-    "levels": ("levels", [math.inf, 16, 8, 4, 2]),
+    "levels": ("levels", [math.inf, 16, 8, 4, 3, 2]),
     "device-to-device sigma": ("sigma_d2d", [0.0, 0.1, 0.2, 0.4]),
     "stuck fraction": ("stuck", [0.0, 0.05, 0.1, 0.2]),
     "write noise sigma": ("sigma_write", [0.0, 0.1, 0.3, 0.5]),

@@ -366,7 +366,11 @@ class ReramSynapseParams(StdspSynapseParams):
         high = self.permanence_max * np.exp(self.sigma_d2d * spread_high)
         step = self.nominal_step * np.exp(self.sigma_d2d * spread_step)
         if self.nominal_step > 0:
-            perm = np.round(perm / step) * step          # programmed to the nearest level
+            # programmed to the nearest level, but never across theta_P: a
+            # synapse drawn immature stays immature (levels can sit on theta_P)
+            nearest = np.round(perm / step) * step
+            below = np.floor(perm / step + 1e-9) * step
+            perm = np.where((nearest >= self.theta_P) & (perm < self.theta_P), below, nearest)
             high = np.floor(high / step + 1e-9) * step   # highest level the device reaches
         perm = np.minimum(perm, high)
         low = perm.copy()                                # P_min: the initial permanence

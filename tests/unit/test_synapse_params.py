@@ -107,3 +107,12 @@ def test_synapse_choice_selects_the_parameter_group():
         resolve_config(set_options=["synapse.levels=4"])
     with pytest.raises(ParameterError, match="run.synapse: must be one of"):
         resolve_config(set_options=["run.synapse=memristor"])
+
+
+@pytest.mark.parametrize("levels", [2, 3, 4, 8, 16])
+def test_programming_never_matures_an_immature_synapse(levels):
+    p = ReramSynapseParams(levels=levels, sigma_d2d=0.3)
+    a = draw(p)
+    assert not np.any(a["permanence"] >= p.theta_P)      # all drawn below theta_P (U(0, 8))
+    k = a["permanence"] / a["level_step"]
+    np.testing.assert_allclose(k, np.round(k), atol=1e-9)
