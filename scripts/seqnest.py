@@ -63,7 +63,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
     print(f"{state} in {module.seconds:.2f} s")
     print(f"module: {module.path}")
     print(f"key:    {module.key}")
-    print(f"models: {module.names.stm_neuron}, {module.names.stdsp_synapse}")
+    for kind in SYNAPSE_KINDS:
+        neuron, synapse = module.names.pair(kind)
+        print(f"{kind:9} {neuron}, {synapse}")
     return 0
 
 
