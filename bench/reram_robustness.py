@@ -20,8 +20,10 @@ Every run is ``seqnest learn --synapse reram --set synapse.KEY=VALUE ...`` in it
 own process (``--jobs`` at a time); a run whose directory already holds
 ``metrics.json`` is reused (delete the directory or pass ``--force`` to redo it).
 
-Prints a table (mean and range over seeds of the error after the last episode,
-episodes to convergence, mature synapses, bits of device state per synapse) and,
+After learning, each run is replayed (``seqnest replay``: frozen weights, the
+paper's lowered thresholds, one cue per sequence). Prints a table (mean and
+range over seeds of the error after the last episode, episodes to convergence,
+cues replayed correctly, mature synapses, bits of device state per synapse) and,
 with ``--docs DIR``, writes ``DIR/reram_robustness.md`` and
 ``DIR/figures/reram_robustness.png``.
 """
@@ -73,10 +75,18 @@ def run_one(name: str, synapse: str, options: list[str], seed: int, out: Path,
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             return {"name": name, "seed": seed, "failed": proc.stderr.strip()[-300:]}
+    replay = run_dir / "replay" / "replay.json"
+    if force or not replay.is_file():
+        proc = subprocess.run([sys.executable, "-m", "seqnest_cli.seqnest", "replay",
+                               str(run_dir)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            return {"name": name, "seed": seed, "failed": proc.stderr.strip()[-300:]}
     m = json.loads(metrics.read_text())
+    r = json.loads(replay.read_text())
     return {"name": name, "seed": seed, "error": m["final_error"],
             "conv": m["episodes_to_convergence"], "mature": m["mature_synapses_final"],
-            "bits": m["synapse_state_bits"], "curve": m["error"]}
+            "bits": m["synapse_state_bits"], "curve": m["error"],
+            "replay_correct": r["n_correct"], "replay_cues": r["n_cues"]}
 
 
 def conditions() -> list[tuple[str, str, str, list[str], float]]:
@@ -124,25 +134,27 @@ def summarise(results: list[dict]) -> dict[str, dict]:
                          "error_max": max(errs), "converged": sum(c is not None for c in convs),
                          "conv": convs, "n": len(ok), "bits": ok[0]["bits"],
                          "mature": sum(r["mature"] for r in ok) / len(ok),
+                         "replay": (sum(r["replay_correct"] for r in ok),
+                                    sum(r["replay_cues"] for r in ok)),
                          "curves": [r["curve"] for r in ok]}
     return summary
 
 
 def table(conds, summary) -> list[str]:
     lines = ["| factor | value | final error, mean [min, max] | runs reaching error < 0.01 | first episode with error < 0.01 "
-             "| mature synapses (mean) | state bits |",
-             "|---|---|---|---|---|---|---|"]
+             "| replay correct (cues) | mature synapses (mean) | state bits |",
+             "|---|---|---|---|---|---|---|---|"]
     for factor, name, synapse, _, value in conds:
         s = summary[name]
         shown = synapse if factor == "synapse" else ("inf" if math.isinf(value) else f"{value:g}")
         if "failed" in s:
-            lines.append(f"| {factor} | {shown} | failed: {s['failed']} | | | | |")
+            lines.append(f"| {factor} | {shown} | failed: {s['failed']} | | | | | |")
             continue
         conv = ", ".join("-" if c is None else str(c) for c in s["conv"])
         bits = "64 (double)" if s["bits"] >= 64 else f"{s['bits']:.2f}"
         lines.append(f"| {factor} | {shown} | {s['error_mean']:.2f} [{s['error_min']:.2f}, "
                      f"{s['error_max']:.2f}] | {s['converged']}/{s['n']} | {conv} | "
-                     f"{s['mature']:.0f} | {bits} |")
+                     f"{s['replay'][0]}/{s['replay'][1]} | {s['mature']:.0f} | {bits} |")
     return lines
 
 
@@ -226,7 +238,9 @@ Regenerate (about 15 minutes on 2 cores; existing runs in `runs/reram` are reuse
 
 One factor at a time from the ideal device; set I (`A D B E`, `F D B C`), M = 6,
 n_E = 150, {EPISODES} episodes, seeds {', '.join(map(str, SEEDS))}; error = the prediction
-error of the last episode (0: both last elements predicted, nothing else). Stuck
+error of the last episode (0: both last elements predicted, nothing else);
+replay: cues (2 per run) after which the network replayed the trained sequence
+(`seqnest replay`: frozen weights, V_th x 0.25, theta_dAP x 0.7). Stuck
 fractions are split equally between devices stuck at their high and their low
 state. "State bits" is the long-term plastic state a synapse stores: log2(levels)
 for the device, log2(3) and 1 for the tristate and bistable synapses, a double for
