@@ -51,7 +51,7 @@ def _module(force: bool = False, with_nest: str | None = None, jobs: int | None 
     from pynest_ext import build
 
     def notice() -> None:
-        print("seqnest: compiling the NESTML models (once; about a minute on 2 cores) ...",
+        print("seqnest: compiling the NESTML models (once; about 80 s on 2 cores) ...",
               file=sys.stderr, flush=True)
 
     return build(force=force, with_nest=with_nest, jobs=jobs, on_compile=notice)
