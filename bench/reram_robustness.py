@@ -174,10 +174,13 @@ def figure(conds, summary, path: Path) -> None:
         mean = [s["error_mean"] for _, s in rows]
         lo = [s["error_mean"] - s["error_min"] for _, s in rows]
         hi = [s["error_max"] - s["error_mean"] for _, s in rows]
-        ax.errorbar(x, mean, yerr=[lo, hi], fmt="o-", capsize=3)
+        ax.errorbar(x, mean, yerr=[lo, hi], fmt="o-", capsize=3, label="prediction error")
+        ax.plot(x, [s["replay"][0] / s["replay"][1] for _, s in rows], "s--",
+                label="fraction of cues replayed correctly")
         ax.set_xticks(list(x), labels)
         ax.set_xlabel(factor)
-        ax.set_ylabel(f"error after {EPISODES} episodes")
+        ax.set_ylabel(f"after {EPISODES} episodes")
+        ax.legend(fontsize=7, loc="center right")
         ax.set_ylim(-0.05, 2.15)
     axes.flat[-1].axis("off")
     ax = axes.flat[len(factors)]
