@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Spike-train analyses on neo objects (no NEST), with Elephant where it has the method.
+
+Inputs are lists of per-neuron ``neo.SpikeTrain`` (e.g. from
+:func:`pynest_ext.neo_convert.split_population`), each annotated with its
+``subpopulation`` and ``element``; times and rates carry units (quantities).
+
+* :func:`subpopulation_rates` -- mean firing rate per subpopulation
+  (``elephant.statistics.mean_firing_rate``);
+* :func:`isi_variability` -- per-neuron CV, CV2 and LV of the inter-spike
+  intervals (``elephant.statistics.isi``, ``cv``, ``cv2``, ``lv``);
+* :func:`population_psth` -- population rate histogram
+  (``elephant.statistics.time_histogram``);
+* :func:`correlation_matrix` and :func:`correlation_by_group` -- Pearson
+  correlation of binned trains (``elephant.conversion.BinnedSpikeTrain``,
+  ``elephant.spike_train_correlation.correlation_coefficient``), averaged within
+  and between subpopulations;
+* efficiency figures in the spirit of NeuroBench: :func:`activation_sparsity`,
+  :func:`synaptic_events`, :func:`connection_sparsity`.
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import quantities as pq
+
+__all__ = ["subpopulation_rates", "IsiVariability", "isi_variability", "population_psth",
+           "correlation_matrix", "correlation_by_group", "activation_sparsity",
+           "synaptic_events", "connection_sparsity"]
+
+
+def _labels(trains: Sequence, key: str) -> list:
+    try:
+        return [st.annotations[key] for st in trains]
+    except KeyError:
+        raise ValueError(f"spike trains lack the annotation {key!r} "
+                         "(use pynest_ext.neo_convert.split_population)") from None
+
+
+def subpopulation_rates(trains: Sequence, key: str = "element") -> dict[str, pq.Quantity]:
+    """Mean firing rate (Hz) of the neurons of each subpopulation, silent ones included."""
+    from elephant.statistics import mean_firing_rate
+
+    labels = _labels(trains, key)
+    out: dict[str, list] = {}
+    for st, lab in zip(trains, labels):
+        out.setdefault(lab, []).append(float(mean_firing_rate(st).rescale(pq.Hz).magnitude))
+    return {lab: float(np.mean(v)) * pq.Hz for lab, v in out.items()}
+
+
+@dataclass(frozen=True)
+class IsiVariability:
+    """Per-neuron ISI statistics of the neurons with at least ``min_spikes`` spikes."""
+
+    neuron: np.ndarray   # indices (into the input list) of the neurons analysed
+    cv: np.ndarray
+    cv2: np.ndarray
+    lv: np.ndarray
+
+
+def isi_variability(trains: Sequence, min_spikes: int = 3) -> IsiVariability:
+    """CV, CV2 (Holt et al. 1996) and LV (Shinomoto et al. 2003) of each neuron."""
+    from elephant.statistics import cv, cv2, isi, lv
+
+    if min_spikes < 3:
+        raise ValueError("min_spikes must be >= 3 (CV2 and LV need two intervals)")
+    rows = []
+    for k, st in enumerate(trains):
+        if len(st) < min_spikes:
+            continue
+        intervals = isi(st).rescale(pq.ms).magnitude
+        rows.append((k, cv(intervals), cv2(intervals), lv(intervals)))
+    if not rows:
+        empty = np.zeros(0)
+        return IsiVariability(np.zeros(0, dtype=int), empty, empty, empty)
+    k, a, b, c = (np.asarray(col) for col in zip(*rows))
+    return IsiVariability(k.astype(int), a.astype(float), b.astype(float), c.astype(float))
+
+
+def population_psth(trains: Sequence, bin_size: pq.Quantity):
+    """Population rate (Hz per neuron) in bins of ``bin_size`` as a neo AnalogSignal."""
+    from elephant.statistics import time_histogram
+
+    return time_histogram(list(trains), bin_size=bin_size, output="rate").rescale(pq.Hz)
+
+
+def correlation_matrix(trains: Sequence, bin_size: pq.Quantity) -> np.ndarray:
+    """Pearson correlation coefficients of the binned trains (NaN for silent trains)."""
+    from elephant.conversion import BinnedSpikeTrain
+    from elephant.spike_train_correlation import correlation_coefficient
+
+    binned = BinnedSpikeTrain(list(trains), bin_size=bin_size)
+    with warnings.catch_warnings():      # silent trains: NaN rows, reported by Elephant as warnings
+        warnings.simplefilter("ignore")
+        return np.asarray(correlation_coefficient(binned), dtype=float)
+
+
+def correlation_by_group(matrix: np.ndarray, labels: Sequence) -> tuple[float, float]:
+    """Mean correlation of distinct pairs within and between groups (NaNs ignored)."""
+    labels = np.asarray(labels)
+    same = labels[:, None] == labels[None, :]
+    off_diagonal = ~np.eye(len(labels), dtype=bool)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        within = float(np.nanmean(matrix[same & off_diagonal])) if (same & off_diagonal).any() \
+            else float("nan")
+        between = float(np.nanmean(matrix[~same])) if (~same).any() else float("nan")
+    return within, between
+
+
+def activation_sparsity(counts: np.ndarray, n_neurons: int) -> float:
+    """Fraction of neurons that stay silent, from per-neuron spike counts in a window."""
+    counts = np.asarray(counts)
+    if counts.size != n_neurons:
+        raise ValueError(f"{counts.size} spike counts for {n_neurons} neurons")
+    return float(np.mean(counts == 0))
+
+
+def synaptic_events(spike_counts: np.ndarray, out_degree: np.ndarray) -> int:
+    """Synaptic events delivered: each spike of a neuron reaches all its targets."""
+    spike_counts, out_degree = np.asarray(spike_counts), np.asarray(out_degree)
+    if spike_counts.shape != out_degree.shape:
+        raise ValueError("spike counts and out-degrees must have one entry per neuron")
+    return int(np.sum(spike_counts.astype(np.int64) * out_degree.astype(np.int64)))
+
+
+def connection_sparsity(n_mature: int, n_potential: int) -> float:
+    """Fraction of potential synapses that are not mature (1 - mature / potential)."""
+    if n_potential <= 0:
+        raise ValueError("there are no potential synapses")
+    if not 0 <= n_mature <= n_potential:
+        raise ValueError(f"{n_mature} mature synapses out of {n_potential} potential ones")
+    return 1.0 - n_mature / n_potential
