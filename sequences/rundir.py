@@ -45,7 +45,7 @@ from pynest_ext.params import ParameterError
 __all__ = ["RunDirError", "atomic_directory", "write_json", "read_json", "environment",
            "network_segment", "write_training_run", "load_connectivity", "load_config"]
 
-PACKAGES = ("seqnest", "nest-simulator", "nestml", "numpy", "neo", "nixio", "quantities", "elephant",
+PACKAGES = ("seqnest", "nest-simulator", "nestml", "numpy", "neo", "nixio", "quantities",
             "elephant", "matplotlib", "tqdm")
 
 
