@@ -18,10 +18,10 @@ def annotated(trains, size):
     return trains
 
 
-def poisson(rate_hz, n, seed):
+def poisson(rate_hz, n, seed, t_stop=T):
     from elephant.spike_train_generation import StationaryPoissonProcess
     np.random.seed(seed)   # Elephant draws from NumPy's global generator
-    proc = StationaryPoissonProcess(rate=rate_hz * pq.Hz, t_stop=T)
+    proc = StationaryPoissonProcess(rate=rate_hz * pq.Hz, t_stop=t_stop)
     return proc.generate_n_spiketrains(n)
 
 
@@ -87,3 +87,31 @@ def test_efficiency_figures():
 def test_missing_annotations_are_named():
     with pytest.raises(ValueError, match="annotation 'element'"):
         analysis.subpopulation_rates(regular(50.0, 2))
+
+
+def test_asset_finds_a_planted_sequence_in_order():
+    """Six groups of 10 neurons fire synchronous volleys 10 ms apart, three times,
+    over Poisson background; the neurons are shuffled so their order carries no hint."""
+    rng = np.random.default_rng(1)
+    groups, size, t_stop = "CAFEBD", 10, 2000.0
+    times = [[] for _ in range(len(groups) * size)]
+    for rep in range(3):
+        for g in range(len(groups)):
+            for i in range(size):
+                times[g * size + i].append(200 + rep * 600 + g * 10 + rng.normal(0, 0.5))
+    for t in times:
+        t.extend(rng.uniform(0, t_stop, rng.poisson(2)))
+    trains = []
+    for k in rng.permutation(len(times)):
+        st = neo.SpikeTrain(np.sort(times[k]) * pq.ms, t_stop=t_stop * pq.ms)
+        st.annotate(element=groups[k // size])
+        trains.append(st)
+    found = analysis.detect_sequences(trains)
+    assert found, "no sequence detected"
+    assert all(seq.order == list(groups) for seq in found)
+    assert len(found) == 3          # pairs of the three occurrences
+
+
+def test_asset_finds_nothing_in_independent_trains():
+    trains = annotated(poisson(5.0, 60, 7, t_stop=2.0 * pq.s), 10)
+    assert analysis.detect_sequences(trains) == []
