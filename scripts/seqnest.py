@@ -166,7 +166,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     from sequences.rundir import load_config, load_connectivity
     load_config(args.run_dir)            # bad input fails before any build
     load_connectivity(args.run_dir)
-    results, summary = replay_run(args.run_dir, module=_module())
+    results, summary = replay_run(args.run_dir, module=_module(), repetitions=args.repetitions)
     print(f"replay written to {Path(args.run_dir) / 'replay'}")
     _print_replay(results, summary)
     return 0
@@ -223,6 +223,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("replay", help="replay the learned sequences of a run directory")
     p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--repetitions", type=_positive_int,
+                   help="cue each sequence this many times (default: replay.repetitions, 1)")
     p.set_defaults(func=_cmd_replay)
 
     p = sub.add_parser("example", help="learn set I, replay it and print a summary")

@@ -74,6 +74,9 @@ class ReplayParams(ParameterSet):
         "fired_fraction": Param(0.5, "1", "fraction of rho neurons that must fire for a "
                                 "subpopulation to count as replayed", "this package", low=0.0,
                                 low_open=True),
+        "repetitions": Param(1, "1", "times each sequence is cued (in turn); repeated replays "
+                             "let ASSET detect the replayed order", "this package", low=1,
+                             integer=True),
     }
 
 

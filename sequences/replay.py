@@ -83,13 +83,19 @@ def decode_replay(index: np.ndarray, times: np.ndarray, t0: float, t1: float, n_
 
 
 def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
-               force: bool = True) -> tuple[list[CueResult], dict]:
-    """Replay every sequence of a training run; write (or replace) ``RUN_DIR/replay/``."""
+               force: bool = True, repetitions: int | None = None) -> tuple[list[CueResult], dict]:
+    """Replay every sequence of a training run; write (or replace) ``RUN_DIR/replay/``.
+
+    ``repetitions`` overrides ``replay.repetitions`` (how often each sequence is cued).
+    """
     t_wall = time.perf_counter()
     run_dir = Path(run_dir)
     cfg = load_config(run_dir)
     conn = load_connectivity(run_dir)
     seq_set, rp, net_p = cfg.sequence_set, cfg.replay, cfg.network
+    if repetitions is not None:
+        rp = rp.replace(repetitions=repetitions)
+    cued = list(seq_set.sequences) * int(rp.repetitions)
     vocab = seq_set.vocabulary
     pop = {el: k for k, el in enumerate(vocab)}
     neuron = cfg.neuron.replace(V_th=cfg.neuron.E_L + rp.V_th_factor * (cfg.neuron.V_th - cfg.neuron.E_L),
@@ -98,9 +104,9 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
     names = setup_kernel(KernelConfig(resolution=cfg.run.resolution, threads=cfg.run.threads,
                                       seed=cfg.run.seed), module=module)
     start = cfg.timing.start
-    cue_times = [start + i * rp.cue_interval for i in range(len(seq_set.sequences))]
+    cue_times = [start + i * rp.cue_interval for i in range(len(cued))]
     stimulus: dict[int, list[float]] = {}
-    for t, seq in zip(cue_times, seq_set.sequences):
+    for t, seq in zip(cue_times, cued):
         stimulus.setdefault(pop[seq[0]], []).append(t)
     drive, targets = None, None
     if cfg.sparse_first:
@@ -124,7 +130,7 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
     results = []
     min_neurons = rp.fired_fraction * net_p.rho
     arrival = net_p.static_delay
-    for t, seq in zip(cue_times, seq_set.sequences):
+    for t, seq in zip(cue_times, cued):
         events = decode_replay(exc.index, exc.times, t, t + rp.cue_interval, int(net_p.n_E),
                                vocab, min_neurons)
         order = tuple(el for el, _ in events)
@@ -140,7 +146,7 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
         k = pop[el]
         groups = [responders(exc.index, exc.times, range(k * net_p.n_E, (k + 1) * net_p.n_E),
                              t, t + rp.cue_interval)
-                  for t, seq in zip(cue_times, seq_set.sequences) if el in seq]
+                  for t, seq in zip(cue_times, seq_set.sequences) if el in seq]   # first round
         overlap[el] = mean_pairwise_jaccard(groups)
     summary = {
         "cues": [r.__dict__ for r in results],
@@ -150,7 +156,8 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
         "shared_element_overlap": overlap,
         "n_static_synapses": int(np.count_nonzero(conn.weight)),
         "settings": {"V_th": neuron.V_th, "theta_dAP": neuron.theta_dAP,
-                     "cue_interval": rp.cue_interval, "cue_times": cue_times},
+                     "cue_interval": rp.cue_interval, "cue_times": cue_times,
+                     "repetitions": int(rp.repetitions)},
         "wall_time_s": time.perf_counter() - t_wall,
     }
     _write(run_dir / "replay", summary, exc, inh, cfg, t_end, force)

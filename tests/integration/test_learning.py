@@ -73,3 +73,18 @@ def test_run_directory_contents(run_dir):
     assert len(trains) == 900 and trains[0].annotations["element"] == "A"
     assert len(seg.epochs[0]) == 40 and len(seg.events[0]) == 40 * 8
     assert not list(run_dir.parent.glob(".*tmp*"))             # no temporary leftovers
+
+
+def test_asset_finds_the_learned_order_in_repeated_replays(run_dir, tmp_path):
+    import shutil
+
+    from sequences.analysis import detect_sequences
+    copy = tmp_path / "set1"
+    shutil.copytree(run_dir, copy)
+    assert main(["replay", str(copy), "--repetitions", "3"]) == 0
+    r = load(copy / "replay", "replay.json")
+    assert r["n_cues"] == 6 and r["settings"]["repetitions"] == 3
+    seg = read_nix(copy / "replay" / "spikes.nix").segments[0]
+    found = detect_sequences(split_population(seg.spiketrains[0]))
+    orders = {" ".join(f.order) for f in found}
+    assert orders == {"A D B E", "F D B C"}
