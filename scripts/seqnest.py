@@ -10,7 +10,10 @@ Subcommands:
 * ``seqnest learn [--task NAME | --sequences TEXT] [--episodes N] [--seed S]
   [--threads T] [--config FILE] [--set group.key=value ...] --out DIR`` trains
   the sequence network and writes a run directory;
-* ``seqnest replay RUN_DIR`` replays the learned sequences from their cues;
+* ``seqnest replay RUN_DIR [--repetitions N]`` replays the learned sequences
+  from their cues;
+* ``seqnest report RUN_DIR`` writes a self-contained HTML report of a run
+  directory (figures, metrics, parameters, environment; no NEST needed);
 * ``seqnest example [--out DIR]`` learns set I, replays it and prints a summary.
 
 Errors in the input or the environment give one line on stderr and exit code 2
@@ -172,6 +175,15 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from sequences.report import write_report
+    started = time.perf_counter()
+    page = write_report(args.run_dir)
+    print(f"report written to {page} ({time.perf_counter() - started:.1f} s); "
+          f"figures in {page.parent / 'report'}")
+    return 0
+
+
 def _cmd_example(args: argparse.Namespace) -> int:
     from sequences.replay import replay_run
     started = time.perf_counter()
@@ -226,6 +238,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--repetitions", type=_positive_int,
                    help="cue each sequence this many times (default: replay.repetitions, 1)")
     p.set_defaults(func=_cmd_replay)
+
+    p = sub.add_parser("report", help="write RUN_DIR/report.html (no NEST needed)")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("example", help="learn set I, replay it and print a summary")
     p.add_argument("--out", default="runs/example", metavar="DIR",

@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Figures of a run (matplotlib, no NEST). Each function draws into ``ax`` and returns it.
+
+Neurons are identified by their 0-based excitatory index; neuron ``k`` belongs
+to subpopulation ``k // n_E``, labelled by ``vocabulary[k // n_E]``.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+__all__ = ["raster", "learning_curves", "connectivity_matrix", "histogram",
+           "correlation_image"]
+
+
+def _subpopulation_axis(ax, n_E: int, vocabulary: Sequence[str], axis: str = "y") -> None:
+    ticks = [(k + 0.5) * n_E for k in range(len(vocabulary))]
+    set_ticks = ax.set_yticks if axis == "y" else ax.set_xticks
+    set_ticks(ticks, list(vocabulary))
+    line = ax.axhline if axis == "y" else ax.axvline
+    for k in range(1, len(vocabulary)):
+        line(k * n_E, color="0.85", lw=0.6, zorder=0)
+
+
+def raster(ax, neuron: np.ndarray, times_ms: np.ndarray, n_E: int, vocabulary: Sequence[str],
+           window: tuple[float, float], stimuli: Sequence[tuple[float, str]] = (),
+           dap: tuple[np.ndarray, np.ndarray] | None = None, title: str = "",
+           decoded: Sequence[tuple[str, float]] = ()):
+    """Spike raster ordered by subpopulation.
+
+    ``stimuli``: (time, element) markers; ``dap``: (neuron, onset time) of
+    dendritic action potentials; ``decoded``: (element, time) of replayed
+    elements, annotated on the plot.
+    """
+    t0, t1 = window
+    sel = (times_ms >= t0) & (times_ms < t1)
+    ax.plot(times_ms[sel], neuron[sel], "|", ms=2.5, color="k", label="spikes")
+    if dap is not None:
+        d_n, d_t = dap
+        dsel = (d_t >= t0) & (d_t < t1)
+        ax.plot(d_t[dsel], d_n[dsel], ".", ms=1.5, color="tab:orange", label="dAP onsets")
+    pop = {el: k for k, el in enumerate(vocabulary)}
+    for t, el in stimuli:
+        if t0 <= t < t1 and el in pop:
+            ax.plot([t], [(pop[el] + 1) * n_E + 0.02 * n_E * len(vocabulary)], "v",
+                    color="tab:blue", ms=4)
+    for el, t in decoded:
+        if t0 <= t < t1 and el in pop:
+            ax.annotate(el, (t, (pop[el] + 0.5) * n_E), color="tab:red", fontsize=8,
+                        xytext=(3, 0), textcoords="offset points")
+    ax.set_xlim(t0, t1)
+    ax.set_ylim(0, n_E * len(vocabulary) * 1.05)
+    _subpopulation_axis(ax, n_E, vocabulary)
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("subpopulation")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def learning_curves(ax, metrics: Mapping[str, Sequence[float | None]]):
+    """Error, false positives/negatives, active fraction and overlap per episode."""
+    keys = ("error", "false_positives", "false_negatives", "active_fraction", "overlap")
+    for key in keys:
+        values = metrics.get(key)
+        if values is None:
+            continue
+        y = np.array([np.nan if v is None else v for v in values], dtype=float)
+        ax.plot(np.arange(1, y.size + 1), y, marker=".", ms=3, label=key.replace("_", " "))
+    ax.set_xlabel("episode")
+    ax.set_ylabel("value")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def connectivity_matrix(ax, source: np.ndarray, target: np.ndarray, values: np.ndarray,
+                        n_E: int, vocabulary: Sequence[str], label: str, title: str = ""):
+    """Mean of ``values`` over the synapses between each pair of subpopulations."""
+    m = len(vocabulary)
+    s, t = np.asarray(source) // n_E, np.asarray(target) // n_E
+    total = np.zeros((m, m))
+    count = np.zeros((m, m))
+    np.add.at(total, (t, s), np.asarray(values, dtype=float))
+    np.add.at(count, (t, s), 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+    im = ax.imshow(mean, cmap="viridis", origin="lower")
+    ax.set_xticks(range(m), list(vocabulary))
+    ax.set_yticks(range(m), list(vocabulary))
+    ax.set_xlabel("presynaptic subpopulation")
+    ax.set_ylabel("postsynaptic subpopulation")
+    ax.figure.colorbar(im, ax=ax, label=label, shrink=0.8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def histogram(ax, values: np.ndarray, label: str, bins: int = 30, title: str = ""):
+    """Histogram of ``values`` (NaNs dropped)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    ax.hist(values, bins=bins, color="tab:blue", alpha=0.8)
+    ax.set_xlabel(label)
+    ax.set_ylabel("neurons")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def correlation_image(ax, matrix: np.ndarray, n_per_group: int, labels: Sequence[str],
+                      title: str = ""):
+    """Correlation matrix of neurons grouped by subpopulation."""
+    im = ax.imshow(matrix, cmap="RdBu_r", vmin=-1, vmax=1, origin="lower",
+                   interpolation="nearest")
+    ticks = [(k + 0.5) * n_per_group for k in range(len(labels))]
+    ax.set_xticks(ticks, list(labels))
+    ax.set_yticks(ticks, list(labels))
+    ax.figure.colorbar(im, ax=ax, label="correlation coefficient", shrink=0.8)
+    if title:
+        ax.set_title(title)
+    return ax

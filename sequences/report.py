@@ -1,0 +1,283 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A self-contained HTML report of a run directory (no NEST needed).
+
+:func:`write_report` reads only the run directory's files (``params.json``,
+``env.json``, ``metrics.json``, ``schedule.json``, ``spikes.nix``,
+``connectivity.npz`` and, if present, ``replay/``), computes the analyses of
+:mod:`sequences.analysis` on neo objects, draws the figures of
+:mod:`sequences.figures`, and writes ``RUN_DIR/report.html`` (images embedded,
+opens offline) with the PNG files in ``RUN_DIR/report/``. Both are written to
+temporary names first and renamed, so an interrupted report leaves the
+previous one (or nothing) in place.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import quantities as pq
+
+from . import analysis, figures
+from .rundir import RunDirError, check_run_dir, load_config, read_json
+
+__all__ = ["write_report", "REPORT_BIN_MS"]
+
+#: Bin width (ms) of the correlation and PSTH analyses: one volley of an
+#: element (synchronous within ~2 ms) falls into one bin.
+REPORT_BIN_MS = 5.0
+#: Window (ms) after an element's onset in which its responses are counted
+#: (as the active fraction of sequences.metrics).
+RESPONSE_WINDOW_MS = 20.0
+
+
+def _load_block(path: Path):
+    from pynest_ext.neo_convert import read_nix
+    if not path.is_file():
+        raise RunDirError(f"missing file: {path}")
+    try:
+        return read_nix(path)
+    except ValueError as exc:
+        raise RunDirError(str(exc)) from None
+
+
+def _load_npz(path: Path) -> dict:
+    if not path.is_file():
+        raise RunDirError(f"missing file: {path}")
+    try:
+        with np.load(path) as data:
+            return {k: data[k] for k in data.files}
+    except (OSError, ValueError) as exc:
+        raise RunDirError(f"corrupt file {path}: {exc}") from None
+
+
+def _population(segment, name: str):
+    for st in segment.spiketrains:
+        if st.annotations.get("population", st.name) == name:
+            return st
+    raise RunDirError(f"segment {segment.name!r} has no population {name!r}")
+
+
+def _arrays(train) -> tuple[np.ndarray, np.ndarray]:
+    return (np.asarray(train.array_annotations["neuron"], dtype=np.int64),
+            np.asarray(train.times.rescale(pq.ms).magnitude, dtype=float))
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    return buf.getvalue()
+
+
+class _Figures:
+    """Collects named figures as PNG bytes."""
+
+    def __init__(self):
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        self.plt = plt
+        self.items: list[tuple[str, str, bytes]] = []
+
+    def add(self, name: str, caption: str, draw, ncols: int = 1, size=(7.0, 3.6)) -> None:
+        fig, axes = self.plt.subplots(1, ncols, figsize=size, constrained_layout=True,
+                                      squeeze=False)
+        draw(*axes[0])
+        self.items.append((name, caption, _png(fig)))
+        self.plt.close(fig)
+
+
+def _table(rows) -> str:
+    body = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+                   for k, v in rows)
+    return f"<table>{body}</table>"
+
+
+def write_report(run_dir: str | os.PathLike) -> Path:
+    """Write ``RUN_DIR/report.html`` and ``RUN_DIR/report/*.png``; return the HTML path."""
+    from pynest_ext.neo_convert import split_population
+
+    started = time.perf_counter()
+    run_dir = check_run_dir(run_dir)
+    cfg = load_config(run_dir)
+    metrics = read_json(run_dir / "metrics.json")
+    env = read_json(run_dir / "env.json")
+    schedule = read_json(run_dir / "schedule.json")
+    conn = _load_npz(run_dir / "connectivity.npz")
+    for key in ("source", "target", "permanence", "weight", "initial_permanence",
+                "initial_weight"):
+        if key not in conn:
+            raise RunDirError(f"corrupt file {run_dir / 'connectivity.npz'}: no {key!r}")
+    block = _load_block(run_dir / "spikes.nix")
+    training = next((s for s in block.segments if s.name == "training"), None)
+    if training is None:
+        raise RunDirError(f"{run_dir / 'spikes.nix'}: no training segment")
+
+    vocab = list(cfg.sequence_set.vocabulary)
+    n_E = int(cfg.network.n_E)
+    episode = float(schedule["episode_duration"])
+    n_episodes = int(schedule["episodes"])
+    start = float(schedule["start"])
+    exc_train = _population(training, "E")
+    neuron, times = _arrays(exc_train)
+    stim = next((e for e in training.events if e.name == "stimuli"), None)
+    stimuli = ([] if stim is None else
+               list(zip(stim.times.rescale(pq.ms).magnitude.tolist(), stim.labels.tolist())))
+    trains = split_population(exc_train)
+
+    # analyses (training)
+    rates = analysis.subpopulation_rates(trains)
+    isi = analysis.isi_variability(trains)
+    corr = analysis.correlation_matrix(trains, REPORT_BIN_MS * pq.ms)
+    within, between = analysis.correlation_by_group(corr, [st.annotations["element"]
+                                                           for st in trains])
+    out_degree = np.bincount(conn["source"], minlength=n_E * len(vocab))
+    mature = cfg.synapse.mature(conn["permanence"], conn["weight"])
+    last0 = start + (n_episodes - 1) * episode
+    efficiency = []
+    for t, el in stimuli:
+        if not last0 <= t < last0 + episode or el not in vocab:
+            continue
+        k = vocab.index(el)
+        sel = (times >= t) & (times < t + RESPONSE_WINDOW_MS)
+        counts = np.bincount(neuron[sel], minlength=n_E * len(vocab))
+        mine = counts[k * n_E:(k + 1) * n_E]
+        efficiency.append((f"{el} at {t:.0f} ms",
+                           f"{analysis.activation_sparsity(mine, n_E):.3f}",
+                           f"{analysis.synaptic_events(counts, out_degree):,}"))
+    state_bytes = conn["source"].size * cfg.synapse.state_bits / 8
+
+    # replay (optional)
+    replay_dir = run_dir / "replay"
+    replay = read_json(replay_dir / "replay.json") if (replay_dir / "replay.json").is_file() \
+        else None
+    detected = []
+    if replay is not None:
+        rblock = _load_block(replay_dir / "spikes.nix")
+        rexc = _population(rblock.segments[0], "E")
+        r_neuron, r_times = _arrays(rexc)
+        if replay.get("settings", {}).get("repetitions", 1) >= 2:
+            detected = analysis.detect_sequences(split_population(rexc))
+
+    figs = _Figures()
+    for label, ep in (("first", 0), ("last", n_episodes - 1)):
+        window = (ep * episode, (ep + 1) * episode)
+        figs.add(f"raster_{label}_episode", f"Spikes in the {label} training episode "
+                 f"(episode {ep + 1}); triangles: stimuli.",
+                 lambda ax, w=window, e=ep: figures.raster(
+                     ax, neuron, times, n_E, vocab, w, stimuli, title=f"episode {e + 1}"))
+    figs.add("learning_curves", "Prediction error, false positives and negatives, active "
+             "fraction of the last elements and context overlap per episode.",
+             lambda ax: figures.learning_curves(ax, metrics))
+    figs.add("permanence_matrices", "Mean plastic state (permanence, or X of the tristate "
+             "synapse) between subpopulations before and after learning.",
+             lambda a, b: (figures.connectivity_matrix(a, conn["source"], conn["target"],
+                                                       conn["initial_permanence"], n_E, vocab,
+                                                       "mean state", "before"),
+                           figures.connectivity_matrix(b, conn["source"], conn["target"],
+                                                       conn["permanence"], n_E, vocab,
+                                                       "mean state", "after")),
+             ncols=2, size=(10, 4))
+    figs.add("weight_matrices", "Mean weight (pA) between subpopulations before and after "
+             "learning.",
+             lambda a, b: (figures.connectivity_matrix(a, conn["source"], conn["target"],
+                                                       conn["initial_weight"], n_E, vocab,
+                                                       "mean weight (pA)", "before"),
+                           figures.connectivity_matrix(b, conn["source"], conn["target"],
+                                                       conn["weight"], n_E, vocab,
+                                                       "mean weight (pA)", "after")),
+             ncols=2, size=(10, 4))
+    per_neuron_rate = np.array([len(st) for st in trains]) / float(
+        exc_train.t_stop.rescale(pq.s).magnitude)
+    figs.add("rate_and_cv", "Firing rates and ISI CV of the excitatory neurons (training).",
+             lambda a, b: (figures.histogram(a, per_neuron_rate, "rate (Hz)"),
+                           figures.histogram(b, isi.cv, "ISI CV")), ncols=2, size=(10, 3.4))
+    figs.add("correlation", f"Correlation coefficients of the binned trains "
+             f"({REPORT_BIN_MS:g} ms bins), neurons grouped by subpopulation.",
+             lambda ax: figures.correlation_image(ax, corr, n_E, vocab), size=(6, 5))
+    if replay is not None:
+        cue_times = replay["settings"]["cue_times"]
+        window = (0.0, cue_times[-1] + replay["settings"]["cue_interval"])
+        decoded = [(el, t) for cue in replay["cues"] for el, t in cue["element_times_ms"]]
+        figs.add("replay_raster", "Replay with frozen weights; red letters: decoded elements.",
+                 lambda ax: figures.raster(ax, r_neuron, r_times, n_E, vocab, window,
+                                           [(t, c["cue"]) for t, c in zip(cue_times,
+                                                                          replay["cues"])],
+                                           decoded=decoded, title="replay"),
+                 size=(10, 3.6))
+
+    summary_rows = [
+        ("sequences", "; ".join(metrics.get("sequences", []))),
+        ("synapse", metrics.get("synapse", "stdsp")),
+        ("episodes to convergence", metrics.get("episodes_to_convergence")),
+        ("final error", metrics.get("final_error")),
+        ("mature / potential synapses",
+         f"{int(np.count_nonzero(mature)):,} / {mature.size:,} (connection sparsity "
+         f"{analysis.connection_sparsity(int(np.count_nonzero(mature)), mature.size):.4f})"),
+        ("plastic state per synapse", f"{cfg.synapse.state_bits:g} bits; "
+         f"{state_bytes / 1024:.1f} KiB for all E->E synapses"),
+        ("mean rate per subpopulation (Hz)",
+         ", ".join(f"{el} {float(r.magnitude):.2f}" for el, r in rates.items())),
+        ("ISI CV / CV2 / LV (median, neurons with >= 3 spikes)",
+         " / ".join(f"{np.median(x):.2f}" if x.size else "-" for x in (isi.cv, isi.cv2, isi.lv))),
+        ("correlation within / between subpopulations", f"{within:.3f} / {between:.3f}"),
+        ("simulate / wall time (s)", f"{metrics.get('simulate_time_s', float('nan')):.1f} / "
+                                     f"{metrics.get('wall_time_s', float('nan')):.1f}"),
+        ("peak memory (MB)", f"{metrics.get('peak_rss_mb', float('nan')):.0f}"),
+    ]
+    if replay is not None:
+        summary_rows.append(("replay", f"{replay['n_correct']} of {replay['n_cues']} cues correct"))
+        if detected:
+            summary_rows.append(("ASSET: replayed orders",
+                                 "; ".join(sorted({" ".join(d.order) for d in detected}))))
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>seqnest report: {html.escape(run_dir.name)}</title>",
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;}"
+        "table{border-collapse:collapse;margin:1em 0;}th,td{border:1px solid #ccc;"
+        "padding:3px 8px;text-align:left;vertical-align:top;}img{max-width:100%;}"
+        "pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:80%;}</style></head><body>",
+        f"<h1>seqnest run {html.escape(run_dir.name)}</h1>",
+        "<h2>Summary</h2>", _table(summary_rows),
+        "<h2>Efficiency in the last episode (per element)</h2>",
+        "<table><tr><th>element</th><th>activation sparsity (silent fraction of its "
+        "subpopulation)</th><th>synaptic events delivered (E->E)</th></tr>"
+        + "".join(f"<tr><td>{a}</td><td>{b}</td><td>{c}</td></tr>" for a, b, c in efficiency)
+        + "</table>",
+        "<h2>Figures</h2>",
+    ]
+    for name, caption, png in figs.items:
+        data = base64.b64encode(png).decode("ascii")
+        parts.append(f"<figure><img alt='{name}' src='data:image/png;base64,{data}'>"
+                     f"<figcaption>{html.escape(caption)} ({name}.png)</figcaption></figure>")
+    parts += ["<h2>Parameters</h2>",
+              f"<pre>{html.escape(json.dumps(cfg.to_dict(), indent=1, default=str))}</pre>",
+              "<h2>Environment</h2>",
+              f"<pre>{html.escape(json.dumps(env, indent=1, default=str))}</pre>",
+              f"<p>Report written in {time.perf_counter() - started:.1f} s.</p>",
+              "</body></html>"]
+
+    # write the PNG folder and the page atomically
+    tmp_dir = Path(tempfile.mkdtemp(prefix=".report-", dir=run_dir))
+    try:
+        for name, _, png in figs.items:
+            (tmp_dir / f"{name}.png").write_bytes(png)
+        old = run_dir / "report"
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(tmp_dir, old)
+    finally:
+        if tmp_dir.exists():
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+    page = run_dir / "report.html"
+    tmp_page = run_dir / ".report.html.tmp"
+    tmp_page.write_text("".join(parts))
+    os.replace(tmp_page, page)
+    return page

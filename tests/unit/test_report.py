@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""`seqnest report` on a small stored run directory (no NEST needed).
+
+tests/data/run_small: set I, n_E = 20, rho = 4, 4 episodes, seed 1, replayed
+with two repetitions (made with `seqnest learn` and `seqnest replay`).
+"""
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from seqnest_cli.seqnest import main
+from sequences.report import write_report
+from sequences.rundir import RunDirError
+
+STORED = Path(__file__).parent.parent / "data" / "run_small"
+FIGURES = {"raster_first_episode", "raster_last_episode", "learning_curves",
+           "permanence_matrices", "weight_matrices", "rate_and_cv", "correlation",
+           "replay_raster"}
+
+
+@pytest.fixture()
+def run_dir(tmp_path):
+    out = tmp_path / "run"
+    shutil.copytree(STORED, out)
+    return out
+
+
+def test_report_is_self_contained_with_png_files(run_dir):
+    page = write_report(run_dir)
+    assert page == run_dir / "report.html"
+    text = page.read_text()
+    images = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", text)
+    assert len(images) == len(FIGURES)
+    assert "http://" not in text and "https://" not in text        # opens offline
+    pngs = {p.stem for p in (run_dir / "report").glob("*.png")}
+    assert pngs == FIGURES
+    for p in (run_dir / "report").glob("*.png"):
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for fragment in ("A D B E; F D B C", "final error", "Parameters", "Environment",
+                     "activation sparsity", "connection sparsity", "nest-simulator"):
+        assert fragment in text
+    assert not list(run_dir.glob(".report*"))                        # no temporary leftovers
+
+
+def test_report_command_replaces_an_old_report(run_dir, capsys):
+    assert main(["report", str(run_dir)]) == 0
+    first = (run_dir / "report.html").stat().st_mtime_ns
+    assert main(["report", str(run_dir)]) == 0
+    assert (run_dir / "report.html").stat().st_mtime_ns >= first
+    assert "report written to" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("damage, fragment", [
+    (lambda d: (d / "metrics.json").unlink(), "missing file: "),
+    (lambda d: (d / "spikes.nix").write_bytes(b"not a nix file"), "spikes.nix"),
+    (lambda d: (d / "connectivity.npz").write_bytes(b"garbage"), "connectivity.npz"),
+    (lambda d: (d / "params.json").write_text("{"), "corrupt JSON"),
+    (lambda d: shutil.rmtree(d), "run directory not found"),
+])
+def test_bad_run_directory_is_one_line_exit_2(run_dir, capsys, damage, fragment):
+    damage(run_dir)
+    code = main(["report", str(run_dir)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and fragment in err[0], err
+    if run_dir.exists():
+        assert not (run_dir / "report.html").exists()
+
+
+def test_missing_file_error_names_it(run_dir):
+    (run_dir / "schedule.json").unlink()
+    with pytest.raises(RunDirError, match="schedule.json"):
+        write_report(run_dir)
