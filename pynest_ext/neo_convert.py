@@ -41,6 +41,7 @@ class Population:
     times: np.ndarray
     subpopulation_size: int
     elements: Sequence[str] = ()
+    first_node_id: int | None = None   # NEST node id of neuron 0 (ids are consecutive)
 
 
 def population_spiketrain(pop: Population, t_start: float, t_stop: float):
@@ -59,7 +60,9 @@ def population_spiketrain(pop: Population, t_start: float, t_stop: float):
                           name=pop.name, array_annotations={"neuron": index[order]},
                           population=pop.name, n_neurons=int(pop.size),
                           subpopulation_size=int(pop.subpopulation_size),
-                          elements=list(pop.elements))
+                          elements=list(pop.elements),
+                          **({} if pop.first_node_id is None
+                             else {"first_node_id": int(pop.first_node_id)}))
 
 
 def split_population(train) -> list:
@@ -74,6 +77,7 @@ def split_population(train) -> list:
         raise ValueError(f"spike train {train.name!r} is not a compact population train "
                          f"(missing {exc})") from None
     elements = list(ann.get("elements", []))
+    first_id = ann.get("first_node_id")
     trains = SpikeTrainList.from_spike_time_array(
         np.asarray(train.times.rescale("ms").magnitude), neuron, np.arange(n),
         t_stop=train.t_stop, t_start=train.t_start, units="ms")
@@ -84,6 +88,8 @@ def split_population(train) -> list:
         st.annotations.pop("channel_id", None)
         st.annotate(population=ann.get("population", train.name), neuron=k, subpopulation=sub,
                     element=elements[sub] if sub < len(elements) else "")
+        if first_id is not None:
+            st.annotate(node_id=int(first_id) + k)
         out.append(st)
     return out
 

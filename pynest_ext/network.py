@@ -209,6 +209,7 @@ class SequenceNetwork:
             if sample_interval is not None:
                 spec["interval"] = self._on_grid([sample_interval])[0]
             self.samplers.append(nest.Create("multimeter", params=spec))
+        self.dap_tracer = None
         self._created = True
 
     def _on_grid(self, times: Sequence[float]) -> list[float]:
@@ -345,6 +346,54 @@ class SequenceNetwork:
             state[rows, senders] = values
             out.append((uniq, state))
         return out
+
+    @property
+    def dap_trace_interval(self) -> float:
+        """Sampling interval (ms) of the last dAP onset time.
+
+        Two dAP onsets of a neuron are at least min(tau_dAP, t_ref) apart (a dAP
+        ends after tau_dAP or is cancelled by a spike, which is followed by the
+        refractory period), so sampling at half that interval sees every onset.
+        """
+        h = self._nest.resolution
+        return max(h, 0.5 * min(self.neuron.tau_dAP, self.neuron.t_ref))
+
+    def trace_dap_onsets(self) -> None:
+        """Record every dAP onset from now on (for :meth:`take_dap_onsets`).
+
+        A multimeter samples each neuron's last onset time ``t_dAP`` every
+        :attr:`dap_trace_interval` ms. NEST charges a connected multimeter for
+        every step of the rest of the simulation, whatever its start, stop and
+        interval (about 30 % of the simulation time of set I), so start it only
+        where the onsets are wanted (the last training episode, replay).
+        """
+        if not self._connected:
+            raise RuntimeError("call connect() before trace_dap_onsets()")
+        if self.dap_tracer is None:
+            nest = self._nest
+            self.dap_tracer = nest.Create("multimeter", params={
+                "record_from": ["t_dAP"],
+                "interval": self._on_grid([self.dap_trace_interval])[0]})
+            nest.Connect(self.dap_tracer, self.exc)
+        # onsets before this time were reported already (or predate the trace)
+        self._trace_from = float(self._nest.biological_time)
+        self.dap_tracer.set({"n_events": 0})
+
+    def take_dap_onsets(self) -> Spikes:
+        """Exact dAP onset times since :meth:`trace_dap_onsets` or the last call (then cleared)."""
+        if self.dap_tracer is None:
+            return Spikes(np.zeros(0, np.int32), np.zeros(0))
+        ev = self.dap_tracer.get("events")
+        self.dap_tracer.set({"n_events": 0})
+        senders = np.asarray(ev["senders"], dtype=np.int64) - self.exc[0].global_id
+        onset = np.asarray(ev["t_dAP"], dtype=float)
+        keep = onset >= self._trace_from
+        if ev["times"].size:
+            # an onset after the last sample is seen in the next call's samples
+            self._trace_from = float(np.max(ev["times"])) + 0.5 * self._nest.resolution
+        pairs = np.unique(np.stack([senders[keep], onset[keep]]), axis=1)
+        order = np.lexsort((pairs[0], pairs[1]))
+        return Spikes(pairs[0][order].astype(np.int32), pairs[1][order])
 
     def drive_targets(self) -> dict[int, list[int]]:
         """Excitatory indices that each sparse-drive generator reaches."""

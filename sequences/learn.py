@@ -52,6 +52,8 @@ class TrainingResult:
     connectivity_final: EEConnectivity
     module_key: str
     drive_targets: dict
+    dap_onsets: tuple[np.ndarray, np.ndarray] | None = None   # last episode
+    node_ids: dict | None = None                               # NEST id of neuron 0 per population
 
 
 class _EpisodeEvaluator:
@@ -156,6 +158,8 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
     bar = _progress(run.episodes, progress)
     now = 0.0
     for ep in range(run.episodes):
+        if ep == run.episodes - 1:
+            net.trace_dap_onsets()           # the last episode's dAPs, for rasters
         end = schedule.episode_start(ep + 1)
         t1 = time.perf_counter()
         net.run(end - now)
@@ -203,8 +207,10 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
         return (np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32),
                 np.concatenate([p[1] for p in parts]) if parts else np.zeros(0))
 
+    dap = net.take_dap_onsets()
     return TrainingResult(config, schedule, metrics, cat(exc_parts), cat(inh_parts), initial,
-                          final, module.key, drive_targets)
+                          final, module.key, drive_targets, (dap.index, dap.times),
+                          {"E": net.exc[0].global_id, "I": net.inh_neurons[0].global_id})
 
 
 def _progress(total: int, enabled: bool):

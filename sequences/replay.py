@@ -121,11 +121,14 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
         drive, stimulus = stimulus, {}
     net = SequenceNetwork(names, len(vocab), neuron, cfg.inh_neuron, cfg.synapse, net_p,
                           plastic=False, ie_divisor=net_p.n_E)
+    t_end = cue_times[-1] + rp.cue_interval
     net.create(stimulus, drive, drive_targets=targets)
     net.connect(conn)
-    t_end = cue_times[-1] + rp.cue_interval
+    net.trace_dap_onsets()
     net.run(t_end)
     exc, inh = net.take_spikes()
+    dap = net.take_dap_onsets()
+    node_ids = {"E": net.exc[0].global_id, "I": net.inh_neurons[0].global_id}
 
     results = []
     min_neurons = rp.fired_fraction * net_p.rho
@@ -160,17 +163,19 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
                      "repetitions": int(rp.repetitions)},
         "wall_time_s": time.perf_counter() - t_wall,
     }
-    _write(run_dir / "replay", summary, exc, inh, cfg, t_end, force)
+    _write(run_dir / "replay", summary, exc, inh, dap, node_ids, cfg, t_end, force)
     return results, summary
 
 
-def _write(out: Path, summary: dict, exc, inh, cfg, t_stop: float, force: bool) -> None:
+def _write(out: Path, summary: dict, exc, inh, dap, node_ids, cfg, t_stop: float,
+           force: bool) -> None:
     import neo
 
     from pynest_ext.neo_convert import write_nix
     block = neo.Block(name="seqnest replay")
     block.segments.append(network_segment("replay", cfg, (exc.index, exc.times),
-                                          (inh.index, inh.times), t_stop))
+                                          (inh.index, inh.times), t_stop,
+                                          dap=(dap.index, dap.times), node_ids=node_ids))
     with atomic_directory(out, force=force) as tmp:
         write_json(tmp / "replay.json", summary)
         write_nix(tmp / "spikes.nix", block)

@@ -70,6 +70,14 @@ def _arrays(train) -> tuple[np.ndarray, np.ndarray]:
             np.asarray(train.times.rescale(pq.ms).magnitude, dtype=float))
 
 
+def _optional_arrays(segment, name: str):
+    """(neuron, time) arrays of population ``name``, or None if not recorded."""
+    try:
+        return _arrays(_population(segment, name))
+    except RunDirError:
+        return None
+
+
 def _png(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
@@ -127,6 +135,7 @@ def write_report(run_dir: str | os.PathLike) -> Path:
     start = float(schedule["start"])
     exc_train = _population(training, "E")
     neuron, times = _arrays(exc_train)
+    dap = _optional_arrays(training, "E_dAP")
     stim = next((e for e in training.events if e.name == "stimuli"), None)
     stimuli = ([] if stim is None else
                list(zip(stim.times.rescale(pq.ms).magnitude.tolist(), stim.labels.tolist())))
@@ -163,6 +172,7 @@ def write_report(run_dir: str | os.PathLike) -> Path:
         rblock = _load_block(replay_dir / "spikes.nix")
         rexc = _population(rblock.segments[0], "E")
         r_neuron, r_times = _arrays(rexc)
+        r_dap = _optional_arrays(rblock.segments[0], "E_dAP")
         if replay.get("settings", {}).get("repetitions", 1) >= 2:
             detected = analysis.detect_sequences(split_population(rexc))
 
@@ -170,9 +180,10 @@ def write_report(run_dir: str | os.PathLike) -> Path:
     for label, ep in (("first", 0), ("last", n_episodes - 1)):
         window = (ep * episode, (ep + 1) * episode)
         figs.add(f"raster_{label}_episode", f"Spikes in the {label} training episode "
-                 f"(episode {ep + 1}); triangles: stimuli.",
+                 f"(episode {ep + 1}); triangles: stimuli; orange: dAP onsets.",
                  lambda ax, w=window, e=ep: figures.raster(
-                     ax, neuron, times, n_E, vocab, w, stimuli, title=f"episode {e + 1}"))
+                     ax, neuron, times, n_E, vocab, w, stimuli, dap=dap,
+                     title=f"episode {e + 1}"))
     figs.add("learning_curves", "Prediction error, false positives and negatives, active "
              "fraction of the last elements and context overlap per episode.",
              lambda ax: figures.learning_curves(ax, metrics))
@@ -206,11 +217,12 @@ def write_report(run_dir: str | os.PathLike) -> Path:
         cue_times = replay["settings"]["cue_times"]
         window = (0.0, cue_times[-1] + replay["settings"]["cue_interval"])
         decoded = [(el, t) for cue in replay["cues"] for el, t in cue["element_times_ms"]]
-        figs.add("replay_raster", "Replay with frozen weights; red letters: decoded elements.",
+        figs.add("replay_raster", "Replay with frozen weights; red letters: decoded elements; "
+                 "orange: dAP onsets.",
                  lambda ax: figures.raster(ax, r_neuron, r_times, n_E, vocab, window,
                                            [(t, c["cue"]) for t, c in zip(cue_times,
                                                                           replay["cues"])],
-                                           decoded=decoded, title="replay"),
+                                           dap=r_dap, decoded=decoded, title="replay"),
                  size=(10, 3.6))
 
     summary_rows = [

@@ -12,7 +12,9 @@ A training run directory holds
                               episode duration, neurons reached by the sparse
                               first-element drive (per element)
 ``spikes.nix``                neo Block, Segment "training": one compact SpikeTrain
-                              per population (see :mod:`pynest_ext.neo_convert`),
+                              per population, E and I (see
+                              :mod:`pynest_ext.neo_convert`), the dAP onsets of the
+                              last episode ("E_dAP", exact times),
                               Epoch "episodes", Event "stimuli"
 ``connectivity.npz``          E->E connections after learning (``source``,
                               ``target``, ``permanence``, ``weight``) and before
@@ -137,11 +139,14 @@ def environment(module_key: str, seed: int, threads: int) -> dict[str, Any]:
     }
 
 
-def network_segment(name: str, cfg, exc: tuple, inh: tuple, t_stop: float, **annotations):
+def network_segment(name: str, cfg, exc: tuple, inh: tuple, t_stop: float,
+                    dap: tuple | None = None, node_ids: dict | None = None, **annotations):
     """neo Segment with one compact SpikeTrain per population (E, I) of a run.
 
     ``exc`` and ``inh`` are (neuron index, spike time) arrays; inhibitory neurons
-    are labelled by their subpopulation's element, or "shared".
+    are labelled by their subpopulation's element, or "shared". ``dap`` adds
+    the dAP onsets of the E neurons as a third compact train, "E_dAP";
+    ``node_ids`` ({"E": id, "I": id}) records the NEST node id of neuron 0.
     """
     import neo
 
@@ -150,10 +155,14 @@ def network_segment(name: str, cfg, exc: tuple, inh: tuple, t_stop: float, **ann
     vocab = list(cfg.sequence_set.vocabulary)
     n_E = int(cfg.network.n_E)
     per_pop = cfg.network.inhibition == "per_subpopulation"
+    ids = node_ids or {}
     seg = neo.Segment(name=name, phase=name, **annotations)
-    for pop in (Population("E", n_E * len(vocab), *exc, n_E, vocab),
-                Population("I", len(vocab) if per_pop else 1, *inh, 1,
-                           vocab if per_pop else ["shared"])):
+    pops = [Population("E", n_E * len(vocab), *exc, n_E, vocab, ids.get("E")),
+            Population("I", len(vocab) if per_pop else 1, *inh, 1,
+                       vocab if per_pop else ["shared"], ids.get("I"))]
+    if dap is not None:
+        pops.append(Population("E_dAP", n_E * len(vocab), *dap, n_E, vocab, ids.get("E")))
+    for pop in pops:
         seg.spiketrains.append(population_spiketrain(pop, 0.0, t_stop))
     return seg
 
@@ -164,7 +173,8 @@ def _training_block(result):
 
     cfg, sch = result.config, result.schedule
     seg = network_segment("training", cfg, result.exc_spikes, result.inh_spikes,
-                          sch.total_duration, episodes=int(cfg.run.episodes))
+                          sch.total_duration, dap=result.dap_onsets, node_ids=result.node_ids,
+                          episodes=int(cfg.run.episodes))
     starts = np.array([sch.episode_start(k) for k in range(sch.n_episodes)])
     seg.epochs.append(neo.Epoch(times=starts * pq.ms,
                                 durations=np.full(starts.size, sch.episode_duration) * pq.ms,

@@ -71,6 +71,10 @@ def test_run_directory_contents(run_dir):
     assert seg.name == "training"
     trains = split_population(seg.spiketrains[0])
     assert len(trains) == 900 and trains[0].annotations["element"] == "A"
+    assert trains[1].annotations["node_id"] == trains[0].annotations["node_id"] + 1
+    dap = seg.spiketrains[2]                                    # dAP onsets, last episode
+    assert dap.name == "E_dAP" and len(dap) > 0
+    assert dap.times.min().rescale("ms").magnitude >= 39 * 440.0
     assert len(seg.epochs[0]) == 40 and len(seg.events[0]) == 40 * 8
     assert not list(run_dir.parent.glob(".*tmp*"))             # no temporary leftovers
 

@@ -46,3 +46,12 @@ def test_bad_inputs():
         population_spiketrain(Population("E", 2, np.array([5]), np.array([1.0]), 1), 0, 10)
     with pytest.raises(FileNotFoundError, match="spike file not found"):
         read_nix("/nonexistent/s.nix")
+
+
+def test_node_ids_are_annotated_when_known():
+    from pynest_ext.neo_convert import Population, population_spiketrain, split_population
+    pop = Population("E", 4, np.array([0, 3]), np.array([1.0, 2.0]), 2, ("A", "B"),
+                     first_node_id=11)
+    trains = split_population(population_spiketrain(pop, 0.0, 10.0))
+    assert [st.annotations["node_id"] for st in trains] == [11, 12, 13, 14]
+    assert [st.annotations["element"] for st in trains] == ["A", "A", "B", "B"]
