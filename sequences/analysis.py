@@ -91,11 +91,15 @@ def isi_variability(trains: Sequence, min_spikes: int = 3) -> IsiVariability:
     return IsiVariability(k.astype(int), a.astype(float), b.astype(float), c.astype(float))
 
 
-def population_psth(trains: Sequence, bin_size: pq.Quantity):
+def population_psth(trains: Sequence, bin_size: pq.Quantity, t_start: pq.Quantity | None = None,
+                    t_stop: pq.Quantity | None = None):
     """Population rate (Hz per neuron) in bins of ``bin_size`` as a neo AnalogSignal."""
     from elephant.statistics import time_histogram
 
-    return time_histogram(list(trains), bin_size=bin_size, output="rate").rescale(pq.Hz)
+    if t_start is not None or t_stop is not None:
+        trains = [st.time_slice(t_start, t_stop) for st in trains]
+    return time_histogram(list(trains), bin_size=bin_size, t_start=t_start, t_stop=t_stop,
+                          output="rate").rescale(pq.Hz)
 
 
 def correlation_matrix(trains: Sequence, bin_size: pq.Quantity) -> np.ndarray:

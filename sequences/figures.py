@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["raster", "learning_curves", "connectivity_matrix", "histogram",
+__all__ = ["raster", "learning_curves", "psth", "connectivity_matrix", "histogram",
            "correlation_image"]
 
 
@@ -71,6 +71,19 @@ def learning_curves(ax, metrics: Mapping[str, Sequence[float | None]]):
     ax.set_xlabel("episode")
     ax.set_ylabel("value")
     ax.legend(fontsize=8)
+    return ax
+
+
+def psth(ax, signals: Mapping[str, object], title: str = ""):
+    """Population rates (neo AnalogSignals in Hz), one line per label."""
+    for label, sig in signals.items():
+        t = sig.times.rescale("ms").magnitude + 0.5 * sig.sampling_period.rescale("ms").magnitude
+        ax.plot(t, sig.rescale("Hz").magnitude.ravel(), lw=1, label=label)
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("rate per neuron (Hz)")
+    ax.legend(fontsize=8, ncol=min(len(signals), 7))
+    if title:
+        ax.set_title(title)
     return ax
 
 

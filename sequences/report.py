@@ -184,6 +184,13 @@ def write_report(run_dir: str | os.PathLike) -> Path:
                  lambda ax, w=window, e=ep: figures.raster(
                      ax, neuron, times, n_E, vocab, w, stimuli, dap=dap,
                      title=f"episode {e + 1}"))
+    last_window = ((n_episodes - 1) * episode * pq.ms, n_episodes * episode * pq.ms)
+    by_element = {el: [st for st in trains if st.annotations["element"] == el] for el in vocab}
+    figs.add("psth_last_episode", f"Population rate per subpopulation in the last episode "
+             f"({REPORT_BIN_MS:g} ms bins, Elephant time_histogram).",
+             lambda ax: figures.psth(ax, {el: analysis.population_psth(
+                 sts, REPORT_BIN_MS * pq.ms, *last_window) for el, sts in by_element.items()}),
+             size=(10, 3.2))
     figs.add("learning_curves", "Prediction error, false positives and negatives, active "
              "fraction of the last elements and context overlap per episode.",
              lambda ax: figures.learning_curves(ax, metrics))

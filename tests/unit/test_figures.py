@@ -53,3 +53,14 @@ def test_histogram_and_correlation_image(ax):
     fig, ax2 = plt.subplots()
     assert figures.correlation_image(ax2, np.eye(30), N_E, VOCAB) is ax2
     plt.close(fig)
+
+
+def test_psth_lines_per_label(ax):
+    import neo
+    import quantities as pq
+
+    from sequences.analysis import population_psth
+    trains = [neo.SpikeTrain([5.0, 15.0, 25.0] * pq.ms, t_stop=40 * pq.ms)]
+    sig = population_psth(trains, 10 * pq.ms, 0 * pq.ms, 40 * pq.ms)
+    np.testing.assert_allclose(sig.magnitude.ravel(), [100.0, 100.0, 100.0, 0.0])
+    assert figures.psth(ax, {"A": sig}) is ax and len(ax.lines) == 1

@@ -17,7 +17,7 @@ from sequences.rundir import RunDirError
 STORED = Path(__file__).parent.parent / "data" / "run_small"
 FIGURES = {"raster_first_episode", "raster_last_episode", "learning_curves",
            "permanence_matrices", "weight_matrices", "rate_and_cv", "correlation",
-           "replay_raster"}
+           "replay_raster", "psth_last_episode"}
 
 
 @pytest.fixture()
@@ -72,3 +72,13 @@ def test_missing_file_error_names_it(run_dir):
     (run_dir / "schedule.json").unlink()
     with pytest.raises(RunDirError, match="schedule.json"):
         write_report(run_dir)
+
+
+def test_report_needs_no_nest(run_dir):
+    import subprocess
+    import sys
+    code = ("import sys; from sequences.report import write_report; "
+            f"write_report({str(run_dir)!r}); "
+            "print(any(m == 'nest' or m.startswith('nest.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
