@@ -26,7 +26,7 @@ import numpy as np
 import quantities as pq
 
 from . import analysis, figures
-from .rundir import RunDirError, check_run_dir, load_config, read_json
+from .rundir import RunDirError, check_run_dir, load_config, load_spikes, read_json
 
 __all__ = ["write_report", "REPORT_BIN_MS"]
 
@@ -36,16 +36,6 @@ REPORT_BIN_MS = 5.0
 #: Window (ms) after an element's onset in which its responses are counted
 #: (as the active fraction of sequences.metrics).
 RESPONSE_WINDOW_MS = 20.0
-
-
-def _load_block(path: Path):
-    from pynest_ext.neo_convert import read_nix
-    if not path.is_file():
-        raise RunDirError(f"missing file: {path}")
-    try:
-        return read_nix(path)
-    except ValueError as exc:
-        raise RunDirError(str(exc)) from None
 
 
 def _load_npz(path: Path) -> dict:
@@ -123,10 +113,8 @@ def write_report(run_dir: str | os.PathLike) -> Path:
                 "initial_weight"):
         if key not in conn:
             raise RunDirError(f"corrupt file {run_dir / 'connectivity.npz'}: no {key!r}")
-    block = _load_block(run_dir / "spikes.nix")
-    training = next((s for s in block.segments if s.name == "training"), None)
-    if training is None:
-        raise RunDirError(f"{run_dir / 'spikes.nix'}: no training segment")
+    block = load_spikes(run_dir)
+    training = block.segments[0]
 
     vocab = list(cfg.sequence_set.vocabulary)
     n_E = int(cfg.network.n_E)
@@ -169,10 +157,11 @@ def write_report(run_dir: str | os.PathLike) -> Path:
         else None
     detected = []
     if replay is not None:
-        rblock = _load_block(replay_dir / "spikes.nix")
-        rexc = _population(rblock.segments[0], "E")
+        if len(block.segments) < 2:
+            raise RunDirError(f"missing file: {replay_dir / 'spikes.nix'}")
+        rexc = _population(block.segments[1], "E")
         r_neuron, r_times = _arrays(rexc)
-        r_dap = _optional_arrays(rblock.segments[0], "E_dAP")
+        r_dap = _optional_arrays(block.segments[1], "E_dAP")
         if replay.get("settings", {}).get("repetitions", 1) >= 2:
             detected = analysis.detect_sequences(split_population(rexc))
 

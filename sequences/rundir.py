@@ -249,3 +249,29 @@ def load_connectivity(run_dir: str | os.PathLike):
                                   data["weight"])
     except (OSError, ValueError, KeyError) as exc:
         raise RunDirError(f"corrupt connectivity file {path}: {exc}") from None
+
+
+def load_spikes(run_dir: str | os.PathLike):
+    """The run's recordings as one neo Block: Segment "training" and, if the run was
+    replayed, Segment "replay" (compact trains; split them with
+    :func:`pynest_ext.neo_convert.split_population`)."""
+    import neo
+
+    from pynest_ext.neo_convert import read_nix
+    run_dir = check_run_dir(run_dir)
+    block = neo.Block(name=f"seqnest run {run_dir.name}")
+    for path, name in ((run_dir / "spikes.nix", "training"),
+                       (run_dir / "replay" / "spikes.nix", "replay")):
+        if name == "replay" and not path.is_file():
+            continue
+        if not path.is_file():
+            raise RunDirError(f"missing file: {path}")
+        try:
+            stored = read_nix(path)
+        except ValueError as exc:
+            raise RunDirError(str(exc)) from None
+        segment = next((seg for seg in stored.segments if seg.name == name), None)
+        if segment is None:
+            raise RunDirError(f"{path}: no {name} segment")
+        block.segments.append(segment)
+    return block
