@@ -183,23 +183,19 @@ def write_report(run_dir: str | os.PathLike) -> Path:
     figs.add("learning_curves", "Prediction error, false positives and negatives, active "
              "fraction of the last elements and context overlap per episode.",
              lambda ax: figures.learning_curves(ax, metrics))
+    def before_after(initial: str, final: str, label: str):
+        def draw(a, b):
+            for ax, key, when in ((a, initial, "before"), (b, final, "after")):
+                figures.connectivity_matrix(ax, conn["source"], conn["target"], conn[key], n_E,
+                                            vocab, label, when)
+        return draw
+
     figs.add("permanence_matrices", "Mean plastic state (permanence, or X of the tristate "
              "synapse) between subpopulations before and after learning.",
-             lambda a, b: (figures.connectivity_matrix(a, conn["source"], conn["target"],
-                                                       conn["initial_permanence"], n_E, vocab,
-                                                       "mean state", "before"),
-                           figures.connectivity_matrix(b, conn["source"], conn["target"],
-                                                       conn["permanence"], n_E, vocab,
-                                                       "mean state", "after")),
+             before_after("initial_permanence", "permanence", "mean state"),
              ncols=2, size=(10, 4))
     figs.add("weight_matrices", "Mean weight (pA) between subpopulations before and after "
-             "learning.",
-             lambda a, b: (figures.connectivity_matrix(a, conn["source"], conn["target"],
-                                                       conn["initial_weight"], n_E, vocab,
-                                                       "mean weight (pA)", "before"),
-                           figures.connectivity_matrix(b, conn["source"], conn["target"],
-                                                       conn["weight"], n_E, vocab,
-                                                       "mean weight (pA)", "after")),
+             "learning.", before_after("initial_weight", "weight", "mean weight (pA)"),
              ncols=2, size=(10, 4))
     per_neuron_rate = np.array([len(st) for st in trains]) / float(
         exc_train.t_stop.rescale(pq.s).magnitude)
