@@ -129,6 +129,8 @@ def correlation_image(ax, matrix: np.ndarray, n_per_group: int, labels: Sequence
     ticks = [(k + 0.5) * n_per_group for k in range(len(labels))]
     ax.set_xticks(ticks, list(labels))
     ax.set_yticks(ticks, list(labels))
+    ax.set_xlabel("neuron (by subpopulation)")
+    ax.set_ylabel("neuron (by subpopulation)")
     ax.figure.colorbar(im, ax=ax, label="correlation coefficient", shrink=0.8)
     if title:
         ax.set_title(title)
