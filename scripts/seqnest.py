@@ -14,6 +14,8 @@ Subcommands:
   from their cues;
 * ``seqnest report RUN_DIR`` writes a self-contained HTML report of a run
   directory (figures, metrics, parameters, environment; no NEST needed);
+* ``seqnest sweep SPEC --out DIR [--cluster local|slurm] [--workers N] [--dry-run]``
+  runs a parameter sweep on Dask (see :mod:`sequences.sweep`);
 * ``seqnest example [--out DIR]`` learns set I, replays it and prints a summary.
 
 Errors in the input or the environment give one line on stderr and exit code 2
@@ -28,6 +30,7 @@ import time
 from pathlib import Path
 
 from pynest_ext.models import SYNAPSE_KINDS
+from pynest_ext.params import ParameterError
 
 __all__ = ["main"]
 
@@ -184,6 +187,27 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from sequences.sweep import expand, load_spec, run_sweep, slurm_job_script
+    spec = load_spec(args.spec)
+    points = expand(spec)                     # validates every point before anything runs
+    if args.dry_run:
+        print(f"{len(points)} points; job script for --cluster slurm:")
+        print(slurm_job_script(spec, args.workers))
+        return 0
+    if args.out is None:
+        raise ParameterError("seqnest sweep needs --out DIR (or --dry-run)")
+    started = time.perf_counter()
+    _module()                                 # build once before fan-out
+    summary = run_sweep(spec, args.out, cluster=args.cluster, workers=args.workers,
+                        progress=not args.no_progress)
+    print(f"{summary['points']} points: ran {summary['ran']}, reused {summary['reused']}, "
+          f"failed {len(summary['failed'])} ({time.perf_counter() - started:.1f} s)")
+    print(f"results: {Path(args.out) / 'results.csv'}; failures: "
+          f"{Path(args.out) / 'failures.json'}")
+    return 0 if not summary["failed"] else 1
+
+
 def _cmd_example(args: argparse.Namespace) -> int:
     from sequences.replay import replay_run
     started = time.perf_counter()
@@ -242,6 +266,17 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="write RUN_DIR/report.html (no NEST needed)")
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("sweep", help="run a parameter sweep on Dask (local or SLURM)")
+    p.add_argument("spec", metavar="SPEC", help="sweep spec (YAML, JSON or TOML)")
+    p.add_argument("--out", metavar="DIR", help="sweep directory (existing points are reused)")
+    p.add_argument("--cluster", choices=["local", "slurm"], default="local")
+    p.add_argument("--workers", type=_positive_int, default=2,
+                   help="worker processes (local) or SLURM jobs (default 2)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="validate the spec and print the SLURM job script; run nothing")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("example", help="learn set I, replay it and print a summary")
     p.add_argument("--out", default="runs/example", metavar="DIR",

@@ -172,8 +172,11 @@ def _check_group(group: str) -> None:
         raise ParameterError(f"unknown parameter group {group!r} (known: {', '.join(GROUPS)})")
 
 
-def load_config_file(path: str | Path) -> dict[str, dict[str, Any]]:
-    """Read a JSON, YAML or TOML file of ``{group: {key: value}}``."""
+def load_config_file(path: str | Path, groups: bool = True) -> dict[str, Any]:
+    """Read a JSON, YAML or TOML file of ``{group: {key: value}}``.
+
+    With ``groups=False`` any mapping is accepted (sweep specs).
+    """
     path = Path(path)
     if not path.is_file():
         raise ParameterError(f"config file not found: {path}")
@@ -197,6 +200,10 @@ def load_config_file(path: str | Path) -> dict[str, dict[str, Any]]:
         raise ParameterError(f"config file {path}: cannot parse: {first}") from None
     if data is None:
         data = {}
+    if not groups:
+        if not isinstance(data, dict):
+            raise ParameterError(f"config file {path}: expected a mapping at the top level")
+        return data
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise ParameterError(f"config file {path}: expected a mapping of groups to mappings "
                              "({group: {key: value}})")

@@ -1,0 +1,305 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Parameter sweeps on Dask: a local cluster by default, SLURM on a cluster.
+
+A sweep spec (YAML, JSON or TOML) names a base configuration and what to vary::
+
+    task: set1                  # or sequences: "A D B E; F D B C"
+    synapse: stdsp              # stdsp | reram | tristate | bistable
+    episodes: 40
+    config:                     # base values, {group: {key: value}}
+      network: {n_E: 150}
+    vary:
+      grid:                     # every combination
+        synapse.lambda_plus: [0.04, 0.08]
+        synapse.lambda_minus: [0.0015, 0.003]
+      points:                   # explicit combinations, each crossed with the grid
+        - {synapse.levels: 8}
+      seeds: [1, 2, 3]          # crossed with everything
+    cluster:
+      threads: 1                # NEST threads per point
+      slurm: {queue: batch, walltime: "01:00:00", memory: 4GB, cores: 2,
+              job_extra_directives: ["--account=abc"]}
+
+Every point is resolved and validated (:func:`sequences.config.resolve_config`)
+before anything runs. The client builds the model module once, then each Dask
+worker process runs one point at a time with a fresh kernel and writes a
+complete run directory ``DIR/<parameter hash>/`` atomically (the files of
+``seqnest learn``). The client keeps ``DIR/results.csv`` (one row per finished
+point: its parameters and summary metrics) and ``DIR/failures.json`` (points
+that raised or whose worker died, with the reason) up to date. Running the same
+sweep again runs only the points whose run directory is missing.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pynest_ext.params import ParameterError
+
+from .config import RunConfig, config_from_dict, load_config_file, resolve_config
+
+__all__ = ["SweepSpec", "Point", "load_spec", "expand", "run_point", "run_sweep",
+           "slurm_job_script", "SUMMARY_KEYS"]
+
+#: Top-level keys of a spec, and of its ``vary`` and ``cluster`` sections.
+SPEC_KEYS = {"task", "sequences", "synapse", "episodes", "config", "vary", "cluster"}
+VARY_KEYS = {"grid", "points", "seeds"}
+CLUSTER_KEYS = {"threads", "slurm"}
+SLURM_KEYS = {"queue", "walltime", "memory", "cores", "processes", "job_extra_directives",
+              "account", "job_script_prologue", "local_directory"}
+#: Summary metrics copied from each point's metrics.json into results.csv.
+SUMMARY_KEYS = ("final_error", "episodes_to_convergence", "final_false_positives",
+                "final_false_negatives", "final_active_fraction", "mature_synapses_final",
+                "simulate_time_s", "wall_time_s", "peak_rss_mb")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One configuration of a sweep: its varied values and its resolved config."""
+
+    varied: dict[str, Any]
+    config: RunConfig
+
+    @property
+    def key(self) -> str:
+        return self.config.hash()
+
+
+@dataclass
+class SweepSpec:
+    path: Path
+    task: str | None
+    sequences: str | None
+    synapse: str | None
+    episodes: int | None
+    config: dict
+    grid: dict[str, list]
+    points: list[dict]
+    seeds: list[int]
+    threads: int = 1
+    slurm: dict = field(default_factory=dict)
+
+
+def _require(ok: bool, path: Path, message: str) -> None:
+    if not ok:
+        raise ParameterError(f"sweep spec {path}: {message}")
+
+
+def _unknown(section: Mapping, allowed: set, path: Path, where: str) -> None:
+    extra = sorted(set(section) - allowed)
+    _require(not extra, path, f"unknown key {extra[0]!r} in {where} "
+             f"(known: {', '.join(sorted(allowed))})" if extra else "")
+
+
+def load_spec(path: str | os.PathLike) -> SweepSpec:
+    """Read and check the structure of a sweep spec (values are checked by :func:`expand`)."""
+    path = Path(path)
+    data = load_config_file(path, groups=False)
+    _unknown(data, SPEC_KEYS, path, "the spec")
+    vary = data.get("vary") or {}
+    cluster = data.get("cluster") or {}
+    _require(isinstance(vary, dict), path, "'vary' must be a mapping")
+    _require(isinstance(cluster, dict), path, "'cluster' must be a mapping")
+    _unknown(vary, VARY_KEYS, path, "'vary'")
+    _unknown(cluster, CLUSTER_KEYS, path, "'cluster'")
+    grid = vary.get("grid") or {}
+    _require(isinstance(grid, dict), path, "'vary.grid' must map group.key to a list")
+    for key, values in grid.items():
+        _require(isinstance(values, list) and len(values) > 0, path,
+                 f"'vary.grid.{key}' must be a non-empty list")
+    points = vary.get("points") or [{}]
+    _require(isinstance(points, list) and all(isinstance(p, dict) for p in points), path,
+             "'vary.points' must be a list of mappings")
+    seeds = vary.get("seeds")
+    _require(seeds is None or (isinstance(seeds, list) and seeds
+                               and all(isinstance(s, int) and not isinstance(s, bool)
+                                       for s in seeds)),
+             path, "'vary.seeds' must be a non-empty list of whole numbers")
+    slurm = cluster.get("slurm") or {}
+    _require(isinstance(slurm, dict), path, "'cluster.slurm' must be a mapping")
+    _unknown(slurm, SLURM_KEYS, path, "'cluster.slurm'")
+    threads = cluster.get("threads", 1)
+    _require(isinstance(threads, int) and threads >= 1, path,
+             "'cluster.threads' must be a whole number >= 1")
+    base = data.get("config") or {}
+    _require(isinstance(base, dict) and all(isinstance(v, dict) for v in base.values()), path,
+             "'config' must map groups to {key: value}")
+    return SweepSpec(path, data.get("task"), data.get("sequences"), data.get("synapse"),
+                     data.get("episodes"), base, grid, points, list(seeds or []), threads, slurm)
+
+
+def _as_set_option(key: str, value: Any) -> str:
+    if isinstance(value, float) and math.isinf(value):
+        value = "inf"
+    return f"{key}={value}"
+
+
+def expand(spec: SweepSpec) -> list[Point]:
+    """All points of the sweep, resolved and validated, without duplicates."""
+    keys = list(spec.grid)
+    combos = [dict(zip(keys, values)) for values in itertools.product(*spec.grid.values())]
+    seeds = spec.seeds or [None]
+    points, seen = [], set()
+    for extra in spec.points:
+        for combo in combos:
+            for seed in seeds:
+                varied = {**combo, **extra}
+                if seed is not None:
+                    varied["run.seed"] = seed
+                options = [_as_set_option(k, v) for k, v in varied.items()]
+                try:
+                    cfg = _resolve(spec, options)
+                except ParameterError as exc:
+                    raise ParameterError(f"sweep spec {spec.path}: point {varied}: {exc}") \
+                        from None
+                if cfg.hash() not in seen:
+                    seen.add(cfg.hash())
+                    points.append(Point(varied, cfg))
+    return points
+
+
+def _resolve(spec: SweepSpec, options: list[str]) -> RunConfig:
+    base = [f"{g}.{k}={v}" for g, values in spec.config.items() for k, v in values.items()]
+    return resolve_config(task=spec.task, sequences=spec.sequences,
+                          set_options=[*base, *options], episodes=spec.episodes,
+                          synapse=spec.synapse, threads=spec.threads)
+
+
+def _summary(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key in SUMMARY_KEYS:
+        if key.startswith("final_") and key not in metrics:
+            series = metrics.get(key[len("final_"):])
+            out[key] = series[-1] if series else None
+        else:
+            out[key] = metrics.get(key)
+    return out
+
+
+def run_point(config_record: dict, run_dir: str) -> dict[str, Any]:
+    """Train one point with a fresh kernel and write its run directory (worker side)."""
+    from .learn import train
+    from .rundir import write_training_run
+
+    config = config_from_dict(config_record)
+    result = train(config, progress=False)
+    write_training_run(result, run_dir, force=True)
+    return _summary(result.metrics)
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _write_results(out: Path, points: Sequence[Point], rows: Mapping[str, dict],
+                   failures: Mapping[str, dict]) -> None:
+    varied = sorted({k for p in points for k in p.varied})
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["point", *varied, *SUMMARY_KEYS])
+    for p in points:
+        if p.key in rows:
+            writer.writerow([p.key, *(p.varied.get(k, "") for k in varied),
+                             *(rows[p.key].get(k) for k in SUMMARY_KEYS)])
+    _atomic_text(out / "results.csv", buf.getvalue())
+    _atomic_text(out / "failures.json", json.dumps(
+        [{"point": k, **v} for k, v in failures.items()], indent=1) + "\n")
+
+
+def _local_cluster(workers: int):
+    import dask
+    from distributed import LocalCluster
+    # a worker that dies (e.g. NEST aborts) fails its point at once instead of
+    # taking it down with the next worker
+    dask.config.set({"distributed.scheduler.allowed-failures": 0})
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                        dashboard_address=None, silence_logs=40)
+
+
+def slurm_job_script(spec: SweepSpec, workers: int) -> str:
+    """The job script that ``--cluster slurm`` would submit (nothing is submitted)."""
+    cluster = _slurm_cluster(spec, workers)
+    try:
+        return cluster.job_script()
+    finally:
+        cluster.close()
+
+
+def _slurm_cluster(spec: SweepSpec, workers: int):
+    from dask_jobqueue import SLURMCluster
+    opts = dict(spec.slurm)
+    cpus = int(opts.pop("cores", workers * spec.threads))
+    memory = opts.pop("memory", "4GB")
+    processes = int(opts.pop("processes", max(1, cpus // spec.threads)))
+    # One Dask thread per worker process (NEST allows one kernel per process, so a
+    # process runs one point at a time); the CPUs booked cover NEST's own threads.
+    return SLURMCluster(cores=processes, processes=processes, job_cpu=cpus, memory=memory,
+                        **opts)
+
+
+def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", workers: int = 2,
+              progress: bool = True, point_fn: Callable[[dict, str], dict] = run_point) -> dict:
+    """Run the missing points of ``spec`` into ``out``; return counts and failures."""
+    from tqdm import tqdm
+
+    from pynest_ext.buildcache import build
+    from .rundir import read_json
+
+    points = expand(spec)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, dict] = {}
+    todo = []
+    for p in points:
+        metrics = out / p.key / "metrics.json"
+        if metrics.is_file():
+            rows[p.key] = _summary(read_json(metrics))
+        else:
+            todo.append(p)
+    failures: dict[str, dict] = {}
+    _write_results(out, points, rows, failures)
+    if not todo:
+        return {"points": len(points), "ran": 0, "reused": len(rows), "failed": failures}
+    build()                                   # once, before fan-out; workers reuse the cache
+    started = time.perf_counter()
+    if cluster == "local":
+        dask_cluster = _local_cluster(workers)
+    elif cluster == "slurm":
+        dask_cluster = _slurm_cluster(spec, workers)
+        dask_cluster.scale(jobs=max(1, workers))
+    else:
+        raise ParameterError(f"unknown cluster {cluster!r} (local or slurm)")
+    from distributed import Client, as_completed
+    bar = tqdm(total=len(todo), desc="sweep", unit="point", file=sys.stderr,
+               disable=None if progress else True)
+    try:
+        with Client(dask_cluster) as client:
+            futures = {client.submit(point_fn, p.config.to_dict(), str(out / p.key),
+                                     key=f"point-{p.key}", pure=False): p for p in todo}
+            for future in as_completed(futures):
+                p = futures[future]
+                try:
+                    rows[p.key] = future.result()
+                    failures.pop(p.key, None)
+                except Exception as exc:   # noqa: BLE001 - any failure of a point is recorded
+                    reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+                    failures[p.key] = {"varied": p.varied, "reason": reason}
+                _write_results(out, points, rows, failures)
+                bar.update(1)
+    finally:
+        bar.close()
+        dask_cluster.close()
+    return {"points": len(points), "ran": len(todo), "reused": len(points) - len(todo),
+            "failed": failures, "seconds": time.perf_counter() - started}

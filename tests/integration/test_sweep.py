@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Sweeps on a local Dask cluster of 2 worker processes (tiny network: n_E = 20, 3 episodes)."""
+import csv
+import json
+import os
+import shutil
+import sys
+
+import pytest
+
+from seqnest_cli.seqnest import main
+from sequences.sweep import expand, load_spec, run_point, run_sweep
+
+pytestmark = pytest.mark.nest
+
+TINY = """
+task: set1
+episodes: 3
+config:
+  network: {n_E: 20, rho: 4}
+vary:
+  grid:
+    synapse.lambda_plus: [0.08, 0.16]
+  seeds: [1, 2]
+"""
+
+
+def rows(out):
+    with open(out / "results.csv") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture()
+def spec(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    return path
+
+
+def test_four_points_on_two_workers(built_module, spec, tmp_path, capsys):
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "2", "--no-progress"]) == 0
+    assert "4 points: ran 4, reused 0, failed 0" in capsys.readouterr().out
+    table = rows(out)
+    points = expand(load_spec(spec))
+    assert {r["point"] for r in table} == {p.key for p in points}
+    for p in points:
+        run = out / p.key
+        for name in ("params.json", "env.json", "metrics.json", "schedule.json", "spikes.nix",
+                     "connectivity.npz"):
+            assert (run / name).is_file()
+        assert json.loads((run / "params.json").read_text())["hash"] == p.key
+    assert {r["synapse.lambda_plus"] for r in table} == {"0.08", "0.16"}
+    assert json.loads((out / "failures.json").read_text()) == []
+    assert not list(out.glob(".*tmp*"))
+
+
+def test_an_interrupted_sweep_runs_only_the_missing_points(built_module, spec, tmp_path):
+    out = tmp_path / "sweep"
+    first = run_sweep(load_spec(spec), out, workers=2, progress=False)
+    assert first["ran"] == 4
+    points = expand(load_spec(spec))
+    for p in points[:2]:                      # as if these had not finished
+        shutil.rmtree(out / p.key)
+    (out / "results.csv").unlink()
+    second = run_sweep(load_spec(spec), out, workers=2, progress=False)
+    assert (second["ran"], second["reused"]) == (2, 2)
+    assert len(rows(out)) == 4
+
+
+def crash_on_seed_two(record, run_dir):
+    """Point function whose worker process dies for seed 2 (as if NEST aborted)."""
+    if record["run"]["seed"] == 2:
+        os._exit(3)
+    return run_point(record, run_dir)
+
+
+def test_raising_point_and_dead_worker_are_recorded(built_module, tmp_path):
+    import cloudpickle
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    path = tmp_path / "faults.yaml"
+    # static_delay below the resolution passes validation but fails when the network is built
+    path.write_text(TINY.replace("grid:\n    synapse.lambda_plus: [0.08, 0.16]",
+                                 "grid:\n    network.static_delay: [0.1, 0.05]"))
+    out = tmp_path / "sweep"
+    summary = run_sweep(load_spec(path), out, workers=2, progress=False,
+                        point_fn=crash_on_seed_two)
+    failures = {f["point"]: f for f in json.loads((out / "failures.json").read_text())}
+    points = {p.key: p for p in expand(load_spec(path))}
+    ok = [k for k, p in points.items()
+          if p.varied["run.seed"] == 1 and p.varied["network.static_delay"] == 0.1]
+    assert [r["point"] for r in rows(out)] == ok               # the healthy point completed
+    assert len(failures) == 3 and set(summary["failed"]) == set(failures)
+    reasons = {points[k].varied["run.seed"]: f["reason"] for k, f in failures.items()}
+    assert "static_delay" in reasons[1]                        # raised in the worker
+    assert "KilledWorker" in reasons[2]                        # worker process died

@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Sweep specs: expansion, validation, SLURM job script (no NEST, nothing submitted)."""
+import pytest
+
+from pynest_ext.params import ParameterError
+from sequences.sweep import expand, load_spec, slurm_job_script
+
+GOOD = """
+task: set1
+episodes: 3
+config:
+  network: {n_E: 20, rho: 4}
+vary:
+  grid:
+    synapse.lambda_plus: [0.08, 0.16]
+    synapse.lambda_minus: [0.0015, 0.003]
+  points:
+    - {}
+    - {network.p_EE: 0.3}
+  seeds: [1, 2]
+cluster:
+  threads: 2
+  slurm: {queue: short, walltime: "00:10:00", memory: 2GB, cores: 4,
+          job_extra_directives: ["--account=abc123"]}
+"""
+
+
+def write(tmp_path, text, name="spec.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_points_are_the_product_of_grid_points_and_seeds(tmp_path):
+    points = expand(load_spec(write(tmp_path, GOOD)))
+    assert len(points) == 2 * 2 * 2 * 2
+    assert len({p.key for p in points}) == 16
+    p = points[-1]
+    assert p.config.synapse.lambda_plus == 0.16 and p.config.network.p_EE == 0.3
+    assert p.config.run.seed == 2 and p.config.run.threads == 2 and p.config.run.episodes == 3
+    assert p.config.network.n_E == 20
+
+
+def test_example_specs_in_the_repository_expand():
+    from pathlib import Path
+    root = Path(__file__).parent.parent.parent / "specs"
+    sizes = {f.name: len(expand(load_spec(f))) for f in root.glob("*.yaml")}
+    assert sizes == {"set1_learning_rates.yaml": 27, "reram_robustness.yaml": 57}
+
+
+@pytest.mark.parametrize("text, fragment", [
+    (GOOD.replace("task: set1", "tusk: set1"), "unknown key 'tusk' in the spec"),
+    (GOOD.replace("synapse.lambda_plus", "synapse.lambda_pluss"), "unknown parameter 'lambda_pluss'"),
+    (GOOD.replace("synapse.lambda_plus:", "nonsense.lambda_plus:"), "unknown parameter group"),
+    (GOOD.replace("[0.08, 0.16]", "0.08"), "must be a non-empty list"),
+    (GOOD.replace("seeds: [1, 2]", "seeds: [one]"), "'vary.seeds'"),
+    (GOOD.replace("[0.0015, 0.003]", "[-1]"), "lambda_minus: must be >= 0"),
+    (GOOD.replace("queue: short", "queueue: short"), "unknown key 'queueue' in 'cluster.slurm'"),
+    (GOOD.replace("threads: 2", "threads: 0"), "'cluster.threads'"),
+    ("- just\n- a list\n", "expected a mapping"),
+])
+def test_bad_specs_are_rejected_before_anything_runs(tmp_path, text, fragment):
+    with pytest.raises(ParameterError, match=fragment.replace("[", r"\[").replace("'", "'")):
+        expand(load_spec(write(tmp_path, text)))
+
+
+def test_slurm_job_script_is_generated_without_submitting(tmp_path):
+    script = slurm_job_script(load_spec(write(tmp_path, GOOD)), workers=2)
+    assert script.startswith("#!/usr/bin/env bash")
+    for line in ("#SBATCH -p short", "#SBATCH -t 00:10:00", "#SBATCH --account=abc123",
+                 "#SBATCH --cpus-per-task=4"):
+        assert line in script
+    assert "--nworkers 2" in script and "--nthreads 1" in script   # cores 4 / threads 2
