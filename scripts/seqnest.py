@@ -179,9 +179,11 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from sequences.report import write_report
+    from sequences.report import write_report, write_sweep_report
     started = time.perf_counter()
-    page = write_report(args.run_dir)
+    folder = Path(args.run_dir)
+    is_sweep = (folder / "results.csv").is_file() and not (folder / "params.json").is_file()
+    page = write_sweep_report(folder) if is_sweep else write_report(folder)
     print(f"report written to {page} ({time.perf_counter() - started:.1f} s); "
           f"figures in {page.parent / 'report'}")
     return 0
@@ -263,8 +265,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="cue each sequence this many times (default: replay.repetitions, 1)")
     p.set_defaults(func=_cmd_replay)
 
-    p = sub.add_parser("report", help="write RUN_DIR/report.html (no NEST needed)")
-    p.add_argument("run_dir", metavar="RUN_DIR")
+    p = sub.add_parser("report", help="write RUN_DIR/report.html for a run or a sweep "
+                                      "directory (no NEST needed)")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a run directory or a sweep directory")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("sweep", help="run a parameter sweep on Dask (local or SLURM)")

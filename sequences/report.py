@@ -28,7 +28,7 @@ import quantities as pq
 from . import analysis, figures
 from .rundir import RunDirError, check_run_dir, load_config, load_spikes, read_json
 
-__all__ = ["write_report", "REPORT_BIN_MS"]
+__all__ = ["write_report", "write_sweep_report", "REPORT_BIN_MS"]
 
 #: Bin width (ms) of the correlation and PSTH analyses: one volley of an
 #: element (synchronous within ~2 ms) falls into one bin.
@@ -90,6 +90,26 @@ class _Figures:
         draw(*axes[0])
         self.items.append((name, caption, _png(fig)))
         self.plt.close(fig)
+
+
+def _publish(folder: Path, figs: _Figures, page_html: str) -> Path:
+    """Write ``folder/report/*.png`` and ``folder/report.html``, each via a temporary name."""
+    tmp_dir = Path(tempfile.mkdtemp(prefix=".report-", dir=folder))
+    try:
+        for name, _, png in figs.items:
+            (tmp_dir / f"{name}.png").write_bytes(png)
+        old = folder / "report"
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(tmp_dir, old)
+    finally:
+        if tmp_dir.exists():
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+    page = folder / "report.html"
+    tmp_page = folder / ".report.html.tmp"
+    tmp_page.write_text(page_html)
+    os.replace(tmp_page, page)
+    return page
 
 
 def _table(rows) -> str:
@@ -268,20 +288,79 @@ def write_report(run_dir: str | os.PathLike) -> Path:
               f"<p>Report written in {time.perf_counter() - started:.1f} s.</p>",
               "</body></html>"]
 
-    # write the PNG folder and the page atomically
-    tmp_dir = Path(tempfile.mkdtemp(prefix=".report-", dir=run_dir))
+    return _publish(run_dir, figs, "".join(parts))
+
+
+def _number(text: str) -> float:
     try:
-        for name, _, png in figs.items:
-            (tmp_dir / f"{name}.png").write_bytes(png)
-        old = run_dir / "report"
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(tmp_dir, old)
-    finally:
-        if tmp_dir.exists():
-            shutil.rmtree(tmp_dir, ignore_errors=True)
-    page = run_dir / "report.html"
-    tmp_page = run_dir / ".report.html.tmp"
-    tmp_page.write_text("".join(parts))
-    os.replace(tmp_page, page)
-    return page
+        return float(text)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def write_sweep_report(sweep_dir: str | os.PathLike) -> Path:
+    """Write ``SWEEP_DIR/report.html``: the table of points and each summary metric
+    against each swept parameter (mean over the other parameters, every point shown)."""
+    import csv
+
+    from .sweep import SUMMARY_KEYS
+
+    started = time.perf_counter()
+    sweep_dir = check_run_dir(sweep_dir)
+    path = sweep_dir / "results.csv"
+    if not path.is_file():
+        raise RunDirError(f"missing file: {path}")
+    try:
+        with open(path, newline="") as f:
+            table = list(csv.DictReader(f))
+            header = list(table[0].keys()) if table else []
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise RunDirError(f"corrupt file {path}: {exc}") from None
+    if not table or "point" not in header:
+        raise RunDirError(f"{path}: no finished points")
+    varied = [h for h in header if h != "point" and h not in SUMMARY_KEYS]
+    metrics = [k for k in SUMMARY_KEYS if k in header
+               and any(np.isfinite(_number(r[k])) for r in table)]
+    failures = read_json(sweep_dir / "failures.json") if (sweep_dir / "failures.json").is_file() \
+        else []
+
+    figs = _Figures()
+    for param in varied:
+        values = sorted({r[param] for r in table}, key=lambda v: (_number(v), v))
+        pos = {v: i for i, v in enumerate(values)}
+
+        def draw(*axes, param=param, values=values, pos=pos):
+            for ax, metric in zip(axes, metrics):
+                x = np.array([pos[r[param]] for r in table], dtype=float)
+                y = np.array([_number(r[metric]) for r in table])
+                ax.plot(x, y, "o", alpha=0.5, ms=4)
+                means = [np.nanmean(y[x == i]) if np.any(np.isfinite(y[x == i])) else np.nan
+                         for i in range(len(values))]
+                ax.plot(range(len(values)), means, "-", color="k", lw=1)
+                ax.set_xticks(range(len(values)), values, rotation=45, fontsize=7)
+                ax.set_xlabel(param)
+                ax.set_title(metric.replace("_", " "), fontsize=9)
+        figs.add(f"sweep_{param}", f"Summary metrics against {param} (dots: points; line: "
+                 "mean over the other parameters).", draw, ncols=len(metrics),
+                 size=(2.6 * len(metrics), 3.0))
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(r[h]))}</td>" for h in header)
+                   + "</tr>" for r in table)
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>seqnest sweep report: {html.escape(sweep_dir.name)}</title>",
+        "<style>body{font-family:sans-serif;max-width:1400px;margin:2em auto;}"
+        "table{border-collapse:collapse;margin:1em 0;font-size:85%;}th,td{border:1px solid #ccc;"
+        "padding:2px 6px;}img{max-width:100%;}</style></head><body>",
+        f"<h1>seqnest sweep {html.escape(sweep_dir.name)}</h1>",
+        f"<p>{len(table)} finished points, {len(failures)} failed "
+        f"(see failures.json); run directories: {html.escape(str(sweep_dir))}/&lt;point&gt;/.</p>",
+        "<h2>Figures</h2>",
+    ]
+    for name, caption, png in figs.items:
+        data = base64.b64encode(png).decode("ascii")
+        parts.append(f"<figure><img alt='{name}' src='data:image/png;base64,{data}'>"
+                     f"<figcaption>{html.escape(caption)} ({name}.png)</figcaption></figure>")
+    parts += ["<h2>Points</h2>", f"<table><tr>{head}</tr>{body}</table>",
+              f"<p>Report written in {time.perf_counter() - started:.1f} s.</p></body></html>"]
+    return _publish(sweep_dir, figs, "".join(parts))

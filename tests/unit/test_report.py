@@ -82,3 +82,28 @@ def test_report_needs_no_nest(run_dir):
             "print(any(m == 'nest' or m.startswith('nest.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_sweep_report_plots_each_metric_against_each_parameter(tmp_path, capsys):
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "results.csv").write_text(
+        "point,run.seed,synapse.levels,final_error,episodes_to_convergence,simulate_time_s\n"
+        "a1,1,8,0.0,22,15.1\n"
+        "a2,2,8,0.5,,15.3\n"
+        "b1,1,inf,0.0,21,15.0\n"
+        "b2,2,inf,0.0,25,15.2\n")
+    (sweep / "failures.json").write_text('[{"point": "c1", "reason": "KilledWorker: x"}]')
+    assert main(["report", str(sweep)]) == 0
+    text = (sweep / "report.html").read_text()
+    assert len(re.findall(r"data:image/png;base64,", text)) == 2        # run.seed, synapse.levels
+    assert {p.stem for p in (sweep / "report").glob("*.png")} == {"sweep_run.seed",
+                                                                  "sweep_synapse.levels"}
+    assert "4 finished points, 1 failed" in text and text.count("<tr>") == 5
+    assert "report written to" in capsys.readouterr().out
+
+
+def test_sweep_report_without_results_names_the_file(tmp_path, capsys):
+    from sequences.report import write_sweep_report
+    with pytest.raises(RunDirError, match="results.csv"):
+        write_sweep_report(tmp_path)
