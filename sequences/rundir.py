@@ -48,7 +48,7 @@ __all__ = ["RunDirError", "atomic_directory", "write_json", "read_json", "enviro
            "network_segment", "write_training_run", "load_connectivity", "load_config"]
 
 PACKAGES = ("seqnest", "nest-simulator", "nestml", "numpy", "neo", "nixio", "quantities",
-            "elephant", "matplotlib", "tqdm")
+            "elephant", "matplotlib", "tqdm", "dask", "distributed")
 
 
 class RunDirError(ParameterError):

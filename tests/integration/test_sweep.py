@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,16 +14,7 @@ from sequences.sweep import expand, load_spec, run_point, run_sweep
 
 pytestmark = pytest.mark.nest
 
-TINY = """
-task: set1
-episodes: 3
-config:
-  network: {n_E: 20, rho: 4}
-vary:
-  grid:
-    synapse.lambda_plus: [0.08, 0.16]
-  seeds: [1, 2]
-"""
+TINY = (Path(__file__).parent.parent / "data" / "sweep_tiny.yaml").read_text()
 
 
 def rows(out):

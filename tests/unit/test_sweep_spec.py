@@ -1,24 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Sweep specs: expansion, validation, SLURM job script (no NEST, nothing submitted)."""
+from pathlib import Path
+
 import pytest
 
 from pynest_ext.params import ParameterError
 from sequences.sweep import expand, load_spec, slurm_job_script
 
-GOOD = """
-task: set1
-episodes: 3
-config:
-  network: {n_E: 20, rho: 4}
-vary:
-  grid:
-    synapse.lambda_plus: [0.08, 0.16]
-    synapse.lambda_minus: [0.0015, 0.003]
-  points:
-    - {}
-    - {network.p_EE: 0.3}
-  seeds: [1, 2]
-cluster:
+#: the tests' tiny sweep, with a second grid parameter, explicit points and cluster options
+GOOD = (Path(__file__).parent.parent / "data" / "sweep_tiny.yaml").read_text().replace(
+    "    synapse.lambda_plus: [0.08, 0.16]\n",
+    "    synapse.lambda_plus: [0.08, 0.16]\n    synapse.lambda_minus: [0.0015, 0.003]\n"
+    "  points:\n    - {}\n    - {network.p_EE: 0.3}\n") + """cluster:
   threads: 2
   slurm: {queue: short, walltime: "00:10:00", memory: 2GB, cores: 4,
           job_extra_directives: ["--account=abc123"]}
@@ -42,7 +35,6 @@ def test_points_are_the_product_of_grid_points_and_seeds(tmp_path):
 
 
 def test_example_specs_in_the_repository_expand():
-    from pathlib import Path
     root = Path(__file__).parent.parent.parent / "specs"
     sizes = {f.name: len(expand(load_spec(f))) for f in root.glob("*.yaml")}
     assert sizes == {"set1_learning_rates.yaml": 27, "reram_robustness.yaml": 57}
