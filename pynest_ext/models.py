@@ -427,10 +427,11 @@ class TristateSynapseParams(EESynapseParams):
     PYTHON_ONLY = ("delay", "X_init_high")
 
     def _check_relations(self) -> None:
-        for lo, hi in (("theta_up_low", "theta_up_high"), ("theta_down_low", "theta_down_high"),
-                       ("w_min", "w_max")):
-            self._require(self[lo] < self[hi] or (lo == "w_min" and self[lo] == self[hi]),
+        for lo, hi in (("theta_up_low", "theta_up_high"), ("theta_down_low", "theta_down_high")):
+            self._require(self[lo] < self[hi],
                           f"{lo} ({self[lo]:g}) must be below {hi} ({self[hi]:g})")
+        self._require(self.w_min <= self.w_max,
+                      f"w_min ({self.w_min:g} pA) must not exceed w_max ({self.w_max:g} pA)")
 
     @property
     def on_weight(self) -> float:

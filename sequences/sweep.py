@@ -97,13 +97,16 @@ def _require(ok: bool, path: Path, message: str) -> None:
 
 def _unknown(section: Mapping, allowed: set, path: Path, where: str) -> None:
     extra = sorted(set(section) - allowed)
-    _require(not extra, path, f"unknown key {extra[0]!r} in {where} "
-             f"(known: {', '.join(sorted(allowed))})" if extra else "")
+    if extra:
+        raise ParameterError(f"sweep spec {path}: unknown key {extra[0]!r} in {where} "
+                             f"(known: {', '.join(sorted(allowed))})")
 
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
     """Read and check the structure of a sweep spec (values are checked by :func:`expand`)."""
     path = Path(path)
+    if not path.is_file():
+        raise ParameterError(f"sweep spec not found: {path}")
     data = load_config_file(path, groups=False)
     _unknown(data, SPEC_KEYS, path, "the spec")
     vary = data.get("vary") or {}
@@ -259,6 +262,8 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
 
     points = expand(spec)
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"sweep output {out} exists and is not a directory")
     out.mkdir(parents=True, exist_ok=True)
     rows: dict[str, dict] = {}
     todo = []

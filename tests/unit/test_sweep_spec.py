@@ -63,3 +63,17 @@ def test_slurm_job_script_is_generated_without_submitting(tmp_path):
                  "#SBATCH --cpus-per-task=4"):
         assert line in script
     assert "--nworkers 2" in script and "--nthreads 1" in script   # cores 4 / threads 2
+
+
+def test_missing_spec_and_bad_output_are_one_line_exit_2(tmp_path, capsys):
+    from seqnest_cli.seqnest import main
+    assert main(["sweep", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "sweep spec not found" in err[0]
+    spec = write(tmp_path, GOOD)
+    assert main(["sweep", str(spec)]) == 2
+    assert "needs --out DIR" in capsys.readouterr().err
+    (tmp_path / "file").write_text("x")
+    from sequences.sweep import load_spec, run_sweep
+    with pytest.raises(ParameterError, match="not a directory"):
+        run_sweep(load_spec(spec), tmp_path / "file")
