@@ -220,7 +220,8 @@ def _cmd_example(args: argparse.Namespace) -> int:
     results, summary = replay_run(args.out, module=_module())
     print("replay (frozen weights, one cue per sequence):")
     _print_replay(results, summary)
-    print(f"total {time.perf_counter() - started:.1f} s; next: seqnest learn --help")
+    print(f"total {time.perf_counter() - started:.1f} s; next: seqnest report {args.out} "
+          "(HTML report), seqnest learn --help")
     return 0
 
 
