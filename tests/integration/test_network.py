@@ -100,3 +100,32 @@ def test_sparse_first_element_drive(built_module):
     r_off = train(cfg_off, module=built_module, progress=False)
     idx, t = r_off.exc_spikes
     assert len({int(i) for i, s in zip(idx, t) if i < 30 and a_onset <= s < a_onset + 20}) == 30
+
+
+def test_dap_onsets_do_not_depend_on_how_the_run_is_split(built_module):
+    """Onsets taken after several runs equal those taken once after one run, also for
+    an onset in the step right after a sample, taken before the next sample.
+
+    A dendritic drive at t gives a dAP onset at t + 2.1 ms: the drive at 147.9 ms
+    puts one at 150.0 ms, a multiple of the 5-ms sampling interval, and the first
+    of the split runs ends 0.1 ms later."""
+    drive = {0: [10.0, 147.9, 300.0]}
+    results = []
+    for chunks in ([400.0], [150.1, 2.0, 97.9, 150.0]):
+        names = setup_kernel(KernelConfig(seed=1), module=built_module)
+        net = SequenceNetwork(names, 3, StmNeuronParams(), InhNeuronParams(),
+                              StdspSynapseParams(), SMALL, rng=np.random.default_rng(1))
+        net.create({}, dendritic_drive=drive)
+        net.connect()
+        net.trace_dap_onsets()
+        parts = []
+        for dt in chunks:
+            net.run(dt)
+            onsets = net.take_dap_onsets()
+            parts.append(np.stack([onsets.index, onsets.times]))
+        results.append(np.concatenate(parts, axis=1))
+    single, split = results
+    assert np.isclose(single[1], 150.0).sum() == SMALL.rho + 1
+    assert single.shape[1] == 3 * (SMALL.rho + 1)              # every driven neuron, every drive
+    assert split.shape == single.shape                         # nothing lost, nothing twice
+    np.testing.assert_array_equal(np.unique(single, axis=1), np.unique(split, axis=1))
