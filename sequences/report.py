@@ -26,7 +26,8 @@ import numpy as np
 import quantities as pq
 
 from . import analysis, figures
-from .rundir import RunDirError, check_run_dir, load_config, load_spikes, read_json
+from .rundir import (RunDirError, check_run_dir, load_config, load_connectivity_arrays,
+                     load_spikes, read_json)
 
 __all__ = ["write_report", "write_sweep_report", "REPORT_BIN_MS"]
 
@@ -36,16 +37,6 @@ REPORT_BIN_MS = 5.0
 #: Window (ms) after an element's onset in which its responses are counted
 #: (as the active fraction of sequences.metrics).
 RESPONSE_WINDOW_MS = 20.0
-
-
-def _load_npz(path: Path) -> dict:
-    if not path.is_file():
-        raise RunDirError(f"missing file: {path}")
-    try:
-        with np.load(path) as data:
-            return {k: data[k] for k in data.files}
-    except (OSError, ValueError) as exc:
-        raise RunDirError(f"corrupt file {path}: {exc}") from None
 
 
 def _population(segment, name: str):
@@ -128,11 +119,7 @@ def write_report(run_dir: str | os.PathLike) -> Path:
     metrics = read_json(run_dir / "metrics.json")
     env = read_json(run_dir / "env.json")
     schedule = read_json(run_dir / "schedule.json")
-    conn = _load_npz(run_dir / "connectivity.npz")
-    for key in ("source", "target", "permanence", "weight", "initial_permanence",
-                "initial_weight"):
-        if key not in conn:
-            raise RunDirError(f"corrupt file {run_dir / 'connectivity.npz'}: no {key!r}")
+    conn = load_connectivity_arrays(run_dir)
     block = load_spikes(run_dir)
     training = block.segments[0]
 

@@ -36,7 +36,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -237,18 +237,33 @@ def load_config(run_dir: str | os.PathLike):
         raise RunDirError(f"invalid parameters in {Path(run_dir) / 'params.json'}: {exc}") from None
 
 
-def load_connectivity(run_dir: str | os.PathLike):
-    """Learned E->E connectivity of a run directory."""
-    from pynest_ext.network import EEConnectivity
+#: Arrays of ``connectivity.npz``.
+CONNECTIVITY_KEYS = ("source", "target", "permanence", "weight", "initial_permanence",
+                     "initial_weight")
+
+
+def load_connectivity_arrays(run_dir: str | os.PathLike,
+                             required: Sequence[str] = CONNECTIVITY_KEYS) -> dict[str, np.ndarray]:
+    """The arrays of a run directory's ``connectivity.npz``; ``required`` must be present."""
     path = check_run_dir(run_dir) / "connectivity.npz"
     if not path.is_file():
         raise RunDirError(f"missing file: {path}")
     try:
         with np.load(path) as data:
-            return EEConnectivity(data["source"], data["target"], data["permanence"],
-                                  data["weight"])
-    except (OSError, ValueError, KeyError) as exc:
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError) as exc:
         raise RunDirError(f"corrupt connectivity file {path}: {exc}") from None
+    missing = [k for k in required if k not in arrays]
+    if missing:
+        raise RunDirError(f"corrupt connectivity file {path}: no {missing[0]!r}")
+    return arrays
+
+
+def load_connectivity(run_dir: str | os.PathLike):
+    """Learned E->E connectivity of a run directory."""
+    from pynest_ext.network import EEConnectivity
+    data = load_connectivity_arrays(run_dir, required=("source", "target", "permanence", "weight"))
+    return EEConnectivity(data["source"], data["target"], data["permanence"], data["weight"])
 
 
 def load_spikes(run_dir: str | os.PathLike):
