@@ -25,7 +25,7 @@ __all__ = [
     "StmNeuronParams", "InhNeuronParams", "EESynapseParams", "StdspSynapseParams",
     "ReramSynapseParams", "TristateSynapseParams", "BistableSynapseParams", "SYNAPSE_KINDS",
     "SYNAPSE_MODELS",
-    "RECEPTOR_EXT", "RECEPTOR_DEND", "RECEPTOR_INH",
+    "RECEPTOR_EXT", "RECEPTOR_DEND", "RECEPTOR_INH", "RECEPTOR_READOUT",
 ]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
@@ -41,6 +41,7 @@ MODULE_NAME = "seqnestmodule"
 RECEPTOR_EXT = 1
 RECEPTOR_DEND = 2
 RECEPTOR_INH = 3
+RECEPTOR_READOUT = 4     # samples the dAP state into dAP_register; no effect on the dynamics
 
 NEURON = "stm_neuron"
 SYNAPSE = "stm_stdsp_synapse"

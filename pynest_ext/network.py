@@ -17,6 +17,7 @@ class returns.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,8 +25,8 @@ import numpy as np
 
 from .derived import psp_to_psc
 from .kernel import import_nest
-from .models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, EESynapseParams,
-                     InhNeuronParams, ModelNames, StmNeuronParams)
+from .models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, RECEPTOR_READOUT,
+                     EESynapseParams, InhNeuronParams, ModelNames, StmNeuronParams)
 from .params import Choice, Param, ParameterError, ParameterSet, positive
 
 __all__ = ["NetworkParams", "SynapticWeights", "synaptic_weights", "SequenceNetwork",
@@ -139,16 +140,27 @@ class SequenceNetwork:
         Draws the initial synaptic states and device parameters (default: seeded with 1).
     ie_divisor : float, optional
         See :func:`synaptic_weights`.
+    ee_floor : {None, "static", "none"}
+        Benchmark floors of a plastic network (``bench/scaling.py``): "static"
+        makes the same E->E connections (same rule, same random draws) with
+        NEST's ``static_synapse`` and the initial weights; "none" leaves them
+        out. Everything else, recorders and evaluation included, is unchanged.
     """
+
+    EE_FLOORS = (None, "static", "none")
 
     EE_MODEL = "seqnest_ee_synapse"
 
     def __init__(self, names: ModelNames, n_subpopulations: int, neuron: StmNeuronParams,
                  inh: InhNeuronParams, synapse: EESynapseParams, net: NetworkParams,
                  plastic: bool = True, ie_divisor: float | None = None,
-                 rng: np.random.Generator | None = None) -> None:
+                 rng: np.random.Generator | None = None, ee_floor: str | None = None) -> None:
         if n_subpopulations < 1:
             raise ParameterError("the network needs at least one subpopulation")
+        if ee_floor not in self.EE_FLOORS or (ee_floor is not None and not plastic):
+            raise ParameterError(f"ee_floor must be one of {self.EE_FLOORS} (plastic networks "
+                                 f"only), got {ee_floor!r}")
+        self.ee_floor = ee_floor
         self.names = names
         self.M = int(n_subpopulations)
         self.neuron, self.inh, self.synapse, self.net = neuron, inh, synapse, net
@@ -159,11 +171,15 @@ class SequenceNetwork:
         self.N_E = self.M * self.n_E
         self._nest = import_nest()
         self._created = self._connected = False
+        #: Wall-clock seconds spent in ``nest.Simulate`` and in reading state and
+        #: recorders out of NEST, accumulated over the network's life.
+        self.time_simulate_s = 0.0
+        self.time_readout_s = 0.0
 
     # -- create ---------------------------------------------------------------------
     def create(self, stimulus: Mapping[int, Sequence[float]],
                dendritic_drive: Mapping[int, Sequence[float]] | None = None,
-               sample_times: Sequence[float] = (), sample_interval: float | None = None,
+               sample_times: Sequence[float] = (),
                drive_targets: Mapping[int, Sequence[int]] | None = None) -> None:
         """Create neurons, stimulus generators and recorders.
 
@@ -177,9 +193,9 @@ class SequenceNetwork:
             Drive exactly these neurons instead of random ones (replay uses the
             neurons that were driven during training).
         sample_times : sequence of float
-            First time of each periodic sampling of the dAP state of all E neurons.
-        sample_interval : float, optional
-            Period of the samples (ms); None samples each time once.
+            Instants (ms, on the simulation grid, increasing, at least two steps
+            after the start) at which the dAP state of every E neuron is sampled;
+            see :meth:`take_dap_samples`.
         """
         nest = self._nest
         h = nest.resolution
@@ -203,12 +219,7 @@ class SequenceNetwork:
                                           params={"spike_times": self._on_grid(times)})
         self.rec_exc = nest.Create("spike_recorder")
         self.rec_inh = nest.Create("spike_recorder")
-        self.samplers = []
-        for t in sample_times:
-            spec = {"record_from": ["dAP_active"], "offset": self._on_grid([t])[0]}
-            if sample_interval is not None:
-                spec["interval"] = self._on_grid([sample_interval])[0]
-            self.samplers.append(nest.Create("multimeter", params=spec))
+        self._create_readout(sample_times)
         self.dap_tracer = None
         self._created = True
 
@@ -219,6 +230,33 @@ class SequenceNetwork:
     def _check_subpop(self, pop: int) -> None:
         if not 0 <= pop < self.M:
             raise ParameterError(f"subpopulation {pop} does not exist (M = {self.M})")
+
+    def _create_readout(self, sample_times: Sequence[float]) -> None:
+        """One spike generator whose spikes arrive at the readout port at the sample instants.
+
+        A spike arriving at ``stm_neuron``'s readout port shifts the neuron's dAP
+        state, as a multimeter would record it at the arrival time, into its
+        ``dAP_register``; :meth:`run` reads the register of the population once
+        per call (at most every :data:`REGISTER_BITS` samples). Unlike a
+        multimeter, which NEST charges on every min_delay slice of the whole run,
+        this costs one event per neuron and sample plus one read per run.
+        """
+        h = self._nest.resolution
+        times = np.asarray(self._on_grid(sample_times), dtype=float)
+        self._readout_delay = h
+        self._sample_times = times
+        self._samples_read = 0
+        self._pending_samples: list[tuple[np.ndarray, np.ndarray]] = []
+        self.readout = None
+        if times.size == 0:
+            return
+        if np.any(np.diff(times) < h / 2):
+            raise ParameterError("dAP sample times must be distinct and increasing")
+        if times[0] < 2 * h - 1e-9:
+            raise ParameterError(f"the first dAP sample time ({times[0]:g} ms) must be at least "
+                                 f"two simulation steps ({2 * h:g} ms) after the start")
+        self.readout = self._nest.Create("spike_generator", params={
+            "spike_times": self._on_grid(times - self._readout_delay)})
 
     def subpopulation(self, pop: int):
         """NodeCollection of the excitatory neurons of subpopulation ``pop``."""
@@ -265,8 +303,9 @@ class SequenceNetwork:
                               "allow_multapses": False}, syn_spec=drive_syn)
         nest.Connect(self.exc, self.rec_exc)
         nest.Connect(self.inh_neurons, self.rec_inh)
-        for mm in self.samplers:
-            nest.Connect(mm, self.exc)
+        if self.readout is not None:
+            nest.Connect(self.readout, self.exc, syn_spec={
+                "weight": 1.0, "delay": self._readout_delay, "receptor_type": RECEPTOR_READOUT})
         self._connected = True
 
     def _connect_plastic_ee(self) -> None:
@@ -277,7 +316,7 @@ class SequenceNetwork:
         if indegree >= self.N_E:
             raise ParameterError(f"E->E in-degree {indegree} needs more than N_E - 1 sources "
                                  "(no autapses)")
-        if indegree < 1:
+        if indegree < 1 or self.ee_floor == "none":
             return
         # Per-synapse initial states (and device parameters) are drawn with an
         # explicit generator and passed at connection time: reading them back
@@ -285,9 +324,14 @@ class SequenceNetwork:
         arrays = self.synapse.connection_arrays((self.N_E, indegree),
                                                 self.net.permanence_init_low,
                                                 self.net.permanence_init_high, self.rng)
-        nest.Connect(self.exc, self.exc,
-                     {"rule": "fixed_indegree", "indegree": indegree,
-                      "allow_autapses": False, "allow_multapses": False},
+        rule = {"rule": "fixed_indegree", "indegree": indegree,
+                "allow_autapses": False, "allow_multapses": False}
+        if self.ee_floor == "static":
+            nest.Connect(self.exc, self.exc, rule, syn_spec={
+                "synapse_model": "static_synapse", "receptor_type": RECEPTOR_DEND,
+                "delay": self.synapse.delay, "weight": arrays["w"]})
+            return
+        nest.Connect(self.exc, self.exc, rule,
                      syn_spec={"synapse_model": self.EE_MODEL, "receptor_type": RECEPTOR_DEND,
                                "delay": self.synapse.delay, "weight": 0.0, **arrays})
 
@@ -310,20 +354,64 @@ class SequenceNetwork:
     def run(self, duration: float) -> None:
         """Advance the simulation by ``duration`` ms.
 
-        Each call is a full ``nest.Simulate``: recorders can be read and cleared
-        between calls, which keeps their memory bounded over long runs.
+        Each call is a full ``nest.Simulate`` (split where more than
+        :data:`REGISTER_BITS` dAP samples fall into it): recorders can be read and
+        cleared between calls, which keeps their memory bounded over long runs.
+        The dAP samples that fell into the run are read here, once, and kept for
+        :meth:`take_dap_samples`.
         """
         if not self._connected:
             raise RuntimeError("call connect() before run()")
+        nest = self._nest
+        h = nest.resolution
+        now = float(nest.biological_time)
+        end = round(now + self._on_grid([duration])[0], 10)
+        # the register holds REGISTER_BITS samples: read it at least that often
+        while True:
+            due = int(np.searchsorted(self._sample_times, end + h / 2))
+            if due - self._samples_read <= REGISTER_BITS:
+                break
+            t_cut = self._sample_times[self._samples_read + REGISTER_BITS - 1]
+            self._simulate(t_cut - now)
+            now = t_cut
+            self._read_register()
+        if end > now + h / 2:
+            self._simulate(end - now)
+        self._read_register()
+
+    def _simulate(self, duration: float) -> None:
+        t0 = time.perf_counter()
         self._nest.Simulate(self._on_grid([duration])[0])
+        self.time_simulate_s += time.perf_counter() - t0
+
+    def _read_register(self) -> None:
+        """Decode the samples latched since the last read from ``dAP_register``."""
+        if self.readout is None:
+            return
+        h = self._nest.resolution
+        due = int(np.searchsorted(self._sample_times,
+                                  float(self._nest.biological_time) + h / 2))
+        n_new = due - self._samples_read
+        if n_new <= 0:
+            return
+        t0 = time.perf_counter()
+        reg = np.atleast_1d(np.asarray(self.exc.get("dAP_register"),
+                                       dtype=np.float64)).astype(np.uint64)
+        shifts = np.arange(n_new - 1, -1, -1, dtype=np.uint64)        # oldest sample first
+        state = ((reg[None, :] >> shifts[:, None]) & np.uint64(1)).astype(bool)
+        self._pending_samples.append((self._sample_times[self._samples_read:due], state))
+        self._samples_read = due
+        self.time_readout_s += time.perf_counter() - t0
 
     # -- recordings ---------------------------------------------------------------------------
     def _take(self, recorder, first_id: int) -> Spikes:
+        t0 = time.perf_counter()
         ev = recorder.get("events")
         idx = np.asarray(ev["senders"], dtype=np.int64) - first_id
         times = np.asarray(ev["times"], dtype=float)
         recorder.set({"n_events": 0})
         order = np.lexsort((idx, times))
+        self.time_readout_s += time.perf_counter() - t0
         return Spikes(idx[order].astype(np.int32), times[order])
 
     def take_spikes(self) -> tuple[Spikes, Spikes]:
@@ -331,21 +419,22 @@ class SequenceNetwork:
         return (self._take(self.rec_exc, self.exc[0].global_id),
                 self._take(self.rec_inh, self.inh_neurons[0].global_id))
 
-    def take_dap_samples(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per sampler: sample times (T,) and dAP state (T, N_E) bool; then cleared."""
-        first = self.exc[0].global_id
-        out = []
-        for mm in self.samplers:
-            ev = mm.get("events")
-            times = np.asarray(ev["times"], dtype=float)
-            senders = np.asarray(ev["senders"], dtype=np.int64) - first
-            values = np.asarray(ev["dAP_active"], dtype=float) > 0.5
-            mm.set({"n_events": 0})
-            uniq, rows = np.unique(times, return_inverse=True)
-            state = np.zeros((uniq.size, self.N_E), dtype=bool)
-            state[rows, senders] = values
-            out.append((uniq, state))
-        return out
+    def take_dap_samples(self) -> tuple[np.ndarray, np.ndarray]:
+        """dAP state at the sample instants passed since the last call (then cleared).
+
+        Returns
+        -------
+        times : ndarray (T,)
+            Sample instants (ms), increasing.
+        state : ndarray (T, N_E) of bool
+            Whether each excitatory neuron's dAP was on at each instant (the
+            value a multimeter recording ``dAP_active`` gives at that time).
+        """
+        parts, self._pending_samples = self._pending_samples, []
+        if not parts:
+            return np.zeros(0), np.zeros((0, self.N_E), dtype=bool)
+        return (np.concatenate([p[0] for p in parts]),
+                np.concatenate([p[1] for p in parts], axis=0))
 
     @property
     def dap_trace_interval(self) -> float:
@@ -383,6 +472,7 @@ class SequenceNetwork:
         """Exact dAP onset times since :meth:`trace_dap_onsets` or the last call (then cleared)."""
         if self.dap_tracer is None:
             return Spikes(np.zeros(0, np.int32), np.zeros(0))
+        t0 = time.perf_counter()
         ev = self.dap_tracer.get("events")
         self.dap_tracer.set({"n_events": 0})
         senders = np.asarray(ev["senders"], dtype=np.int64) - self.exc[0].global_id
@@ -393,6 +483,7 @@ class SequenceNetwork:
             self._trace_from = float(np.max(ev["times"])) + 0.5 * self._nest.resolution
         pairs = np.unique(np.stack([senders[keep], onset[keep]]), axis=1)
         order = np.lexsort((pairs[0], pairs[1]))
+        self.time_readout_s += time.perf_counter() - t0
         return Spikes(pairs[0][order].astype(np.int32), pairs[1][order])
 
     def drive_targets(self) -> dict[int, list[int]]:
@@ -407,6 +498,9 @@ class SequenceNetwork:
     def ee_connectivity(self) -> EEConnectivity:
         """Current E->E connections (plastic: permanence and weight; static: weight)."""
         nest = self._nest
+        if self.ee_floor is not None:
+            empty = np.zeros(0)
+            return EEConnectivity(empty.astype(np.int32), empty.astype(np.int32), empty, empty)
         model = self.EE_MODEL if self.plastic else "static_synapse"
         conns = nest.GetConnections(self.exc, self.exc, synapse_model=model)
         first = self.exc[0].global_id
@@ -421,6 +515,9 @@ class SequenceNetwork:
         return EEConnectivity(src[order].astype(np.int32), tgt[order].astype(np.int32),
                               perm[order], data[wkey][order])
 
+
+#: Samples ``stm_neuron``'s ``dAP_register`` holds exactly (52 bits of a double).
+REGISTER_BITS = 52
 
 #: Connections read per ``get`` call: NEST builds a full status dictionary per
 #: connection (several kB for NESTML synapses), so reading all at once would

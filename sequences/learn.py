@@ -26,11 +26,20 @@ from .metrics import (episodes_to_convergence, mean_pairwise_jaccard, predicted_
                       prediction_scores, responders)
 from .tasks import Schedule, make_schedule
 
-__all__ = ["TrainingResult", "train", "peak_rss_mb"]
+__all__ = ["TrainingResult", "train", "peak_rss_mb", "current_rss_mb"]
 
 #: Spawn key of the NumPy random stream that draws the initial permanences
 #: (NEST's own generators, seeded with run.seed, draw the connectivity).
 RNG_STREAM_PERMANENCE = 1
+
+
+def current_rss_mb() -> float:
+    """Resident memory of this process now (MB; Linux, else the peak so far)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:
+        return peak_rss_mb()
 
 
 def peak_rss_mb() -> float:
@@ -105,14 +114,15 @@ class _EpisodeEvaluator:
                 "overlap": float(np.mean(overlaps)) if overlaps else math.nan}
 
 
-def _sample_starts(config: RunConfig, schedule: Schedule) -> list[float]:
-    """Time of the first dAP sample of each sequence (penultimate onset + delay)."""
+def _sample_times(config: RunConfig, schedule: Schedule, episode: int) -> list[float]:
+    """dAP sample instant of each sequence in ``episode`` (penultimate onset + delay)."""
     delay = config.evaluation.sample_delay
-    return [schedule.onset(0, i, len(seq) - 2) + delay
+    return [schedule.onset(episode, i, len(seq) - 2) + delay
             for i, seq in enumerate(config.sequence_set.sequences)]
 
 
-def train(config: RunConfig, module: BuiltModule | None = None, progress: bool = True) -> TrainingResult:
+def train(config: RunConfig, module: BuiltModule | None = None, progress: bool = True,
+          ee_floor: str | None = None) -> TrainingResult:
     """Train and evaluate; see the module docstring.
 
     Parameters
@@ -123,6 +133,9 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
         The compiled model module (default: build or reuse the cached one).
     progress : bool
         Show a progress bar with the current error on stderr.
+    ee_floor : {None, "static", "none"}
+        Benchmark floors only (see :class:`pynest_ext.network.SequenceNetwork`):
+        the same run with static or without E->E connections.
     """
     t_wall = time.perf_counter()
     run = config.run
@@ -140,11 +153,15 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
     net = SequenceNetwork(names, len(seq_set.vocabulary), config.neuron, config.inh_neuron,
                           config.synapse, config.network, plastic=True,
                           rng=np.random.default_rng(np.random.SeedSequence(
-                              run.seed, spawn_key=(RNG_STREAM_PERMANENCE,))))
+                              run.seed, spawn_key=(RNG_STREAM_PERMANENCE,))),
+                          ee_floor=ee_floor)
     t0 = time.perf_counter()
-    net.create(stimulus, drive, _sample_starts(config, schedule), schedule.episode_duration)
+    rss0 = current_rss_mb()
+    samples = [_sample_times(config, schedule, ep) for ep in range(run.episodes)]
+    net.create(stimulus, drive, [t for ep_times in samples for t in sorted(ep_times)])
     net.connect()
     t_build = time.perf_counter() - t0
+    network_mb = current_rss_mb() - rss0
     initial = net.ee_connectivity()
     vocab = seq_set.vocabulary
     drive_targets = {vocab[pop]: idx for pop, idx in net.drive_targets().items()}
@@ -154,25 +171,30 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
                                                        "false_negatives", "active_fraction",
                                                        "overlap")}
     exc_parts, inh_parts = [], []
-    t_sim = 0.0
+    timing: dict[str, list[float]] = {"simulate_s": [], "readout_s": [], "evaluation_s": []}
     bar = _progress(run.episodes, progress)
     now = 0.0
     for ep in range(run.episodes):
+        sim0, read0 = net.time_simulate_s, net.time_readout_s
         if ep == run.episodes - 1:
             net.trace_dap_onsets()           # the last episode's dAPs, for rasters
         end = schedule.episode_start(ep + 1)
-        t1 = time.perf_counter()
         net.run(end - now)
-        t_sim += time.perf_counter() - t1
         now = end
         exc, inh = net.take_spikes()
-        rows = []
-        for times, state in net.take_dap_samples():
-            if times.size != 1:
-                raise RuntimeError(f"expected one dAP sample per sequence in episode {ep}, "
-                                   f"got {times.size}")
-            rows.append(state[0])
+        times, state = net.take_dap_samples()
+        order = np.argsort(samples[ep], kind="stable")     # sequences by sample time
+        if times.size != len(order):
+            raise RuntimeError(f"expected one dAP sample per sequence in episode {ep}, "
+                               f"got {times.size}")
+        rows = [None] * len(order)
+        for row, seq in zip(state, order):
+            rows[seq] = row
+        t1 = time.perf_counter()
         scores = evaluate(ep, exc.index, exc.times, rows)
+        timing["evaluation_s"].append(time.perf_counter() - t1)
+        timing["simulate_s"].append(net.time_simulate_s - sim0)
+        timing["readout_s"].append(net.time_readout_s - read0)
         for k, v in scores.items():
             curves[k].append(v)
         exc_parts.append((exc.index, exc.times))
@@ -198,7 +220,12 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
             config.synapse.mature(final.permanence, final.weight))),
         "n_synapses": int(final.source.size),
         "build_network_time_s": t_build,
-        "simulate_time_s": t_sim,
+        "network_memory_mb": network_mb,
+        "simulate_time_s": float(sum(timing["simulate_s"])),
+        "readout_time_s": float(sum(timing["readout_s"])),
+        "evaluation_time_s": float(sum(timing["evaluation_s"])),
+        "episode_timing": timing,
+        "threads": int(run.threads),
         "wall_time_s": time.perf_counter() - t_wall,
         "peak_rss_mb": peak_rss_mb(),
     }

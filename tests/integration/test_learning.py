@@ -5,6 +5,7 @@ Runs the command line as a user would: `seqnest learn` on set I (M = 6,
 n_E = 150, 40 episodes, seed 1), then `seqnest replay`. About 25 s.
 """
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -36,6 +37,17 @@ def test_set_one_is_learned(run_dir):
     assert m["active_fraction"][0] == pytest.approx(1.0)      # nothing predicted at first
     assert m["false_negatives"][0] == pytest.approx(1.0)
     assert m["overlap"][0] > 0.9 and m["overlap"][-1] < 0.2    # context-specific codes
+
+
+def test_curves_are_those_of_the_multimeter_evaluation(run_dir):
+    """Episode by episode, the curves recorded before the readout register existed."""
+    pinned = json.loads((Path(__file__).parents[1] / "data" /
+                         "pinned_curves.json").read_text())["runs"]["set1_seed1"]
+    assert pinned["config"] == {"task": "set1", "episodes": 40, "seed": 1, "threads": 1,
+                                "set_options": []}
+    m = load(run_dir, "metrics.json")
+    for key in ("error", "false_positives", "false_negatives", "active_fraction"):
+        assert m[key] == pinned[key], key
 
 
 def test_replay_follows_the_trained_order_faster(run_dir):
