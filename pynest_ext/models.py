@@ -25,7 +25,7 @@ __all__ = [
     "StmNeuronParams", "InhNeuronParams", "EESynapseParams", "StdspSynapseParams",
     "ReramSynapseParams", "TristateSynapseParams", "BistableSynapseParams", "SYNAPSE_KINDS",
     "SYNAPSE_MODELS",
-    "RECEPTOR_EXT", "RECEPTOR_DEND", "RECEPTOR_INH", "RECEPTOR_READOUT",
+    "RECEPTOR_EXT", "RECEPTOR_DEND", "RECEPTOR_INH",
 ]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
@@ -41,7 +41,6 @@ MODULE_NAME = "seqnestmodule"
 RECEPTOR_EXT = 1
 RECEPTOR_DEND = 2
 RECEPTOR_INH = 3
-RECEPTOR_READOUT = 4     # samples the dAP state into dAP_register; no effect on the dynamics
 
 NEURON = "stm_neuron"
 SYNAPSE = "stm_stdsp_synapse"
@@ -214,6 +213,11 @@ class EESynapseParams(ParameterSet):
     KIND: ClassVar[str] = ""
     MODEL: ClassVar[str] = ""
     STATE_KEY: ClassVar[str] = "permanence"
+    #: Per-synapse parameter that keeps the initial plastic state unchanged
+    #: during learning (None: no such parameter). With it, one read of the
+    #: connections after learning gives their initial state too (reading a
+    #: synapse's status from NEST costs about 20 us per synapse).
+    INITIAL_STATE_KEY: ClassVar[str | None] = None
     #: Parameters used in Python only (not NESTML model parameters).
     PYTHON_ONLY: ClassVar[tuple[str, ...]] = ("delay",)
 
@@ -235,6 +239,10 @@ class EESynapseParams(ParameterSet):
         """Which synapses are in their potentiated state."""
         return np.asarray(weight) >= 0.5 * self.on_weight
 
+    def weight_of(self, state: np.ndarray) -> np.ndarray:
+        """Transmitted weight (pA) of synapses in plastic state ``state``."""
+        raise NotImplementedError
+
     @property
     def state_bits(self) -> float:
         """Bits of long-term plastic state per synapse (64: a double)."""
@@ -247,6 +255,7 @@ class StdspSynapseParams(EESynapseParams):
     NAME = "stdsp_synapse"
     KIND = "stdsp"
     MODEL = SYNAPSE
+    INITIAL_STATE_KEY = "permanence_min"     # each synapse's P_min is its initial permanence
     SPECS = {
         "w_mature": positive(12.98, "pA", "weight of a mature synapse, 1.1*theta_dAP/5 "
                              "(derived.mature_weight)", PAPER),
@@ -287,8 +296,10 @@ class StdspSynapseParams(EESynapseParams):
         # Bouhadjar et al. (2022): initial permanences U(low, high), and each
         # synapse's lower bound is its initial permanence.
         perm = self._initial_permanence(shape, init_low, init_high, rng)
-        return {"permanence": perm, "permanence_min": perm,
-                "w": np.where(perm >= self.theta_P, self.w_mature, 0.0)}
+        return {"permanence": perm, "permanence_min": perm, "w": self.weight_of(perm)}
+
+    def weight_of(self, state: np.ndarray) -> np.ndarray:
+        return np.where(np.asarray(state) >= self.theta_P, self.w_mature, 0.0)
 
 
 class ReramSynapseParams(StdspSynapseParams):
@@ -380,8 +391,10 @@ class ReramSynapseParams(StdspSynapseParams):
         perm[stuck_high] = low[stuck_high] = high[stuck_high]
         perm[stuck_low] = low[stuck_low] = high[stuck_low] = 0.0
         return {"permanence": perm, "permanence_min": low, "permanence_high": high,
-                "level_step": step,
-                "w": np.where(perm >= self.theta_P, self.w_mature, self.off_weight)}
+                "level_step": step, "w": self.weight_of(perm)}
+
+    def weight_of(self, state: np.ndarray) -> np.ndarray:
+        return np.where(np.asarray(state) >= self.theta_P, self.w_mature, self.off_weight)
 
 
 class TristateSynapseParams(EESynapseParams):
@@ -472,7 +485,14 @@ class TristateSynapseParams(EESynapseParams):
                           rng: np.random.Generator) -> dict[str, np.ndarray]:
         top = int(self.n_states) - 1
         X = np.round(rng.uniform(0.0, self.X_init_high, size=shape) * top) / top
-        return {"X": X, "w": self.w_min + (self.w_max - self.w_min) * X}
+        return {"X": X, "w": self.weight_of(X)}
+
+    def weight_of(self, state: np.ndarray) -> np.ndarray:
+        X = np.asarray(state, dtype=float)
+        if self.discrete_readout:
+            top = int(self.n_states) - 1
+            X = np.round(X * top) / top
+        return self.w_min + (self.w_max - self.w_min) * X
 
 
 class BistableSynapseParams(TristateSynapseParams):

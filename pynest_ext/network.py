@@ -25,12 +25,12 @@ import numpy as np
 
 from .derived import psp_to_psc
 from .kernel import import_nest
-from .models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, RECEPTOR_READOUT,
-                     EESynapseParams, InhNeuronParams, ModelNames, StmNeuronParams)
+from .models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, EESynapseParams,
+                     InhNeuronParams, ModelNames, StmNeuronParams)
 from .params import Choice, Param, ParameterError, ParameterSet, positive
 
 __all__ = ["NetworkParams", "SynapticWeights", "synaptic_weights", "SequenceNetwork",
-           "EEConnectivity", "Spikes", "read_connections"]
+           "EEConnectivity", "Spikes", "DapRegister", "read_connections", "REGISTER_BITS"]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
 
@@ -108,10 +108,19 @@ class EEConnectivity:
     target: np.ndarray
     permanence: np.ndarray   # the plastic state: permanence, or X of the tristate synapse
     weight: np.ndarray
+    #: the state at connection time, where the synapse keeps it (its INITIAL_STATE_KEY)
+    initial_state: np.ndarray | None = None
 
     def as_arrays(self) -> dict[str, np.ndarray]:
         return {"source": self.source, "target": self.target,
                 "permanence": self.permanence, "weight": self.weight}
+
+    def initial(self, synapse: EESynapseParams) -> "EEConnectivity":
+        """The same connections in their initial state (needs :attr:`initial_state`)."""
+        if self.initial_state is None:
+            raise ValueError(f"the {synapse.KIND} synapse does not keep its initial state")
+        return EEConnectivity(self.source, self.target, self.initial_state,
+                              np.asarray(synapse.weight_of(self.initial_state), dtype=float))
 
 
 @dataclass(frozen=True)
@@ -170,6 +179,11 @@ class SequenceNetwork:
         self.n_E = int(net.n_E)
         self.N_E = self.M * self.n_E
         self._nest = import_nest()
+        # Every kernel attribute read (nest.resolution, nest.biological_time)
+        # builds NEST's whole kernel status, which costs 10-20 ms in a network
+        # of this size: read the resolution once and keep the time here.
+        self.h = float(self._nest.resolution)
+        self._now = float(self._nest.biological_time)
         self._created = self._connected = False
         #: Wall-clock seconds spent in ``nest.Simulate`` and in reading state and
         #: recorders out of NEST, accumulated over the network's life.
@@ -198,7 +212,7 @@ class SequenceNetwork:
             see :meth:`take_dap_samples`.
         """
         nest = self._nest
-        h = nest.resolution
+        h = self.h
         if self.net.static_delay < h - 1e-12:
             raise ParameterError(f"network.static_delay ({self.net.static_delay:g} ms) is below "
                                  f"the resolution ({h:g} ms)")
@@ -219,35 +233,36 @@ class SequenceNetwork:
                                           params={"spike_times": self._on_grid(times)})
         self.rec_exc = nest.Create("spike_recorder")
         self.rec_inh = nest.Create("spike_recorder")
-        self._create_readout(sample_times)
+        self._create_readout(sample_times, stimulus)
         self.dap_tracer = None
         self._created = True
 
     def _on_grid(self, times: Sequence[float]) -> list[float]:
-        h = self._nest.resolution
+        h = self.h
         return [round(round(float(t) / h) * h, 10) for t in times]
 
     def _check_subpop(self, pop: int) -> None:
         if not 0 <= pop < self.M:
             raise ParameterError(f"subpopulation {pop} does not exist (M = {self.M})")
 
-    def _create_readout(self, sample_times: Sequence[float]) -> None:
-        """One spike generator whose spikes arrive at the readout port at the sample instants.
+    def _create_readout(self, sample_times: Sequence[float],
+                        stimulus: Mapping[int, Sequence[float]]) -> None:
+        """One spike generator whose weight-0 spikes reach every E neuron at the sample instants.
 
-        A spike arriving at ``stm_neuron``'s readout port shifts the neuron's dAP
-        state, as a multimeter would record it at the arrival time, into its
-        ``dAP_register``; :meth:`run` reads the register of the population once
-        per call (at most every :data:`REGISTER_BITS` samples). Unlike a
-        multimeter, which NEST charges on every min_delay slice of the whole run,
-        this costs one event per neuron and sample plus one read per run.
+        ``stm_neuron`` shifts its dAP state into ``dAP_register`` in every step in
+        which spikes arrive at its external port (see the model), so the register
+        holds the state at the sample instants and at the stimulus arrivals;
+        :class:`DapRegister` knows both and decodes. :meth:`run` reads the
+        register of the population once per call, and more often only where
+        more than :data:`REGISTER_BITS` arrivals would fall between two reads.
+        A population-wide multimeter would cost on every min_delay slice of
+        the whole run; this costs one event per neuron and sample and one read.
         """
-        h = self._nest.resolution
+        h = self.h
         times = np.asarray(self._on_grid(sample_times), dtype=float)
-        self._readout_delay = h
-        self._sample_times = times
-        self._samples_read = 0
         self._pending_samples: list[tuple[np.ndarray, np.ndarray]] = []
         self.readout = None
+        self._register = None
         if times.size == 0:
             return
         if np.any(np.diff(times) < h / 2):
@@ -255,8 +270,13 @@ class SequenceNetwork:
         if times[0] < 2 * h - 1e-9:
             raise ParameterError(f"the first dAP sample time ({times[0]:g} ms) must be at least "
                                  f"two simulation steps ({2 * h:g} ms) after the start")
+        delay_steps = int(round(self.net.static_delay / h))
+        arrivals = {pop: np.rint(np.asarray(self._on_grid(t), dtype=float) / h).astype(np.int64)
+                    + delay_steps for pop, t in stimulus.items()}
+        self._register = DapRegister(np.rint(times / h).astype(np.int64), arrivals, self.M,
+                                     self.n_E, h)
         self.readout = self._nest.Create("spike_generator", params={
-            "spike_times": self._on_grid(times - self._readout_delay)})
+            "spike_times": self._on_grid(times - h)})    # delay h: they arrive at the samples
 
     def subpopulation(self, pop: int):
         """NodeCollection of the excitatory neurons of subpopulation ``pop``."""
@@ -303,9 +323,9 @@ class SequenceNetwork:
                               "allow_multapses": False}, syn_spec=drive_syn)
         nest.Connect(self.exc, self.rec_exc)
         nest.Connect(self.inh_neurons, self.rec_inh)
-        if self.readout is not None:
+        if self.readout is not None:     # weight 0: samples the dAP state, no effect otherwise
             nest.Connect(self.readout, self.exc, syn_spec={
-                "weight": 1.0, "delay": self._readout_delay, "receptor_type": RECEPTOR_READOUT})
+                "weight": 0.0, "delay": self.h, "receptor_type": RECEPTOR_EXT})
         self._connected = True
 
     def _connect_plastic_ee(self) -> None:
@@ -354,53 +374,40 @@ class SequenceNetwork:
     def run(self, duration: float) -> None:
         """Advance the simulation by ``duration`` ms.
 
-        Each call is a full ``nest.Simulate`` (split where more than
-        :data:`REGISTER_BITS` dAP samples fall into it): recorders can be read and
-        cleared between calls, which keeps their memory bounded over long runs.
-        The dAP samples that fell into the run are read here, once, and kept for
-        :meth:`take_dap_samples`.
+        Each call is a full ``nest.Simulate`` (split only where the dAP register
+        must be read before it overflows, see :class:`DapRegister`): recorders
+        can be read and cleared between calls, which keeps their memory bounded
+        over long runs. dAP samples are read from the register when it would
+        overflow and by :meth:`take_dap_samples`.
         """
         if not self._connected:
             raise RuntimeError("call connect() before run()")
-        nest = self._nest
-        h = nest.resolution
-        now = float(nest.biological_time)
-        end = round(now + self._on_grid([duration])[0], 10)
-        # the register holds REGISTER_BITS samples: read it at least that often
-        while True:
-            due = int(np.searchsorted(self._sample_times, end + h / 2))
-            if due - self._samples_read <= REGISTER_BITS:
-                break
-            t_cut = self._sample_times[self._samples_read + REGISTER_BITS - 1]
-            self._simulate(t_cut - now)
-            now = t_cut
-            self._read_register()
-        if end > now + h / 2:
-            self._simulate(end - now)
-        self._read_register()
+        h = self.h
+        end = round(self._now + self._on_grid([duration])[0], 10)
+        if self._register is not None:
+            # read before the register would lose a sample that is still unread
+            while (cut := self._register.latest_read_step(int(round(end / h)))) is not None:
+                self._simulate(cut * h - self._now)
+                self._read_register()
+        if end > self._now + h / 2:
+            self._simulate(end - self._now)
 
     def _simulate(self, duration: float) -> None:
         t0 = time.perf_counter()
-        self._nest.Simulate(self._on_grid([duration])[0])
+        step = self._on_grid([duration])[0]
+        self._nest.Simulate(step)
+        self._now = round(self._now + step, 10)
         self.time_simulate_s += time.perf_counter() - t0
 
     def _read_register(self) -> None:
-        """Decode the samples latched since the last read from ``dAP_register``."""
-        if self.readout is None:
-            return
-        h = self._nest.resolution
-        due = int(np.searchsorted(self._sample_times,
-                                  float(self._nest.biological_time) + h / 2))
-        n_new = due - self._samples_read
-        if n_new <= 0:
+        """Decode the samples passed since the last read from ``dAP_register``."""
+        reg = self._register
+        now = int(round(self._now / self.h))
+        if reg is None or not reg.pending(now):
             return
         t0 = time.perf_counter()
-        reg = np.atleast_1d(np.asarray(self.exc.get("dAP_register"),
-                                       dtype=np.float64)).astype(np.uint64)
-        shifts = np.arange(n_new - 1, -1, -1, dtype=np.uint64)        # oldest sample first
-        state = ((reg[None, :] >> shifts[:, None]) & np.uint64(1)).astype(bool)
-        self._pending_samples.append((self._sample_times[self._samples_read:due], state))
-        self._samples_read = due
+        values = np.atleast_1d(np.asarray(self.exc.get("dAP_register"), dtype=np.float64))
+        self._pending_samples.append(reg.decode(now, values.astype(np.uint64)))
         self.time_readout_s += time.perf_counter() - t0
 
     # -- recordings ---------------------------------------------------------------------------
@@ -419,8 +426,16 @@ class SequenceNetwork:
         return (self._take(self.rec_exc, self.exc[0].global_id),
                 self._take(self.rec_inh, self.inh_neurons[0].global_id))
 
-    def take_dap_samples(self) -> tuple[np.ndarray, np.ndarray]:
+    def take_dap_samples(self, read: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """dAP state at the sample instants passed since the last call (then cleared).
+
+        Parameters
+        ----------
+        read : bool
+            Read the register now if samples are waiting in it (one read of
+            the population). False returns only the samples that :meth:`run`
+            had to read already (it reads only before the register would
+            overflow), which spares reads when the results can wait.
 
         Returns
         -------
@@ -430,6 +445,8 @@ class SequenceNetwork:
             Whether each excitatory neuron's dAP was on at each instant (the
             value a multimeter recording ``dAP_active`` gives at that time).
         """
+        if read:
+            self._read_register()
         parts, self._pending_samples = self._pending_samples, []
         if not parts:
             return np.zeros(0), np.zeros((0, self.N_E), dtype=bool)
@@ -444,8 +461,7 @@ class SequenceNetwork:
         ends after tau_dAP or is cancelled by a spike, which is followed by the
         refractory period), so sampling at half that interval sees every onset.
         """
-        h = self._nest.resolution
-        return max(h, 0.5 * min(self.neuron.tau_dAP, self.neuron.t_ref))
+        return max(self.h, 0.5 * min(self.neuron.tau_dAP, self.neuron.t_ref))
 
     def trace_dap_onsets(self) -> None:
         """Record every dAP onset from now on (for :meth:`take_dap_onsets`).
@@ -465,7 +481,7 @@ class SequenceNetwork:
                 "interval": self._on_grid([self.dap_trace_interval])[0]})
             nest.Connect(self.dap_tracer, self.exc)
         # onsets before this time were reported already (or predate the trace)
-        self._trace_from = float(self._nest.biological_time)
+        self._trace_from = self._now
         self.dap_tracer.set({"n_events": 0})
 
     def take_dap_onsets(self) -> Spikes:
@@ -480,7 +496,7 @@ class SequenceNetwork:
         keep = onset >= self._trace_from
         if ev["times"].size:
             # an onset after the last sample is seen in the next call's samples
-            self._trace_from = float(np.max(ev["times"])) + 0.5 * self._nest.resolution
+            self._trace_from = float(np.max(ev["times"])) + 0.5 * self.h
         pairs = np.unique(np.stack([senders[keep], onset[keep]]), axis=1)
         order = np.lexsort((pairs[0], pairs[1]))
         self.time_readout_s += time.perf_counter() - t0
@@ -505,31 +521,120 @@ class SequenceNetwork:
         conns = nest.GetConnections(self.exc, self.exc, synapse_model=model)
         first = self.exc[0].global_id
         wkey = "w" if self.plastic else "weight"   # plastic: the model's state w is transmitted
-        skey = self.synapse.STATE_KEY
-        keys = ["source", "target", wkey] + ([skey] if self.plastic else [])
+        skey, ikey = self.synapse.STATE_KEY, self.synapse.INITIAL_STATE_KEY
+        keys = ["source", "target", wkey]
+        if self.plastic:
+            keys += [skey] + ([ikey] if ikey else [])
         data = read_connections(conns, keys)
         src = data["source"].astype(np.int64) - first
         tgt = data["target"].astype(np.int64) - first
         perm = data[skey] if self.plastic else np.full(src.size, np.nan)
         order = np.lexsort((src, tgt))
+        initial = data[ikey][order] if self.plastic and ikey else None
         return EEConnectivity(src[order].astype(np.int32), tgt[order].astype(np.int32),
-                              perm[order], data[wkey][order])
+                              perm[order], data[wkey][order], initial)
 
 
 #: Samples ``stm_neuron``'s ``dAP_register`` holds exactly (52 bits of a double).
 REGISTER_BITS = 52
 
-#: Connections read per ``get`` call: NEST builds a full status dictionary per
+
+class DapRegister:
+    """Which bits of ``stm_neuron``'s ``dAP_register`` hold the dAP samples.
+
+    The register shifts once in every step in which spikes arrive at a neuron's
+    external port: at the sample requests (every E neuron) and at the stimulus
+    arrivals (the stimulated subpopulation). With both schedules known, the
+    bit of sample j in subpopulation k, read at step T, is
+    ``(number of arrival steps of k up to T) - 1 - (index of sample j among them)``.
+
+    Parameters
+    ----------
+    sample_steps : int array
+        Steps (time / resolution) of the sample arrivals, increasing.
+    stimulus_steps : mapping subpopulation -> int array
+        Arrival steps of the stimulus spikes at each subpopulation.
+    M, n_E : int
+        Subpopulations and neurons per subpopulation.
+    resolution : float
+        Simulation step (ms), to report the sample times in ms.
+    """
+
+    def __init__(self, sample_steps: np.ndarray, stimulus_steps: Mapping[int, np.ndarray],
+                 M: int, n_E: int, resolution: float) -> None:
+        self.samples = np.asarray(sample_steps, dtype=np.int64)
+        self.n_E, self.h = int(n_E), float(resolution)
+        self.arrivals = [np.union1d(self.samples, np.asarray(stimulus_steps.get(k, []),
+                                                             dtype=np.int64))
+                         for k in range(M)]
+        self.sample_index = [np.searchsorted(a, self.samples) for a in self.arrivals]
+        self.read = 0        # samples decoded so far
+
+    def pending(self, now: int) -> bool:
+        """Whether samples up to step ``now`` are still to be decoded."""
+        return self.read < self.samples.size and self.samples[self.read] <= now
+
+    def latest_read_step(self, end: int) -> int | None:
+        """Step at which to read the register before running on to ``end``, if any.
+
+        None when every unread sample up to ``end`` stays in the register until
+        ``end``; otherwise the last step before the oldest unread sample would
+        be shifted out of some subpopulation's register.
+        """
+        if not self.pending(end):
+            return None
+        j = self.read
+        cut = None
+        for a, idx in zip(self.arrivals, self.sample_index):
+            last = idx[j] + REGISTER_BITS - 1          # arrival that fills the register
+            if last + 1 < a.size and a[last + 1] <= end:
+                cut = a[last] if cut is None else min(cut, a[last])
+        return None if cut is None else int(cut)
+
+    def decode(self, now: int, register: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sample times (ms) and dAP states (samples x neurons) read at step ``now``."""
+        due = int(np.searchsorted(self.samples, now, side="right"))
+        j = np.arange(self.read, due)
+        state = np.zeros((j.size, register.size), dtype=bool)
+        for k, (a, idx) in enumerate(zip(self.arrivals, self.sample_index)):
+            shift = int(np.searchsorted(a, now, side="right")) - 1 - idx[j]
+            if np.any(shift >= REGISTER_BITS):
+                raise RuntimeError("the dAP register was read too late: samples were lost")
+            block = register[k * self.n_E:(k + 1) * self.n_E]
+            state[:, k * self.n_E:(k + 1) * self.n_E] = (
+                (block[None, :] >> shift.astype(np.uint64)[:, None]) & np.uint64(1)).astype(bool)
+        self.read = due
+        return self.samples[j] * self.h, state
+
+#: Connections read per call: NEST builds a full status dictionary per
 #: connection (several kB for NESTML synapses), so reading all at once would
 #: cost about 1 GB per 160,000 synapses.
-READ_CHUNK = 5000
+READ_CHUNK = 10000
 
 
 def read_connections(conns, keys: Sequence[str], chunk: int = READ_CHUNK) -> dict[str, np.ndarray]:
-    """``conns.get(keys)`` as NumPy arrays, in chunks to bound peak memory."""
+    """``conns.get(keys)`` as NumPy arrays, in chunks to bound peak memory.
+
+    Where PyNEST exposes its connection-status call (``nestkernel_api``, NEST
+    3.8-3.10), it is called directly: ``SynapseCollection.get`` adds a full
+    kernel-status query per call (30 ms in a set-I network) and restructures
+    the result in Python, together 15-20 % of the read.
+    """
+    import_nest()
+    try:
+        from nest import nestkernel_api
+        status = nestkernel_api.llapi_get_connection_status
+    except (ImportError, AttributeError):
+        status = None
     parts: dict[str, list] = {k: [] for k in keys}
     for start in range(0, len(conns), chunk):
-        data = conns[start:start + chunk].get(list(keys))
-        for k in keys:
-            parts[k].append(np.atleast_1d(np.asarray(data[k])))
+        part = conns[start:start + chunk]
+        if status is not None:
+            dicts = status(part._datum)
+            for k in keys:
+                parts[k].append(np.array([d[k] for d in dicts]))
+        else:
+            data = part.get(list(keys))
+            for k in keys:
+                parts[k].append(np.atleast_1d(np.asarray(data[k])))
     return {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in parts.items()}

@@ -28,6 +28,11 @@ from .tasks import Schedule, make_schedule
 
 __all__ = ["TrainingResult", "train", "peak_rss_mb", "current_rss_mb"]
 
+#: Wall-clock seconds between two reads of the dAP registers for the progress
+#: bar's error (a read of the population costs 20-60 ms; the registers are
+#: also read whenever they would overflow, and after the last episode).
+LIVE_READ_INTERVAL_S = 2.0
+
 #: Spawn key of the NumPy random stream that draws the initial permanences
 #: (NEST's own generators, seeded with run.seed, draw the connectivity).
 RNG_STREAM_PERMANENCE = 1
@@ -114,6 +119,23 @@ class _EpisodeEvaluator:
                 "overlap": float(np.mean(overlaps)) if overlaps else math.nan}
 
 
+def _evaluate_episode(evaluate: "_EpisodeEvaluator", ep: int, samples: list[list[float]],
+                      sample_times: list[float], sample_rows: list[np.ndarray],
+                      spikes: tuple[np.ndarray, np.ndarray]) -> dict[str, float]:
+    """Metrics of episode ``ep`` from its dAP samples (in time order) and its spikes."""
+    first = sum(map(len, samples[:ep]))
+    wanted = sorted(samples[ep])
+    got = np.asarray(sample_times[first:first + len(wanted)])
+    if not np.allclose(got, wanted, atol=1e-6):
+        raise RuntimeError(f"dAP samples of episode {ep} taken at {got.tolist()}, "
+                           f"expected {wanted}")
+    order = np.argsort(samples[ep], kind="stable")     # sequences by sample time
+    rows: list = [None] * len(order)
+    for row, seq in zip(sample_rows[first:first + len(order)], order):
+        rows[seq] = row
+    return evaluate(ep, spikes[0], spikes[1], rows)
+
+
 def _sample_times(config: RunConfig, schedule: Schedule, episode: int) -> list[float]:
     """dAP sample instant of each sequence in ``episode`` (penultimate onset + delay)."""
     delay = config.evaluation.sample_delay
@@ -162,7 +184,8 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
     net.connect()
     t_build = time.perf_counter() - t0
     network_mb = current_rss_mb() - rss0
-    initial = net.ee_connectivity()
+    # the initial state is read with the final one where the synapse keeps it
+    initial = None if config.synapse.INITIAL_STATE_KEY else net.ee_connectivity()
     vocab = seq_set.vocabulary
     drive_targets = {vocab[pop]: idx for pop, idx in net.drive_targets().items()}
 
@@ -172,38 +195,53 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
                                                        "overlap")}
     exc_parts, inh_parts = [], []
     timing: dict[str, list[float]] = {"simulate_s": [], "readout_s": [], "evaluation_s": []}
+    # dAP samples are read from the neurons' registers when a register would
+    # overflow, at most every LIVE_READ_INTERVAL_S otherwise (for the progress
+    # bar) and after the last episode: a read of the population costs tens of
+    # ms. Each episode is evaluated once all its samples are in.
+    sample_times, sample_rows = [], []
+    evaluated = 0
+    last_read = time.perf_counter()
     bar = _progress(run.episodes, progress)
     now = 0.0
     for ep in range(run.episodes):
         sim0, read0 = net.time_simulate_s, net.time_readout_s
-        if ep == run.episodes - 1:
+        last = ep == run.episodes - 1
+        if last:
             net.trace_dap_onsets()           # the last episode's dAPs, for rasters
         end = schedule.episode_start(ep + 1)
         net.run(end - now)
         now = end
         exc, inh = net.take_spikes()
-        times, state = net.take_dap_samples()
-        order = np.argsort(samples[ep], kind="stable")     # sequences by sample time
-        if times.size != len(order):
-            raise RuntimeError(f"expected one dAP sample per sequence in episode {ep}, "
-                               f"got {times.size}")
-        rows = [None] * len(order)
-        for row, seq in zip(state, order):
-            rows[seq] = row
-        t1 = time.perf_counter()
-        scores = evaluate(ep, exc.index, exc.times, rows)
-        timing["evaluation_s"].append(time.perf_counter() - t1)
-        timing["simulate_s"].append(net.time_simulate_s - sim0)
-        timing["readout_s"].append(net.time_readout_s - read0)
-        for k, v in scores.items():
-            curves[k].append(v)
         exc_parts.append((exc.index, exc.times))
         inh_parts.append((inh.index, inh.times))
+        read = last or time.perf_counter() - last_read > LIVE_READ_INTERVAL_S
+        times, state = net.take_dap_samples(read=read)
+        if read:
+            last_read = time.perf_counter()
+        sample_times.extend(times)
+        sample_rows.extend(state)
+        timing["simulate_s"].append(net.time_simulate_s - sim0)
+        timing["readout_s"].append(net.time_readout_s - read0)
+        t1 = time.perf_counter()
+        while evaluated <= ep and len(sample_times) >= sum(map(len, samples[:evaluated + 1])):
+            scores = _evaluate_episode(evaluate, evaluated, samples, sample_times, sample_rows,
+                                       exc_parts[evaluated])
+            for k, v in scores.items():
+                curves[k].append(v)
+            evaluated += 1
+        timing["evaluation_s"].append(time.perf_counter() - t1)
         bar.update(1)
-        bar.set_postfix(error=f"{scores['error']:.2f}", fp=f"{scores['false_positives']:.2f}",
-                        fn=f"{scores['false_negatives']:.2f}")
+        if evaluated:
+            bar.set_postfix(episode=evaluated, error=f"{curves['error'][-1]:.2f}",
+                            fp=f"{curves['false_positives'][-1]:.2f}",
+                            fn=f"{curves['false_negatives'][-1]:.2f}")
+    if evaluated != run.episodes:
+        raise RuntimeError(f"dAP samples of {run.episodes - evaluated} episodes were not read")
     bar.close()
     final = net.ee_connectivity()
+    if initial is None:
+        initial = final.initial(config.synapse) if final.initial_state is not None else final
 
     conv = episodes_to_convergence(curves["error"], config.evaluation.convergence_error)
     metrics = {
