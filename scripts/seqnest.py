@@ -129,8 +129,9 @@ def _print_learning_summary(result, out) -> None:
           f"false negatives {m['false_negatives'][-1]:.2f}, "
           f"active fraction of last elements {m['active_fraction'][-1]:.2f}")
     print(f"  mature synapses {m['mature_synapses_final']} of {m['n_synapses']}; "
-          f"simulate {m['simulate_time_s']:.1f} s, wall {m['wall_time_s']:.1f} s, "
-          f"peak memory {m['peak_rss_mb']:.0f} MB")
+          f"simulate {m['simulate_time_s']:.1f} s, readout {m.get('readout_time_s', 0):.1f} s, "
+          f"wall {m['wall_time_s']:.1f} s ({m.get('threads', 1)} thread"
+          f"{'s' if m.get('threads', 1) != 1 else ''}), peak memory {m['peak_rss_mb']:.0f} MB")
 
 
 def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):

@@ -239,8 +239,9 @@ def write_report(run_dir: str | os.PathLike) -> Path:
         ("ISI CV / CV2 / LV (median, neurons with >= 3 spikes)",
          " / ".join(f"{np.median(x):.2f}" if x.size else "-" for x in (isi.cv, isi.cv2, isi.lv))),
         ("correlation within / between subpopulations", f"{within:.3f} / {between:.3f}"),
-        ("simulate / wall time (s)", f"{metrics.get('simulate_time_s', float('nan')):.1f} / "
-                                     f"{metrics.get('wall_time_s', float('nan')):.1f}"),
+        ("simulate / readout / evaluation / wall time (s)",
+         " / ".join(f"{metrics.get(k, float('nan')):.1f}" for k in (
+             "simulate_time_s", "readout_time_s", "evaluation_time_s", "wall_time_s"))),
         ("peak memory (MB)", f"{metrics.get('peak_rss_mb', float('nan')):.0f}"),
     ]
     if replay is not None:

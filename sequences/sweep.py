@@ -60,7 +60,7 @@ SLURM_KEYS = {"queue", "walltime", "memory", "cores", "processes", "job_extra_di
 #: Summary metrics copied from each point's metrics.json into results.csv.
 SUMMARY_KEYS = ("final_error", "episodes_to_convergence", "final_false_positives",
                 "final_false_negatives", "final_active_fraction", "mature_synapses_final",
-                "simulate_time_s", "wall_time_s", "peak_rss_mb")
+                "simulate_time_s", "readout_time_s", "wall_time_s", "peak_rss_mb")
 
 
 @dataclass(frozen=True)
