@@ -609,7 +609,7 @@ class DapRegister:
 #: Connections read per call: NEST builds a full status dictionary per
 #: connection (several kB for NESTML synapses), so reading all at once would
 #: cost about 1 GB per 160,000 synapses.
-READ_CHUNK = 10000
+READ_CHUNK = 4000
 
 
 def read_connections(conns, keys: Sequence[str], chunk: int = READ_CHUNK) -> dict[str, np.ndarray]:
