@@ -70,8 +70,12 @@ def test_run_directory_contents(run_dir):
     for key in ("error", "false_positives", "false_negatives", "active_fraction", "overlap"):
         assert len(m[key]) == 40
     for key in ("episodes_to_convergence", "final_error", "wall_time_s", "simulate_time_s",
-                "peak_rss_mb"):
+                "readout_time_s", "evaluation_time_s", "network_memory_mb", "peak_rss_mb"):
         assert key in m
+    timing = m["episode_timing"]
+    assert all(len(timing[k]) == 40 for k in ("simulate_s", "readout_s", "evaluation_s"))
+    assert m["simulate_time_s"] == pytest.approx(sum(timing["simulate_s"]))
+    assert m["readout_time_s"] < 0.25 * m["simulate_time_s"]     # no per-step recorders
     with np.load(run_dir / "connectivity.npz") as c:
         n = c["source"].size
         assert n == 900 * 180

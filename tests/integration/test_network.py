@@ -6,6 +6,7 @@ import pytest
 from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
 from pynest_ext.models import InhNeuronParams, StdspSynapseParams, StmNeuronParams
 from pynest_ext.network import NetworkParams, SequenceNetwork
+from pynest_ext.params import ParameterError
 from sequences.config import resolve_config
 from sequences.learn import train
 
@@ -129,3 +130,24 @@ def test_dap_onsets_do_not_depend_on_how_the_run_is_split(built_module):
     assert single.shape[1] == 3 * (SMALL.rho + 1)              # every driven neuron, every drive
     assert split.shape == single.shape                         # nothing lost, nothing twice
     np.testing.assert_array_equal(np.unique(single, axis=1), np.unique(split, axis=1))
+
+
+@pytest.mark.parametrize("floor", ["static", "none"])
+def test_benchmark_floors_train_the_same_network_without_plastic_ee(built_module, floor):
+    """bench/scaling.py's floors: the same training code with static or no E->E synapses."""
+    r = train(tiny(3), module=built_module, progress=False, ee_floor=floor)
+    nest = import_nest()
+    exc = nest.NodeCollection(list(range(r.node_ids["E"], r.node_ids["E"] + 180)))
+    ee = nest.GetConnections(exc, exc)
+    assert len(ee) == (180 * 36 if floor == "static" else 0)
+    if floor == "static":
+        assert set(ee.get("synapse_model")) == {"static_synapse"}
+    assert len(r.metrics["error"]) == 3 and r.metrics["n_synapses"] == 0
+    assert r.metrics["false_negatives"][0] == pytest.approx(1.0)
+
+
+def test_unknown_floor_is_refused(built_module):
+    names = setup_kernel(KernelConfig(), module=built_module)
+    with pytest.raises(ParameterError, match="ee_floor"):
+        SequenceNetwork(names, 3, StmNeuronParams(), InhNeuronParams(), StdspSynapseParams(),
+                        SMALL, ee_floor="plastic")
