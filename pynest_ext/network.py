@@ -457,20 +457,23 @@ class SequenceNetwork:
     def dap_trace_interval(self) -> float:
         """Sampling interval (ms) of the last dAP onset time.
 
-        Two dAP onsets of a neuron are at least min(tau_dAP, t_ref) apart (a dAP
-        ends after tau_dAP or is cancelled by a spike, which is followed by the
-        refractory period), so sampling at half that interval sees every onset.
+        Two dAP onsets of a neuron are more than min(tau_dAP, t_ref) apart: a
+        dAP blocks new onsets for tau_dAP, or a spike cancels it and the
+        refractory period t_ref follows, and the next onset comes one step
+        later at the earliest. Sampling at that interval (the resolution if
+        it is shorter) therefore sees every onset before the next replaces it.
         """
-        return max(self.h, 0.5 * min(self.neuron.tau_dAP, self.neuron.t_ref))
+        return max(self.h, min(self.neuron.tau_dAP, self.neuron.t_ref))
 
     def trace_dap_onsets(self) -> None:
         """Record every dAP onset from now on (for :meth:`take_dap_onsets`).
 
         A multimeter samples each neuron's last onset time ``t_dAP`` every
-        :attr:`dap_trace_interval` ms. NEST charges a connected multimeter for
-        every step of the rest of the simulation, whatever its start, stop and
-        interval (about 30 % of the simulation time of set I), so start it only
-        where the onsets are wanted (the last training episode, replay).
+        :attr:`dap_trace_interval` ms. NEST charges a connected multimeter on
+        every min_delay slice of the rest of the simulation, whatever its start,
+        stop and interval (it about doubles the cost of a set-I or set-II
+        episode), so start it only where the onsets are wanted (the last
+        training episode, replay).
         """
         if not self._connected:
             raise RuntimeError("call connect() before trace_dap_onsets()")

@@ -108,7 +108,7 @@ def test_dap_onsets_do_not_depend_on_how_the_run_is_split(built_module):
     an onset in the step right after a sample, taken before the next sample.
 
     A dendritic drive at t gives a dAP onset at t + 2.1 ms: the drive at 147.9 ms
-    puts one at 150.0 ms, a multiple of the 5-ms sampling interval, and the first
+    puts one at 150.0 ms, a multiple of the 10-ms sampling interval, and the first
     of the split runs ends 0.1 ms later."""
     drive = {0: [10.0, 147.9, 300.0]}
     results = []
@@ -130,6 +130,40 @@ def test_dap_onsets_do_not_depend_on_how_the_run_is_split(built_module):
     assert single.shape[1] == 3 * (SMALL.rho + 1)              # every driven neuron, every drive
     assert split.shape == single.shape                         # nothing lost, nothing twice
     np.testing.assert_array_equal(np.unique(single, axis=1), np.unique(split, axis=1))
+
+
+@pytest.mark.parametrize("case", ["busy", "closest"])
+def test_dap_onsets_are_those_of_a_per_step_recording(built_module, case):
+    """Every onset, against t_dAP recorded at every step: in a busy network, and where a
+    spike cancels a dAP and a strong drive starts the next one as soon as the refractory
+    period ends (10.4 ms later; two onsets cannot be closer than t_ref + one step)."""
+    net_params = SMALL
+    if case == "busy":
+        drive = {0: list(np.arange(10.0, 400.0, 3.7)), 1: [10.0, 22.5, 23.0, 33.6, 90.0, 160.0]}
+        stimulus = {0: list(np.arange(14.0, 400.0, 11.3)), 1: [13.0, 95.0]}
+    else:
+        net_params = SMALL.replace(sparse_drive_factor=20.0)   # onset one step after arrival
+        drive = {0: [20.0] + [round(x, 1) for x in np.arange(30.0, 34.0, 0.1)]}
+        stimulus = {0: [18.0]}                                 # spike just after the first onset
+    names = setup_kernel(KernelConfig(seed=2), module=built_module)
+    net = SequenceNetwork(names, 3, StmNeuronParams(), InhNeuronParams(), StdspSynapseParams(),
+                          net_params, rng=np.random.default_rng(2))
+    net.create(stimulus, dendritic_drive=drive)
+    net.connect()
+    nest = import_nest()
+    mm = nest.Create("multimeter", params={"record_from": ["t_dAP"], "interval": 0.1})
+    nest.Connect(mm, net.exc)
+    net.trace_dap_onsets()
+    net.run(400.0)
+    got = net.take_dap_onsets()
+    ev = mm.get("events")
+    truth = {(int(i), round(float(t), 1)) for i, t in
+             zip(np.asarray(ev["senders"]) - net.exc[0].global_id, ev["t_dAP"]) if t >= 0}
+    assert {(int(i), round(float(t), 1)) for i, t in zip(got.index, got.times)} == truth
+    gaps = [np.diff(sorted(t for j, t in truth if j == i)) for i in range(net.N_E)]
+    closest = min(g.min() for g in gaps if g.size)
+    assert closest < (10.6 if case == "closest" else 20.0)
+    assert closest > net.dap_trace_interval
 
 
 @pytest.mark.parametrize("floor", ["static", "none"])
