@@ -137,13 +137,12 @@ def _print_learning_summary(result, out) -> None:
 def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
     from sequences.config import resolve_config
     from sequences.learn import train
-    from sequences.rundir import RunDirError, write_training_run
+    from sequences.rundir import check_output, write_training_run
 
     config = resolve_config(task=args.task, sequences=args.sequences, config_file=args.config,
                             set_options=args.set or [], episodes=args.episodes, seed=args.seed,
                             threads=args.threads, synapse=args.synapse)
-    if Path(out).exists() and not force:
-        raise RunDirError(f"output directory exists: {out} (use --force to replace it)")
+    check_output(out, force)                  # before anything is built or simulated
     module = _module()
     result = train(config, module=module, progress=progress)
     write_training_run(result, out, force=force)
@@ -184,14 +183,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     folder = Path(args.run_dir)
     is_sweep = (folder / "results.csv").is_file() and not (folder / "params.json").is_file()
-    page = write_sweep_report(folder) if is_sweep else write_report(folder)
+    page = (write_sweep_report(folder, args.out) if is_sweep
+            else write_report(folder, args.out))
     print(f"report written to {page} ({time.perf_counter() - started:.1f} s); "
           f"figures in {page.parent / 'report'}")
     return 0
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from sequences.sweep import expand, load_spec, run_sweep, slurm_job_script
+    from sequences.sweep import (check_sweep_output, expand, load_spec, run_sweep,
+                                 slurm_job_script)
     spec = load_spec(args.spec)
     points = expand(spec)                     # validates every point before anything runs
     if args.dry_run:
@@ -201,6 +202,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.out is None:
         raise ParameterError("seqnest sweep needs --out DIR (or --dry-run)")
     started = time.perf_counter()
+    check_sweep_output(args.out)              # before the module is built
     _module()                                 # build once before fan-out
     summary = run_sweep(spec, args.out, cluster=args.cluster, workers=args.workers,
                         progress=not args.no_progress)
@@ -270,6 +272,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="write RUN_DIR/report.html for a run or a sweep "
                                       "directory (no NEST needed)")
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run directory or a sweep directory")
+    p.add_argument("--out", metavar="DIR", help="write report.html and report/ here "
+                   "(default: into RUN_DIR, which may then be read-only)")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("sweep", help="run a parameter sweep on Dask (local or SLURM)")

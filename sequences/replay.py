@@ -41,8 +41,8 @@ from pynest_ext.kernel import KernelConfig, setup_kernel
 from pynest_ext.network import SequenceNetwork
 
 from .metrics import mean_pairwise_jaccard, responders
-from .rundir import (RunDirError, atomic_directory, load_config, load_connectivity,
-                     network_segment, read_json, write_json)
+from .rundir import (RunDirError, atomic_directory, check_output, load_config,
+                     load_connectivity, network_segment, read_json, write_json)
 
 __all__ = ["CueResult", "replay_run", "decode_replay"]
 
@@ -92,6 +92,7 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
     run_dir = Path(run_dir)
     cfg = load_config(run_dir)
     conn = load_connectivity(run_dir)
+    check_output(run_dir / "replay", force, kind="replay")    # before simulating
     seq_set, rp, net_p = cfg.sequence_set, cfg.replay, cfg.network
     if repetitions is not None:
         rp = rp.replace(repetitions=repetitions)
@@ -176,6 +177,6 @@ def _write(out: Path, summary: dict, exc, inh, dap, node_ids, cfg, t_stop: float
     block.segments.append(network_segment("replay", cfg, (exc.index, exc.times),
                                           (inh.index, inh.times), t_stop,
                                           dap=(dap.index, dap.times), node_ids=node_ids))
-    with atomic_directory(out, force=force) as tmp:
+    with atomic_directory(out, force=force, kind="replay") as tmp:
         write_json(tmp / "replay.json", summary)
         write_nix(tmp / "spikes.nix", block)

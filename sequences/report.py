@@ -29,7 +29,7 @@ from . import analysis, figures
 from .rundir import (RunDirError, check_run_dir, load_config, load_connectivity_arrays,
                      load_spikes, read_json)
 
-__all__ = ["write_report", "write_sweep_report", "REPORT_BIN_MS"]
+__all__ = ["write_report", "write_sweep_report", "check_report_output", "REPORT_BIN_MS"]
 
 #: Bin width (ms) of the correlation and PSTH analyses: one volley of an
 #: element (synchronous within ~2 ms) falls into one bin.
@@ -83,23 +83,59 @@ class _Figures:
         self.plt.close(fig)
 
 
+def check_report_output(folder: str | os.PathLike) -> Path:
+    """Check, before any analysis, that ``folder/report.html`` and ``folder/report/`` can
+    be written: the folder exists or can be created and takes new files, and what is
+    there already under those names is a report this module wrote (a ``report/``
+    folder of PNG files only), which is replaced; anything else is refused."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise RunDirError(f"report output is not a directory: {folder}")
+    page, figures = folder / "report.html", folder / "report"
+    if page.exists() and not page.is_file():
+        raise RunDirError(f"{page} exists and is not a file: not replaced")
+    if figures.exists() and not (figures.is_dir() and all(
+            f.is_file() and f.suffix == ".png" for f in figures.iterdir())):
+        raise RunDirError(f"{figures} exists and is not a folder of report figures: "
+                          "not replaced (choose another --out)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        Path(tempfile.mkdtemp(prefix=".report-check-", dir=folder)).rmdir()
+    except OSError as exc:
+        raise RunDirError(f"cannot write the report into {folder}: "
+                          f"{exc.strerror or exc} (use --out DIR)") from None
+    return folder
+
+
 def _publish(folder: Path, figs: _Figures, page_html: str) -> Path:
-    """Write ``folder/report/*.png`` and ``folder/report.html``, each via a temporary name."""
+    """Write ``folder/report/*.png`` and ``folder/report.html``, each via a temporary name
+    (files and folder follow the user's umask)."""
+    folder = check_report_output(folder)
+    umask = os.umask(0)
+    os.umask(umask)
     tmp_dir = Path(tempfile.mkdtemp(prefix=".report-", dir=folder))
+    tmp_dir.chmod(0o777 & ~umask)
+    old_dir = None
     try:
         for name, _, png in figs.items:
             (tmp_dir / f"{name}.png").write_bytes(png)
-        old = folder / "report"
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(tmp_dir, old)
+        target = folder / "report"
+        if target.exists():               # a previous report (checked): set aside, then drop
+            old_dir = Path(tempfile.mkdtemp(prefix=".report-old-", dir=folder))
+            os.replace(target, old_dir / "report")
+        os.replace(tmp_dir, target)
     finally:
         if tmp_dir.exists():
             shutil.rmtree(tmp_dir, ignore_errors=True)
+        if old_dir is not None:
+            shutil.rmtree(old_dir, ignore_errors=True)
     page = folder / "report.html"
     tmp_page = folder / ".report.html.tmp"
-    tmp_page.write_text(page_html)
-    os.replace(tmp_page, page)
+    try:
+        tmp_page.write_text(page_html)
+        os.replace(tmp_page, page)
+    finally:
+        tmp_page.unlink(missing_ok=True)
     return page
 
 
@@ -109,12 +145,14 @@ def _table(rows) -> str:
     return f"<table>{body}</table>"
 
 
-def write_report(run_dir: str | os.PathLike) -> Path:
-    """Write ``RUN_DIR/report.html`` and ``RUN_DIR/report/*.png``; return the HTML path."""
+def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+    """Write ``OUT/report.html`` and ``OUT/report/*.png`` (``OUT`` defaults to the run
+    directory, which may then be read-only if ``out`` is given); return the HTML path."""
     from pynest_ext.neo_convert import split_population
 
     started = time.perf_counter()
     run_dir = check_run_dir(run_dir)
+    out = check_report_output(run_dir if out is None else out)
     cfg = load_config(run_dir)
     metrics = read_json(run_dir / "metrics.json")
     env = read_json(run_dir / "env.json")
@@ -276,7 +314,7 @@ def write_report(run_dir: str | os.PathLike) -> Path:
               f"<p>Report written in {time.perf_counter() - started:.1f} s.</p>",
               "</body></html>"]
 
-    return _publish(run_dir, figs, "".join(parts))
+    return _publish(out, figs, "".join(parts))
 
 
 def _number(text: str) -> float:
@@ -286,15 +324,18 @@ def _number(text: str) -> float:
         return float("nan")
 
 
-def write_sweep_report(sweep_dir: str | os.PathLike) -> Path:
-    """Write ``SWEEP_DIR/report.html``: the table of points and each summary metric
-    against each swept parameter (mean over the other parameters, every point shown)."""
+def write_sweep_report(sweep_dir: str | os.PathLike,
+                       out: str | os.PathLike | None = None) -> Path:
+    """Write ``OUT/report.html`` (``OUT`` defaults to the sweep directory): the table of
+    points and each summary metric against each swept parameter (mean over the other
+    parameters, every point shown)."""
     import csv
 
     from .sweep import SUMMARY_KEYS
 
     started = time.perf_counter()
     sweep_dir = check_run_dir(sweep_dir)
+    out = check_report_output(sweep_dir if out is None else out)
     path = sweep_dir / "results.csv"
     if not path.is_file():
         raise RunDirError(f"missing file: {path}")
@@ -351,4 +392,4 @@ def write_sweep_report(sweep_dir: str | os.PathLike) -> Path:
                      f"<figcaption>{html.escape(caption)} ({name}.png)</figcaption></figure>")
     parts += ["<h2>Points</h2>", f"<table><tr>{head}</tr>{body}</table>",
               f"<p>Report written in {time.perf_counter() - started:.1f} s.</p></body></html>"]
-    return _publish(sweep_dir, figs, "".join(parts))
+    return _publish(out, figs, "".join(parts))

@@ -44,7 +44,7 @@ import numpy as np
 
 from pynest_ext.params import ParameterError
 
-__all__ = ["RunDirError", "atomic_directory", "write_json", "read_json", "environment",
+__all__ = ["RunDirError", "atomic_directory", "check_output", "is_own_directory", "write_json", "read_json", "environment",
            "network_segment", "write_training_run", "load_connectivity", "load_config"]
 
 PACKAGES = ("seqnest", "nest-simulator", "nestml", "numpy", "neo", "nixio", "quantities",
@@ -55,17 +55,69 @@ class RunDirError(ParameterError):
     """A run directory or one of its files is missing or unreadable."""
 
 
-@contextlib.contextmanager
-def atomic_directory(out: str | os.PathLike, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary directory that becomes ``out`` when the block succeeds.
+#: Files that mark a directory as one this tool wrote, by kind: ``--force``
+#: replaces nothing else.
+OWN_MARKERS: dict[str, tuple[str, ...]] = {
+    "run": ("params.json", "env.json"),
+    "replay": ("replay.json",),
+    "report": ("report.html",),
+}
 
-    An existing ``out`` is an error unless ``force``; then it is replaced only
-    after the new directory is complete.
+
+def is_own_directory(path: Path, kind: str) -> bool:
+    """Whether ``path`` is a directory of ``kind`` written by this tool."""
+    return path.is_dir() and all((path / name).is_file() for name in OWN_MARKERS[kind])
+
+
+def check_output(out: str | os.PathLike, force: bool = False, kind: str = "run") -> Path:
+    """Check, before any simulation, that the directory ``out`` can be written.
+
+    ``out`` must not exist, or (with ``force``) be a ``kind`` directory this
+    tool wrote (:data:`OWN_MARKERS`); it must not contain the working
+    directory; its parent must exist or be creatable and must take the hidden
+    temporary sibling that :func:`atomic_directory` writes first (tried here).
+
+    Raises
+    ------
+    RunDirError
+        With one line naming the path and the reason.
     """
     out = Path(out)
-    if out.exists() and not force:
-        raise RunDirError(f"output directory exists: {out} (use --force to replace it)")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    resolved = out.resolve()
+    cwd = Path.cwd().resolve()
+    if resolved == cwd or resolved in cwd.parents:
+        raise RunDirError(f"output directory {out} contains the working directory: "
+                          "choose a directory below it")
+    if out.exists() or out.is_symlink():
+        if not out.is_dir():
+            raise RunDirError(f"output path exists and is not a directory: {out}")
+        if not force:
+            raise RunDirError(f"output directory exists: {out} (use --force to replace it)")
+        if not is_own_directory(out, kind):
+            raise RunDirError(f"--force replaces only a {kind} directory written by seqnest; "
+                              f"{out} is not one (no {' and '.join(OWN_MARKERS[kind])}): "
+                              "choose another --out")
+    parent = resolved.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        probe = Path(tempfile.mkdtemp(prefix=f".{out.name}.check-", dir=parent))
+        probe.rmdir()
+    except OSError as exc:
+        raise RunDirError(f"cannot write output directory {out}: "
+                          f"{exc.strerror or exc} ({parent})") from None
+    return out
+
+
+@contextlib.contextmanager
+def atomic_directory(out: str | os.PathLike, force: bool = False,
+                     kind: str = "run") -> Iterator[Path]:
+    """Yield a temporary directory that becomes ``out`` when the block succeeds.
+
+    An existing ``out`` is an error unless ``force`` and it is a ``kind``
+    directory this tool wrote (see :func:`check_output`); it is replaced only
+    after the new directory is complete.
+    """
+    out = check_output(out, force, kind)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     umask = os.umask(0)
     os.umask(umask)

@@ -38,6 +38,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from pynest_ext.params import ParameterError
 from .config import RunConfig, config_from_dict, load_config_file, resolve_config
 
 __all__ = ["SweepSpec", "Point", "load_spec", "expand", "run_point", "run_sweep",
+           "check_sweep_output",
            "slurm_job_script", "SUMMARY_KEYS"]
 
 #: Top-level keys of a spec, and of its ``vary`` and ``cluster`` sections.
@@ -252,26 +254,40 @@ def _slurm_cluster(spec: SweepSpec, workers: int):
                         **opts)
 
 
+def check_sweep_output(out: str | os.PathLike) -> Path:
+    """Create (if needed) the sweep directory and check that it takes new files."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"sweep output {out} exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        Path(tempfile.mkdtemp(prefix=".check-", dir=out)).rmdir()
+    except OSError as exc:
+        raise ParameterError(f"cannot write the sweep directory {out}: "
+                             f"{exc.strerror or exc}") from None
+    return out
+
+
 def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", workers: int = 2,
               progress: bool = True, point_fn: Callable[[dict, str], dict] = run_point) -> dict:
     """Run the missing points of ``spec`` into ``out``; return counts and failures."""
     from tqdm import tqdm
 
     from pynest_ext.buildcache import build
-    from .rundir import read_json
+    from .rundir import RunDirError, read_json
 
     points = expand(spec)
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ParameterError(f"sweep output {out} exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_sweep_output(out)
     rows: dict[str, dict] = {}
     todo = []
     for p in points:
         metrics = out / p.key / "metrics.json"
-        if metrics.is_file():
-            rows[p.key] = _summary(read_json(metrics))
-        else:
+        try:
+            record = read_json(metrics)
+            if not isinstance(record, dict):
+                raise RunDirError(f"corrupt metrics record: {metrics}")
+            rows[p.key] = _summary(record)
+        except RunDirError:                   # missing, truncated or corrupt: run it again
             todo.append(p)
     failures: dict[str, dict] = {}
     _write_results(out, points, rows, failures)

@@ -58,6 +58,13 @@ def test_an_interrupted_sweep_runs_only_the_missing_points(built_module, spec, t
     second = run_sweep(load_spec(spec), out, workers=2, progress=False)
     assert (second["ran"], second["reused"]) == (2, 2)
     assert len(rows(out)) == 4
+    # a truncated metrics.json and a point directory without one are run again
+    (out / points[2].key / "metrics.json").write_text('{"final_err')
+    (out / points[3].key / "metrics.json").unlink()
+    third = run_sweep(load_spec(spec), out, workers=2, progress=False)
+    assert (third["ran"], third["reused"], third["failed"]) == (2, 2, {})
+    assert len(rows(out)) == 4
+    assert json.loads((out / points[2].key / "metrics.json").read_text())["final_error"] >= 0
 
 
 def crash_on_seed_two(record, run_dir):

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Command-line argument handling (no NEST needed)."""
+from pathlib import Path
+
 import pytest
 
 from seqnest_cli.seqnest import main
@@ -66,3 +68,33 @@ def test_unknown_synapse_kind_is_rejected(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["learn", "--out", "x", "--synapse", "memristor"])
     assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_learn_refuses_outputs_that_would_lose_or_destroy_data(tmp_path, capsys, monkeypatch):
+    """Checked before anything is built or simulated; nothing the user had is touched."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "mydata.csv").write_text("1,2\n")
+    (tmp_path / "notes.txt").write_text("keep")
+    monkeypatch.chdir(tmp_path)
+    cases = [
+        (["--out", "data", "--force"], "replaces only a run directory written by seqnest"),
+        (["--out", "notes.txt", "--force"], "exists and is not a directory"),
+        (["--out", ".", "--force"], "contains the working directory"),
+        (["--out", "/proc/seqnest-test/run"], "cannot write output directory"),
+        (["--out", "notes.txt/run"], "cannot write output directory"),
+    ]
+    for extra, fragment in cases:
+        assert main(["learn", "--episodes", "1", *extra]) == 2, extra
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and fragment in err[0], (extra, err)
+    assert (data / "mydata.csv").read_text() == "1,2\n"
+    assert (tmp_path / "notes.txt").read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "notes.txt"]
+
+
+def test_sweep_into_an_unwritable_place_is_one_line(tmp_path, capsys):
+    spec = Path(__file__).parents[1] / "data" / "sweep_tiny.yaml"
+    assert main(["sweep", str(spec), "--out", "/proc/seqnest-test/sweep", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot write the sweep directory" in err[0]

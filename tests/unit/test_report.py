@@ -107,3 +107,39 @@ def test_sweep_report_without_results_names_the_file(tmp_path, capsys):
     from sequences.report import write_sweep_report
     with pytest.raises(RunDirError, match="results.csv"):
         write_sweep_report(tmp_path)
+
+
+def test_report_into_another_folder_leaves_the_run_directory_untouched(run_dir, tmp_path):
+    before = sorted(p.name for p in run_dir.iterdir())
+    out = tmp_path / "reports" / "mine"
+    assert main(["report", str(run_dir), "--out", str(out)]) == 0
+    assert (out / "report.html").is_file() and len(list((out / "report").glob("*.png"))) >= 9
+    assert sorted(p.name for p in run_dir.iterdir()) == before
+
+
+def test_report_files_follow_the_umask(run_dir):
+    import os
+    old = os.umask(0o022)
+    try:
+        assert main(["report", str(run_dir)]) == 0
+    finally:
+        os.umask(old)
+    assert (run_dir / "report").stat().st_mode & 0o777 == 0o755
+    assert (run_dir / "report.html").stat().st_mode & 0o777 == 0o644
+
+
+def test_report_does_not_replace_a_folder_it_did_not_write(run_dir, tmp_path, capsys):
+    out = tmp_path / "notes"
+    (out / "report").mkdir(parents=True)
+    (out / "report" / "draft.txt").write_text("mine")
+    assert main(["report", str(run_dir), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a folder of report figures" in err[0]
+    assert (out / "report" / "draft.txt").read_text() == "mine"
+    assert sorted(p.name for p in out.iterdir()) == ["report"]
+
+
+def test_report_to_an_unwritable_place_fails_before_any_analysis(run_dir, capsys):
+    assert main(["report", str(run_dir), "--out", "/proc/seqnest-test/report"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot write the report" in err[0]
