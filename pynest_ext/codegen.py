@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import io
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -48,6 +49,33 @@ def generate(models_dir: Path, target_dir: Path, module_name: str = MODULE_NAME,
         frontend.builder_from_target_name = original
     if failed:
         raise RuntimeError("NESTML reported errors in the models (see messages above)")
+    for header in Path(target_dir).glob("*.h"):
+        _raise_instead_of_exit(header)
+
+
+#: NESTML 9's generated synapses end the whole process (``exit(1)``) when they are
+#: connected to a neuron they were not generated with; a Jupyter kernel dies.
+_WRONG_NEURON = re.compile(
+    r'std::cerr\s*<<\s*"(wrong type of neuron connected![^"\\]*)(?:\\n)?";\s*exit\(\s*1\s*\);')
+
+
+def _raise_instead_of_exit(header: Path) -> None:
+    """Make a wrong neuron-synapse pairing a NEST ``IllegalConnection`` error.
+
+    The generated ``check_connection`` prints a message and calls ``exit(1)``;
+    this replaces both with ``throw nest::IllegalConnection(message)``, which
+    PyNEST raises as a Python exception. Fails if the message is there but the
+    pattern no longer matches (a NESTML change to look at).
+    """
+    text = header.read_text()
+    if "wrong type of neuron connected" not in text:
+        return
+    patched, n = _WRONG_NEURON.subn(
+        lambda m: f'throw nest::IllegalConnection("{m.group(1).strip()}");', text)
+    if n == 0:
+        raise RuntimeError(f"{header.name}: NESTML's wrong-neuron check changed; "
+                           "update pynest_ext.codegen._WRONG_NEURON")
+    header.write_text(patched)
 
 
 def main(argv: list[str] | None = None) -> int:

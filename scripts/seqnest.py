@@ -137,12 +137,14 @@ def _print_learning_summary(result, out) -> None:
 def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
     from sequences.config import resolve_config
     from sequences.learn import train
+    from sequences.learn import check_run_resources
     from sequences.rundir import check_output, write_training_run
 
     config = resolve_config(task=args.task, sequences=args.sequences, config_file=args.config,
                             set_options=args.set or [], episodes=args.episodes, seed=args.seed,
                             threads=args.threads, synapse=args.synapse)
     check_output(out, force)                  # before anything is built or simulated
+    check_run_resources(config)
     module = _module()
     result = train(config, module=module, progress=progress)
     write_training_run(result, out, force=force)
@@ -296,8 +298,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _warn_one_line(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"seqnest: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
+    import warnings
     args = _parser().parse_args(argv)
+    with warnings.catch_warnings():           # one-line warnings, restored afterwards
+        warnings.showwarning = _warn_one_line
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from pynest_ext import BuildError, ParameterError
     try:
         return args.func(args)

@@ -26,7 +26,7 @@ from .metrics import (episodes_to_convergence, mean_pairwise_jaccard, predicted_
                       prediction_scores, responders)
 from .tasks import Schedule, make_schedule
 
-__all__ = ["TrainingResult", "train", "peak_rss_mb", "current_rss_mb"]
+__all__ = ["TrainingResult", "train", "check_run_resources", "peak_rss_mb", "current_rss_mb"]
 
 #: Wall-clock seconds between two reads of the dAP registers for the progress
 #: bar's error (a read of the population costs 20-60 ms; the registers are
@@ -143,6 +143,15 @@ def _sample_times(config: RunConfig, schedule: Schedule, episode: int) -> list[f
             for i, seq in enumerate(config.sequence_set.sequences)]
 
 
+def check_run_resources(config: RunConfig, processes: int = 1):
+    """Refuse, before NEST sees it, a run whose network cannot fit this machine or whose
+    threads are far above its cores (see :func:`pynest_ext.resources.check_resources`)."""
+    from pynest_ext.resources import check_resources
+    net = config.network
+    return check_resources(len(config.sequence_set.vocabulary), int(net.n_E), float(net.p_EE),
+                           config.synapse.KIND, int(config.run.threads), processes)
+
+
 def train(config: RunConfig, module: BuiltModule | None = None, progress: bool = True,
           ee_floor: str | None = None) -> TrainingResult:
     """Train and evaluate; see the module docstring.
@@ -162,6 +171,7 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
     t_wall = time.perf_counter()
     run = config.run
     seq_set = config.sequence_set
+    check_run_resources(config)
     module = module or build()
     names = setup_kernel(KernelConfig(resolution=run.resolution, threads=run.threads,
                                       seed=run.seed), module=module)

@@ -37,6 +37,7 @@ import itertools
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 import time
@@ -136,6 +137,7 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
     threads = cluster.get("threads", 1)
     _require(isinstance(threads, int) and threads >= 1, path,
              "'cluster.threads' must be a whole number >= 1")
+    _check_slurm(slurm, threads, path)
     base = data.get("config") or {}
     _require(isinstance(base, dict) and all(isinstance(v, dict) for v in base.values()), path,
              "'config' must map groups to {key: value}")
@@ -242,12 +244,49 @@ def slurm_job_script(spec: SweepSpec, workers: int) -> str:
         cluster.close()
 
 
+#: SLURM memory ("4GB", "500 MB", "2G", "16GiB") and walltime ("[D-]HH:MM[:SS]", "MM").
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*([KMGTP]i?B?)?\s*$", re.IGNORECASE)
+_WALLTIME = re.compile(r"^(\d+-)?\d{1,3}(:\d{2}){0,2}$")
+
+
+def _check_slurm(slurm: Mapping[str, Any], threads: int, path: Path) -> None:
+    """Values of ``cluster.slurm`` that SLURM or dask-jobqueue would reject later."""
+    if "memory" in slurm:
+        _require(isinstance(slurm["memory"], str) and bool(_MEMORY.match(slurm["memory"])),
+                 path, f"'cluster.slurm.memory' must be a size such as 4GB or 500MB, "
+                       f"got {slurm['memory']!r}")
+    if "walltime" in slurm:
+        _require(isinstance(slurm["walltime"], str) and bool(_WALLTIME.match(slurm["walltime"])),
+                 path, f"'cluster.slurm.walltime' must be HH:MM:SS (or D-HH:MM:SS), "
+                       f"got {slurm['walltime']!r}")
+    for key in ("cores", "processes"):
+        if key in slurm:
+            _require(isinstance(slurm[key], int) and not isinstance(slurm[key], bool)
+                     and slurm[key] >= 1, path,
+                     f"'cluster.slurm.{key}' must be a whole number >= 1, got {slurm[key]!r}")
+    if "cores" in slurm:
+        _require(threads <= slurm["cores"], path,
+                 f"'cluster.threads' ({threads}) exceeds the cores booked per job "
+                 f"('cluster.slurm.cores': {slurm['cores']})")
+        if "processes" in slurm:
+            _require(slurm["processes"] * threads <= slurm["cores"], path,
+                     f"{slurm['processes']} processes x {threads} threads exceed the "
+                     f"{slurm['cores']} cores booked per job")
+
+
+def _slurm_processes(spec: SweepSpec, workers: int) -> int:
+    """Worker processes per SLURM job (each runs one point at a time)."""
+    cpus = int(spec.slurm.get("cores", workers * spec.threads))
+    return int(spec.slurm.get("processes", max(1, cpus // spec.threads)))
+
+
 def _slurm_cluster(spec: SweepSpec, workers: int):
     from dask_jobqueue import SLURMCluster
     opts = dict(spec.slurm)
     cpus = int(opts.pop("cores", workers * spec.threads))
     memory = opts.pop("memory", "4GB")
-    processes = int(opts.pop("processes", max(1, cpus // spec.threads)))
+    opts.pop("processes", None)
+    processes = _slurm_processes(spec, workers)
     # One Dask thread per worker process (NEST allows one kernel per process, so a
     # process runs one point at a time); the CPUs booked cover NEST's own threads.
     return SLURMCluster(cores=processes, processes=processes, job_cpu=cpus, memory=memory,
@@ -293,13 +332,19 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
     _write_results(out, points, rows, failures)
     if not todo:
         return {"points": len(points), "ran": 0, "reused": len(rows), "failed": failures}
+    if cluster == "local":                    # this machine runs `workers` points at once
+        from .learn import check_run_resources
+        for p in todo:
+            check_run_resources(p.config, processes=min(max(1, workers), len(todo)))
     build()                                   # once, before fan-out; workers reuse the cache
     started = time.perf_counter()
     if cluster == "local":
         dask_cluster = _local_cluster(workers)
+        slots = max(1, workers)
     elif cluster == "slurm":
         dask_cluster = _slurm_cluster(spec, workers)
         dask_cluster.scale(jobs=max(1, workers))
+        slots = max(1, workers) * _slurm_processes(spec, workers)
     else:
         raise ParameterError(f"unknown cluster {cluster!r} (local or slurm)")
     from distributed import Client, as_completed
@@ -307,10 +352,23 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
                disable=None if progress else True)
     try:
         with Client(dask_cluster) as client:
-            futures = {client.submit(point_fn, p.config.to_dict(), str(out / p.key),
-                                     key=f"point-{p.key}", pure=False): p for p in todo}
-            for future in as_completed(futures):
-                p = futures[future]
+            # Points wait here, not in a worker's queue: a worker that dies takes
+            # only the point it was running with it.
+            waiting = list(todo)
+            futures = {}
+
+            def submit():
+                p = waiting.pop(0)
+                f = client.submit(point_fn, p.config.to_dict(), str(out / p.key),
+                                  key=f"point-{p.key}", pure=False)
+                futures[f] = p
+                return f
+
+            running = as_completed([submit() for _ in range(min(slots, len(waiting)))])
+            for future in running:
+                p = futures.pop(future)
+                if waiting:
+                    running.add(submit())
                 try:
                     rows[p.key] = future.result()
                     failures.pop(p.key, None)

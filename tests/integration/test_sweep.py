@@ -93,3 +93,23 @@ def test_raising_point_and_dead_worker_are_recorded(built_module, tmp_path):
     reasons = {points[k].varied["run.seed"]: f["reason"] for k, f in failures.items()}
     assert "static_delay" in reasons[1]                        # raised in the worker
     assert "KilledWorker" in reasons[2]                        # worker process died
+
+
+def killed_once(record, run_dir):
+    """Point function whose worker is killed (SIGKILL) while running one point."""
+    import signal
+    import time
+    if record["run"]["seed"] == 2 and record["synapse"]["lambda_plus"] == 0.08:
+        time.sleep(1.0)                       # the other points are queued by now
+        os.kill(os.getpid(), signal.SIGKILL)
+    return run_point(record, run_dir)
+
+
+def test_a_killed_worker_fails_only_the_point_it_was_running(built_module, spec, tmp_path):
+    import cloudpickle
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    out = tmp_path / "sweep"
+    summary = run_sweep(load_spec(spec), out, workers=2, progress=False, point_fn=killed_once)
+    failures = json.loads((out / "failures.json").read_text())
+    assert len(failures) == 1 and "KilledWorker" in failures[0]["reason"]
+    assert len(rows(out)) == 3 and summary["ran"] == 4

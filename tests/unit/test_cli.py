@@ -98,3 +98,27 @@ def test_sweep_into_an_unwritable_place_is_one_line(tmp_path, capsys):
     assert main(["sweep", str(spec), "--out", "/proc/seqnest-test/sweep", "--no-progress"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot write the sweep directory" in err[0]
+
+
+@pytest.mark.parametrize("options, fragment", [
+    (["--set", "network.n_E=1e12"], "network.n_E=1000000000000"),
+    (["--set", "network.n_E=100000"], "more than the"),
+    (["--threads", "1000"], "run.threads=1000 is far more than the"),
+])
+def test_impossible_resources_are_refused_before_nest(tmp_path, capsys, options, fragment):
+    assert main(["learn", "--episodes", "1", "--out", str(tmp_path / "r"), *options]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and fragment in err[0], err
+    assert not (tmp_path / "r").exists()
+
+
+def test_resource_estimate_and_thread_warning(monkeypatch):
+    from pynest_ext import resources
+    est = resources.estimate_network(14, 150, 0.2, "stdsp")
+    assert est.synapses == 882_000
+    assert 300 * 2**20 < est.bytes < 700 * 2**20          # set II measured 570-660 MB peak
+    monkeypatch.setattr(resources, "available_cores", lambda: 2)
+    with pytest.warns(RuntimeWarning, match="exceeds the 2 cores"):
+        resources.check_resources(6, 20, 0.2, "stdsp", threads=3)
+    with pytest.raises(resources.ParameterError, match="far more than the 2 cores"):
+        resources.check_resources(6, 20, 0.2, "stdsp", threads=2, processes=5)

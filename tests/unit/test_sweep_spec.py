@@ -50,6 +50,11 @@ def test_example_specs_in_the_repository_expand():
     (GOOD.replace("queue: short", "queueue: short"), "unknown key 'queueue' in 'cluster.slurm'"),
     (GOOD.replace("threads: 2", "threads: 0"), "'cluster.threads'"),
     ("- just\n- a list\n", "expected a mapping"),
+    (GOOD.replace("memory: 2GB", "memory: lots"), "'cluster.slurm.memory' must be a size"),
+    (GOOD.replace('walltime: "00:10:00"', "walltime: soon"), "'cluster.slurm.walltime'"),
+    (GOOD.replace("cores: 4", "cores: 1"), "exceeds the cores booked per job"),
+    (GOOD.replace("cores: 4", "cores: 4, processes: 3"), "3 processes x 2 threads exceed"),
+    (GOOD.replace("cores: 4", "cores: two"), "'cluster.slurm.cores' must be a whole number"),
 ])
 def test_bad_specs_are_rejected_before_anything_runs(tmp_path, text, fragment):
     with pytest.raises(ParameterError, match=fragment.replace("[", r"\[").replace("'", "'")):
