@@ -9,6 +9,8 @@ calls it first; nothing else calls ``ResetKernel`` or ``Install``.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -22,9 +24,19 @@ DEFAULT_RESOLUTION = 0.1
 
 
 def import_nest() -> ModuleType:
-    """Import PyNEST without its start-up banner."""
+    """Import PyNEST without its start-up banner, with Ctrl-C left to Python.
+
+    NEST installs its own SIGINT handler, which swallows Ctrl-C: a training run
+    went on to the end. Python's handler is put back (in the main thread), so
+    Ctrl-C raises KeyboardInterrupt as soon as a ``nest.Run`` call returns;
+    :class:`pynest_ext.network.SequenceNetwork` simulates in short pieces for
+    that reason.
+    """
     os.environ.setdefault("PYNEST_QUIET", "1")
     import nest
+    if threading.current_thread() is threading.main_thread():
+        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
     return nest
 
 

@@ -393,11 +393,21 @@ class SequenceNetwork:
             self._simulate(end - self._now)
 
     def _simulate(self, duration: float) -> None:
+        """One ``Simulate``, run in pieces of at most :data:`RUN_PIECE_MS`: Ctrl-C
+        (KeyboardInterrupt) takes effect when a piece returns, within a second."""
         t0 = time.perf_counter()
+        nest = self._nest
         step = self._on_grid([duration])[0]
-        self._nest.Simulate(step)
-        self._now = round(self._now + step, 10)
-        self.time_simulate_s += time.perf_counter() - t0
+        try:
+            with nest.RunManager():
+                left = step
+                while left > self.h / 2:
+                    piece = self._on_grid([min(left, RUN_PIECE_MS)])[0]
+                    nest.Run(piece)
+                    self._now = round(self._now + piece, 10)
+                    left = round(left - piece, 10)
+        finally:
+            self.time_simulate_s += time.perf_counter() - t0
 
     def _read_register(self) -> None:
         """Decode the samples passed since the last read from ``dAP_register``."""
@@ -537,6 +547,10 @@ class SequenceNetwork:
         return EEConnectivity(src[order].astype(np.int32), tgt[order].astype(np.int32),
                               perm[order], data[wkey][order], initial)
 
+
+#: Longest piece of biological time (ms) simulated without returning to Python, so
+#: that Ctrl-C takes effect within about a second even at paper size.
+RUN_PIECE_MS = 100.0
 
 #: Samples ``stm_neuron``'s ``dAP_register`` holds exactly (52 bits of a double).
 REGISTER_BITS = 52

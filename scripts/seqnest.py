@@ -174,7 +174,8 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     from sequences.rundir import load_config, load_connectivity
     load_config(args.run_dir)            # bad input fails before any build
     load_connectivity(args.run_dir)
-    results, summary = replay_run(args.run_dir, module=_module(), repetitions=args.repetitions)
+    results, summary = replay_run(args.run_dir, module=_module(), repetitions=args.repetitions,
+                                  progress=not args.no_progress)
     print(f"replay written to {Path(args.run_dir) / 'replay'}")
     _print_replay(results, summary)
     return 0
@@ -267,6 +268,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("replay", help="replay the learned sequences of a run directory")
     p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--repetitions", type=_positive_int,
                    help="cue each sequence this many times (default: replay.repetitions, 1)")
     p.set_defaults(func=_cmd_replay)

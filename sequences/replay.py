@@ -30,6 +30,7 @@ element (of the last replayed element if the replay is wrong).
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,8 +84,11 @@ def decode_replay(index: np.ndarray, times: np.ndarray, t0: float, t1: float, n_
 
 
 def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
-               force: bool = True, repetitions: int | None = None) -> tuple[list[CueResult], dict]:
+               force: bool = True, repetitions: int | None = None,
+               progress: bool = False) -> tuple[list[CueResult], dict]:
     """Replay every sequence of a training run; write (or replace) ``RUN_DIR/replay/``.
+
+    ``progress`` shows a bar over the cues on stderr (when it is a terminal).
 
     ``repetitions`` overrides ``replay.repetitions`` (how often each sequence is cued).
     """
@@ -126,7 +130,13 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
     net.create(stimulus, drive, drive_targets=targets)
     net.connect(conn)
     net.trace_dap_onsets()
-    net.run(t_end)
+    from tqdm import tqdm
+    with tqdm(total=len(cue_times), desc="replay", unit="cue", file=sys.stderr,
+              disable=None if progress else True) as bar:
+        net.run(start)                        # up to the first cue, then a cue at a time
+        for _ in cue_times:
+            net.run(rp.cue_interval)
+            bar.update(1)
     exc, inh = net.take_spikes()
     dap = net.take_dap_onsets()
     node_ids = {"E": net.exc[0].global_id, "I": net.inh_neurons[0].global_id}

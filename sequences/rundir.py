@@ -36,6 +36,8 @@ import shutil
 import sys
 import tempfile
 import time
+import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -303,7 +305,7 @@ def load_connectivity_arrays(run_dir: str | os.PathLike,
     try:
         with np.load(path) as data:
             arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise RunDirError(f"corrupt connectivity file {path}: {exc}") from None
     missing = [k for k in required if k not in arrays]
     if missing:

@@ -293,6 +293,17 @@ def _slurm_cluster(spec: SweepSpec, workers: int):
                         **opts)
 
 
+def _remove_stale_temporaries(out: Path, points: Sequence[Point]) -> None:
+    """Remove the hidden temporary directories of this sweep's points that a killed or
+    interrupted worker left behind (``.<point>.tmp-*``, ``.<point>.old-*``)."""
+    import shutil
+    keys = {p.key for p in points}
+    for d in out.glob(".*.*-*"):
+        name, _, rest = d.name[1:].partition(".")
+        if d.is_dir() and name in keys and rest.startswith(("tmp-", "old-")):
+            shutil.rmtree(d, ignore_errors=True)
+
+
 def check_sweep_output(out: str | os.PathLike) -> Path:
     """Create (if needed) the sweep directory and check that it takes new files."""
     out = Path(out)
@@ -317,6 +328,7 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
 
     points = expand(spec)
     out = check_sweep_output(out)
+    _remove_stale_temporaries(out, points)
     rows: dict[str, dict] = {}
     todo = []
     for p in points:
@@ -380,5 +392,6 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
     finally:
         bar.close()
         dask_cluster.close()
+        _remove_stale_temporaries(out, points)
     return {"points": len(points), "ran": len(todo), "reused": len(points) - len(todo),
             "failed": failures, "seconds": time.perf_counter() - started}

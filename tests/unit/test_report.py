@@ -56,6 +56,8 @@ def test_report_command_replaces_an_old_report(run_dir, capsys):
     (lambda d: (d / "metrics.json").unlink(), "missing file: "),
     (lambda d: (d / "spikes.nix").write_bytes(b"not a nix file"), "spikes.nix"),
     (lambda d: (d / "connectivity.npz").write_bytes(b"garbage"), "connectivity.npz"),
+    (lambda d: (d / "connectivity.npz").write_bytes((d / "connectivity.npz").read_bytes()[:3000]),
+     "corrupt connectivity file"),
     (lambda d: (d / "params.json").write_text("{"), "corrupt JSON"),
     (lambda d: shutil.rmtree(d), "run directory not found"),
 ])
