@@ -171,9 +171,10 @@ def _print_replay(results, summary) -> None:
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     from sequences.replay import replay_run
-    from sequences.rundir import load_config, load_connectivity
+    from sequences.rundir import check_output, load_config, load_connectivity
     load_config(args.run_dir)            # bad input fails before any build
     load_connectivity(args.run_dir)
+    check_output(Path(args.run_dir) / "replay", True, kind="replay")
     results, summary = replay_run(args.run_dir, module=_module(), repetitions=args.repetitions,
                                   progress=not args.no_progress)
     print(f"replay written to {Path(args.run_dir) / 'replay'}")

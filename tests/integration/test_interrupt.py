@@ -65,3 +65,18 @@ def test_ctrl_c_stops_a_report(tmp_path):
     assert code == 130 and "interrupted" in err
     assert took < 5.0
     assert listing(tmp_path) == before
+
+
+def test_ctrl_c_stops_a_sweep_and_leaves_only_complete_points(built_module, tmp_path):
+    spec = tmp_path / "long.yaml"
+    spec.write_text((Path(__file__).parents[1] / "data" / "sweep_tiny.yaml").read_text()
+                    .replace("episodes: 3", "episodes: 400"))
+    out = tmp_path / "sweep"
+    code, took, err = interrupt(["sweep", str(spec), "--out", str(out), "--workers", "2",
+                                 "--no-progress"], 12.0, tmp_path)
+    assert code == 130 and "interrupted" in err
+    assert took < 15.0
+    leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+    for point in (p for p in out.iterdir() if p.is_dir()):
+        assert (point / "metrics.json").is_file()         # only complete run directories

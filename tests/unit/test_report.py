@@ -145,3 +145,26 @@ def test_report_to_an_unwritable_place_fails_before_any_analysis(run_dir, capsys
     assert main(["report", str(run_dir), "--out", "/proc/seqnest-test/report"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot write the report" in err[0]
+
+
+def test_replay_into_a_run_directory_that_takes_no_files_fails_before_any_build(
+        run_dir, capsys, monkeypatch):
+    """As on a read-only run directory (permissions do not stop root, so the refusal is
+    simulated where the temporary sibling is created)."""
+    import tempfile
+    real = tempfile.mkdtemp
+
+    def refuse(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir).resolve() == run_dir.resolve():
+            raise PermissionError(13, "Permission denied")
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    before = sorted(p.name for p in run_dir.rglob("*"))
+    assert main(["replay", str(run_dir)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot write output directory" in err[0] and "Permission" in err[0]
+    assert sorted(p.name for p in run_dir.rglob("*")) == before
+    assert main(["report", str(run_dir)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot write the report" in err[0] and "--out" in err[0]
