@@ -97,6 +97,8 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
     cfg = load_config(run_dir)
     conn = load_connectivity(run_dir)
     check_output(run_dir / "replay", force, kind="replay")    # before simulating
+    from .learn import check_run_resources
+    check_run_resources(cfg)
     seq_set, rp, net_p = cfg.sequence_set, cfg.replay, cfg.network
     if repetitions is not None:
         rp = rp.replace(repetitions=repetitions)
