@@ -27,7 +27,7 @@ import quantities as pq
 
 from . import analysis, figures
 from .rundir import (RunDirError, check_run_dir, load_config, load_connectivity_arrays,
-                     load_spikes, read_json)
+                     load_spikes, read_json, require_writable)
 
 __all__ = ["write_report", "write_sweep_report", "check_report_output", "REPORT_BIN_MS"]
 
@@ -98,13 +98,7 @@ def check_report_output(folder: str | os.PathLike) -> Path:
             f.is_file() and f.suffix == ".png" for f in figures.iterdir())):
         raise RunDirError(f"{figures} exists and is not a folder of report figures: "
                           "not replaced (choose another --out)")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        Path(tempfile.mkdtemp(prefix=".report-check-", dir=folder)).rmdir()
-    except OSError as exc:
-        raise RunDirError(f"cannot write the report into {folder}: "
-                          f"{exc.strerror or exc} (use --out DIR)") from None
-    return folder
+    return require_writable(folder, f"cannot write the report into {folder} (use --out DIR)")
 
 
 def _publish(folder: Path, figs: _Figures, page_html: str) -> Path:

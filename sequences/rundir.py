@@ -46,7 +46,8 @@ import numpy as np
 
 from pynest_ext.params import ParameterError
 
-__all__ = ["RunDirError", "atomic_directory", "check_output", "is_own_directory", "write_json", "read_json", "environment",
+__all__ = ["RunDirError", "atomic_directory", "check_output", "is_own_directory",
+           "require_writable", "write_json", "read_json", "environment",
            "network_segment", "write_training_run", "load_connectivity", "load_config"]
 
 PACKAGES = ("seqnest", "nest-simulator", "nestml", "numpy", "neo", "nixio", "quantities",
@@ -99,15 +100,20 @@ def check_output(out: str | os.PathLike, force: bool = False, kind: str = "run")
             raise RunDirError(f"--force replaces only a {kind} directory written by seqnest; "
                               f"{out} is not one (no {' and '.join(OWN_MARKERS[kind])}): "
                               "choose another --out")
-    parent = resolved.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        probe = Path(tempfile.mkdtemp(prefix=f".{out.name}.check-", dir=parent))
-        probe.rmdir()
-    except OSError as exc:
-        raise RunDirError(f"cannot write output directory {out}: "
-                          f"{exc.strerror or exc} ({parent})") from None
+    require_writable(resolved.parent, f"cannot write output directory {out}")
     return out
+
+
+def require_writable(folder: Path, message: str) -> Path:
+    """Create ``folder`` if needed and check that it takes new files (a temporary
+    directory is made and removed); otherwise RunDirError ``message: reason``."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        Path(tempfile.mkdtemp(prefix=".seqnest-check-", dir=folder)).rmdir()
+    except OSError as exc:
+        raise RunDirError(f"{message}: {exc.strerror or exc}") from None
+    return folder
 
 
 @contextlib.contextmanager

@@ -39,7 +39,6 @@ import math
 import os
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -309,13 +308,8 @@ def check_sweep_output(out: str | os.PathLike) -> Path:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ParameterError(f"sweep output {out} exists and is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        Path(tempfile.mkdtemp(prefix=".check-", dir=out)).rmdir()
-    except OSError as exc:
-        raise ParameterError(f"cannot write the sweep directory {out}: "
-                             f"{exc.strerror or exc}") from None
-    return out
+    from .rundir import require_writable
+    return require_writable(out, f"cannot write the sweep directory {out}")
 
 
 def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", workers: int = 2,
