@@ -101,11 +101,12 @@ def builtin_worker(M: int, threads: int, episodes: int) -> dict:
         "tau_syn": [neuron.tau_syn_ext, neuron.tau_syn_dend, neuron.tau_syn_inh]})
     inh = nest.Create("iaf_psc_exp", len(vocab), params=cfg.inh_neuron.nest_status())
     sch = make_schedule(cfg.sequence_set, cfg.timing, episodes)
+    onsets = sch.element_times()
     for k, el in enumerate(vocab):
         sub = exc[k * n_E:(k + 1) * n_E]
         nest.Connect(sub, inh[k], syn_spec={"weight": w.ie, "delay": d})
         nest.Connect(inh[k], sub, syn_spec={"weight": -abs(w.ei), "delay": d, "receptor_type": 3})
-        times = sch.element_times().get(el, [])
+        times = onsets.get(el, [])
         if times:
             gen = nest.Create("spike_generator", params={"spike_times": times})
             nest.Connect(gen, sub, syn_spec={"weight": w.ext, "delay": d, "receptor_type": 1})

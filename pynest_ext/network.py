@@ -252,8 +252,8 @@ class SequenceNetwork:
         ``stm_neuron`` shifts its dAP state into ``dAP_register`` in every step in
         which spikes arrive at its external port (see the model), so the register
         holds the state at the sample instants and at the stimulus arrivals;
-        :class:`DapRegister` knows both and decodes. :meth:`run` reads the
-        register of the population once per call, and more often only where
+        :class:`DapRegister` knows both and decodes. The register of the
+        population is read by :meth:`take_dap_samples`, and by :meth:`run` where
         more than :data:`REGISTER_BITS` arrivals would fall between two reads.
         A population-wide multimeter would cost on every min_delay slice of
         the whole run; this costs one event per neuron and sample and one read.
@@ -374,10 +374,11 @@ class SequenceNetwork:
     def run(self, duration: float) -> None:
         """Advance the simulation by ``duration`` ms.
 
-        Each call is a full ``nest.Simulate`` (split only where the dAP register
-        must be read before it overflows, see :class:`DapRegister`): recorders
-        can be read and cleared between calls, which keeps their memory bounded
-        over long runs. dAP samples are read from the register when it would
+        Each call is one simulation (NEST's Prepare, Run in pieces of at most
+        :data:`RUN_PIECE_MS`, Cleanup), split only where the dAP register must be
+        read before it overflows (see :class:`DapRegister`): recorders can be
+        read and cleared between calls, which keeps their memory bounded over
+        long runs. dAP samples are read from the register when it would
         overflow and by :meth:`take_dap_samples`.
         """
         if not self._connected:
@@ -393,7 +394,7 @@ class SequenceNetwork:
             self._simulate(end - self._now)
 
     def _simulate(self, duration: float) -> None:
-        """One ``Simulate``, run in pieces of at most :data:`RUN_PIECE_MS`: Ctrl-C
+        """One simulation (Prepare, Run, Cleanup), run in pieces of at most :data:`RUN_PIECE_MS`: Ctrl-C
         (KeyboardInterrupt) takes effect when a piece returns, within a second."""
         t0 = time.perf_counter()
         nest = self._nest

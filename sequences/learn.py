@@ -119,21 +119,19 @@ class _EpisodeEvaluator:
                 "overlap": float(np.mean(overlaps)) if overlaps else math.nan}
 
 
-def _evaluate_episode(evaluate: "_EpisodeEvaluator", ep: int, samples: list[list[float]],
-                      sample_times: list[float], sample_rows: list[np.ndarray],
+def _evaluate_episode(evaluate: "_EpisodeEvaluator", ep: int, wanted: list[float],
+                      times: list[float], rows: list[np.ndarray],
                       spikes: tuple[np.ndarray, np.ndarray]) -> dict[str, float]:
-    """Metrics of episode ``ep`` from its dAP samples (in time order) and its spikes."""
-    first = sum(map(len, samples[:ep]))
-    wanted = sorted(samples[ep])
-    got = np.asarray(sample_times[first:first + len(wanted)])
-    if not np.allclose(got, wanted, atol=1e-6):
-        raise RuntimeError(f"dAP samples of episode {ep} taken at {got.tolist()}, "
-                           f"expected {wanted}")
-    order = np.argsort(samples[ep], kind="stable")     # sequences by sample time
-    rows: list = [None] * len(order)
-    for row, seq in zip(sample_rows[first:first + len(order)], order):
-        rows[seq] = row
-    return evaluate(ep, spikes[0], spikes[1], rows)
+    """Metrics of episode ``ep`` from its spikes and its dAP samples ``times``/``rows``
+    (in time order), which must be taken at ``wanted`` (one instant per sequence)."""
+    if not np.allclose(times, sorted(wanted), atol=1e-6):
+        raise RuntimeError(f"dAP samples of episode {ep} taken at {list(times)}, "
+                           f"expected {sorted(wanted)}")
+    order = np.argsort(wanted, kind="stable")          # sequences by sample time
+    per_sequence: list = [None] * len(order)
+    for row, seq in zip(rows, order):
+        per_sequence[seq] = row
+    return evaluate(ep, spikes[0], spikes[1], per_sequence)
 
 
 def _sample_times(config: RunConfig, schedule: Schedule, episode: int) -> list[float]:
@@ -190,6 +188,7 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
     t0 = time.perf_counter()
     rss0 = current_rss_mb()
     samples = [_sample_times(config, schedule, ep) for ep in range(run.episodes)]
+    bounds = np.cumsum([0] + [len(s) for s in samples])  # episode ep: samples bounds[ep]:[ep+1]
     net.create(stimulus, drive, [t for ep_times in samples for t in sorted(ep_times)])
     net.connect()
     t_build = time.perf_counter() - t0
@@ -234,8 +233,10 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
         timing["simulate_s"].append(net.time_simulate_s - sim0)
         timing["readout_s"].append(net.time_readout_s - read0)
         t1 = time.perf_counter()
-        while evaluated <= ep and len(sample_times) >= sum(map(len, samples[:evaluated + 1])):
-            scores = _evaluate_episode(evaluate, evaluated, samples, sample_times, sample_rows,
+        while evaluated <= ep and len(sample_times) >= bounds[evaluated + 1]:
+            mine = slice(bounds[evaluated], bounds[evaluated + 1])
+            scores = _evaluate_episode(evaluate, evaluated, samples[evaluated],
+                                       sample_times[mine], sample_rows[mine],
                                        exc_parts[evaluated])
             for k, v in scores.items():
                 curves[k].append(v)
