@@ -273,19 +273,18 @@ def _check_slurm(slurm: Mapping[str, Any], threads: int, path: Path) -> None:
                      f"{slurm['cores']} cores booked per job")
 
 
-def _slurm_processes(spec: SweepSpec, workers: int) -> int:
-    """Worker processes per SLURM job (each runs one point at a time)."""
+def _slurm_job_shape(spec: SweepSpec, workers: int) -> tuple[int, int]:
+    """CPUs booked per SLURM job and worker processes per job (each runs one point at
+    a time)."""
     cpus = int(spec.slurm.get("cores", workers * spec.threads))
-    return int(spec.slurm.get("processes", max(1, cpus // spec.threads)))
+    return cpus, int(spec.slurm.get("processes", max(1, cpus // spec.threads)))
 
 
 def _slurm_cluster(spec: SweepSpec, workers: int):
     from dask_jobqueue import SLURMCluster
-    opts = dict(spec.slurm)
-    cpus = int(opts.pop("cores", workers * spec.threads))
-    memory = opts.pop("memory", "4GB")
-    opts.pop("processes", None)
-    processes = _slurm_processes(spec, workers)
+    cpus, processes = _slurm_job_shape(spec, workers)
+    opts = {k: v for k, v in spec.slurm.items() if k not in ("cores", "processes", "memory")}
+    memory = spec.slurm.get("memory", "4GB")
     # One Dask thread per worker process (NEST allows one kernel per process, so a
     # process runs one point at a time); the CPUs booked cover NEST's own threads.
     return SLURMCluster(cores=processes, processes=processes, job_cpu=cpus, memory=memory,
@@ -350,7 +349,7 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
     elif cluster == "slurm":
         dask_cluster = _slurm_cluster(spec, workers)
         dask_cluster.scale(jobs=max(1, workers))
-        slots = max(1, workers) * _slurm_processes(spec, workers)
+        slots = max(1, workers) * _slurm_job_shape(spec, workers)[1]
     else:
         raise ParameterError(f"unknown cluster {cluster!r} (local or slurm)")
     from distributed import Client, as_completed
