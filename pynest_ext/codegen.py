@@ -6,6 +6,14 @@
 module's own ``CMakeLists.txt`` into ``--target``, with the neuron/synapse pairs
 and options of :data:`pynest_ext.models.CODEGEN_OPTIONS`. Compilation is left
 to CMake so that one build system drives the whole module.
+
+Besides the models in ``--models``, one neuron is derived here:
+``stm_neuron_stim`` (:data:`pynest_ext.models.STIM_NEURON`) is ``stm_neuron``
+with a continuous current input (``I_stim``), so that NEST's current
+generators (``noise_generator``, ``step_current_generator``, ``ac_generator``)
+reach the soma; it is used where noise is injected (replay under noise,
+Bouhadjar et al. 2023). Training uses ``stm_neuron`` itself: a continuous port
+is read in every step and costs 3-7 ns per neuron and step (7-15 %).
 """
 from __future__ import annotations
 
@@ -17,9 +25,9 @@ import re
 import sys
 from pathlib import Path
 
-from .models import CODEGEN_OPTIONS, MODULE_NAME
+from .models import CODEGEN_OPTIONS, MODULE_NAME, NEURON, STIM_NEURON
 
-__all__ = ["generate"]
+__all__ = ["generate", "stim_variant"]
 
 
 def generate(models_dir: Path, target_dir: Path, module_name: str = MODULE_NAME,
@@ -33,9 +41,16 @@ def generate(models_dir: Path, target_dir: Path, module_name: str = MODULE_NAME,
     """
     from pynestml.frontend import pynestml_frontend as frontend
 
-    models = sorted(str(p) for p in Path(models_dir).rglob("*.nestml"))
-    if not models:
+    sources = sorted(Path(models_dir).rglob("*.nestml"))
+    if not sources:
         raise RuntimeError(f"no .nestml files below {models_dir}")
+    models = [str(p) for p in sources]
+    base = [p for p in sources if p.stem == NEURON]
+    if base:
+        derived = Path(target_dir) / "derived_models" / f"{STIM_NEURON}.nestml"
+        derived.parent.mkdir(parents=True, exist_ok=True)
+        derived.write_text(stim_variant(base[0].read_text()))
+        models.append(str(derived))
     # NESTML's NEST target always compiles after generating; compilation is
     # CMake's job here, so the builder is switched off for this call only.
     original = frontend.builder_from_target_name
@@ -51,6 +66,27 @@ def generate(models_dir: Path, target_dir: Path, module_name: str = MODULE_NAME,
         raise RuntimeError("NESTML reported errors in the models (see messages above)")
     for header in Path(target_dir).glob("*.h"):
         _raise_instead_of_exit(header)
+
+
+def stim_variant(source: str) -> str:
+    """``stm_neuron``'s NESTML source turned into ``stm_neuron_stim``: the same model
+    plus ``I_stim pA <- continuous``, added to the somatic current."""
+    steps = [
+        (re.compile(rf"^model {NEURON}:", re.M), f"model {STIM_NEURON}:"),
+        (re.compile(r"^(\s*V_m' = .*\+ I_e)\) / C_m\s*$", re.M), r"\1 + I_stim) / C_m"),
+        (re.compile(r"^(\s*)(inh_spikes <- spike)\s*$", re.M),
+         r"\1\2\n\1I_stim pA <- continuous    # current generators (noise, oscillations)"),
+    ]
+    header = (f"# {STIM_NEURON}: generated from {NEURON}.nestml by pynest_ext.codegen; the same\n"
+              "# model with a continuous current input I_stim added to the soma (NEST current\n"
+              "# generators; background noise and oscillations of Bouhadjar et al. 2023,\n"
+              "# PLoS Comput Biol 19: e1010989).\n")
+    for pattern, replacement in steps:
+        source, n = pattern.subn(replacement, source)
+        if n != 1:
+            raise RuntimeError(f"{NEURON}.nestml changed where {STIM_NEURON} is derived "
+                               f"(pattern {pattern.pattern!r}); update pynest_ext.codegen")
+    return header + source
 
 
 #: NESTML 9's generated synapses end the whole process (``exit(1)``) when they are

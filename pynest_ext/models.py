@@ -25,7 +25,7 @@ __all__ = [
     "StmNeuronParams", "InhNeuronParams", "EESynapseParams", "StdspSynapseParams",
     "ReramSynapseParams", "TristateSynapseParams", "BistableSynapseParams", "SYNAPSE_KINDS",
     "SYNAPSE_MODELS",
-    "RECEPTOR_EXT", "RECEPTOR_DEND", "RECEPTOR_INH",
+    "RECEPTOR_EXT", "RECEPTOR_DEND", "RECEPTOR_INH", "NEURON", "STIM_NEURON",
 ]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
@@ -44,6 +44,8 @@ RECEPTOR_INH = 3
 
 NEURON = "stm_neuron"
 SYNAPSE = "stm_stdsp_synapse"
+#: ``stm_neuron`` with a continuous current input, derived by :mod:`pynest_ext.codegen`.
+STIM_NEURON = "stm_neuron_stim"
 
 #: E->E synapse kinds: the name users choose (``seqnest learn --synapse``) and
 #: the NESTML synapse model that implements it.
@@ -88,6 +90,8 @@ class ModelNames:
     stdsp_synapse: str
     stm_neuron_standalone: str
     inh_neuron: str = "iaf_psc_exp"
+    #: ``stm_neuron`` plus a current input for NEST's current generators (noise)
+    stim_neuron: str = STIM_NEURON
 
     @classmethod
     def paired(cls, neuron: str = NEURON, synapse: str = SYNAPSE) -> "ModelNames":
@@ -107,7 +111,8 @@ class ModelNames:
         """Names the module must register (checked after installation)."""
         paired = [name for model in SYNAPSE_MODELS.values()
                   for name in (f"{NEURON}__with_{model}", f"{model}__with_{NEURON}")]
-        return (self.stm_neuron, self.stdsp_synapse, self.stm_neuron_standalone, *paired)
+        return (self.stm_neuron, self.stdsp_synapse, self.stm_neuron_standalone,
+                self.stim_neuron, *paired)
 
 
 MODEL_NAMES = ModelNames.paired()

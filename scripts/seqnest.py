@@ -134,6 +134,24 @@ def _print_learning_summary(result, out) -> None:
           f"{'s' if m.get('threads', 1) != 1 else ''}), peak memory {m['peak_rss_mb']:.0f} MB")
 
 
+def _print_frequencies(config, given) -> None:
+    """Say how the training frequencies were normalised (and where they came from)."""
+    seq_set = config.sequence_set
+    if not seq_set.frequencies:
+        return
+    from sequences.tasks import frequency_block, parse_frequencies
+    block, counts = frequency_block(seq_set.frequencies)
+    shown = ", ".join(f"{' '.join(s)}: {f:.4g}" for s, f in zip(seq_set.sequences,
+                                                                 seq_set.frequencies))
+    raw = ""
+    if given is not None:
+        values = parse_frequencies(given)
+        if abs(sum(values) - 1.0) > 1e-9:
+            raw = f" (given {', '.join(f'{v:g}' for v in values)}, normalised to sum 1)"
+    print(f"training frequencies{raw}: {shown}; each block of {block} presentations holds "
+          f"{', '.join(str(c) for c in counts)}", file=sys.stderr)
+
+
 def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
     from sequences.config import resolve_config
     from sequences.learn import train
@@ -142,7 +160,9 @@ def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
 
     config = resolve_config(task=args.task, sequences=args.sequences, config_file=args.config,
                             set_options=args.set or [], episodes=args.episodes, seed=args.seed,
-                            threads=args.threads, synapse=args.synapse)
+                            threads=args.threads, synapse=args.synapse,
+                            frequencies=getattr(args, "frequencies", None))
+    _print_frequencies(config, getattr(args, "frequencies", None))
     check_output(out, force)                  # before anything is built or simulated
     check_run_resources(config)
     module = _module()
@@ -221,7 +241,7 @@ def _cmd_example(args: argparse.Namespace) -> int:
     from sequences.replay import replay_run
     started = time.perf_counter()
     args.task, args.sequences, args.config, args.set, args.threads = "set1", None, None, [], None
-    args.synapse = None
+    args.synapse, args.frequencies = None, None
     result = _learn(args, args.out, True, True)
     _print_learning_summary(result, args.out)
     results, summary = replay_run(args.out, module=_module())
@@ -250,9 +270,14 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("learn", help="train the sequence network and write a run directory")
     what = p.add_mutually_exclusive_group()
-    what.add_argument("--task", help="set1, set2, set3, task4 or random (default set1)")
+    what.add_argument("--task", help="set1, set2, set3, task4, branch2, branch3, branch5 or "
+                      "random (default set1)")
     what.add_argument("--sequences", metavar="TEXT",
                       help='custom set, e.g. "A D B E; F D B C"')
+    p.add_argument("--frequencies", metavar="F1,F2,...",
+                   help="relative training frequency of each sequence, e.g. 0.7,0.3 "
+                        "(normalised to sum 1; sets the shared inhibition of Bouhadjar et "
+                        "al. 2023 unless network.inhibition is given)")
     p.add_argument("--episodes", type=_positive_int, help="training episodes (default 40)")
     p.add_argument("--seed", type=_positive_int, help="NEST seed (default 1)")
     p.add_argument("--threads", type=_positive_int, help="NEST threads (default 1)")

@@ -7,11 +7,19 @@ A run is configured by parameter groups (``neuron``, ``inh_neuron``,
 sequence set. Values are resolved in this order, later winning:
 
 1. declared defaults (the paper's set-I values);
-2. values derived from the task: ``neuron.tau_h`` (one pass over the set),
-   ``synapse.dt_max`` (2 * delta_T) and the set's own learning rates;
+2. values derived from the task: ``neuron.tau_h`` (the mean interval between
+   two presentations of the most often presented first element: one pass over
+   the set when sequences begin differently), ``synapse.dt_max`` (2 * delta_T),
+   the set's own learning rates, and ``network.inhibition = shared`` for sets
+   trained with frequencies (the topology of Bouhadjar et al. 2023);
 3. a configuration file (``--config``: JSON, YAML or TOML, ``{group: {key: value}}``);
 4. ``--set group.key=value`` options;
-5. explicit command-line flags (``--episodes``, ``--seed``, ``--threads``).
+5. explicit command-line flags (``--episodes``, ``--seed``, ``--threads``,
+   ``--frequencies``).
+
+Training frequencies of the sequences are the pseudo-group ``task`` of a
+config file or ``--set`` (``task: {frequencies: [0.7, 0.3]}``,
+``--set task.frequencies=0.7,0.3``); they override a named set's own.
 
 Unknown groups and keys, malformed values and impossible combinations raise
 :class:`~pynest_ext.params.ParameterError` with a one-line message. The hash of
@@ -33,10 +41,11 @@ from pynest_ext.network import NetworkParams
 from pynest_ext.params import Choice, Param, ParameterError, ParameterSet, parameter_hash, positive
 
 from .metrics import EvaluationParams
-from .tasks import SequenceSet, TimingParams, named_set, parse_sequences, random_high_order
+from .tasks import (SequenceSet, TimingParams, named_set, parse_frequencies, parse_sequences,
+                    random_high_order)
 
 __all__ = ["RunParams", "ReplayParams", "RandomTaskParams", "RunConfig", "GROUPS", "group_classes",
-           "resolve_config", "parse_set_options", "load_config_file", "config_from_dict"]
+           "resolve_config", "parse_set_options", "load_config_file", "config_from_dict", "TASK_KEYS"]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
 
@@ -104,6 +113,11 @@ GROUPS: dict[str, type[ParameterSet]] = {
 }
 
 
+#: Keys of the ``task`` section of a config file or ``--set`` (not a parameter group:
+#: they change the sequence set, not a model).
+TASK_KEYS = ("frequencies",)
+
+
 def group_classes(synapse_kind: str = "stdsp") -> dict[str, type[ParameterSet]]:
     """Parameter-group classes for the E->E synapse kind ``synapse_kind``."""
     if synapse_kind not in SYNAPSE_KINDS:
@@ -132,10 +146,12 @@ class RunConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form; :func:`config_from_dict` inverts it."""
+        freqs = ({"frequencies": list(self.sequence_set.frequencies)}
+                 if self.sequence_set.frequencies else {})
         return {"task": self.task, "sequences": [list(s) for s in self.sequence_set.sequences],
                 "synapse_overrides": dict(self.sequence_set.synapse_overrides),
                 "set_sparse_first": self.sequence_set.sparse_first,
-                "alphabet": list(self.sequence_set.alphabet),
+                "alphabet": list(self.sequence_set.alphabet), **freqs,
                 **{name: group.to_dict() for name, group in self.groups.items()}}
 
     def hash(self) -> str:
@@ -168,8 +184,9 @@ def parse_set_options(options: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 
 def _check_group(group: str) -> None:
-    if group not in GROUPS:
-        raise ParameterError(f"unknown parameter group {group!r} (known: {', '.join(GROUPS)})")
+    if group not in GROUPS and group != "task":
+        raise ParameterError(f"unknown parameter group {group!r} (known: {', '.join(GROUPS)}, "
+                             "task)")
 
 
 def load_config_file(path: str | Path, groups: bool = True) -> dict[str, Any]:
@@ -212,6 +229,14 @@ def load_config_file(path: str | Path, groups: bool = True) -> dict[str, Any]:
     return data
 
 
+def _task_options(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the keys of the ``task`` section."""
+    for key in values:
+        if key not in TASK_KEYS:
+            raise ParameterError(f"unknown key task.{key} (known: {', '.join(TASK_KEYS)})")
+    return dict(values)
+
+
 def _merge(*layers: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for layer in layers:
@@ -248,14 +273,23 @@ def _build(task_name: str, seq_set: SequenceSet,
            user: Mapping[str, Mapping[str, Any]]) -> RunConfig:
     timing = TimingParams(user.get("timing", {}))
     classes = group_classes(RunParams(user.get("run", {})).synapse)
+    # tau_h: the mean interval between presentations of the most repeated beginning
+    # (one pass over the set when no two sequences begin alike, Bouhadjar et al. 2022)
+    cycle = [(n - 1) * timing.delta_T + timing.gap for n in seq_set.lengths]
+    episode = len(cycle) * sum(f * c for f, c in zip(seq_set.weights, cycle))
+    tau_h = (dap_trace_tau(seq_set.lengths, timing.delta_T, timing.gap)
+             if seq_set.context_repeats() == 1.0 and not seq_set.frequencies
+             else episode / seq_set.context_repeats())
     synapse_specs = classes["synapse"].SPECS
     # the set's learning rates and the lag window belong to the permanence rules
     derived_synapse = {k: v for k, v in {"dt_max": 2.0 * timing.delta_T,
                                          **seq_set.synapse_overrides}.items()
                        if k in synapse_specs}
     derived = {
-        "neuron": {"tau_h": dap_trace_tau(seq_set.lengths, timing.delta_T, timing.gap)},
+        "neuron": {"tau_h": tau_h},
         "synapse": derived_synapse,
+        # one inhibitory neuron shared by all subpopulations: the branches compete
+        "network": {"inhibition": "shared"} if seq_set.frequencies else {},
     }
     values = _merge(derived, user)
     _check_synapse_keys(classes["synapse"], values.get("synapse", {}))
@@ -270,18 +304,23 @@ def _build(task_name: str, seq_set: SequenceSet,
 
 def resolve_config(task: str | None = None, sequences: str | None = None,
                    config_file: str | Path | None = None, set_options: Sequence[str] = (),
-                   **run_flags: Any) -> RunConfig:
+                   frequencies: Any = None, **run_flags: Any) -> RunConfig:
     """Resolve a run's configuration from the command line's ingredients.
 
-    ``run_flags`` are explicit ``run`` values (``episodes``, ``seed``,
-    ``threads``); None values are ignored.
+    ``frequencies`` (text such as ``"0.7,0.3"`` or a list) are the sequences'
+    training frequencies; ``run_flags`` are explicit ``run`` values
+    (``episodes``, ``seed``, ``threads``, ``synapse``). None values are ignored.
     """
     from_file = load_config_file(config_file) if config_file else {}
     from_set = parse_set_options(set_options)
-    flags = {"run": {k: v for k, v in run_flags.items() if v is not None}}
+    flags = {"run": {k: v for k, v in run_flags.items() if v is not None},
+             "task": {} if frequencies is None else {"frequencies": frequencies}}
     user = _merge(from_file, from_set, flags)
+    task_opts = _task_options(user.pop("task", {}))
     random = RandomTaskParams(user.get("random", {}))
     task_name, seq_set = _select_set(task, sequences, random)
+    if task_opts.get("frequencies") is not None:
+        seq_set = seq_set.with_frequencies(parse_frequencies(task_opts["frequencies"]))
     return _build(task_name, seq_set, user)
 
 
@@ -292,6 +331,8 @@ def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
                               dict(data.get("synapse_overrides", {})),
                               bool(data.get("set_sparse_first", False)),
                               tuple(data.get("alphabet", ())))
+        if data.get("frequencies"):
+            seq_set = seq_set.with_frequencies(data["frequencies"])
         kind = data.get("run", {}).get("synapse", "stdsp")
         groups = {name: cls(data[name]) for name, cls in group_classes(kind).items()}
     except (KeyError, TypeError) as exc:

@@ -22,20 +22,30 @@ from pynest_ext.kernel import KernelConfig, setup_kernel
 from pynest_ext.network import EEConnectivity, SequenceNetwork
 
 from .config import RunConfig
-from .metrics import (episodes_to_convergence, mean_pairwise_jaccard, predicted_vector,
+from .metrics import (counts_new_daps, episodes_to_convergence, mean_pairwise_jaccard, predicted_vector,
                       prediction_scores, responders)
 from .tasks import Schedule, make_schedule
 
-__all__ = ["TrainingResult", "train", "check_run_resources", "peak_rss_mb", "current_rss_mb"]
+__all__ = ["TrainingResult", "train", "run_schedule", "check_run_resources", "peak_rss_mb",
+           "current_rss_mb"]
 
 #: Wall-clock seconds between two reads of the dAP registers for the progress
 #: bar's error (a read of the population costs 20-60 ms; the registers are
 #: also read whenever they would overflow, and after the last episode).
 LIVE_READ_INTERVAL_S = 2.0
 
-#: Spawn key of the NumPy random stream that draws the initial permanences
-#: (NEST's own generators, seeded with run.seed, draw the connectivity).
+#: Spawn keys of the NumPy random streams of a run (seeded with run.seed): the
+#: initial permanences, and the presentation order of a set with training
+#: frequencies (NEST's own generators, seeded with run.seed, draw the connectivity).
 RNG_STREAM_PERMANENCE = 1
+RNG_STREAM_ORDER = 2
+
+
+def run_schedule(config: RunConfig) -> Schedule:
+    """The stimulus schedule of a training run (its order drawn from run.seed)."""
+    rng = np.random.default_rng(np.random.SeedSequence(int(config.run.seed),
+                                                       spawn_key=(RNG_STREAM_ORDER,)))
+    return make_schedule(config.sequence_set, config.timing, int(config.run.episodes), rng)
 
 
 def current_rss_mb() -> float:
@@ -93,14 +103,19 @@ class _EpisodeEvaluator:
 
     def __call__(self, episode: int, spike_index: np.ndarray, spike_times: np.ndarray,
                  dap_rows: list[np.ndarray]) -> dict[str, float]:
-        seqs = self.config.sequence_set.sequences
-        vocab = self.config.sequence_set.vocabulary
+        """Scores of ``episode``; ``dap_rows[slot]``: dAP state sampled for the
+        episode's presentation ``slot``."""
+        seq_set = self.config.sequence_set
+        vocab = seq_set.vocabulary
+        order = self.schedule.order[episode]
+        seqs = self.schedule.presented(episode)
         errs, fps, fns, fp_names, fracs = [], [], [], [], []
-        for i, seq in enumerate(seqs):
+        for i, (index, seq) in enumerate(zip(order, seqs)):
             o = predicted_vector(dap_rows[i], self.n_E, self.M, self.min_count)
-            e, fp, fn = prediction_scores(o, self.pop[seq[-1]])
+            targets = seq_set.successors(index, len(seq) - 1)   # all correct continuations
+            e, fp, fn = prediction_scores(o, [self.pop[el] for el in targets])
             errs.append(e), fps.append(fp), fns.append(fn)
-            fp_names.append([vocab[k] for k in np.flatnonzero(o) if vocab[k] != seq[-1]])
+            fp_names.append([vocab[k] for k in np.flatnonzero(o) if vocab[k] not in targets])
             t_last = self.schedule.onset(episode, i, len(seq) - 1)
             resp = responders(spike_index, spike_times, self._range(seq[-1]), t_last,
                               t_last + self.window)
@@ -119,26 +134,35 @@ class _EpisodeEvaluator:
                 "overlap": float(np.mean(overlaps)) if overlaps else math.nan}
 
 
-def _evaluate_episode(evaluate: "_EpisodeEvaluator", ep: int, wanted: list[float],
+def _evaluate_episode(evaluate: "_EpisodeEvaluator", ep: int, plan: list[tuple[float, ...]],
                       times: list[float], rows: list[np.ndarray],
                       spikes: tuple[np.ndarray, np.ndarray]) -> dict[str, float]:
     """Metrics of episode ``ep`` from its spikes and its dAP samples ``times``/``rows``
-    (in time order), which must be taken at ``wanted`` (one instant per sequence)."""
-    if not np.allclose(times, sorted(wanted), atol=1e-6):
+    (in time order), taken at the instants of ``plan`` (see :func:`_sample_plan`)."""
+    wanted = sorted(t for slot in plan for t in slot)
+    if not np.allclose(times, wanted, atol=1e-6):
         raise RuntimeError(f"dAP samples of episode {ep} taken at {list(times)}, "
-                           f"expected {sorted(wanted)}")
-    order = np.argsort(wanted, kind="stable")          # sequences by sample time
-    per_sequence: list = [None] * len(order)
-    for row, seq in zip(rows, order):
-        per_sequence[seq] = row
-    return evaluate(ep, spikes[0], spikes[1], per_sequence)
+                           f"expected {wanted}")
+    at = {round(t, 6): row for t, row in zip(wanted, rows)}
+    per_slot = []
+    for slot in plan:
+        late = at[round(slot[-1], 6)]
+        # (early, late): only the dAPs that began between the two instants count
+        per_slot.append(late & ~at[round(slot[0], 6)] if len(slot) == 2 else late)
+    return evaluate(ep, spikes[0], spikes[1], per_slot)
 
 
-def _sample_times(config: RunConfig, schedule: Schedule, episode: int) -> list[float]:
-    """dAP sample instant of each sequence in ``episode`` (penultimate onset + delay)."""
+def _sample_plan(config: RunConfig, schedule: Schedule, episode: int) -> list[tuple[float, ...]]:
+    """dAP sample instants of each presentation in ``episode``: the penultimate
+    element's onset + ``evaluation.sample_delay``, preceded by the onset itself
+    where only new dAPs count (:func:`sequences.metrics.counts_new_daps`)."""
     delay = config.evaluation.sample_delay
-    return [schedule.onset(episode, i, len(seq) - 2) + delay
-            for i, seq in enumerate(config.sequence_set.sequences)]
+    new = counts_new_daps(config.evaluation, config.sequence_set)
+    plan = []
+    for i, seq in enumerate(schedule.presented(episode)):
+        onset = schedule.onset(episode, i, len(seq) - 2)
+        plan.append((onset, onset + delay) if new else (onset + delay,))
+    return plan
 
 
 def check_run_resources(config: RunConfig, processes: int = 1):
@@ -173,7 +197,7 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
     module = module or build()
     names = setup_kernel(KernelConfig(resolution=run.resolution, threads=run.threads,
                                       seed=run.seed), module=module)
-    schedule = make_schedule(seq_set, config.timing, run.episodes)
+    schedule = run_schedule(config)
     pop = {el: k for k, el in enumerate(seq_set.vocabulary)}
     stimulus = {pop[el]: t for el, t in schedule.element_times().items()}
     drive = ({pop[el]: t for el, t in
@@ -187,9 +211,11 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
                           ee_floor=ee_floor)
     t0 = time.perf_counter()
     rss0 = current_rss_mb()
-    samples = [_sample_times(config, schedule, ep) for ep in range(run.episodes)]
-    bounds = np.cumsum([0] + [len(s) for s in samples])  # episode ep: samples bounds[ep]:[ep+1]
-    net.create(stimulus, drive, [t for ep_times in samples for t in sorted(ep_times)])
+    samples = [_sample_plan(config, schedule, ep) for ep in range(run.episodes)]
+    # episode ep: samples bounds[ep]:bounds[ep + 1]
+    bounds = np.cumsum([0] + [sum(len(slot) for slot in s) for s in samples])
+    net.create(stimulus, drive, [t for plan in samples
+                                 for t in sorted(t for slot in plan for t in slot)])
     net.connect()
     t_build = time.perf_counter() - t0
     network_mb = current_rss_mb() - rss0
@@ -261,6 +287,9 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
         "final_error": curves["error"][-1],
         "per_sequence": evaluate.per_sequence,
         "sequences": [" ".join(s) for s in seq_set.sequences],
+        **({"frequencies": list(seq_set.frequencies),
+            "presentations": list(schedule.presentation_counts()),
+            "presented": [list(o) for o in schedule.order]} if seq_set.frequencies else {}),
         "synapse": config.synapse.KIND,
         "synapse_state_bits": config.synapse.state_bits,
         "mature_synapses_initial": int(np.count_nonzero(

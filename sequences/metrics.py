@@ -5,8 +5,14 @@ Evaluated once per episode for the last element of every sequence:
 
 * the dAP state of all excitatory neurons is sampled ``sample_delay`` after the
   onset of the penultimate element; a subpopulation counts as predicted if at
-  least ``predicted_fraction * rho`` of its neurons have an active dAP;
-* with o the predicted vector and y the one-hot target, error = ||o - y||_2,
+  least ``predicted_fraction * rho`` of its neurons have an active dAP. In a set
+  whose sequences branch after a shared beginning, the branches not taken keep
+  the dAPs of the earlier prediction (60 ms) while the penultimate element is
+  presented; there (``count_daps = auto``) only the dAPs that began after the
+  penultimate element's onset count, i.e. the prediction that element made;
+* with o the predicted vector and y the target (one-hot; several ones where the
+  set is ambiguous: after "A F" in {A,F,B,D}, {A,F,C,E} both B and C are
+  correct, Bouhadjar et al. 2023), error = ||o - y||_2,
   false positives = sum(max(o - y, 0)), false negatives = sum(max(y - o, 0)),
   each averaged over sequences;
 * active fraction: distinct neurons of the last element's subpopulation that
@@ -26,9 +32,9 @@ from itertools import combinations
 
 import numpy as np
 
-from pynest_ext.params import Param, ParameterSet, positive
+from pynest_ext.params import Choice, Param, ParameterSet, positive
 
-__all__ = ["EvaluationParams", "predicted_vector", "prediction_scores", "responders",
+__all__ = ["EvaluationParams", "counts_new_daps", "predicted_vector", "prediction_scores", "responders",
            "jaccard", "episodes_to_convergence"]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
@@ -49,7 +55,18 @@ class EvaluationParams(ParameterSet):
                                     "this package: covers predicted (~1 ms) and unpredicted "
                                     "(~2.5 ms) latencies, ends before the next element"),
         "convergence_error": positive(0.01, "1", "error below which learning has converged", PAPER),
+        "count_daps": Choice("auto", ("auto", "active", "new"), "which dAPs make a prediction: "
+                             "all active at the sample (active, the 2022 measure), only those "
+                             "that began after the penultimate onset (new), or new for sets "
+                             "that branch after a shared beginning and active otherwise (auto)",
+                             "this package"),
     }
+
+
+def counts_new_daps(evaluation: "EvaluationParams", sequence_set) -> bool:
+    """Whether only dAPs that began after the penultimate onset count (see the module)."""
+    mode = evaluation.count_daps
+    return mode == "new" or (mode == "auto" and sequence_set.branches())
 
 
 def predicted_vector(dap_state: np.ndarray, n_E: int, M: int, min_count: float) -> np.ndarray:
@@ -67,10 +84,11 @@ def predicted_vector(dap_state: np.ndarray, n_E: int, M: int, min_count: float) 
     return (counts >= min_count).astype(float)
 
 
-def prediction_scores(o: np.ndarray, target: int) -> tuple[float, float, float]:
-    """(error, false positives, false negatives) of output ``o`` for a target index."""
+def prediction_scores(o: np.ndarray, target) -> tuple[float, float, float]:
+    """(error, false positives, false negatives) of output ``o`` for a target index
+    (or several: every element that may correctly follow the context)."""
     y = np.zeros_like(o, dtype=float)
-    y[target] = 1.0
+    y[np.atleast_1d(np.asarray(target, dtype=int))] = 1.0
     diff = o - y
     return (float(np.sqrt(np.sum(diff ** 2))), float(np.sum(np.maximum(diff, 0.0))),
             float(np.sum(np.maximum(-diff, 0.0))))

@@ -160,6 +160,9 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
     episode = float(schedule["episode_duration"])
     n_episodes = int(schedule["episodes"])
     start = float(schedule["start"])
+    # episode boundaries (ms); runs written before episodes could differ in length lack them
+    starts = [float(t) for t in schedule.get("episode_starts") or
+              [start + k * episode for k in range(n_episodes + 1)]]
     exc_train = _population(training, "E")
     neuron, times = _arrays(exc_train)
     dap = _optional_arrays(training, "E_dAP")
@@ -176,10 +179,10 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
                                                            for st in trains])
     out_degree = np.bincount(conn["source"], minlength=n_E * len(vocab))
     mature = cfg.synapse.mature(conn["permanence"], conn["weight"])
-    last0 = start + (n_episodes - 1) * episode
+    last0, last1 = starts[-2], starts[-1]
     efficiency = []
     for t, el in stimuli:
-        if not last0 <= t < last0 + episode or el not in vocab:
+        if not last0 <= t < last1 or el not in vocab:
             continue
         k = vocab.index(el)
         sel = (times >= t) & (times < t + RESPONSE_WINDOW_MS)
@@ -206,13 +209,13 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
 
     figs = _Figures()
     for label, ep in (("first", 0), ("last", n_episodes - 1)):
-        window = (ep * episode, (ep + 1) * episode)
+        window = (starts[ep] - start, starts[ep + 1] - start)
         figs.add(f"raster_{label}_episode", f"Spikes in the {label} training episode "
                  f"(episode {ep + 1}); triangles: stimuli; orange: dAP onsets.",
                  lambda ax, w=window, e=ep: figures.raster(
                      ax, neuron, times, n_E, vocab, w, stimuli, dap=dap,
                      title=f"episode {e + 1}"))
-    last_window = ((n_episodes - 1) * episode * pq.ms, n_episodes * episode * pq.ms)
+    last_window = ((last0 - start) * pq.ms, (last1 - start) * pq.ms)
     by_element = {el: [st for st in trains if st.annotations["element"] == el] for el in vocab}
     figs.add("psth_last_episode", f"Population rate per subpopulation in the last episode "
              f"({REPORT_BIN_MS:g} ms bins, Elephant time_histogram).",

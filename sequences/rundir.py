@@ -237,14 +237,14 @@ def _training_block(result):
                           episodes=int(cfg.run.episodes))
     starts = np.array([sch.episode_start(k) for k in range(sch.n_episodes)])
     seg.epochs.append(neo.Epoch(times=starts * pq.ms,
-                                durations=np.full(starts.size, sch.episode_duration) * pq.ms,
+                                durations=sch.episode_durations * pq.ms,
                                 labels=np.array([f"episode {k + 1}" for k in range(starts.size)]),
                                 name="episodes"))
     onsets, labels = [], []
     for ep in range(sch.n_episodes):
-        for i, seq in enumerate(cfg.sequence_set.sequences):
+        for slot, seq in enumerate(sch.presented(ep)):
             for j, el in enumerate(seq):
-                onsets.append(sch.onset(ep, i, j))
+                onsets.append(sch.onset(ep, slot, j))
                 labels.append(el)
     seg.events.append(neo.Event(times=np.array(onsets) * pq.ms, labels=np.array(labels),
                                 name="stimuli"))
@@ -270,6 +270,8 @@ def write_training_run(result, out: str | os.PathLike, force: bool = False) -> P
             "n_E": int(cfg.network.n_E), "start": sch.start,
             "episode_duration": sch.episode_duration, "episodes": sch.n_episodes,
             "offsets": [list(o) for o in sch.offsets],
+            "episode_starts": list(sch.episode_starts),
+            "order": [list(o) for o in sch.order],
             "sparse_drive_targets": result.drive_targets})
         write_nix(tmp / "spikes.nix", _training_block(result))
         init, final = result.connectivity_initial, result.connectivity_final

@@ -4,6 +4,7 @@
 A sweep spec (YAML, JSON or TOML) names a base configuration and what to vary::
 
     task: set1                  # or sequences: "A D B E; F D B C"
+    frequencies: [0.7, 0.3]     # optional training frequencies (vary: task.frequencies)
     synapse: stdsp              # stdsp | reram | tristate | bistable
     episodes: 40
     config:                     # base values, {group: {key: value}}
@@ -54,7 +55,8 @@ __all__ = ["SweepSpec", "Point", "load_spec", "expand", "run_point", "run_sweep"
            "slurm_job_script", "SUMMARY_KEYS"]
 
 #: Top-level keys of a spec, and of its ``vary`` and ``cluster`` sections.
-SPEC_KEYS = {"task", "sequences", "synapse", "episodes", "config", "vary", "cluster"}
+SPEC_KEYS = {"task", "sequences", "frequencies", "synapse", "episodes", "config", "vary",
+             "cluster"}
 VARY_KEYS = {"grid", "points", "seeds"}
 CLUSTER_KEYS = {"threads", "slurm"}
 SLURM_KEYS = {"queue", "walltime", "memory", "cores", "processes", "job_extra_directives",
@@ -90,6 +92,7 @@ class SweepSpec:
     seeds: list[int]
     threads: int = 1
     slurm: dict = field(default_factory=dict)
+    frequencies: Any = None
 
 
 def _require(ok: bool, path: Path, message: str) -> None:
@@ -141,12 +144,15 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
     _require(isinstance(base, dict) and all(isinstance(v, dict) for v in base.values()), path,
              "'config' must map groups to {key: value}")
     return SweepSpec(path, data.get("task"), data.get("sequences"), data.get("synapse"),
-                     data.get("episodes"), base, grid, points, list(seeds or []), threads, slurm)
+                     data.get("episodes"), base, grid, points, list(seeds or []), threads, slurm,
+                     data.get("frequencies"))
 
 
 def _as_set_option(key: str, value: Any) -> str:
     if isinstance(value, float) and math.isinf(value):
         value = "inf"
+    elif isinstance(value, (list, tuple)):       # task.frequencies: [0.7, 0.3]
+        value = ",".join(str(v) for v in value)
     return f"{key}={value}"
 
 
@@ -178,7 +184,15 @@ def _resolve(spec: SweepSpec, options: list[str]) -> RunConfig:
     base = [f"{g}.{k}={v}" for g, values in spec.config.items() for k, v in values.items()]
     return resolve_config(task=spec.task, sequences=spec.sequences,
                           set_options=[*base, *options], episodes=spec.episodes,
+                          frequencies=_spec_frequencies(spec, options),
                           synapse=spec.synapse, threads=spec.threads)
+
+
+def _spec_frequencies(spec: SweepSpec, options: list[str]) -> Any:
+    """The spec's top-level frequencies, unless the point varies task.frequencies."""
+    if spec.frequencies is None or any(o.startswith("task.frequencies=") for o in options):
+        return None
+    return spec.frequencies
 
 
 def _summary(metrics: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,27 +3,40 @@
 
 Named sets (Bouhadjar et al. 2022): ``set1`` {A,D,B,E}, {F,D,B,C}; ``set2`` and
 ``set3`` (six sequences of five elements over 14 letters); ``task4`` (two
-12-element sequences sharing a 10-element core). Custom sets are parsed from
-text (``"A D B E; F D B C"``) and random high-order sets are drawn with an
-explicit seed.
+12-element sequences sharing a 10-element core). Branch sets (Bouhadjar et al.
+2023): ``branch2`` {A,F,B,D} 0.7 / {A,F,C,E} 0.3, ``branch3`` (+ {A,F,G,H};
+0.2 / 0.5 / 0.3) and ``branch5`` (five branches after "A F"), sequences that
+share their beginning and are trained with unequal frequencies. Custom sets are
+parsed from text (``"A D B E; F D B C"``, frequencies ``"0.7,0.3"``) and random
+high-order sets are drawn with an explicit seed.
 
 An element is presented as one spike of its stimulus generator. Elements of a
-sequence are ``delta_T`` apart, sequences ``gap`` apart; one episode is one pass
-over the set, and episodes follow each other without pause.
+sequence are ``delta_T`` apart, sequences ``gap`` apart; episodes follow each
+other without pause. Without frequencies an episode is one pass over the set in
+its order. With frequencies f_i an episode still presents S sequences (S = the
+number of sequences), drawn as follows: the presentations form consecutive
+blocks of K, the smallest number for which every K*f_i is whole, each block
+holding sequence i exactly K*f_i times in an order drawn from the run's seeded
+generator; episodes cut this stream into pieces of S. The realised frequencies
+therefore equal the requested ones over every block (and over every
+lcm(K, S) / S episodes).
 """
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from pynest_ext.params import Param, ParameterError, ParameterSet, positive
 
-__all__ = ["SequenceSet", "named_set", "NAMED_SETS", "parse_sequences", "random_high_order",
-           "TimingParams", "Schedule", "make_schedule"]
+__all__ = ["SequenceSet", "named_set", "NAMED_SETS", "parse_sequences", "parse_frequencies",
+           "random_high_order", "TimingParams", "Schedule", "make_schedule", "frequency_block",
+           "MAX_BLOCK"]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
+PAPER2023 = "Bouhadjar et al. 2023, PLoS Comput Biol 19:e1010989"
 _ELEMENT = re.compile(r"^[A-Za-z0-9_]+$")
 
 
@@ -45,6 +58,10 @@ class SequenceSet:
     alphabet : tuple of str
         Elements that get a subpopulation; empty: exactly those that occur.
         (Set III uses 13 of the 14 letters of the paper's M = 14 network.)
+    frequencies : tuple of float
+        Relative training frequency of each sequence, normalised to sum 1;
+        empty: every episode presents every sequence once, in order. Build
+        with :meth:`with_frequencies`, which validates and normalises.
     """
 
     name: str
@@ -52,6 +69,7 @@ class SequenceSet:
     synapse_overrides: dict = field(default_factory=dict)
     sparse_first: bool = False
     alphabet: tuple[str, ...] = ()
+    frequencies: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.sequences:
@@ -75,6 +93,46 @@ class SequenceSet:
         if missing:
             raise ParameterError(f"unknown element {missing[0]!r}: not in the alphabet "
                                  f"{' '.join(self.alphabet)}")
+        if self.frequencies:
+            _check_frequencies(self.frequencies, len(self.sequences))
+            if abs(sum(self.frequencies) - 1.0) > 1e-9:
+                raise ParameterError("frequencies must be normalised (use with_frequencies)")
+
+    def with_frequencies(self, frequencies) -> "SequenceSet":
+        """The same set trained with relative ``frequencies`` (one positive number per
+        sequence, normalised here to sum 1)."""
+        freqs = _check_frequencies(tuple(frequencies), len(self.sequences))
+        total = math.fsum(freqs)
+        return replace(self, frequencies=tuple(f / total for f in freqs))
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        """Training frequency of each sequence (uniform without frequencies)."""
+        n = len(self.sequences)
+        return self.frequencies or tuple(1.0 / n for _ in range(n))
+
+    def branches(self) -> bool:
+        """Whether some beginning of a sequence is continued in more than one way."""
+        return any(len(self.successors(i, pos)) > 1 for i, seq in enumerate(self.sequences)
+                   for pos in range(1, len(seq)))
+
+    def context_repeats(self) -> float:
+        """Expected presentations per episode of the most often presented first
+        element: 1 when no two sequences begin alike; S (the number of
+        sequences) for the branch sets, whose sequences all begin with "A F"."""
+        S, weights = len(self.sequences), self.weights
+        firsts: dict[str, float] = {}
+        for seq, w in zip(self.sequences, weights):
+            firsts[seq[0]] = firsts.get(seq[0], 0.0) + w
+        return max(1.0, S * max(firsts.values()))
+
+    def successors(self, seq: int, pos: int) -> tuple[str, ...]:
+        """Elements that may follow ``sequences[seq][:pos]``: the element at ``pos``
+        of every sequence with the same beginning (sorted). After "A F" in
+        {A,F,B,D}, {A,F,C,E} both B and C are correct predictions."""
+        prefix = self.sequences[seq][:pos]
+        return tuple(sorted({s[pos] for s in self.sequences
+                             if len(s) > pos and s[:pos] == prefix}))
 
     @property
     def vocabulary(self) -> tuple[str, ...]:
@@ -100,6 +158,40 @@ def _seqs(text: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(part.split()) for part in text.split(";"))
 
 
+def _check_frequencies(freqs: tuple, n_sequences: int) -> tuple[float, ...]:
+    if len(freqs) != n_sequences:
+        raise ParameterError(f"{len(freqs)} frequencies for {n_sequences} sequences "
+                             "(give one per sequence)")
+    out = []
+    for i, f in enumerate(freqs, 1):
+        if isinstance(f, bool) or not isinstance(f, (int, float)) or not math.isfinite(f) \
+                or f <= 0:
+            raise ParameterError(f"frequency {i} ({f!r}) must be a positive number")
+        out.append(float(f))
+    return tuple(out)
+
+
+def parse_frequencies(text) -> tuple[float, ...]:
+    """``"0.7,0.3"``, ``"0.7 0.3"``, ``"[0.7, 0.3]"`` or a list -> floats (not yet
+    checked against a set; see :meth:`SequenceSet.with_frequencies`)."""
+    if isinstance(text, (list, tuple)):
+        items = list(text)
+    else:
+        body = str(text).strip()
+        if body.startswith("[") and body.endswith("]"):
+            body = body[1:-1]
+        items = [x for x in re.split(r"[,\s]+", body) if x]
+    if not items:
+        raise ParameterError("--frequencies is empty")
+    out = []
+    for x in items:
+        try:
+            out.append(float(x))
+        except (TypeError, ValueError):
+            raise ParameterError(f"frequency {x!r} is not a number") from None
+    return tuple(out)
+
+
 #: Learning rates of sets II and III (set I uses the synapse defaults). The set-III
 #: lambda_minus is the authors' code value (the printed paper value is 0.0057).
 NAMED_SETS: dict[str, SequenceSet] = {
@@ -112,6 +204,13 @@ NAMED_SETS: dict[str, SequenceSet] = {
                         {"lambda_plus": 0.39, "lambda_h": 0.034, "lambda_minus": 0.005785},
                         sparse_first=True, alphabet=tuple("ABCDEFGHIJKLMN")),
     "task4": SequenceSet("task4", _seqs("A D B G H I J K L M N E; F D B G H I J K L M N C")),
+    # Bouhadjar et al. 2023: branches after a shared beginning "A F". Frequencies of
+    # branch2 and branch3 from the paper (secondary summary); branch5's are our choice.
+    "branch2": SequenceSet("branch2", _seqs("A F B D; A F C E"), frequencies=(0.7, 0.3)),
+    "branch3": SequenceSet("branch3", _seqs("A F B D; A F C E; A F G H"),
+                           frequencies=(0.2, 0.5, 0.3)),
+    "branch5": SequenceSet("branch5", _seqs("A F B D; A F C E; A F G H; A F I J; A F K L"),
+                           frequencies=(0.1, 0.15, 0.2, 0.25, 0.3)),
 }
 
 
@@ -218,62 +317,144 @@ class TimingParams(ParameterSet):
                       "element of the first episode would fall before t = 0)")
 
 
+#: Largest block of presentations in which training frequencies are realised exactly.
+MAX_BLOCK = 1000
+
+
+def frequency_block(frequencies) -> tuple[int, tuple[int, ...]]:
+    """(K, counts): the smallest block of K presentations that holds sequence i
+    exactly counts[i] = K * f_i times (every count at least 1)."""
+    freqs = [float(f) for f in frequencies]
+    for K in range(len(freqs), MAX_BLOCK + 1):
+        counts = [round(f * K) for f in freqs]
+        if all(c >= 1 and abs(c - f * K) < 1e-6 * K for c, f in zip(counts, freqs)) \
+                and sum(counts) == K:
+            return K, tuple(counts)
+    shown = ", ".join(f"{f:g}" for f in freqs)
+    raise ParameterError(f"frequencies {shown} cannot be realised exactly in blocks of up to "
+                         f"{MAX_BLOCK} presentations; round them (e.g. to 3 decimals)")
+
+
 @dataclass(frozen=True)
 class Schedule:
     """When every element of every episode is presented.
 
+    Episode ``ep`` presents the sequences ``order[ep]`` (indices into the set),
+    one after the other; ``slot`` below is a position in that list.
+
     Attributes
     ----------
-    episode_duration : float
-        Length of one pass over the set (ms).
-    offsets : tuple of tuple of float
-        Onset of element j of sequence i relative to the episode start (ms).
     start : float
         Onset of the first element of episode 0 (ms).
     n_episodes : int
+    order : tuple of tuple of int
+        Sequences presented in each episode, in presentation order.
+    episode_starts : tuple of float
+        Start of each episode and, last, the end of the run (ms; n_episodes + 1 values).
+    slot_offsets : tuple of tuple of float
+        Onset of each presentation's first element relative to its episode's start (ms).
+    delta_T : float
+        Interval between the elements of a sequence (ms).
     """
 
     sequence_set: SequenceSet
-    episode_duration: float
-    offsets: tuple[tuple[float, ...], ...]
     start: float
     n_episodes: int
+    order: tuple[tuple[int, ...], ...]
+    episode_starts: tuple[float, ...]
+    slot_offsets: tuple[tuple[float, ...], ...]
+    delta_T: float
 
     def episode_start(self, episode: int) -> float:
-        return self.start + episode * self.episode_duration
+        return self.episode_starts[episode]
 
-    def onset(self, episode: int, seq: int, pos: int) -> float:
-        return self.episode_start(episode) + self.offsets[seq][pos]
+    def presented(self, episode: int) -> tuple[tuple[str, ...], ...]:
+        """The sequences of ``episode``, in presentation order."""
+        return tuple(self.sequence_set.sequences[i] for i in self.order[episode])
+
+    def onset(self, episode: int, slot: int, pos: int) -> float:
+        """Onset of element ``pos`` of presentation ``slot`` of ``episode`` (ms)."""
+        return self.episode_starts[episode] + self.slot_offsets[episode][slot] \
+            + pos * self.delta_T
+
+    @property
+    def episode_durations(self) -> np.ndarray:
+        return np.diff(np.asarray(self.episode_starts))
+
+    @property
+    def episode_duration(self) -> float:
+        """Length of an episode (ms) when all are equal (always so without
+        frequencies or with sequences of one length), else their mean."""
+        return float(np.mean(self.episode_durations))
+
+    @property
+    def offsets(self) -> tuple[tuple[float, ...], ...]:
+        """Onsets of episode 0's presentations relative to its start (ms)."""
+        seqs = self.presented(0)
+        return tuple(tuple(o + j * self.delta_T for j in range(len(seq)))
+                     for o, seq in zip(self.slot_offsets[0], seqs))
 
     def element_times(self, n_episodes: int | None = None) -> dict[str, list[float]]:
         """Onset times of each element over ``n_episodes`` episodes (default: all)."""
         n = self.n_episodes if n_episodes is None else n_episodes
         times: dict[str, list[float]] = {el: [] for el in self.sequence_set.vocabulary}
         for ep in range(n):
-            for i, seq in enumerate(self.sequence_set.sequences):
+            for slot, seq in enumerate(self.presented(ep)):
                 for j, el in enumerate(seq):
-                    times[el].append(self.onset(ep, i, j))
+                    times[el].append(self.onset(ep, slot, j))
         return {el: sorted(t) for el, t in times.items()}
 
     def first_element_times(self, lead: float) -> dict[str, list[float]]:
         """Times of the sparse dendritic drive: ``lead`` before each first element."""
         out: dict[str, list[float]] = {}
         for ep in range(self.n_episodes):
-            for i, seq in enumerate(self.sequence_set.sequences):
-                out.setdefault(seq[0], []).append(self.onset(ep, i, 0) - lead)
+            for slot, seq in enumerate(self.presented(ep)):
+                out.setdefault(seq[0], []).append(self.onset(ep, slot, 0) - lead)
         return {el: sorted(t) for el, t in out.items()}
+
+    def presentation_counts(self) -> tuple[int, ...]:
+        """How often each sequence of the set is presented over the run."""
+        counts = [0] * len(self.sequence_set.sequences)
+        for ep_order in self.order:
+            for i in ep_order:
+                counts[i] += 1
+        return tuple(counts)
 
     @property
     def total_duration(self) -> float:
-        return self.start + self.n_episodes * self.episode_duration
+        return self.episode_starts[-1]
 
 
-def make_schedule(sequence_set: SequenceSet, timing: TimingParams, n_episodes: int) -> Schedule:
-    """Onsets for ``n_episodes`` passes over ``sequence_set``."""
+def make_schedule(sequence_set: SequenceSet, timing: TimingParams, n_episodes: int,
+                  rng: np.random.Generator | None = None) -> Schedule:
+    """Onsets for ``n_episodes`` episodes of ``sequence_set`` (see the module docstring).
+
+    ``rng`` draws the presentation order of a set with frequencies (required then).
+    """
     if n_episodes < 1:
         raise ParameterError(f"episodes must be >= 1, got {n_episodes}")
-    offsets, t = [], 0.0
-    for seq in sequence_set.sequences:
-        offsets.append(tuple(t + j * timing.delta_T for j in range(len(seq))))
-        t += (len(seq) - 1) * timing.delta_T + timing.gap
-    return Schedule(sequence_set, t, tuple(offsets), timing.start, n_episodes)
+    S = len(sequence_set.sequences)
+    if sequence_set.frequencies:
+        if rng is None:
+            raise ValueError("a set with frequencies needs a random generator for its order")
+        K, counts = frequency_block(sequence_set.frequencies)
+        block = np.repeat(np.arange(S), counts)
+        stream: list[int] = []
+        while len(stream) < n_episodes * S:
+            stream.extend(int(i) for i in rng.permutation(block))
+        order = tuple(tuple(stream[ep * S:(ep + 1) * S]) for ep in range(n_episodes))
+    else:
+        order = tuple(tuple(range(S)) for _ in range(n_episodes))
+    lengths = sequence_set.lengths
+    starts, slot_offsets, t = [], [], float(timing.start)
+    for ep_order in order:
+        starts.append(t)
+        offs, o = [], 0.0
+        for i in ep_order:
+            offs.append(o)
+            o += (lengths[i] - 1) * timing.delta_T + timing.gap
+        slot_offsets.append(tuple(offs))
+        t += o
+    starts.append(t)
+    return Schedule(sequence_set, float(timing.start), n_episodes, order, tuple(starts),
+                    tuple(slot_offsets), float(timing.delta_T))
