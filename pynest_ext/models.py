@@ -171,6 +171,10 @@ class StmNeuronParams(_LifParams):
         "Ca_stop_low": Param(8.0, "1", "calcium level below which a closed gate opens again "
                              "(hysteresis lower threshold)", "this package; " + RUBINO2023,
                              low=0.0),
+        "I_inh_stop_dAP": positive(1e12, "pA", "an inhibitory input at least this large ends "
+                                   "a running dAP (1e12: never, as in the 2022 model; the "
+                                   "replay of branch sets sets it, replay.inhibition_ends_daps)",
+                                   "this package, after Bouhadjar et al. 2023's winner-take-all"),
     }
 
     def _check_relations(self) -> None:

@@ -154,6 +154,10 @@ class SequenceNetwork:
         makes the same E->E connections (same rule, same random draws) with
         NEST's ``static_synapse`` and the initial weights; "none" leaves them
         out. Everything else, recorders and evaluation included, is unchanged.
+    current_input : bool
+        Build the excitatory neurons as ``stm_neuron_stim`` (the same model with
+        a current input) so that :meth:`inject_noise` can reach them; static
+        networks only (the plastic synapses are generated with ``stm_neuron``).
     """
 
     EE_FLOORS = (None, "static", "none")
@@ -163,13 +167,19 @@ class SequenceNetwork:
     def __init__(self, names: ModelNames, n_subpopulations: int, neuron: StmNeuronParams,
                  inh: InhNeuronParams, synapse: EESynapseParams, net: NetworkParams,
                  plastic: bool = True, ie_divisor: float | None = None,
-                 rng: np.random.Generator | None = None, ee_floor: str | None = None) -> None:
+                 rng: np.random.Generator | None = None, ee_floor: str | None = None,
+                 current_input: bool = False) -> None:
         if n_subpopulations < 1:
             raise ParameterError("the network needs at least one subpopulation")
         if ee_floor not in self.EE_FLOORS or (ee_floor is not None and not plastic):
             raise ParameterError(f"ee_floor must be one of {self.EE_FLOORS} (plastic networks "
                                  f"only), got {ee_floor!r}")
+        if current_input and plastic:
+            raise ParameterError("noise currents need the static network (replay): the "
+                                 "plastic synapses are generated with stm_neuron")
         self.ee_floor = ee_floor
+        self.current_input = current_input
+        self.noise = None
         self.names = names
         self.M = int(n_subpopulations)
         self.neuron, self.inh, self.synapse, self.net = neuron, inh, synapse, net
@@ -216,7 +226,8 @@ class SequenceNetwork:
         if self.net.static_delay < h - 1e-12:
             raise ParameterError(f"network.static_delay ({self.net.static_delay:g} ms) is below "
                                  f"the resolution ({h:g} ms)")
-        neuron_model, _ = self.names.pair(self.synapse.KIND)
+        neuron_model = (self.names.stim_neuron if self.current_input
+                        else self.names.pair(self.synapse.KIND)[0])
         self.exc = nest.Create(neuron_model, self.N_E, params=self.neuron.nest_status())
         n_inh = self.M if self.net.inhibition == "per_subpopulation" else 1
         self.inh_neurons = nest.Create(self.names.inh_neuron, n_inh, params=self.inh.nest_status())
@@ -327,6 +338,18 @@ class SequenceNetwork:
             nest.Connect(self.readout, self.exc, syn_spec={
                 "weight": 0.0, "delay": self.h, "receptor_type": RECEPTOR_EXT})
         self._connected = True
+
+    def inject_noise(self, params, t_stop: float, rng: np.random.Generator):
+        """Connect the noise of ``params`` (:class:`pynest_ext.noise.NoiseParams`) up to
+        ``t_stop`` (ms), drawn with ``rng``; needs ``current_input=True``."""
+        from .noise import inject_noise
+        if not self.current_input:
+            raise ParameterError("build the network with current_input=True to inject noise")
+        if not self._created:
+            raise RuntimeError("call create() before inject_noise()")
+        self.noise = inject_noise(self._nest, [self.subpopulation(k) for k in range(self.M)],
+                                  params, t_stop, self.h, rng)
+        return self.noise
 
     def _connect_plastic_ee(self) -> None:
         nest = self._nest

@@ -86,7 +86,28 @@ class ReplayParams(ParameterSet):
         "repetitions": Param(1, "1", "times each sequence is cued (in turn); repeated replays "
                              "let ASSET detect the replayed order", "this package", low=1,
                              integer=True),
+        "ie_quorum": Choice("n_E", ("n_E", "rho"), "coincident excitatory spikes that fire "
+                            "the inhibitory neuron during replay: n_E (a whole subpopulation, "
+                            "Bouhadjar et al. 2022) or rho (the winner of a race between "
+                            "branches; the default under shared inhibition)", PAPER),
+        "inhibition_ends_daps": Choice("off", ("on", "off"), "whether a spike of the "
+                                       "inhibitory neuron ends the running dAPs during replay, "
+                                       "so the branches that lost the race stop predicting (on "
+                                       "by default under shared inhibition)", "this package"),
+        "ei_scale": Param(1.0, "1", "I->E weight during replay relative to training (0.1 by "
+                          "default under shared inhibition: the race between branches is "
+                          "decided by the dAP onsets, not by the recovery from inhibition)",
+                          "this package", low=0.0, low_open=True),
     }
+
+    def quorum(self, network) -> float:
+        """Coincident E spikes that fire the inhibitory neuron during replay."""
+        return float(network.rho if self.ie_quorum == "rho" else network.n_E)
+
+
+#: Replay settings that differ under shared inhibition (one inhibitory neuron for
+#: all subpopulations, Bouhadjar et al. 2023): a winner-take-all race between branches.
+SHARED_INHIBITION_REPLAY = {"ie_quorum": "rho", "inhibition_ends_daps": "on", "ei_scale": 0.1}
 
 
 class RandomTaskParams(ParameterSet):
@@ -291,6 +312,10 @@ def _build(task_name: str, seq_set: SequenceSet,
         # one inhibitory neuron shared by all subpopulations: the branches compete
         "network": {"inhibition": "shared"} if seq_set.frequencies else {},
     }
+    inhibition = user.get("network", {}).get("inhibition",
+                                              derived["network"].get("inhibition"))
+    if inhibition == "shared":
+        derived["replay"] = dict(SHARED_INHIBITION_REPLAY)
     values = _merge(derived, user)
     _check_synapse_keys(classes["synapse"], values.get("synapse", {}))
     groups = {name: cls(values.get(name, {})) for name, cls in classes.items()}

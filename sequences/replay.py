@@ -39,13 +39,17 @@ import numpy as np
 
 from pynest_ext.buildcache import BuiltModule, build
 from pynest_ext.kernel import KernelConfig, setup_kernel
-from pynest_ext.network import SequenceNetwork
+from pynest_ext.network import SequenceNetwork, synaptic_weights
 
 from .metrics import mean_pairwise_jaccard, responders
 from .rundir import (RunDirError, atomic_directory, check_output, load_config,
                      load_connectivity, network_segment, read_json, write_json)
 
-__all__ = ["CueResult", "replay_run", "decode_replay"]
+__all__ = ["CueResult", "replay_run", "decode_replay", "replay_trials", "RNG_STREAM_REPLAY"]
+
+#: Spawn key of the NumPy stream (seeded with the replay seed) that draws the noise
+#: and the cue jitter of :func:`replay_trials`.
+RNG_STREAM_REPLAY = 3
 
 
 @dataclass(frozen=True)
@@ -99,35 +103,23 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
     check_output(run_dir / "replay", force, kind="replay")    # before simulating
     from .learn import check_run_resources
     check_run_resources(cfg)
-    seq_set, rp, net_p = cfg.sequence_set, cfg.replay, cfg.network
+    seq_set, rp = cfg.sequence_set, cfg.replay
     if repetitions is not None:
         rp = rp.replace(repetitions=repetitions)
+    net_p = _replay_network(cfg, rp)
     cued = list(seq_set.sequences) * int(rp.repetitions)
     vocab = seq_set.vocabulary
     pop = {el: k for k, el in enumerate(vocab)}
-    neuron = cfg.neuron.replace(V_th=cfg.neuron.E_L + rp.V_th_factor * (cfg.neuron.V_th - cfg.neuron.E_L),
-                                theta_dAP=rp.theta_dAP_factor * cfg.neuron.theta_dAP)
+    neuron = _replay_neuron(cfg, rp)
     module = module or build()
     names = setup_kernel(KernelConfig(resolution=cfg.run.resolution, threads=cfg.run.threads,
                                       seed=cfg.run.seed), module=module)
     start = cfg.timing.start
     cue_times = [start + i * rp.cue_interval for i in range(len(cued))]
-    stimulus: dict[int, list[float]] = {}
-    for t, seq in zip(cue_times, cued):
-        stimulus.setdefault(pop[seq[0]], []).append(t)
-    drive, targets = None, None
-    if cfg.sparse_first:
-        # cue with the first element's sparse code alone: at the lowered replay
-        # threshold the dAP plateau fires the driven neurons by itself
-        stored = read_json(run_dir / "schedule.json").get("sparse_drive_targets") or {}
-        targets = {pop[el]: idx for el, idx in stored.items() if el in pop}
-        missing = [vocab[p] for p in stimulus if p not in targets]
-        if missing:
-            raise RunDirError(f"{run_dir / 'schedule.json'}: no sparse-drive neurons stored "
-                              f"for first element {missing[0]!r}")
-        drive, stimulus = stimulus, {}
+    stimulus, drive, targets = _cues(cfg, run_dir, [(t, pop[seq[0]])
+                                                    for t, seq in zip(cue_times, cued)])
     net = SequenceNetwork(names, len(vocab), neuron, cfg.inh_neuron, cfg.synapse, net_p,
-                          plastic=False, ie_divisor=net_p.n_E)
+                          plastic=False, ie_divisor=rp.quorum(net_p))
     t_end = cue_times[-1] + rp.cue_interval
     net.create(stimulus, drive, drive_targets=targets)
     net.connect(conn)
@@ -180,8 +172,171 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
     return results, summary
 
 
+def _replay_neuron(cfg, rp):
+    """The excitatory neuron's parameters during replay (lowered thresholds; an
+    inhibitory spike ends running dAPs where ``replay.inhibition_ends_daps``)."""
+    n = cfg.neuron
+    stop = {}
+    if rp.inhibition_ends_daps == "on":
+        # half the replay I->E weight: one spike of the inhibitory neuron is enough
+        ei = synaptic_weights(cfg.neuron, cfg.inh_neuron, _replay_network(cfg, rp)).ei
+        stop = {"I_inh_stop_dAP": 0.5 * abs(ei)}
+    return n.replace(V_th=n.E_L + rp.V_th_factor * (n.V_th - n.E_L),
+                     theta_dAP=rp.theta_dAP_factor * n.theta_dAP, **stop)
+
+
+def _replay_network(cfg, rp):
+    """Network parameters during replay (the I->E weight scaled by replay.ei_scale)."""
+    return cfg.network.replace(ei_psp_factor=cfg.network.ei_psp_factor * rp.ei_scale)
+
+
+def _cues(cfg, run_dir: Path, cues: list[tuple[float, int]]):
+    """(stimulus, dendritic drive, drive targets) that present ``cues`` ((time,
+    subpopulation) pairs): a stimulus spike each, or, where training used the sparse
+    first-element drive, that drive alone onto the neurons it reached in training
+    (at the lowered replay threshold their dAP fires them by itself)."""
+    vocab = cfg.sequence_set.vocabulary
+    pop = {el: k for k, el in enumerate(vocab)}
+    stimulus: dict[int, list[float]] = {}
+    for t, k in cues:
+        stimulus.setdefault(k, []).append(t)
+    if not cfg.sparse_first:
+        return stimulus, None, None
+    stored = read_json(run_dir / "schedule.json").get("sparse_drive_targets") or {}
+    targets = {pop[el]: idx for el, idx in stored.items() if el in pop}
+    missing = [vocab[p] for p in stimulus if p not in targets]
+    if missing:
+        raise RunDirError(f"{run_dir / 'schedule.json'}: no sparse-drive neurons stored "
+                          f"for first element {missing[0]!r}")
+    return {}, stimulus, targets
+
+
+#: A trial counts as interacting with the one before if any dAP is on when its
+#: cue arrives, or an excitatory neuron fired in the QUIET_BEFORE_CUE_MS before.
+QUIET_BEFORE_CUE_MS = 20.0
+
+
+def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
+                  out: str | os.PathLike | None = None, cue: str | None = None,
+                  seed: int | None = None, replay_params=None, module: BuiltModule | None = None,
+                  force: bool = True, progress: bool = False) -> dict:
+    """Cue the shared first element ``trials`` times in one simulation under ``noise``.
+
+    Each trial is decoded as one branch, ``simultaneous`` or ``failure``
+    (:mod:`sequences.branches`); ``out`` (default ``RUN_DIR/replay``) receives
+    ``branches.json`` (statistics and every trial), ``replay.json`` (settings,
+    timing, the check that trials did not interact) and ``spikes.nix``.
+
+    Parameters
+    ----------
+    noise : pynest_ext.noise.NoiseParams, optional
+        The noise condition (default: none).
+    cue : str, optional
+        The element to cue (default: the first element most sequences share).
+    seed : int, optional
+        Seed of NEST and of the noise and cue jitter (default: run.seed).
+    replay_params : ReplayParams, optional
+        Replay settings (default: the run's); ``cue_interval`` is the trial length.
+    """
+    from pynest_ext.noise import NoiseParams
+
+    from .branches import branch_structure, branch_statistics, classify_trial
+    from .learn import check_run_resources
+
+    t_wall = time.perf_counter()
+    run_dir = Path(run_dir)
+    cfg = load_config(run_dir)
+    conn = load_connectivity(run_dir)
+    noise = noise if noise is not None else NoiseParams()
+    rp = replay_params if replay_params is not None else cfg.replay
+    out = Path(out) if out is not None else run_dir / "replay"
+    if trials < 1:
+        from pynest_ext.params import ParameterError
+        raise ParameterError(f"--trials must be >= 1, got {trials}")
+    noise.check_resolution(cfg.run.resolution)
+    branches = branch_structure(cfg.sequence_set, cue)
+    check_output(out, force, kind="replay")            # before simulating
+    check_run_resources(cfg)
+    seed = int(cfg.run.seed if seed is None else seed)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(RNG_STREAM_REPLAY,)))
+    vocab = cfg.sequence_set.vocabulary
+    net_p = _replay_network(cfg, rp)
+    module = module or build()
+    names = setup_kernel(KernelConfig(resolution=cfg.run.resolution, threads=cfg.run.threads,
+                                      seed=seed), module=module)
+    h = cfg.run.resolution
+    start = cfg.timing.start
+    interval = rp.cue_interval
+    jitter = (rng.uniform(0.0, noise.period, trials) if noise.kind == "oscillation"
+              and noise.active else np.zeros(trials))
+    if noise.kind == "oscillation" and noise.period >= interval:
+        from pynest_ext.params import ParameterError
+        raise ParameterError(f"the oscillation period ({noise.period:g} ms) must be shorter "
+                             f"than replay.cue_interval ({interval:g} ms)")
+    cue_times = [float(np.round((start + k * interval + j) / h) * h)
+                 for k, j in enumerate(jitter)]
+    t_end = start + trials * interval + (noise.period if noise.kind == "oscillation" else 0.0)
+    k_cue = vocab.index(branches.cue)
+    stimulus, drive, targets = _cues(cfg, run_dir, [(t, k_cue) for t in cue_times])
+    net = SequenceNetwork(names, len(vocab), _replay_neuron(cfg, rp), cfg.inh_neuron,
+                          cfg.synapse, net_p, plastic=False, ie_divisor=rp.quorum(net_p),
+                          current_input=True)
+    net.create(stimulus, drive, sample_times=cue_times, drive_targets=targets)
+    net.inject_noise(noise, t_end, rng)
+    net.connect(conn)
+    from tqdm import tqdm
+    with tqdm(total=trials, desc="replay trials", unit="trial", file=sys.stderr,
+              disable=None if progress else True) as bar:
+        net.run(start)
+        for k in range(trials):
+            net.run((start + (k + 1) * interval) - net._now if k < trials - 1
+                    else t_end - net._now)
+            bar.update(1)
+    exc, inh = net.take_spikes()
+    sample_t, dap_state = net.take_dap_samples()
+
+    arrival = net_p.static_delay
+    min_neurons = rp.fired_fraction * net_p.rho
+    outcomes, interacting = [], []
+    bounds = cue_times[1:] + [t_end]
+    for k, (t, t_next) in enumerate(zip(cue_times, bounds)):
+        events = decode_replay(exc.index, exc.times, t, t_next, int(net_p.n_E), vocab,
+                               min_neurons)
+        outcomes.append(classify_trial(events, branches, t, arrival))
+        before = (exc.times >= t - QUIET_BEFORE_CUE_MS) & (exc.times < t)
+        active = int(dap_state[k].sum()) if k < len(dap_state) else 0
+        if k and (active or before.any()):
+            interacting.append({"trial": k, "active_daps_at_cue": active,
+                                "spikes_before_cue": int(before.sum())})
+    stats = branch_statistics(outcomes, branches)
+    stats["noise"] = {"kind": noise.kind, **{k: noise[k] for k in noise if k != "kind"}}
+    stats["noise_description"] = noise.describe_short()
+    stats["trials_detail"] = [
+        {"trial": k, "cue_time_ms": o.cue_time, "outcome": o.outcome, "order": list(o.order),
+         "latency_ms": o.latency_ms, "complete": o.complete}
+        for k, o in enumerate(outcomes)]
+    stats["interacting_trials"] = len(interacting)
+    summary = {
+        "mode": "trials", "cue": branches.cue, "trials": trials, "seed": seed,
+        "noise": stats["noise"], "interacting_trials": interacting,
+        "quiet_before_cue_ms": QUIET_BEFORE_CUE_MS,
+        "settings": {"V_th_factor": rp.V_th_factor, "theta_dAP_factor": rp.theta_dAP_factor,
+                     "cue_interval": interval, "cue_times": cue_times,
+                     "oscillation_phases_deg": (net.noise.phases_deg if net.noise else [])},
+        "n_static_synapses": int(np.count_nonzero(conn.weight)),
+        "simulate_time_s": net.time_simulate_s,
+        "wall_time_s": time.perf_counter() - t_wall,
+    }
+    node_ids = {"E": net.exc[0].global_id, "I": net.inh_neurons[0].global_id}
+    empty = (np.zeros(0, np.int32), np.zeros(0))
+    _write(out, summary, exc, inh, type(exc)(*empty), node_ids, cfg, t_end, force,
+           extra={"branches.json": stats})
+    stats["wall_time_s"] = summary["wall_time_s"]
+    return stats
+
+
 def _write(out: Path, summary: dict, exc, inh, dap, node_ids, cfg, t_stop: float,
-           force: bool) -> None:
+           force: bool, extra: dict | None = None) -> None:
     import neo
 
     from pynest_ext.neo_convert import write_nix
@@ -191,4 +346,6 @@ def _write(out: Path, summary: dict, exc, inh, dap, node_ids, cfg, t_stop: float
                                           dap=(dap.index, dap.times), node_ids=node_ids))
     with atomic_directory(out, force=force, kind="replay") as tmp:
         write_json(tmp / "replay.json", summary)
+        for name, record in (extra or {}).items():
+            write_json(tmp / name, record)
         write_nix(tmp / "spikes.nix", block)
