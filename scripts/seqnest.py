@@ -189,13 +189,71 @@ def _print_replay(results, summary) -> None:
           f"(training pace {', '.join(f'{p:g}' for p in summary['training_pace_ms'])} ms)")
 
 
+def _replay_settings(args: argparse.Namespace, cfg):
+    """(NoiseParams, ReplayParams) from --noise and --set noise.*/replay.* options."""
+    from pynest_ext.noise import NoiseParams
+    from sequences.config import _coerce
+    values: dict[str, dict] = {"noise": {}, "replay": {}}
+    for opt in args.set or []:
+        key, sep, value = opt.partition("=")
+        group, dot, name = key.strip().partition(".")
+        if not sep or not dot or not name:
+            raise ParameterError(f"--set expects group.key=value, got {opt!r}")
+        if group not in values:
+            raise ParameterError(f"replay --set takes noise.* and replay.* only (the network "
+                                 f"is the trained one), got {key!r}")
+        values[group][name] = _coerce(value)
+    if args.noise is not None:
+        values["noise"]["kind"] = args.noise
+    noise = NoiseParams(values["noise"])
+    if values["noise"] and args.trials is None:
+        raise ParameterError("noise needs trials: give --trials N")
+    return noise, cfg.replay.replace(**values["replay"])
+
+
+def _print_branches(stats: dict, out: Path) -> None:
+    print(f"replay trials written to {out}")
+    print(f"  cue {stats['cue']}, {stats['trials']} trials, {stats['noise_description']}")
+    for r in stats["branches"]:
+        lo, hi = r["ci95"]
+        lat = r["latency_ms"]["median"]
+        print(f"  {r['sequence']:<14} trained {r['training_frequency']:.2f}  replayed "
+              f"{r['probability']:.2f} [{lo:.2f}, {hi:.2f}]  ({r['count']} trials"
+              + (f", median latency {lat:.1f} ms)" if lat is not None else ")"))
+    for key in ("simultaneous", "failure"):
+        r = stats[key]
+        print(f"  {key:<14} {r['probability']:.2f} [{r['ci95'][0]:.2f}, {r['ci95'][1]:.2f}]")
+    tv = stats["matching_tv_distance"]
+    print(f"  matching distance {tv:.3f} (0: replay frequencies = training frequencies; "
+          f"{stats['max_probability_tv_distance']:.2f}: always the most frequent)"
+          if tv is not None else "  matching distance: no single-branch trial")
+    if stats["interacting_trials"]:
+        print(f"  warning: {stats['interacting_trials']} trials began while the previous one "
+              "was still active (raise replay.cue_interval)")
+    print(f"  {stats['wall_time_s']:.1f} s")
+
+
 def _cmd_replay(args: argparse.Namespace) -> int:
-    from sequences.replay import replay_run
+    from sequences.replay import replay_run, replay_trials
     from sequences.rundir import check_output, load_config, load_connectivity
-    load_config(args.run_dir)            # bad input fails before any build
+    cfg = load_config(args.run_dir)      # bad input fails before any build
     load_connectivity(args.run_dir)
-    check_output(Path(args.run_dir) / "replay", True, kind="replay")
+    noise, replay_params = _replay_settings(args, cfg)
+    out = Path(args.out) if args.out else Path(args.run_dir) / "replay"
+    check_output(out, True, kind="replay")
+    if args.trials is not None:
+        from sequences.branches import branch_structure
+        branch_structure(cfg.sequence_set, args.cue)
+        noise.check_resolution(cfg.run.resolution)
+        stats = replay_trials(args.run_dir, args.trials, noise, out=out, cue=args.cue,
+                              seed=args.seed, replay_params=replay_params, module=_module(),
+                              progress=not args.no_progress)
+        _print_branches(stats, out)
+        return 0
+    if args.out or args.cue or args.seed is not None:
+        raise ParameterError("--out, --cue and --seed belong to replay trials: give --trials N")
     results, summary = replay_run(args.run_dir, module=_module(), repetitions=args.repetitions,
+                                  replay_params=replay_params,
                                   progress=not args.no_progress)
     print(f"replay written to {Path(args.run_dir) / 'replay'}")
     _print_replay(results, summary)
@@ -297,6 +355,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--repetitions", type=_positive_int,
                    help="cue each sequence this many times (default: replay.repetitions, 1)")
+    p.add_argument("--trials", type=_positive_int,
+                   help="cue the shared first element N times and decode each trial as one "
+                        "branch, simultaneous or failure (writes branches.json)")
+    from pynest_ext.noise import NOISE_KINDS
+    p.add_argument("--noise", choices=list(NOISE_KINDS),
+                   help="noise during the trials; parameters with --set noise.KEY=VALUE "
+                        "(sigma, tau_n, c, amplitude, frequency)")
+    p.add_argument("--set", action="append", metavar="GROUP.KEY=VALUE",
+                   help="noise.* or replay.* parameter (repeatable), e.g. --set noise.sigma=15")
+    p.add_argument("--cue", metavar="ELEMENT",
+                   help="element to cue (default: the first element most sequences share)")
+    p.add_argument("--seed", type=_positive_int,
+                   help="seed of NEST, the noise and the cue jitter (default: run.seed)")
+    p.add_argument("--out", metavar="DIR",
+                   help="replay directory (default RUN_DIR/replay; replaced if it is one)")
     p.set_defaults(func=_cmd_replay)
 
     p = sub.add_parser("report", help="write RUN_DIR/report.html for a run or a sweep "

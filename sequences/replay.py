@@ -89,7 +89,7 @@ def decode_replay(index: np.ndarray, times: np.ndarray, t0: float, t1: float, n_
 
 def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
                force: bool = True, repetitions: int | None = None,
-               progress: bool = False) -> tuple[list[CueResult], dict]:
+               progress: bool = False, replay_params=None) -> tuple[list[CueResult], dict]:
     """Replay every sequence of a training run; write (or replace) ``RUN_DIR/replay/``.
 
     ``progress`` shows a bar over the cues on stderr (when it is a terminal).
@@ -103,7 +103,8 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
     check_output(run_dir / "replay", force, kind="replay")    # before simulating
     from .learn import check_run_resources
     check_run_resources(cfg)
-    seq_set, rp = cfg.sequence_set, cfg.replay
+    seq_set = cfg.sequence_set
+    rp = replay_params if replay_params is not None else cfg.replay
     if repetitions is not None:
         rp = rp.replace(repetitions=repetitions)
     net_p = _replay_network(cfg, rp)
@@ -176,13 +177,13 @@ def _replay_neuron(cfg, rp):
     """The excitatory neuron's parameters during replay (lowered thresholds; an
     inhibitory spike ends running dAPs where ``replay.inhibition_ends_daps``)."""
     n = cfg.neuron
-    stop = {}
+    neuron = n.replace(V_th=n.E_L + rp.V_th_factor * (n.V_th - n.E_L),
+                       theta_dAP=rp.theta_dAP_factor * n.theta_dAP)
     if rp.inhibition_ends_daps == "on":
         # half the replay I->E weight: one spike of the inhibitory neuron is enough
-        ei = synaptic_weights(cfg.neuron, cfg.inh_neuron, _replay_network(cfg, rp)).ei
-        stop = {"I_inh_stop_dAP": 0.5 * abs(ei)}
-    return n.replace(V_th=n.E_L + rp.V_th_factor * (n.V_th - n.E_L),
-                     theta_dAP=rp.theta_dAP_factor * n.theta_dAP, **stop)
+        ei = synaptic_weights(neuron, cfg.inh_neuron, _replay_network(cfg, rp)).ei
+        neuron = neuron.replace(I_inh_stop_dAP=0.5 * abs(ei))
+    return neuron
 
 
 def _replay_network(cfg, rp):
