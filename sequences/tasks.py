@@ -327,7 +327,7 @@ def frequency_block(frequencies) -> tuple[int, tuple[int, ...]]:
     freqs = [float(f) for f in frequencies]
     for K in range(len(freqs), MAX_BLOCK + 1):
         counts = [round(f * K) for f in freqs]
-        if all(c >= 1 and abs(c - f * K) < 1e-6 * K for c, f in zip(counts, freqs)) \
+        if all(c >= 1 and abs(c - f * K) < 1e-9 * K for c, f in zip(counts, freqs)) \
                 and sum(counts) == K:
             return K, tuple(counts)
     shown = ", ".join(f"{f:g}" for f in freqs)

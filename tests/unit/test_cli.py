@@ -47,6 +47,14 @@ def test_bad_nest_config_is_one_line_error(tmp_path, capsys):
     (["learn", "--out", "{tmp}/r", "--synapse", "tristate", "--set",
       "synapse.theta_up_low=20"], "must be below theta_up_high"),
     (["learn", "--out", "{tmp}/r", "--set", "synapse.levels=8"], "parameter of the reram synapse"),
+    (["learn", "--out", "{tmp}/r", "--sequences", "A F B D; A F C E", "--frequencies", "0.7"],
+     "1 frequencies for 2 sequences"),
+    (["learn", "--out", "{tmp}/r", "--task", "branch2", "--frequencies", "0.7,-0.3"],
+     "frequency 2 (-0.3) must be a positive number"),
+    (["learn", "--out", "{tmp}/r", "--task", "branch2", "--frequencies", "0.7,x"],
+     "'x' is not a number"),
+    (["learn", "--out", "{tmp}/r", "--task", "branch2", "--set", "task.frequencies=1,2,3"],
+     "3 frequencies for 2 sequences"),
     (["replay", "{tmp}/missing"], "run directory not found"),
     (["replay", "{tmp}/exists"], "missing file"),
 ])
@@ -122,3 +130,34 @@ def test_resource_estimate_and_thread_warning(monkeypatch):
         resources.check_resources(6, 20, 0.2, "stdsp", threads=3)
     with pytest.raises(resources.ParameterError, match="far more than the 2 cores"):
         resources.check_resources(6, 20, 0.2, "stdsp", threads=2, processes=5)
+
+
+STORED = Path(__file__).parent.parent / "data" / "run_small"
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--noise", "shared"], "noise needs trials"),
+    (["--trials", "5", "--set", "noise.c=1.5"], "c: must be <= 1"),
+    (["--trials", "5", "--set", "noise.sigma=-1"], "sigma: must be >= 0"),
+    (["--trials", "5", "--set", "noise.tau_n=0.25"], "multiple of the resolution"),
+    (["--trials", "5", "--set", "network.n_E=3"], "noise.* and replay.* only"),
+    (["--trials", "5", "--set", "noise.colour=pink"], "unknown parameter 'colour'"),
+    (["--trials", "5", "--cue", "Q"], "cue 'Q' begins no sequence"),
+    (["--out", "{tmp}/elsewhere"], "belong to replay trials"),
+])
+def test_bad_replay_input_is_one_line_exit_2(tmp_path, capsys, argv, fragment):
+    import shutil
+    run = tmp_path / "run"
+    shutil.copytree(STORED, run)
+    before = sorted(p.name for p in run.rglob("*"))
+    code = main(["replay", str(run), *[a.replace("{tmp}", str(tmp_path)) for a in argv]])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and fragment in err[0], err
+    assert sorted(p.name for p in run.rglob("*")) == before
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_unknown_noise_kind_is_an_argument_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["replay", str(STORED), "--trials", "3", "--noise", "pink"])
+    assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err

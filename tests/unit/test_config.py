@@ -100,3 +100,43 @@ def test_round_trip_keeps_the_hash():
 def test_set_option_values_are_typed():
     assert parse_set_options(["run.seed=3", "neuron.tau_h=4.5", "network.inhibition=shared"]) == {
         "run": {"seed": 3}, "neuron": {"tau_h": 4.5}, "network": {"inhibition": "shared"}}
+
+
+def test_training_frequencies_from_flag_set_option_and_file(tmp_path):
+    seqs = "A F B D; A F C E"
+    flag = resolve_config(sequences=seqs, frequencies="7,3")
+    assert flag.sequence_set.frequencies == pytest.approx((0.7, 0.3))
+    opt = resolve_config(sequences=seqs, set_options=["task.frequencies=0.6,0.4"])
+    assert opt.sequence_set.frequencies == pytest.approx((0.6, 0.4))
+    f = tmp_path / "c.yaml"
+    f.write_text("task: {frequencies: [0.2, 0.8]}\nnetwork: {n_E: 40}\n")
+    from_file = resolve_config(sequences=seqs, config_file=f)
+    assert from_file.sequence_set.frequencies == pytest.approx((0.2, 0.8))
+    # the flag wins over --set, which wins over the file
+    both = resolve_config(sequences=seqs, config_file=f, set_options=["task.frequencies=1,1"],
+                          frequencies="0.9,0.1")
+    assert both.sequence_set.frequencies == pytest.approx((0.9, 0.1))
+    # and they override a named set's own
+    assert resolve_config(task="branch2", frequencies="1,1").sequence_set.frequencies == (0.5, 0.5)
+    with pytest.raises(ParameterError, match="unknown key task.order"):
+        resolve_config(sequences=seqs, set_options=["task.order=1"])
+
+
+def test_frequencies_round_trip_and_leave_other_runs_alone():
+    cfg = resolve_config(task="branch3", set_options=["network.n_E=30"])
+    record = json.loads(json.dumps(cfg.to_dict()))
+    assert record["frequencies"] == pytest.approx([0.2, 0.5, 0.3])
+    again = config_from_dict(record)
+    assert again.hash() == cfg.hash() and again.sequence_set.frequencies == cfg.sequence_set.frequencies
+    assert "frequencies" not in resolve_config(task="set1").to_dict()
+    assert resolve_config(task="branch3", frequencies="1,1,1").hash() != cfg.hash()
+
+
+def test_shared_inhibition_brings_the_race_settings_of_replay():
+    cfg = resolve_config(task="branch2", set_options=["network.rho=12"])
+    assert cfg.replay.ie_quorum == 6.0 and cfg.replay.inhibition_ends_daps == "on"
+    assert cfg.replay.ei_scale == 0.1 and cfg.replay.theta_dAP_factor == 0.85
+    per_pop = resolve_config(task="branch2", set_options=["network.inhibition=per_subpopulation"])
+    assert per_pop.replay.ie_quorum == 0.0 and per_pop.replay.inhibition_ends_daps == "off"
+    user = resolve_config(task="branch2", set_options=["replay.ie_quorum=3"])
+    assert user.replay.ie_quorum == 3.0

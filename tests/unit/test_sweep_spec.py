@@ -82,3 +82,15 @@ def test_missing_spec_and_bad_output_are_one_line_exit_2(tmp_path, capsys):
     from sequences.sweep import load_spec, run_sweep
     with pytest.raises(ParameterError, match="not a directory"):
         run_sweep(load_spec(spec), tmp_path / "file")
+
+
+def test_training_frequencies_in_specs(tmp_path):
+    base = "sequences: \"A F B D; A F C E\"\nepisodes: 2\nconfig:\n  network: {n_E: 20, rho: 4}\n"
+    fixed = expand(load_spec(write(tmp_path, base + "frequencies: [0.7, 0.3]\n")))
+    assert fixed[0].config.sequence_set.frequencies == pytest.approx((0.7, 0.3))
+    varied = expand(load_spec(write(tmp_path, base + "frequencies: [0.7, 0.3]\nvary:\n  grid:\n"
+                                    "    task.frequencies: [[0.1, 0.9], [0.5, 0.5]]\n")))
+    assert [p.config.sequence_set.frequencies for p in varied] == [
+        pytest.approx((0.1, 0.9)), pytest.approx((0.5, 0.5))]
+    with pytest.raises(ParameterError, match="3 frequencies for 2 sequences"):
+        expand(load_spec(write(tmp_path, base + "frequencies: [0.2, 0.3, 0.5]\n")))
