@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Ambiguous training with frequencies and replay trials under noise (Bouhadjar et al. 2023).
+
+One network is trained on branch2 ({A,F,B,D} 0.7, {A,F,C,E} 0.3; shared
+inhibition; paper size n_E = 150, M = 6; 40 episodes, seed 1, about 15 s) and
+replayed in short series of trials. The outcomes pinned here were measured
+with this seed; the same seed and thread count give the same spikes.
+"""
+import json
+
+import numpy as np
+import pytest
+
+from pynest_ext.noise import NoiseParams
+from sequences.config import resolve_config
+from sequences.learn import train
+from sequences.replay import replay_trials
+from sequences.rundir import write_training_run
+
+pytestmark = pytest.mark.nest
+
+
+@pytest.fixture(scope="module")
+def trained(built_module, tmp_path_factory):
+    cfg = resolve_config(task="branch2", episodes=40, seed=1)
+    result = train(cfg, module=built_module, progress=False)
+    run = tmp_path_factory.mktemp("branch2") / "run"
+    write_training_run(result, run)
+    return result, run
+
+
+def test_training_realises_the_frequencies_and_learns_both_branches(trained):
+    result, _ = trained
+    m = result.metrics
+    assert m["frequencies"] == pytest.approx([0.7, 0.3])
+    assert m["presentations"] == [56, 24]                 # 80 presentations, 8 blocks of 10
+    assert all(len(o) == 2 for o in m["presented"])
+    # after "A F B" only D is correct and after "A F C" only E; stale dAPs of the
+    # branch not taken do not count (evaluation.count_daps = auto -> new)
+    assert m["error"][-5:] == [0.0] * 5
+    assert m["active_fraction"][-1] < 0.2
+    assert result.config.neuron.tau_h == pytest.approx(220.0)
+
+
+def test_without_noise_the_most_frequent_branch_wins_every_trial(trained, built_module, tmp_path):
+    _, run = trained
+    out = tmp_path / "none"
+    st = replay_trials(run, 12, NoiseParams(), out=out, module=built_module)
+    assert [r["count"] for r in st["branches"]] == [12, 0]
+    assert all(d["outcome"] == "A F B D" and d["complete"] for d in st["trials_detail"])
+    assert st["interacting_trials"] == 0
+    assert sorted(p.name for p in out.iterdir()) == ["branches.json", "replay.json", "spikes.nix"]
+    record = json.loads((out / "branches.json").read_text())
+    assert record["branches"][0]["ci95"][0] > 0.7 and record["noise"]["kind"] == "none"
+    latencies = [d["latency_ms"] for d in st["trials_detail"]]
+    assert np.ptp(latencies) < 0.5 and 20.0 < latencies[0] < 45.0
+
+
+def test_trials_are_reproducible_and_the_seed_matters(trained, built_module, tmp_path):
+    _, run = trained
+    noise = NoiseParams(kind="shared", sigma=15.0)
+    a = replay_trials(run, 10, noise, out=tmp_path / "a", seed=4, module=built_module)
+    b = replay_trials(run, 10, noise, out=tmp_path / "b", seed=4, module=built_module)
+    c = replay_trials(run, 10, noise, out=tmp_path / "c", seed=5, module=built_module)
+    assert a["trials_detail"] == b["trials_detail"]
+    assert a["trials_detail"] != c["trials_detail"]
+
+
+def test_oscillation_locks_each_cue_at_a_random_phase(trained, built_module, tmp_path):
+    _, run = trained
+    noise = NoiseParams(kind="oscillation", amplitude=8.0, frequency=30.0)
+    replay_trials(run, 8, noise, out=tmp_path / "osc", module=built_module)
+    rec = json.loads((tmp_path / "osc" / "replay.json").read_text())
+    offsets = np.asarray(rec["settings"]["cue_times"]) - (30.0 + 250.0 * np.arange(8))
+    assert np.all((offsets >= 0) & (offsets < 1000.0 / 30.0)) and np.unique(offsets).size > 4
+    phases = rec["settings"]["oscillation_phases_deg"]
+    assert len(phases) == 6 and len(set(phases)) == 6
+
+
+def test_the_2022_replay_settings_replay_both_branches_at_once(trained, built_module, tmp_path):
+    """Why the race settings exist: without them both heads fire together."""
+    result, run = trained
+    legacy = result.config.replay.replace(ie_quorum=0.0, inhibition_ends_daps="off",
+                                          ei_scale=1.0, theta_dAP_factor=0.7)
+    st = replay_trials(run, 5, NoiseParams(), out=tmp_path / "legacy", replay_params=legacy,
+                       module=built_module)
+    assert st["simultaneous"]["count"] == 5
