@@ -21,6 +21,22 @@ A sweep spec (YAML, JSON or TOML) names a base configuration and what to vary::
       slurm: {queue: batch, walltime: "01:00:00", memory: 4GB, cores: 2,
               job_extra_directives: ["--account=abc"]}
 
+A ``replay`` section replays every trained network under several noise
+conditions (Bouhadjar et al. 2023): each mapping of ``conditions`` is crossed
+over its list values, and each resulting condition is replayed with
+``trials`` cues of the shared first element into ``DIR/<point>/replays/<name>/``
+(``seqnest replay --trials``)::
+
+    replay:
+      trials: 150
+      conditions:
+        - {noise.kind: none}
+        - {noise.kind: shared, noise.sigma: [5, 15, 30], noise.c: [0.5, 1]}
+        - {noise.kind: oscillation, noise.amplitude: [4, 16], noise.frequency: [10, 70]}
+
+``DIR/replays.csv`` then has one row per point and condition (branch
+probabilities, simultaneous and failure rates, matching distance).
+
 Every point is resolved and validated (:func:`sequences.config.resolve_config`)
 before anything runs. The client builds the model module once, then each Dask
 worker process runs one point at a time with a fresh kernel and writes a
@@ -50,13 +66,14 @@ from pynest_ext.params import ParameterError
 
 from .config import RunConfig, config_from_dict, load_config_file, resolve_config
 
-__all__ = ["SweepSpec", "Point", "load_spec", "expand", "run_point", "run_sweep",
+__all__ = ["SweepSpec", "Point", "Condition", "load_spec", "expand", "run_point", "run_sweep",
            "check_sweep_output",
            "slurm_job_script", "SUMMARY_KEYS"]
 
 #: Top-level keys of a spec, and of its ``vary`` and ``cluster`` sections.
 SPEC_KEYS = {"task", "sequences", "frequencies", "synapse", "episodes", "config", "vary",
-             "cluster"}
+             "cluster", "replay"}
+REPLAY_KEYS = {"trials", "cue", "seed", "conditions"}
 VARY_KEYS = {"grid", "points", "seeds"}
 CLUSTER_KEYS = {"threads", "slurm"}
 SLURM_KEYS = {"queue", "walltime", "memory", "cores", "processes", "job_extra_directives",
@@ -93,6 +110,68 @@ class SweepSpec:
     threads: int = 1
     slurm: dict = field(default_factory=dict)
     frequencies: Any = None
+    replay: dict | None = None      # {"trials", "cue", "seed", "conditions": [Condition]}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One replay condition of a sweep: its name and its noise.* / replay.* values."""
+
+    name: str
+    noise: dict
+    replay: dict
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "noise": dict(self.noise), "replay": dict(self.replay)}
+
+
+def _condition_name(values: Mapping[str, Any]) -> str:
+    parts = [str(values.get("noise.kind", "none"))]
+    for key, value in values.items():
+        if key != "noise.kind":
+            short = key.split(".", 1)[1]
+            parts.append(f"{short}{value:g}" if isinstance(value, float) else f"{short}{value}")
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(parts))
+
+
+def _replay_plan(section: Any, path: Path) -> dict | None:
+    """Check and expand a spec's ``replay`` section."""
+    if section is None:
+        return None
+    from pynest_ext.noise import NoiseParams
+    _require(isinstance(section, dict), path, "'replay' must be a mapping")
+    _unknown(section, REPLAY_KEYS, path, "'replay'")
+    trials = section.get("trials", 150)
+    _require(isinstance(trials, int) and not isinstance(trials, bool) and trials >= 1, path,
+             "'replay.trials' must be a whole number >= 1")
+    seed = section.get("seed")
+    _require(seed is None or (isinstance(seed, int) and seed >= 1), path,
+             "'replay.seed' must be a whole number >= 1")
+    raw = section.get("conditions") or [{"noise.kind": "none"}]
+    _require(isinstance(raw, list) and all(isinstance(c, dict) for c in raw), path,
+             "'replay.conditions' must be a list of mappings")
+    conditions, names = [], set()
+    for entry in raw:
+        keys = list(entry)
+        lists = [v if isinstance(v, list) else [v] for v in entry.values()]
+        for combo in itertools.product(*lists):
+            values = dict(zip(keys, combo))
+            groups: dict[str, dict] = {"noise": {}, "replay": {}}
+            for key, value in values.items():
+                group, dot, name = key.partition(".")
+                _require(dot == "." and group in groups and bool(name), path,
+                         f"replay condition key {key!r}: use noise.KEY or replay.KEY")
+                groups[group][name] = value
+            try:
+                NoiseParams(groups["noise"])
+            except ParameterError as exc:
+                raise ParameterError(f"sweep spec {path}: replay condition {values}: {exc}") \
+                    from None
+            name = _condition_name(values)
+            _require(name not in names, path, f"replay condition {name} is listed twice")
+            names.add(name)
+            conditions.append(Condition(name, groups["noise"], groups["replay"]))
+    return {"trials": trials, "cue": section.get("cue"), "seed": seed, "conditions": conditions}
 
 
 def _require(ok: bool, path: Path, message: str) -> None:
@@ -145,7 +224,7 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
              "'config' must map groups to {key: value}")
     return SweepSpec(path, data.get("task"), data.get("sequences"), data.get("synapse"),
                      data.get("episodes"), base, grid, points, list(seeds or []), threads, slurm,
-                     data.get("frequencies"))
+                     data.get("frequencies"), _replay_plan(data.get("replay"), path))
 
 
 def _as_set_option(key: str, value: Any) -> str:
@@ -174,10 +253,25 @@ def expand(spec: SweepSpec) -> list[Point]:
                 except ParameterError as exc:
                     raise ParameterError(f"sweep spec {spec.path}: point {varied}: {exc}") \
                         from None
+                if spec.replay is not None:
+                    _check_point_replays(spec, cfg, varied)
                 if cfg.hash() not in seen:
                     seen.add(cfg.hash())
                     points.append(Point(varied, cfg))
     return points
+
+
+def _check_point_replays(spec: SweepSpec, cfg: RunConfig, varied: dict) -> None:
+    """Each replay condition's replay.* values, and the cue, against this point."""
+    from .branches import branch_structure
+    try:
+        branch_structure(cfg.sequence_set, spec.replay["cue"])
+        for cond in spec.replay["conditions"]:
+            cfg.replay.replace(**cond.replay)
+            from pynest_ext.noise import NoiseParams
+            NoiseParams(cond.noise).check_resolution(cfg.run.resolution)
+    except ParameterError as exc:
+        raise ParameterError(f"sweep spec {spec.path}: point {varied}: {exc}") from None
 
 
 def _resolve(spec: SweepSpec, options: list[str]) -> RunConfig:
@@ -206,15 +300,84 @@ def _summary(metrics: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def run_point(config_record: dict, run_dir: str) -> dict[str, Any]:
-    """Train one point with a fresh kernel and write its run directory (worker side)."""
+def run_point(config_record: dict, run_dir: str, replays: dict | None = None) -> dict[str, Any]:
+    """Train one point with a fresh kernel and write its run directory, unless it is
+    there already; then replay it under each condition of ``replays`` not yet
+    replayed (worker side)."""
     from .learn import train
-    from .rundir import write_training_run
+    from .rundir import RunDirError, read_json, write_training_run
 
     config = config_from_dict(config_record)
-    result = train(config, progress=False)
-    write_training_run(result, run_dir, force=True)
-    return _summary(result.metrics)
+    try:
+        metrics = read_json(Path(run_dir) / "metrics.json")
+    except RunDirError:
+        result = train(config, progress=False)
+        write_training_run(result, run_dir, force=True)
+        metrics = result.metrics
+    summary = _summary(metrics)
+    if replays:
+        summary["replays"] = _run_replays(config, Path(run_dir), replays)
+    return summary
+
+
+#: Figures of a replay condition copied into replays.csv.
+REPLAY_KEYS_CSV = ("trials", "simultaneous", "failure", "matching_tv_distance",
+                   "most_frequent_share", "interacting_trials")
+
+
+def _replay_row(stats: Mapping[str, Any]) -> dict[str, Any]:
+    row = {"trials": stats["trials"], "simultaneous": stats["simultaneous"]["probability"],
+           "failure": stats["failure"]["probability"],
+           "matching_tv_distance": stats["matching_tv_distance"],
+           "most_frequent_share": stats["most_frequent_share"],
+           "interacting_trials": stats["interacting_trials"]}
+    for k, b in enumerate(stats["branches"], 1):
+        row[f"branch{k}_frequency"] = b["training_frequency"]
+        row[f"branch{k}_probability"] = b["probability"]
+        row[f"branch{k}_share"] = b["share_of_single"]
+        row[f"branch{k}_latency_ms"] = b["latency_ms"]["median"]
+    return row
+
+
+def _stored_replays(run_dir: Path, replays: dict) -> dict[str, dict]:
+    from .rundir import read_json
+    return {c.name: {**c.as_dict(), **_replay_row(read_json(run_dir / "replays" / c.name /
+                                                            "branches.json"))}
+            for c in replays["conditions"]}
+
+
+def _replay_missing(run_dir: Path, replays: dict | None) -> bool:
+    if not replays:
+        return False
+    return any(not (run_dir / "replays" / c.name / "branches.json").is_file()
+               for c in replays["conditions"])
+
+
+def _run_replays(config: RunConfig, run_dir: Path, replays: dict) -> dict[str, dict]:
+    """Replay ``run_dir`` under every condition still missing; rows of all."""
+    from pynest_ext.noise import NoiseParams
+
+    from .replay import replay_trials
+    from .rundir import RunDirError, read_json
+    import shutil
+    rows = {}
+    folder = run_dir / "replays"
+    folder.mkdir(exist_ok=True)
+    names = {c.name for c in replays["conditions"]}
+    for d in folder.glob(".*.*-*"):          # left by a killed worker
+        name, _, rest = d.name[1:].rpartition(".")
+        if d.is_dir() and name in names and rest.startswith(("tmp-", "old-")):
+            shutil.rmtree(d, ignore_errors=True)
+    for cond in replays["conditions"]:
+        out = run_dir / "replays" / cond.name
+        try:
+            stats = read_json(out / "branches.json")
+        except RunDirError:
+            stats = replay_trials(run_dir, replays["trials"], NoiseParams(cond.noise), out=out,
+                                  cue=replays["cue"], seed=replays["seed"],
+                                  replay_params=config.replay.replace(**cond.replay))
+        rows[cond.name] = {**cond.as_dict(), **_replay_row(stats)}
+    return rows
 
 
 def _atomic_text(path: Path, text: str) -> None:
@@ -236,6 +399,23 @@ def _write_results(out: Path, points: Sequence[Point], rows: Mapping[str, dict],
     _atomic_text(out / "results.csv", buf.getvalue())
     _atomic_text(out / "failures.json", json.dumps(
         [{"point": k, **v} for k, v in failures.items()], indent=1) + "\n")
+    replay_rows = [(p, r) for p in points if p.key in rows
+                   for r in (rows[p.key].get("replays") or {}).values()]
+    if replay_rows:
+        noise_keys = sorted({k for _, r in replay_rows for k in r["noise"]})
+        replay_keys = sorted({k for _, r in replay_rows for k in r["replay"]})
+        figures = list(dict.fromkeys(k for _, r in replay_rows for k in r
+                                     if k not in ("name", "noise", "replay")))
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(["point", *varied, "condition", *(f"noise.{k}" for k in noise_keys),
+                         *(f"replay.{k}" for k in replay_keys), *figures])
+        for p, r in replay_rows:
+            writer.writerow([p.key, *(p.varied.get(k, "") for k in varied), r["name"],
+                             *(r["noise"].get(k, "") for k in noise_keys),
+                             *(r["replay"].get(k, "") for k in replay_keys),
+                             *(r.get(k, "") for k in figures)])
+        _atomic_text(out / "replays.csv", buf.getvalue())
 
 
 def _local_cluster(workers: int):
@@ -345,6 +525,10 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
             if not isinstance(record, dict):
                 raise RunDirError(f"corrupt metrics record: {metrics}")
             rows[p.key] = _summary(record)
+            if _replay_missing(out / p.key, spec.replay):
+                todo.append(p)
+            elif spec.replay:
+                rows[p.key]["replays"] = _stored_replays(out / p.key, spec.replay)
         except RunDirError:                   # missing, truncated or corrupt: run it again
             todo.append(p)
     failures: dict[str, dict] = {}
@@ -378,8 +562,10 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
 
             def submit():
                 p = waiting.pop(0)
-                f = client.submit(point_fn, p.config.to_dict(), str(out / p.key),
-                                  key=f"point-{p.key}", pure=False)
+                args = (p.config.to_dict(), str(out / p.key))
+                if spec.replay:
+                    args += (spec.replay,)
+                f = client.submit(point_fn, *args, key=f"point-{p.key}", pure=False)
                 futures[f] = p
                 return f
 

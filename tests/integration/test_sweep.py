@@ -113,3 +113,40 @@ def test_a_killed_worker_fails_only_the_point_it_was_running(built_module, spec,
     failures = json.loads((out / "failures.json").read_text())
     assert len(failures) == 1 and "KilledWorker" in failures[0]["reason"]
     assert len(rows(out)) == 3 and summary["ran"] == 4
+
+
+REPLAY_SPEC = """task: branch2
+episodes: 3
+config:
+  network: {n_E: 20, rho: 4}
+vary:
+  grid:
+    task.frequencies: [[0.7, 0.3], [0.5, 0.5]]
+replay:
+  trials: 3
+  conditions:
+    - {noise.kind: none}
+    - {noise.kind: shared, noise.sigma: [10, 20]}
+"""
+
+
+def test_sweep_replays_each_network_under_each_condition(built_module, tmp_path):
+    spec_path = tmp_path / "spec.yaml"
+    spec_path.write_text(REPLAY_SPEC)
+    out = tmp_path / "out"
+    summary = run_sweep(load_spec(spec_path), out, workers=2, progress=False)
+    assert summary["ran"] == 2 and not summary["failed"]
+    rows = list(csv.DictReader((out / "replays.csv").open()))
+    assert len(rows) == 2 * 3
+    assert {r["condition"] for r in rows} == {"none", "shared-sigma10", "shared-sigma20"}
+    assert {r["branch1_frequency"] for r in rows} == {"0.7", "0.5"}
+    for r in rows:
+        assert (out / r["point"] / "replays" / r["condition"] / "branches.json").is_file()
+    # a new condition replays the stored networks without training them again
+    spec_path.write_text(REPLAY_SPEC + "    - {noise.kind: uncorrelated, noise.sigma: 10}\n")
+    before = {p: (out / p / "metrics.json").stat().st_mtime_ns for p in {r["point"] for r in rows}}
+    again = run_sweep(load_spec(spec_path), out, workers=2, progress=False)
+    assert again["ran"] == 2
+    assert all((out / p / "metrics.json").stat().st_mtime_ns == t for p, t in before.items())
+    assert len(list(csv.DictReader((out / "replays.csv").open()))) == 2 * 4
+    assert run_sweep(load_spec(spec_path), out, workers=2, progress=False)["ran"] == 0

@@ -94,3 +94,30 @@ def test_training_frequencies_in_specs(tmp_path):
         pytest.approx((0.1, 0.9)), pytest.approx((0.5, 0.5))]
     with pytest.raises(ParameterError, match="3 frequencies for 2 sequences"):
         expand(load_spec(write(tmp_path, base + "frequencies: [0.2, 0.3, 0.5]\n")))
+
+
+@pytest.mark.parametrize("section, fragment", [
+    ("replay: {trials: 0}", "'replay.trials' must be a whole number >= 1"),
+    ("replay: {conditions: [{noise.kind: pink}]}", "kind"),
+    ("replay: {conditions: [{noise.c: 2}]}", "c: must be <= 1"),
+    ("replay: {conditions: [{network.n_E: 2}]}", "use noise.KEY or replay.KEY"),
+    ("replay: {conditions: [{replay.ei_scale: -1}]}", "ei_scale"),
+    ("replay: {cue: Q}", "cue 'Q' begins no sequence"),
+    ("replay: {shots: 3}", "unknown key 'shots'"),
+    ("replay: {conditions: [{noise.kind: none}, {noise.kind: none}]}", "listed twice"),
+])
+def test_bad_replay_sections_are_rejected(tmp_path, section, fragment):
+    text = "task: branch2\nepisodes: 2\n" + section + "\n"
+    with pytest.raises(ParameterError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+        expand(load_spec(write(tmp_path, text)))
+
+
+def test_replay_conditions_are_crossed_over_their_lists(tmp_path):
+    spec = load_spec(write(tmp_path, "task: branch2\nreplay:\n  conditions:\n"
+                                     "    - {noise.kind: none}\n"
+                                     "    - {noise.kind: oscillation, noise.amplitude: [4, 8],"
+                                     " noise.frequency: [10, 30, 70]}\n"))
+    names = [c.name for c in spec.replay["conditions"]]
+    assert len(names) == 7 and names[0] == "none"
+    assert "oscillation-amplitude4-frequency70" in names
+    assert spec.replay["trials"] == 150
