@@ -132,7 +132,7 @@ def classify_trial(events: Sequence[tuple[str, float]], branches: Branches, cue_
         if t_head is not None:
             fired.append(i)
             first_time.append(t_head)
-    latency = (min(first_time) - (cue_time + arrival)) if first_time else None
+    latency = round(min(first_time) - (cue_time + arrival), 6) if first_time else None
     if len(fired) == 1:
         i = fired[0]
         seq, pos = branches.sequences[i], branches.heads[i]

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 __all__ = ["raster", "learning_curves", "psth", "connectivity_matrix", "histogram",
-           "correlation_image"]
+           "correlation_image", "branch_probabilities", "latency_distributions"]
 
 
 def _subpopulation_axis(ax, n_E: int, vocabulary: Sequence[str], axis: str = "y") -> None:
@@ -134,4 +134,47 @@ def correlation_image(ax, matrix: np.ndarray, n_per_group: int, labels: Sequence
     ax.figure.colorbar(im, ax=ax, label="correlation coefficient", shrink=0.8)
     if title:
         ax.set_title(title)
+    return ax
+
+
+def branch_probabilities(ax, stats: Mapping, title: str = ""):
+    """Replay probability of each branch (95 % Wilson interval) next to its training
+    frequency, then the simultaneous and failure rates (``branches.json``)."""
+    rows = list(stats["branches"])
+    labels = [r["head"] for r in rows] + ["simult.", "failure"]
+    replay = [r["probability"] or 0.0 for r in rows] + [stats["simultaneous"]["probability"],
+                                                        stats["failure"]["probability"]]
+    ci = [r["ci95"] for r in rows] + [stats["simultaneous"]["ci95"], stats["failure"]["ci95"]]
+    x = np.arange(len(labels))
+    ax.bar(x[:len(rows)] - 0.2, [r["training_frequency"] for r in rows], 0.4, color="0.75",
+           label="training frequency")
+    err = np.clip(np.array([[p - lo, hi - p] for p, (lo, hi) in zip(replay, ci)]).T, 0.0, None)
+    ax.bar(x + 0.2, replay, 0.4, yerr=err, capsize=3, color="C0",
+           label=f"replay ({stats['trials']} trials, 95 % CI)")
+    ax.set_xticks(x, labels)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("probability")
+    ax.legend(fontsize=8)
+    ax.set_title(title or f"cue {stats['cue']}: {stats.get('noise_description', '')}")
+    return ax
+
+
+def latency_distributions(ax, stats: Mapping, bins: int = 20):
+    """Latency from the cue to the replayed branch head, per outcome (``branches.json``)."""
+    detail = stats.get("trials_detail", [])
+    outcomes = [r["sequence"] for r in stats["branches"]] + ["simultaneous"]
+    values = {o: [d["latency_ms"] for d in detail if d["outcome"] == o and d["latency_ms"]
+                  is not None] for o in outcomes}
+    values = {o: v for o, v in values.items() if v}
+    if values:
+        allv = np.concatenate([np.asarray(v, dtype=float) for v in values.values()])
+        lo, hi = float(allv.min()), float(allv.max())
+        if hi - lo < 2.0:                       # at least 2 ms wide, 0.1-ms bins or wider
+            lo, hi = lo - 1.0, hi + 1.0
+        edges = np.linspace(lo, hi, bins + 1)
+        for o, v in values.items():
+            ax.hist(v, bins=edges, histtype="step", lw=1.5, label=f"{o} ({len(v)})")
+        ax.legend(fontsize=8)
+    ax.set_xlabel("latency cue -> branch head (ms)")
+    ax.set_ylabel("trials")
     return ax

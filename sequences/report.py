@@ -204,7 +204,8 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
         rexc = _population(block.segments[1], "E")
         r_neuron, r_times = _arrays(rexc)
         r_dap = _optional_arrays(block.segments[1], "E_dAP")
-        if replay.get("settings", {}).get("repetitions", 1) >= 2:
+        if replay.get("mode") != "trials" and replay.get("settings", {}).get("repetitions",
+                                                                              1) >= 2:
             detected = analysis.detect_sequences(split_population(rexc))
 
     figs = _Figures()
@@ -247,7 +248,24 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
     figs.add("correlation", f"Correlation coefficients of the binned trains "
              f"({REPORT_BIN_MS:g} ms bins), neurons grouped by subpopulation.",
              lambda ax: figures.correlation_image(ax, corr, n_E, vocab), size=(6, 5))
-    if replay is not None:
+    trials = replay is not None and replay.get("mode") == "trials"
+    if trials:
+        branches = read_json(replay_dir / "branches.json")
+        figs.add("replay_branches", "Replay trials: probability of each branch (95 % Wilson "
+                 "interval) against its training frequency, and the latency from the cue to "
+                 "the branch head.",
+                 lambda a, b: (figures.branch_probabilities(a, branches),
+                               figures.latency_distributions(b, branches)),
+                 ncols=2, size=(11, 3.8))
+        cue_times = replay["settings"]["cue_times"]
+        shown = cue_times[:4]
+        window = (shown[0] - 5.0, shown[-1] + replay["settings"]["cue_interval"])
+        figs.add("replay_raster", f"The first {len(shown)} replay trials "
+                 f"({branches['noise_description']}); triangles: cues.",
+                 lambda ax: figures.raster(ax, r_neuron, r_times, n_E, vocab, window,
+                                           [(t, replay["cue"]) for t in shown],
+                                           title="replay trials"), size=(10, 3.6))
+    elif replay is not None:
         cue_times = replay["settings"]["cue_times"]
         window = (0.0, cue_times[-1] + replay["settings"]["cue_interval"])
         decoded = [(el, t) for cue in replay["cues"] for el, t in cue["element_times_ms"]]
@@ -279,7 +297,14 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
              "simulate_time_s", "readout_time_s", "evaluation_time_s", "wall_time_s"))),
         ("peak memory (MB)", f"{metrics.get('peak_rss_mb', float('nan')):.0f}"),
     ]
-    if replay is not None:
+    if trials:
+        shares = ", ".join(f"{r['sequence']} {r['probability']:.2f} (trained "
+                           f"{r['training_frequency']:.2f})" for r in branches["branches"])
+        summary_rows.append(("replay trials", f"{branches['trials']} cues of "
+                             f"{branches['cue']}, {branches['noise_description']}: {shares}; "
+                             f"simultaneous {branches['simultaneous']['probability']:.2f}, "
+                             f"failure {branches['failure']['probability']:.2f}"))
+    elif replay is not None:
         summary_rows.append(("replay", f"{replay['n_correct']} of {replay['n_cues']} cues correct"))
         if detected:
             summary_rows.append(("ASSET: replayed orders",
