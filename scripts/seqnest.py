@@ -247,11 +247,12 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         noise.check_resolution(cfg.run.resolution)
         stats = replay_trials(args.run_dir, args.trials, noise, out=out, cue=args.cue,
                               seed=args.seed, replay_params=replay_params, module=_module(),
-                              progress=not args.no_progress)
+                              progress=not args.no_progress, threads=args.threads)
         _print_branches(stats, out)
         return 0
-    if args.out or args.cue or args.seed is not None:
-        raise ParameterError("--out, --cue and --seed belong to replay trials: give --trials N")
+    if args.out or args.cue or args.seed is not None or args.threads is not None:
+        raise ParameterError("--out, --cue, --seed and --threads belong to replay trials: "
+                             "give --trials N")
     results, summary = replay_run(args.run_dir, module=_module(), repetitions=args.repetitions,
                                   replay_params=replay_params,
                                   progress=not args.no_progress)
@@ -370,6 +371,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="seed of NEST, the noise and the cue jitter (default: run.seed)")
     p.add_argument("--out", metavar="DIR",
                    help="replay directory (default RUN_DIR/replay; replaced if it is one)")
+    p.add_argument("--threads", type=_positive_int,
+                   help="NEST threads of the trials (default: the run's)")
     p.set_defaults(func=_cmd_replay)
 
     p = sub.add_parser("report", help="write RUN_DIR/report.html for a run or a sweep "

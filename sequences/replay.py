@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -220,7 +220,7 @@ QUIET_BEFORE_CUE_MS = 20.0
 def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
                   out: str | os.PathLike | None = None, cue: str | None = None,
                   seed: int | None = None, replay_params=None, module: BuiltModule | None = None,
-                  force: bool = True, progress: bool = False) -> dict:
+                  force: bool = True, progress: bool = False, threads: int | None = None) -> dict:
     """Cue the shared first element ``trials`` times in one simulation under ``noise``.
 
     Each trial is decoded as one branch, ``simultaneous`` or ``failure``
@@ -236,6 +236,8 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
         The element to cue (default: the first element most sequences share).
     seed : int, optional
         Seed of NEST and of the noise and cue jitter (default: run.seed).
+    threads : int, optional
+        NEST threads (default: run.threads).
     replay_params : ReplayParams, optional
         Replay settings (default: the run's); ``cue_interval`` is the trial length.
     """
@@ -256,6 +258,8 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
         raise ParameterError(f"--trials must be >= 1, got {trials}")
     noise.check_resolution(cfg.run.resolution)
     branches = branch_structure(cfg.sequence_set, cue)
+    if threads is not None:
+        cfg = replace(cfg, groups={**cfg.groups, "run": cfg.run.replace(threads=threads)})
     check_output(out, force, kind="replay")            # before simulating
     check_run_resources(cfg)
     seed = int(cfg.run.seed if seed is None else seed)
@@ -326,6 +330,7 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
                      "oscillation_phases_deg": (net.noise.phases_deg if net.noise else [])},
         "n_static_synapses": int(np.count_nonzero(conn.weight)),
         "simulate_time_s": net.time_simulate_s,
+        "threads": int(cfg.run.threads),
         "wall_time_s": time.perf_counter() - t_wall,
     }
     node_ids = {"E": net.exc[0].global_id, "I": net.inh_neurons[0].global_id}

@@ -144,6 +144,7 @@ STORED = Path(__file__).parent.parent / "data" / "run_small"
     (["--trials", "5", "--set", "noise.colour=pink"], "unknown parameter 'colour'"),
     (["--trials", "5", "--cue", "Q"], "cue 'Q' begins no sequence"),
     (["--out", "{tmp}/elsewhere"], "belong to replay trials"),
+    (["--threads", "2"], "belong to replay trials"),
 ])
 def test_bad_replay_input_is_one_line_exit_2(tmp_path, capsys, argv, fragment):
     import shutil
