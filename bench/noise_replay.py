@@ -54,6 +54,13 @@ def read_rows(sweep: Path) -> list[dict]:
     return rows
 
 
+def _save(fig, path: Path) -> None:
+    import matplotlib.pyplot as plt
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def _bad(r: dict) -> float:
     return (r["simultaneous"] or 0.0) + (r["failure"] or 0.0)
 
@@ -93,9 +100,7 @@ def figure_probability(rows, out: Path, sigma_match: float) -> None:
         ax.set_ylabel(label)
         ax.set_ylim(-0.02, 1.02)
     axes[0].legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "noise_replay_probability.png", dpi=110)
-    plt.close(fig)
+    _save(fig, out / "noise_replay_probability.png")
 
 
 def _strategy_curve(rows, kind, sweep_key, **noise):
@@ -134,9 +139,7 @@ def figure_strategy(rows, out: Path) -> dict:
         ax.set_xlabel("noise sigma (pA)")
         ax.set_ylabel(label)
     axes[1].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "noise_replay_strategy.png", dpi=110)
-    plt.close(fig)
+    _save(fig, out / "noise_replay_strategy.png")
     return curves
 
 
@@ -156,9 +159,7 @@ def figure_oscillation(rows, out: Path) -> dict:
     for ax in axes:
         ax.set_xlabel("oscillation amplitude (pA)")
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "noise_replay_oscillation.png", dpi=110)
-    plt.close(fig)
+    _save(fig, out / "noise_replay_oscillation.png")
     return curves
 
 
@@ -186,9 +187,7 @@ def figure_three(rows3, out: Path, sigma_match: float) -> list:
             :len(base)])
     ax.set_ylabel("probability")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "noise_replay_three_branches.png", dpi=110)
-    plt.close(fig)
+    _save(fig, out / "noise_replay_three_branches.png")
     return table
 
 
@@ -204,9 +203,7 @@ def figure_latency(sweep2: Path, rows, out: Path, sigma_match: float) -> None:
     fig, ax = plt.subplots(figsize=(6, 3.6))
     latency_distributions(ax, stats)
     ax.set_title(f"0.7 / 0.3, {stats['noise_description']}", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(out / "noise_replay_latency.png", dpi=110)
-    plt.close(fig)
+    _save(fig, out / "noise_replay_latency.png")
 
 
 def main(argv=None) -> int:

@@ -77,7 +77,9 @@ class ReplayParams(ParameterSet):
     SPECS = {
         "V_th_factor": positive(0.25, "1", "somatic threshold during replay, relative to training",
                                 PAPER),
-        "theta_dAP_factor": positive(0.7, "1", "dAP threshold during replay, relative to training",
+        "theta_dAP_factor": positive(0.7, "1", "dAP threshold during replay, relative to training "
+                                     "(0.85 under shared inhibition: a threshold closer to "
+                                     "training's keeps the onset differences between branches)",
                                      PAPER),
         "cue_interval": positive(250.0, "ms", "time between cues (first elements)", PAPER),
         "fired_fraction": Param(0.5, "1", "fraction of rho neurons that must fire for a "
