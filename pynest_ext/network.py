@@ -394,6 +394,11 @@ class SequenceNetwork:
                       "weight": weight, "delay": np.full(weight.size, float(self.synapse.delay))})
 
     # -- simulate ---------------------------------------------------------------------------
+    @property
+    def now(self) -> float:
+        """Biological time simulated so far (ms), kept here (no kernel query)."""
+        return self._now
+
     def run(self, duration: float) -> None:
         """Advance the simulation by ``duration`` ms.
 

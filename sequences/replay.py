@@ -239,7 +239,8 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     threads : int, optional
         NEST threads (default: run.threads).
     replay_params : ReplayParams, optional
-        Replay settings (default: the run's); ``cue_interval`` is the trial length.
+        Replay settings (default: the run's); a trial lasts ``cue_interval`` (plus one
+        period of the oscillation, within which its cue falls).
     """
     from pynest_ext.noise import NoiseParams
 
@@ -271,16 +272,16 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
                                       seed=seed), module=module)
     h = cfg.run.resolution
     start = cfg.timing.start
-    interval = rp.cue_interval
-    jitter = (rng.uniform(0.0, noise.period, trials) if noise.kind == "oscillation"
-              and noise.active else np.zeros(trials))
-    if noise.kind == "oscillation" and noise.period >= interval:
-        from pynest_ext.params import ParameterError
-        raise ParameterError(f"the oscillation period ({noise.period:g} ms) must be shorter "
-                             f"than replay.cue_interval ({interval:g} ms)")
-    cue_times = [float(np.round((start + k * interval + j) / h) * h)
+    # under an oscillation each cue falls at a uniform time within one period after
+    # the start of its slot; the slot is one period longer, so cues stay at least
+    # replay.cue_interval apart
+    oscillating = noise.kind == "oscillation" and noise.active
+    jitter_max = noise.period if oscillating else 0.0
+    slot = rp.cue_interval + jitter_max
+    jitter = rng.uniform(0.0, jitter_max, trials) if oscillating else np.zeros(trials)
+    cue_times = [float(np.round((start + k * slot + j) / h) * h)
                  for k, j in enumerate(jitter)]
-    t_end = start + trials * interval + (noise.period if noise.kind == "oscillation" else 0.0)
+    t_end = start + trials * slot
     k_cue = vocab.index(branches.cue)
     stimulus, drive, targets = _cues(cfg, run_dir, [(t, k_cue) for t in cue_times])
     net = SequenceNetwork(names, len(vocab), _replay_neuron(cfg, rp), cfg.inh_neuron,
@@ -294,8 +295,7 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
               disable=None if progress else True) as bar:
         net.run(start)
         for k in range(trials):
-            net.run((start + (k + 1) * interval) - net._now if k < trials - 1
-                    else t_end - net._now)
+            net.run(start + (k + 1) * slot - net.now)
             bar.update(1)
     exc, inh = net.take_spikes()
     sample_t, dap_state = net.take_dap_samples()
@@ -326,7 +326,8 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
         "noise": stats["noise"], "interacting_trials": interacting,
         "quiet_before_cue_ms": QUIET_BEFORE_CUE_MS,
         "settings": {"V_th_factor": rp.V_th_factor, "theta_dAP_factor": rp.theta_dAP_factor,
-                     "cue_interval": interval, "cue_times": cue_times,
+                     "cue_interval": rp.cue_interval, "trial_length": slot,
+                     "cue_times": cue_times,
                      "oscillation_phases_deg": (net.noise.phases_deg if net.noise else [])},
         "n_static_synapses": int(np.count_nonzero(conn.weight)),
         "simulate_time_s": net.time_simulate_s,
