@@ -36,8 +36,15 @@ def test_points_are_the_product_of_grid_points_and_seeds(tmp_path):
 
 def test_example_specs_in_the_repository_expand():
     root = Path(__file__).parent.parent.parent / "specs"
-    sizes = {f.name: len(expand(load_spec(f))) for f in root.glob("*.yaml")}
-    assert sizes == {"set1_learning_rates.yaml": 27, "reram_robustness.yaml": 57}
+    specs = {f.name: load_spec(f) for f in root.glob("*.yaml")}
+    sizes = {name: len(expand(spec)) for name, spec in specs.items()}
+    assert sizes == {"set1_learning_rates.yaml": 27, "reram_robustness.yaml": 57,
+                     "noise_replay_2branch.yaml": 9, "noise_replay_3branch.yaml": 1}
+    for name in ("noise_replay_2branch.yaml", "noise_replay_3branch.yaml"):
+        conditions = specs[name].replay["conditions"]
+        assert len(conditions) == 16 and specs[name].replay["trials"] == 150
+        assert {c.noise.get("kind") for c in conditions} == {"none", "uncorrelated", "shared",
+                                                              "oscillation"}
 
 
 @pytest.mark.parametrize("text, fragment", [
