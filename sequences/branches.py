@@ -78,12 +78,9 @@ def branch_structure(sequence_set, cue: str | None = None) -> Branches:
     """The branches of ``sequence_set`` started by ``cue`` (default: the first element
     that begins the most sequences, by training frequency)."""
     seqs, weights = sequence_set.sequences, sequence_set.weights
-    if cue is None:
-        share: dict[str, float] = {}
-        for s, w in zip(seqs, weights):
-            share[s[0]] = share.get(s[0], 0.0) + w
-        cue = max(share, key=lambda el: (share[el], -seqs.index(next(
-            s for s in seqs if s[0] == el))))
+    if cue is None:                 # ties: the first to appear (max keeps the first)
+        shares = sequence_set.first_element_shares()
+        cue = max(shares, key=shares.get)
     idx = tuple(i for i, s in enumerate(seqs) if s[0] == cue)
     if not idx:
         firsts = sorted({s[0] for s in seqs})

@@ -116,15 +116,19 @@ class SequenceSet:
         return any(len(self.successors(i, pos)) > 1 for i, seq in enumerate(self.sequences)
                    for pos in range(1, len(seq)))
 
+    def first_element_shares(self) -> dict[str, float]:
+        """Training frequency of each first element (summed over the sequences it
+        begins), in order of first appearance."""
+        shares: dict[str, float] = {}
+        for seq, w in zip(self.sequences, self.weights):
+            shares[seq[0]] = shares.get(seq[0], 0.0) + w
+        return shares
+
     def context_repeats(self) -> float:
         """Expected presentations per episode of the most often presented first
         element: 1 when no two sequences begin alike; S (the number of
         sequences) for the branch sets, whose sequences all begin with "A F"."""
-        S, weights = len(self.sequences), self.weights
-        firsts: dict[str, float] = {}
-        for seq, w in zip(self.sequences, weights):
-            firsts[seq[0]] = firsts.get(seq[0], 0.0) + w
-        return max(1.0, S * max(firsts.values()))
+        return max(1.0, len(self.sequences) * max(self.first_element_shares().values()))
 
     def successors(self, seq: int, pos: int) -> tuple[str, ...]:
         """Elements that may follow ``sequences[seq][:pos]``: the element at ``pos``
