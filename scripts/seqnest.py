@@ -192,17 +192,14 @@ def _print_replay(results, summary) -> None:
 def _replay_settings(args: argparse.Namespace, cfg):
     """(NoiseParams, ReplayParams) from --noise and --set noise.*/replay.* options."""
     from pynest_ext.noise import NoiseParams
-    from sequences.config import _coerce
+    from sequences.config import split_set_option
     values: dict[str, dict] = {"noise": {}, "replay": {}}
     for opt in args.set or []:
-        key, sep, value = opt.partition("=")
-        group, dot, name = key.strip().partition(".")
-        if not sep or not dot or not name:
-            raise ParameterError(f"--set expects group.key=value, got {opt!r}")
+        group, name, value = split_set_option(opt)
         if group not in values:
             raise ParameterError(f"replay --set takes noise.* and replay.* only (the network "
-                                 f"is the trained one), got {key!r}")
-        values[group][name] = _coerce(value)
+                                 f"is the trained one), got '{group}.{name}'")
+        values[group][name] = value
     if args.noise is not None:
         values["noise"]["kind"] = args.noise
     noise = NoiseParams(values["noise"])

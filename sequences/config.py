@@ -45,7 +45,7 @@ from .tasks import (SequenceSet, TimingParams, named_set, parse_frequencies, par
                     random_high_order)
 
 __all__ = ["RunParams", "ReplayParams", "RandomTaskParams", "RunConfig", "GROUPS", "group_classes",
-           "resolve_config", "parse_set_options", "load_config_file", "config_from_dict", "TASK_KEYS"]
+           "resolve_config", "parse_set_options", "split_set_option", "load_config_file", "config_from_dict", "TASK_KEYS"]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
 
@@ -199,16 +199,22 @@ def _coerce(text: str) -> Any:
     return text.strip()
 
 
+def split_set_option(opt: str) -> tuple[str, str, Any]:
+    """``"neuron.tau_h=500"`` -> ``("neuron", "tau_h", 500)`` (value typed, names unchecked)."""
+    key, sep, value = opt.partition("=")
+    group, dot, name = key.strip().partition(".")
+    if not sep or not dot or not group or not name:
+        raise ParameterError(f"--set expects group.key=value, got {opt!r}")
+    return group, name, _coerce(value)
+
+
 def parse_set_options(options: Sequence[str]) -> dict[str, dict[str, Any]]:
     """``["neuron.tau_h=500", ...]`` -> ``{"neuron": {"tau_h": 500}}`` (checked names)."""
     out: dict[str, dict[str, Any]] = {}
     for opt in options:
-        key, sep, value = opt.partition("=")
-        group, dot, name = key.strip().partition(".")
-        if not sep or not dot or not group or not name:
-            raise ParameterError(f"--set expects group.key=value, got {opt!r}")
+        group, name, value = split_set_option(opt)
         _check_group(group)
-        out.setdefault(group, {})[name] = _coerce(value)
+        out.setdefault(group, {})[name] = value
     return out
 
 
