@@ -35,8 +35,8 @@ from . import codegen, nestconfig
 from .models import CODEGEN_OPTIONS, MODEL_NAMES, MODULE_NAME, ModelNames
 from .nestconfig import BuildError, NestInstall, locate_nest
 
-__all__ = ["BuiltModule", "BuildError", "build", "build_key", "cache_root", "find_cached",
-           "source_root"]
+__all__ = ["BuiltModule", "BuildError", "build", "provide", "build_key", "cache_root",
+           "find_cached", "source_root"]
 
 ENV_CACHE = "SEQNEST_CACHE_DIR"
 METADATA_FILE = "build.json"
@@ -209,6 +209,15 @@ def _build_into(root: Path, nest: NestInstall, key: str, inputs: dict, workdir: 
         os.replace(entry, workdir / "replaced")
     os.replace(install_dir, entry)
     log_path.unlink(missing_ok=True)
+
+
+def provide(module: "BuiltModule | Callable[[], BuiltModule] | None") -> "BuiltModule":
+    """``module`` itself; or, for a callable (a command's build with its notice), its
+    result; or :func:`build`. Experiments take the callable so that the module is
+    built only after their own input checks have passed."""
+    if module is None:
+        return build()
+    return module() if callable(module) else module
 
 
 def build(force: bool = False, with_nest: str | os.PathLike | None = None,

@@ -155,7 +155,6 @@ def _print_frequencies(config, given) -> None:
 def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
     from sequences.config import resolve_config
     from sequences.learn import train
-    from sequences.learn import check_run_resources
     from sequences.rundir import check_output, write_training_run
 
     config = resolve_config(task=args.task, sequences=args.sequences, config_file=args.config,
@@ -164,9 +163,7 @@ def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
                             frequencies=getattr(args, "frequencies", None))
     _print_frequencies(config, getattr(args, "frequencies", None))
     check_output(out, force)                  # before anything is built or simulated
-    check_run_resources(config)
-    module = _module()
-    result = train(config, module=module, progress=progress)
+    result = train(config, module=_module, progress=progress)   # checks resources, then builds
     write_training_run(result, out, force=force)
     return result
 
@@ -232,25 +229,22 @@ def _print_branches(stats: dict, out: Path) -> None:
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     from sequences.replay import replay_run, replay_trials
-    from sequences.rundir import check_output, load_config, load_connectivity
-    cfg = load_config(args.run_dir)      # bad input fails before any build
-    load_connectivity(args.run_dir)
+    from sequences.rundir import load_config
+    cfg = load_config(args.run_dir)
     noise, replay_params = _replay_settings(args, cfg)
-    out = Path(args.out) if args.out else Path(args.run_dir) / "replay"
-    check_output(out, True, kind="replay")
+    # both replays check the run directory, their inputs and the output before they
+    # call _module (which may compile)
     if args.trials is not None:
-        from sequences.branches import branch_structure
-        branch_structure(cfg.sequence_set, args.cue)
-        noise.check_resolution(cfg.run.resolution)
+        out = Path(args.out) if args.out else Path(args.run_dir) / "replay"
         stats = replay_trials(args.run_dir, args.trials, noise, out=out, cue=args.cue,
-                              seed=args.seed, replay_params=replay_params, module=_module(),
+                              seed=args.seed, replay_params=replay_params, module=_module,
                               progress=not args.no_progress, threads=args.threads)
         _print_branches(stats, out)
         return 0
     if args.out or args.cue or args.seed is not None or args.threads is not None:
         raise ParameterError("--out, --cue, --seed and --threads belong to replay trials: "
                              "give --trials N")
-    results, summary = replay_run(args.run_dir, module=_module(), repetitions=args.repetitions,
+    results, summary = replay_run(args.run_dir, module=_module, repetitions=args.repetitions,
                                   replay_params=replay_params,
                                   progress=not args.no_progress)
     print(f"replay written to {Path(args.run_dir) / 'replay'}")
@@ -300,7 +294,7 @@ def _cmd_example(args: argparse.Namespace) -> int:
     args.synapse, args.frequencies = None, None
     result = _learn(args, args.out, True, True)
     _print_learning_summary(result, args.out)
-    results, summary = replay_run(args.out, module=_module())
+    results, summary = replay_run(args.out, module=_module)
     print("replay (frozen weights, one cue per sequence):")
     _print_replay(results, summary)
     print(f"total {time.perf_counter() - started:.1f} s; next: seqnest report {args.out} "

@@ -13,11 +13,12 @@ import math
 import resource
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from pynest_ext.buildcache import BuiltModule, build
+from pynest_ext.buildcache import BuiltModule, provide
 from pynest_ext.kernel import KernelConfig, setup_kernel
 from pynest_ext.network import EEConnectivity, SequenceNetwork
 
@@ -174,7 +175,7 @@ def check_run_resources(config: RunConfig, processes: int = 1):
                            config.synapse.KIND, int(config.run.threads), processes)
 
 
-def train(config: RunConfig, module: BuiltModule | None = None, progress: bool = True,
+def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | None = None, progress: bool = True,
           ee_floor: str | None = None) -> TrainingResult:
     """Train and evaluate; see the module docstring.
 
@@ -183,7 +184,8 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
     config : RunConfig
         Resolved configuration (:func:`sequences.config.resolve_config`).
     module : BuiltModule, optional
-        The compiled model module (default: build or reuse the cached one).
+        The compiled model module, or a callable that builds it (called once the
+        run's resources are checked); default: build or reuse the cached one.
     progress : bool
         Show a progress bar with the current error on stderr.
     ee_floor : {None, "static", "none"}
@@ -194,7 +196,7 @@ def train(config: RunConfig, module: BuiltModule | None = None, progress: bool =
     run = config.run
     seq_set = config.sequence_set
     check_run_resources(config)
-    module = module or build()
+    module = provide(module)
     names = setup_kernel(KernelConfig(resolution=run.resolution, threads=run.threads,
                                       seed=run.seed), module=module)
     schedule = run_schedule(config)

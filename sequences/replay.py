@@ -32,12 +32,13 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from pynest_ext.buildcache import BuiltModule, build
+from pynest_ext.buildcache import BuiltModule, provide
 from pynest_ext.kernel import KernelConfig, setup_kernel
 from pynest_ext.network import SequenceNetwork, synaptic_weights
 
@@ -87,7 +88,8 @@ def decode_replay(index: np.ndarray, times: np.ndarray, t0: float, t1: float, n_
     return [(el, tm) for tm, el in events]
 
 
-def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
+def replay_run(run_dir: str | os.PathLike,
+               module: BuiltModule | Callable[[], BuiltModule] | None = None,
                force: bool = True, repetitions: int | None = None,
                progress: bool = False, replay_params=None) -> tuple[list[CueResult], dict]:
     """Replay every sequence of a training run; write (or replace) ``RUN_DIR/replay/``.
@@ -95,6 +97,8 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
     ``progress`` shows a bar over the cues on stderr (when it is a terminal).
 
     ``repetitions`` overrides ``replay.repetitions`` (how often each sequence is cued).
+    ``module`` is the compiled module or a callable that builds it (called after the
+    inputs and the output are checked).
     """
     t_wall = time.perf_counter()
     run_dir = Path(run_dir)
@@ -112,7 +116,7 @@ def replay_run(run_dir: str | os.PathLike, module: BuiltModule | None = None,
     vocab = seq_set.vocabulary
     pop = {el: k for k, el in enumerate(vocab)}
     neuron = _replay_neuron(cfg, rp)
-    module = module or build()
+    module = provide(module)
     names = setup_kernel(KernelConfig(resolution=cfg.run.resolution, threads=cfg.run.threads,
                                       seed=cfg.run.seed), module=module)
     start = cfg.timing.start
@@ -219,7 +223,8 @@ QUIET_BEFORE_CUE_MS = 20.0
 
 def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
                   out: str | os.PathLike | None = None, cue: str | None = None,
-                  seed: int | None = None, replay_params=None, module: BuiltModule | None = None,
+                  seed: int | None = None, replay_params=None,
+                  module: BuiltModule | Callable[[], BuiltModule] | None = None,
                   force: bool = True, progress: bool = False, threads: int | None = None) -> dict:
     """Cue the shared first element ``trials`` times in one simulation under ``noise``.
 
@@ -238,6 +243,9 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
         Seed of NEST and of the noise and cue jitter (default: run.seed).
     threads : int, optional
         NEST threads (default: run.threads).
+    module : BuiltModule or callable, optional
+        The compiled module, or a callable that builds it (called after every
+        input and the output are checked); default: build or reuse the cached one.
     replay_params : ReplayParams, optional
         Replay settings (default: the run's); a trial lasts ``cue_interval`` (plus one
         period of the oscillation, within which its cue falls).
@@ -267,7 +275,7 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(RNG_STREAM_REPLAY,)))
     vocab = cfg.sequence_set.vocabulary
     net_p = _replay_network(cfg, rp)
-    module = module or build()
+    module = provide(module)
     names = setup_kernel(KernelConfig(resolution=cfg.run.resolution, threads=cfg.run.threads,
                                       seed=seed), module=module)
     h = cfg.run.resolution

@@ -162,3 +162,22 @@ def test_unknown_noise_kind_is_an_argument_error(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["replay", str(STORED), "--trials", "3", "--noise", "pink"])
     assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [
+    ["replay", "{run}", "--trials", "3", "--cue", "Q"],
+    ["replay", "{run}", "--trials", "3", "--set", "noise.tau_n=0.25"],
+    ["replay", "{run}", "--trials", "3", "--out", "/proc/seqnest-out"],
+    ["replay", "{run}", "--trials", "3", "--threads", "1000"],
+    ["learn", "--out", "/proc/seqnest-out"],
+])
+def test_bad_input_is_refused_before_the_module_is_built(tmp_path, capsys, monkeypatch, argv):
+    import shutil
+
+    import seqnest_cli.seqnest as cli
+    shutil.copytree(STORED, tmp_path / "run")
+    asked = []
+    monkeypatch.setattr(cli, "_module", lambda *a, **k: asked.append(1))
+    code = main([a.replace("{run}", str(tmp_path / "run")) for a in argv])
+    assert code == 2 and not asked
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
