@@ -263,12 +263,13 @@ def expand(spec: SweepSpec) -> list[Point]:
 
 def _check_point_replays(spec: SweepSpec, cfg: RunConfig, varied: dict) -> None:
     """Each replay condition's replay.* values, and the cue, against this point."""
+    from pynest_ext.noise import NoiseParams
+
     from .branches import branch_structure
     try:
         branch_structure(cfg.sequence_set, spec.replay["cue"])
         for cond in spec.replay["conditions"]:
             cfg.replay.replace(**cond.replay)
-            from pynest_ext.noise import NoiseParams
             NoiseParams(cond.noise).check_resolution(cfg.run.resolution)
     except ParameterError as exc:
         raise ParameterError(f"sweep spec {spec.path}: point {varied}: {exc}") from None
@@ -320,12 +321,8 @@ def run_point(config_record: dict, run_dir: str, replays: dict | None = None) ->
     return summary
 
 
-#: Figures of a replay condition copied into replays.csv.
-REPLAY_KEYS_CSV = ("trials", "simultaneous", "failure", "matching_tv_distance",
-                   "most_frequent_share", "interacting_trials")
-
-
 def _replay_row(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """The figures of one replay condition that replays.csv shows."""
     row = {"trials": stats["trials"], "simultaneous": stats["simultaneous"]["probability"],
            "failure": stats["failure"]["probability"],
            "matching_tv_distance": stats["matching_tv_distance"],
@@ -339,18 +336,19 @@ def _replay_row(stats: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _branches_file(run_dir: Path, cond: Condition) -> Path:
+    return run_dir / "replays" / cond.name / "branches.json"
+
+
 def _stored_replays(run_dir: Path, replays: dict) -> dict[str, dict]:
     from .rundir import read_json
-    return {c.name: {**c.as_dict(), **_replay_row(read_json(run_dir / "replays" / c.name /
-                                                            "branches.json"))}
+    return {c.name: {**c.as_dict(), **_replay_row(read_json(_branches_file(run_dir, c)))}
             for c in replays["conditions"]}
 
 
 def _replay_missing(run_dir: Path, replays: dict | None) -> bool:
-    if not replays:
-        return False
-    return any(not (run_dir / "replays" / c.name / "branches.json").is_file()
-               for c in replays["conditions"])
+    return bool(replays) and any(not _branches_file(run_dir, c).is_file()
+                                 for c in replays["conditions"])
 
 
 def _run_replays(config: RunConfig, run_dir: Path, replays: dict) -> dict[str, dict]:
@@ -358,26 +356,15 @@ def _run_replays(config: RunConfig, run_dir: Path, replays: dict) -> dict[str, d
     from pynest_ext.noise import NoiseParams
 
     from .replay import replay_trials
-    from .rundir import RunDirError, read_json
-    import shutil
-    rows = {}
     folder = run_dir / "replays"
     folder.mkdir(exist_ok=True)
-    names = {c.name for c in replays["conditions"]}
-    for d in folder.glob(".*.*-*"):          # left by a killed worker
-        name, _, rest = d.name[1:].rpartition(".")
-        if d.is_dir() and name in names and rest.startswith(("tmp-", "old-")):
-            shutil.rmtree(d, ignore_errors=True)
+    _remove_stale_temporaries(folder, {c.name for c in replays["conditions"]})
     for cond in replays["conditions"]:
-        out = run_dir / "replays" / cond.name
-        try:
-            stats = read_json(out / "branches.json")
-        except RunDirError:
-            stats = replay_trials(run_dir, replays["trials"], NoiseParams(cond.noise), out=out,
-                                  cue=replays["cue"], seed=replays["seed"],
-                                  replay_params=config.replay.replace(**cond.replay))
-        rows[cond.name] = {**cond.as_dict(), **_replay_row(stats)}
-    return rows
+        if not _branches_file(run_dir, cond).is_file():
+            replay_trials(run_dir, replays["trials"], NoiseParams(cond.noise),
+                          out=folder / cond.name, cue=replays["cue"], seed=replays["seed"],
+                          replay_params=config.replay.replace(**cond.replay))
+    return _stored_replays(run_dir, replays)
 
 
 def _atomic_text(path: Path, text: str) -> None:
@@ -485,14 +472,14 @@ def _slurm_cluster(spec: SweepSpec, workers: int):
                         **opts)
 
 
-def _remove_stale_temporaries(out: Path, points: Sequence[Point]) -> None:
-    """Remove the hidden temporary directories of this sweep's points that a killed or
-    interrupted worker left behind (``.<point>.tmp-*``, ``.<point>.old-*``)."""
+def _remove_stale_temporaries(folder: Path, names: set[str]) -> None:
+    """Remove the hidden temporary directories that a killed or interrupted worker left
+    behind in ``folder`` for one of ``names`` (``.<name>.tmp-*``, ``.<name>.old-*``,
+    written by :func:`sequences.rundir.atomic_directory`; the random suffix has no dot)."""
     import shutil
-    keys = {p.key for p in points}
-    for d in out.glob(".*.*-*"):
-        name, _, rest = d.name[1:].partition(".")
-        if d.is_dir() and name in keys and rest.startswith(("tmp-", "old-")):
+    for d in folder.glob(".*.*-*"):
+        name, _, rest = d.name[1:].rpartition(".")
+        if d.is_dir() and name in names and rest.startswith(("tmp-", "old-")):
             shutil.rmtree(d, ignore_errors=True)
 
 
@@ -515,7 +502,7 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
 
     points = expand(spec)
     out = check_sweep_output(out)
-    _remove_stale_temporaries(out, points)
+    _remove_stale_temporaries(out, {p.key for p in points})
     rows: dict[str, dict] = {}
     todo = []
     for p in points:
@@ -585,6 +572,6 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
     finally:
         bar.close()
         dask_cluster.close()
-        _remove_stale_temporaries(out, points)
+        _remove_stale_temporaries(out, {p.key for p in points})
     return {"points": len(points), "ran": len(todo), "reused": len(points) - len(todo),
             "failed": failures, "seconds": time.perf_counter() - started}
