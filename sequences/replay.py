@@ -306,7 +306,7 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
             net.run(start + (k + 1) * slot - net.now)
             bar.update(1)
     exc, inh = net.take_spikes()
-    sample_t, dap_state = net.take_dap_samples()
+    _, dap_state = net.take_dap_samples()     # at every cue: dAPs still on?
 
     arrival = net_p.static_delay
     min_neurons = rp.fired_fraction * net_p.rho
@@ -343,8 +343,7 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
         "wall_time_s": time.perf_counter() - t_wall,
     }
     node_ids = {"E": net.exc[0].global_id, "I": net.inh_neurons[0].global_id}
-    empty = (np.zeros(0, np.int32), np.zeros(0))
-    _write(out, summary, exc, inh, type(exc)(*empty), node_ids, cfg, t_end, force,
+    _write(out, summary, exc, inh, None, node_ids, cfg, t_end, force,
            extra={"branches.json": stats})
     stats["wall_time_s"] = summary["wall_time_s"]
     return stats
@@ -358,7 +357,8 @@ def _write(out: Path, summary: dict, exc, inh, dap, node_ids, cfg, t_stop: float
     block = neo.Block(name="seqnest replay")
     block.segments.append(network_segment("replay", cfg, (exc.index, exc.times),
                                           (inh.index, inh.times), t_stop,
-                                          dap=(dap.index, dap.times), node_ids=node_ids))
+                                          dap=None if dap is None else (dap.index, dap.times),
+                                          node_ids=node_ids))
     with atomic_directory(out, force=force, kind="replay") as tmp:
         write_json(tmp / "replay.json", summary)
         for name, record in (extra or {}).items():
