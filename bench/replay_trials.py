@@ -47,7 +47,7 @@ from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
 from pynest_ext.noise import NoiseParams, inject_noise
 from sequences.replay import _replay_neuron, _replay_network
 from sequences.rundir import load_config, load_connectivity
-from pynest_ext.network import synaptic_weights
+from pynest_ext.networks.temporal_memory import synaptic_weights
 run = Path({str(run)!r})
 cfg, conn = load_config(run), load_connectivity(run)
 rp = cfg.replay

@@ -112,7 +112,7 @@ COMPENSATED = "on/off ratio, theta_dAP compensated"
 def compensated_theta(ratio: float) -> float:
     from pynest_ext.derived import off_state_dap_threshold
     from pynest_ext.models import StdspSynapseParams, StmNeuronParams
-    from pynest_ext.network import NetworkParams
+    from pynest_ext.networks.temporal_memory import NetworkParams
     net = NetworkParams()
     return off_state_dap_threshold(StmNeuronParams().theta_dAP, net.p_EE, net.n_E,
                                    StdspSynapseParams().w_mature / ratio)

@@ -84,9 +84,9 @@ def builtin_worker(M: int, threads: int, episodes: int) -> dict:
     import numpy as np
 
     from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-    from pynest_ext.network import synaptic_weights
+    from pynest_ext.networks.temporal_memory import synaptic_weights
     from sequences.config import resolve_config
-    from sequences.tasks import make_schedule
+    from sequences.tasks.sequence_sets import make_schedule
     task, opts = task_args(M)
     cfg = resolve_config(task=task, episodes=episodes, threads=threads, set_options=opts)
     setup_kernel(KernelConfig(threads=threads, seed=1), install=False)
@@ -169,7 +169,7 @@ def summarise(M: int, threads: int, episodes: int) -> dict:
 def episode_ms(M: int) -> float:
     """Biological time of one episode (ms)."""
     from sequences.config import resolve_config
-    from sequences.tasks import make_schedule
+    from sequences.tasks.sequence_sets import make_schedule
     task, opts = task_args(M)
     cfg = resolve_config(task=task, episodes=1, set_options=opts)
     return make_schedule(cfg.sequence_set, cfg.timing, 1).episode_duration

@@ -29,7 +29,7 @@ def import_nest() -> ModuleType:
     NEST installs its own SIGINT handler, which swallows Ctrl-C: a training run
     went on to the end. Python's handler is put back (in the main thread), so
     Ctrl-C raises KeyboardInterrupt as soon as a ``nest.Run`` call returns;
-    :class:`pynest_ext.network.SequenceNetwork` simulates in short pieces for
+    :class:`pynest_ext.networks.temporal_memory.SequenceNetwork` simulates in short pieces for
     that reason.
     """
     os.environ.setdefault("PYNEST_QUIET", "1")

@@ -47,6 +47,10 @@ SYNAPSE = "stm_stdsp_synapse"
 #: ``stm_neuron`` with a continuous current input, derived by :mod:`pynest_ext.codegen`.
 STIM_NEURON = "stm_neuron_stim"
 
+#: Dendritic coincidence detector (DenRAM): the soma and the RRAM dendritic synapse.
+CD_SOMA = "denram_soma"
+CD_SYNAPSE = "rram_dendrite_synapse"
+
 #: E->E synapse kinds: the name users choose (``seqnest learn --synapse``) and
 #: the NESTML synapse model that implements it.
 SYNAPSE_MODELS: dict[str, str] = {
@@ -72,7 +76,7 @@ CODEGEN_OPTIONS: dict = {
                                                                    ["C_post", "Ca"],
                                                                    ["L_post", "learn_on"]]}}},
     ],
-    "weight_variable": {model: "w" for model in SYNAPSE_MODELS.values()},
+    "weight_variable": {model: "w" for model in (*SYNAPSE_MODELS.values(), CD_SYNAPSE)},
     "continuous_state_buffering_method": "post_spike_based",
 }
 

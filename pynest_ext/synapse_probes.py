@@ -23,7 +23,7 @@ from .derived import psp_to_psc
 from .kernel import KernelConfig, import_nest, setup_kernel
 from .models import (RECEPTOR_DEND, RECEPTOR_EXT, ReramSynapseParams, StmNeuronParams,
                      TristateSynapseParams)
-from .network import read_connections
+from .networks.temporal_memory import read_connections
 
 __all__ = ["ReramSample", "reram_population", "TransitionCurve", "transition_curve",
            "GateTrace", "gate_trace"]

@@ -139,7 +139,7 @@ def _print_frequencies(config, given) -> None:
     seq_set = config.sequence_set
     if not seq_set.frequencies:
         return
-    from sequences.tasks import frequency_block, parse_frequencies
+    from sequences.tasks.sequence_sets import frequency_block, parse_frequencies
     block, counts = frequency_block(seq_set.frequencies)
     shown = ", ".join(f"{' '.join(s)}: {f:.4g}" for s, f in zip(seq_set.sequences,
                                                                  seq_set.frequencies))

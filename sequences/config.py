@@ -37,11 +37,11 @@ from typing import Any
 from pynest_ext.derived import dap_trace_tau
 from pynest_ext.models import (SYNAPSE_KINDS, InhNeuronParams, StdspSynapseParams,
                                StmNeuronParams)
-from pynest_ext.network import NetworkParams
+from pynest_ext.networks.temporal_memory import NetworkParams
 from pynest_ext.params import Choice, Param, ParameterError, ParameterSet, parameter_hash, positive
 
 from .metrics import EvaluationParams
-from .tasks import (SequenceSet, TimingParams, named_set, parse_frequencies, parse_sequences,
+from .tasks.sequence_sets import (SequenceSet, TimingParams, named_set, parse_frequencies, parse_sequences,
                     random_high_order)
 
 __all__ = ["RunParams", "ReplayParams", "RandomTaskParams", "RunConfig", "GROUPS", "group_classes",

@@ -20,12 +20,12 @@ import numpy as np
 
 from pynest_ext.buildcache import BuiltModule, provide
 from pynest_ext.kernel import KernelConfig, setup_kernel
-from pynest_ext.network import EEConnectivity, SequenceNetwork
+from pynest_ext.networks.temporal_memory import EEConnectivity, SequenceNetwork
 
 from .config import RunConfig
 from .metrics import (counts_new_daps, episodes_to_convergence, mean_pairwise_jaccard, predicted_vector,
                       prediction_scores, responders)
-from .tasks import Schedule, make_schedule
+from .tasks.sequence_sets import Schedule, make_schedule
 
 __all__ = ["TrainingResult", "train", "run_schedule", "check_run_resources", "peak_rss_mb",
            "current_rss_mb"]
@@ -189,7 +189,7 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
     progress : bool
         Show a progress bar with the current error on stderr.
     ee_floor : {None, "static", "none"}
-        Benchmark floors only (see :class:`pynest_ext.network.SequenceNetwork`):
+        Benchmark floors only (see :class:`pynest_ext.networks.temporal_memory.SequenceNetwork`):
         the same run with static or without E->E connections.
     """
     t_wall = time.perf_counter()

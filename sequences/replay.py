@@ -40,7 +40,7 @@ import numpy as np
 
 from pynest_ext.buildcache import BuiltModule, provide
 from pynest_ext.kernel import KernelConfig, setup_kernel
-from pynest_ext.network import SequenceNetwork, synaptic_weights
+from pynest_ext.networks.temporal_memory import SequenceNetwork, synaptic_weights
 
 from .metrics import mean_pairwise_jaccard, responders
 from .rundir import (RunDirError, atomic_directory, check_output, load_config,

@@ -323,7 +323,7 @@ def load_connectivity_arrays(run_dir: str | os.PathLike,
 
 def load_connectivity(run_dir: str | os.PathLike):
     """Learned E->E connectivity of a run directory."""
-    from pynest_ext.network import EEConnectivity
+    from pynest_ext.networks.temporal_memory import EEConnectivity
     data = load_connectivity_arrays(run_dir, required=("source", "target", "permanence", "weight"))
     return EEConnectivity(data["source"], data["target"], data["permanence"], data["weight"])
 

@@ -16,7 +16,7 @@ import pytest
 
 from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
 from pynest_ext.models import InhNeuronParams, StdspSynapseParams, StmNeuronParams
-from pynest_ext.network import REGISTER_BITS, NetworkParams, SequenceNetwork
+from pynest_ext.networks.temporal_memory import REGISTER_BITS, NetworkParams, SequenceNetwork
 from pynest_ext.params import ParameterError
 from sequences.config import resolve_config
 from sequences.learn import train

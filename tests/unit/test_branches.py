@@ -9,7 +9,7 @@ from pynest_ext.params import ParameterError
 from sequences.branches import (FAILURE, SIMULTANEOUS, branch_statistics, branch_structure,
                                 classify_trial, wilson_interval)
 from sequences.metrics import prediction_scores
-from sequences.tasks import (TimingParams, frequency_block, make_schedule, named_set,
+from sequences.tasks.sequence_sets import (TimingParams, frequency_block, make_schedule, named_set,
                              parse_frequencies, parse_sequences)
 
 BRANCH2 = parse_sequences("A F B D; A F C E")

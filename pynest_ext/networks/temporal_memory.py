@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .derived import psp_to_psc
-from .kernel import import_nest
-from .models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, EESynapseParams,
+from ..derived import psp_to_psc
+from ..kernel import import_nest
+from ..models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, EESynapseParams,
                      InhNeuronParams, ModelNames, StmNeuronParams)
-from .params import Choice, Param, ParameterError, ParameterSet, positive
+from ..params import Choice, Param, ParameterError, ParameterSet, positive
 
 __all__ = ["NetworkParams", "SynapticWeights", "synaptic_weights", "SequenceNetwork",
            "EEConnectivity", "Spikes", "DapRegister", "read_connections", "REGISTER_BITS"]
@@ -342,7 +342,7 @@ class SequenceNetwork:
     def inject_noise(self, params, t_stop: float, rng: np.random.Generator):
         """Connect the noise of ``params`` (:class:`pynest_ext.noise.NoiseParams`) up to
         ``t_stop`` (ms), drawn with ``rng``; needs ``current_input=True``."""
-        from .noise import inject_noise
+        from ..noise import inject_noise
         if not self.current_input:
             raise ParameterError("build the network with current_input=True to inject noise")
         if not self._created:
