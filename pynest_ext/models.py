@@ -116,7 +116,7 @@ class ModelNames:
         paired = [name for model in SYNAPSE_MODELS.values()
                   for name in (f"{NEURON}__with_{model}", f"{model}__with_{NEURON}")]
         return (self.stm_neuron, self.stdsp_synapse, self.stm_neuron_standalone,
-                self.stim_neuron, *paired)
+                self.stim_neuron, *paired, CD_SOMA, CD_SYNAPSE)
 
 
 MODEL_NAMES = ModelNames.paired()
