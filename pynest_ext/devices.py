@@ -45,8 +45,6 @@ class RramDelayParams(ParameterSet):
         "sigma_ln": Param(0.4, "1", "device-to-device spread: s.d. of ln R_HRS", DENRAM,
                           low=0.0),
         "max": positive(1000.0, "ms", "longest delay (larger draws are capped)", DENRAM),
-        "step": positive(5.0, "ms", "delay resolution: delays are rounded to whole steps "
-                         "(the simulation step of the task)", DENRAM),
     }
 
     @property
@@ -54,27 +52,33 @@ class RramDelayParams(ParameterSet):
         """Mean delay before rounding and capping (ms)."""
         return self.C * self.R_mean
 
-    def draw(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
-        """Delays in whole steps (>= 1), one per device, rounded and capped.
+    def median_ms(self) -> float:
+        """Median delay before rounding and capping (ms)."""
+        return self.C * self.R_mean * math.exp(-0.5 * self.sigma_ln ** 2)
 
-        Raises
-        ------
-        ParameterError
-            If a drawn delay rounds below one step (the device cannot be
-            simulated: a delay of zero steps is no delay).
+    def draw(self, shape: tuple[int, ...], step: float, rng: np.random.Generator) -> np.ndarray:
+        """Delays in whole steps of ``step`` ms, one per device, rounded and capped
+        (the paper rounds to 5 ms, the step of its simulation; here the step is
+        the task's). A draw in the log-normal's lower tail that rounds to zero
+        steps is raised to one step (a delay line is never faster than one
+        step); :meth:`check` rejects settings whose typical delay rounds to zero.
         """
+        self.check(step)
         mu = math.log(self.R_mean) - 0.5 * self.sigma_ln ** 2
         tau = self.C * np.exp(mu + self.sigma_ln * rng.standard_normal(shape))
-        cap = math.floor(self.max / self.step + 1e-9)
-        if cap < 1:
-            raise ParameterError(f"delays.max ({self.max:g} ms) is shorter than one delay step "
-                                 f"({self.step:g} ms)")
-        steps = np.minimum(np.rint(tau / self.step), cap).astype(np.int64)
-        if steps.size and steps.min() < 1:
+        cap = math.floor(self.max / step + 1e-9)
+        return np.clip(np.rint(tau / step), 1, cap).astype(np.int64)
+
+    def check(self, step: float) -> None:
+        """Raise ParameterError if the delays cannot be simulated with steps of ``step`` ms:
+        the cap or the median delay rounds below one step."""
+        if math.floor(self.max / step + 1e-9) < 1:
+            raise ParameterError(f"delays.max ({self.max:g} ms) rounds below the resolution "
+                                 f"({step:g} ms)")
+        if round(self.median_ms() / step) < 1:
             raise ParameterError(
-                f"a drawn delay ({tau.min():.3g} ms) rounds below the delay step "
-                f"({self.step:g} ms): raise delays.C or delays.R_mean, or lower delays.sigma_ln")
-        return steps
+                f"the median delay C * R_HRS ({self.median_ms():.3g} ms) rounds below the "
+                f"resolution ({step:g} ms): raise delays.C or delays.R_mean")
 
 
 class RramWeightParams(ParameterSet):

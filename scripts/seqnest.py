@@ -253,12 +253,18 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from sequences.coincidence.experiment import is_cd_run
+    from sequences.coincidence.report import write_cd_report
     from sequences.report import write_report, write_sweep_report
     started = time.perf_counter()
     folder = Path(args.run_dir)
     is_sweep = (folder / "results.csv").is_file() and not (folder / "params.json").is_file()
-    page = (write_sweep_report(folder, args.out) if is_sweep
-            else write_report(folder, args.out))
+    if is_sweep:
+        page = write_sweep_report(folder, args.out)
+    elif is_cd_run(folder):
+        page = write_cd_report(folder, args.out)
+    else:
+        page = write_report(folder, args.out)
     print(f"report written to {page} ({time.perf_counter() - started:.1f} s); "
           f"figures in {page.parent / 'report'}")
     return 0
@@ -285,6 +291,71 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     print(f"results: {Path(args.out) / 'results.csv'}; failures: "
           f"{Path(args.out) / 'failures.json'}")
     return 0 if not summary["failed"] else 1
+
+
+def _cd_sets(options) -> dict:
+    from sequences.config import split_set_option
+    sets = {}
+    for opt in options or []:
+        group, name, value = split_set_option(opt)
+        sets[f"{group}.{name}"] = value
+    return sets
+
+
+def _cmd_cd_train(args: argparse.Namespace) -> int:
+    from sequences.coincidence.config import resolve_cd_config
+    from sequences.coincidence.experiment import cd_train
+    sets = _cd_sets(args.set)
+    for flag, key in ((args.epochs, "training.epochs"), (args.n_d, "network.n_d"),
+                      (args.train_noise, "training.sigma_train")):
+        if flag is not None:
+            sets[key] = flag
+    if args.no_delays:
+        sets["network.delays"] = "none"
+    config = resolve_cd_config(args.task, sets)
+    started = time.perf_counter()
+
+    def show(row: dict) -> None:
+        if not args.no_progress:
+            print(f"epoch {row['epoch']:>3}: loss {row['loss']:.4f}, "
+                  f"test accuracy {100 * row['test_accuracy']:.1f} %", file=sys.stderr,
+                  flush=True)
+
+    metrics = cd_train(config, args.seed, args.out, force=args.force, data_dir=args.data,
+                       progress=show)
+    print(f"{config.task}: {metrics['n_weights']} weights ({metrics['n_inputs']} inputs x "
+          f"{metrics['n_outputs']} outputs x {metrics['n_d']} delays + biases); "
+          f"test accuracy (trainer) {100 * metrics['test_accuracy']:.1f} % "
+          f"(chance {100 * metrics['chance']:.0f} %) in {time.perf_counter() - started:.1f} s")
+    print(f"run directory: {args.out}; next: seqnest cd-eval {args.out}")
+    return 0
+
+
+def _cmd_cd_eval(args: argparse.Namespace) -> int:
+    from sequences.coincidence.experiment import cd_eval
+    rram = {}
+    for key, value in _cd_sets(args.set).items():
+        group, _, name = key.partition(".")
+        if group != "rram":
+            raise ParameterError(f"cd-eval --set takes rram.* device parameters, got {key!r}")
+        rram[name] = value
+    started = time.perf_counter()
+    result = cd_eval(args.run_dir, sigma=args.noise, trials=args.trials, seed=args.seed,
+                     threads=args.threads, out=args.out, force=args.force, rram_sets=rram,
+                     module=_module)
+    lo, hi = result["ci95"]
+    print(f"NEST inference, sigma {result['sigma']:g}: accuracy {100 * result['accuracy']:.1f} % "
+          f"(95 % CI {100 * lo:.1f}-{100 * hi:.1f}, {result['decisions']} decisions in "
+          f"{result['trials']} trials; chance {100 * result['chance']:.0f} %)")
+    if "agreement" in result:
+        a = result["agreement"]
+        print(f"agreement with the trainer on {a['samples']} samples: max relative difference "
+              f"{a['max_rel_diff']:.2e}, identical decisions: {a['argmax_identical']}")
+    t = result["time"]
+    print(f"simulated {result['trials']} trials in {t['simulate_s']:.1f} s "
+          f"({t['trials_per_s']:.0f} trials/s; build {t['build_s']:.1f} s; "
+          f"total {time.perf_counter() - started:.1f} s)")
+    return 0
 
 
 def _cmd_example(args: argparse.Namespace) -> int:
@@ -383,6 +454,46 @@ def _parser() -> argparse.ArgumentParser:
                    help="validate the spec and print the SLURM job script; run nothing")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("cd-train", help="train a dendritic coincidence detector (DenRAM) "
+                       "offline and write a run directory")
+    p.add_argument("--task", required=True, choices=["mts-xor", "patterns", "shd"],
+                   help="mts-xor and patterns are generated from the seed; shd reads --data")
+    p.add_argument("--data", metavar="DIR", help="folder with shd_train.h5 and shd_test.h5")
+    p.add_argument("--epochs", type=_positive_int, help="training epochs (training.epochs)")
+    p.add_argument("--n-d", type=_positive_int, help="delays per input-output pair "
+                   "(network.n_d, default 16)")
+    p.add_argument("--train-noise", type=float, metavar="SIGMA",
+                   help="noise-aware training at this read noise (training.sigma_train)")
+    p.add_argument("--no-delays", action="store_true",
+                   help="control: every branch delayed by one step (network.delays=none)")
+    p.add_argument("--seed", type=_positive_int, default=1, help="seed of data, delays and "
+                   "training (default 1)")
+    p.add_argument("--set", action="append", metavar="GROUP.KEY=VALUE",
+                   help="override a parameter: task.*, network.*, delays.*, rram.*, "
+                        "training.* (repeatable), e.g. --set task.jitter=3")
+    p.add_argument("--out", required=True, metavar="DIR", help="run directory to write")
+    p.add_argument("--force", action="store_true", help="replace an existing run directory")
+    p.add_argument("--no-progress", action="store_true", help="no per-epoch lines")
+    p.set_defaults(func=_cmd_cd_train)
+
+    p = sub.add_parser("cd-eval", help="run a trained coincidence detector in NEST with RRAM "
+                       "devices and score it")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--noise", type=float, metavar="SIGMA",
+                   help="RRAM read noise relative to max|w|, drawn per trial (default: the "
+                        "run's rram.sigma, 0)")
+    p.add_argument("--trials", type=_positive_int, help="trials (test samples in order, "
+                   "repeated if more; default one per test sample)")
+    p.add_argument("--set", action="append", metavar="rram.KEY=VALUE",
+                   help="device parameter: rram.levels, rram.on_off_ratio, rram.sigma_d2d")
+    p.add_argument("--seed", type=_positive_int, default=1, help="seed of device programming "
+                   "and NEST (default 1)")
+    p.add_argument("--threads", type=_positive_int, default=1, help="NEST threads (default 1)")
+    p.add_argument("--out", metavar="DIR", help="evaluation directory (default "
+                   "RUN_DIR/eval/sigma<SIGMA>)")
+    p.add_argument("--force", action="store_true", help="replace an existing evaluation")
+    p.set_defaults(func=_cmd_cd_eval)
 
     p = sub.add_parser("example", help="learn set I, replay it and print a summary")
     p.add_argument("--out", default="runs/example", metavar="DIR",

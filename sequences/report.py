@@ -133,6 +133,16 @@ def _publish(folder: Path, figs: _Figures, page_html: str) -> Path:
     return page
 
 
+def figures_html(figs: _Figures) -> str:
+    """The figures as HTML, images embedded (the page opens offline)."""
+    parts = []
+    for name, caption, png in figs.items:
+        data = base64.b64encode(png).decode("ascii")
+        parts.append(f"<figure><img alt='{name}' src='data:image/png;base64,{data}'>"
+                     f"<figcaption>{html.escape(caption)} ({name}.png)</figcaption></figure>")
+    return "".join(parts)
+
+
 def _table(rows) -> str:
     body = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
                    for k, v in rows)
@@ -325,10 +335,7 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
         + "</table>",
         "<h2>Figures</h2>",
     ]
-    for name, caption, png in figs.items:
-        data = base64.b64encode(png).decode("ascii")
-        parts.append(f"<figure><img alt='{name}' src='data:image/png;base64,{data}'>"
-                     f"<figcaption>{html.escape(caption)} ({name}.png)</figcaption></figure>")
+    parts.append(figures_html(figs))
     parts += ["<h2>Parameters</h2>",
               f"<pre>{html.escape(json.dumps(cfg.to_dict(), indent=1, default=str))}</pre>",
               "<h2>Environment</h2>",
@@ -408,10 +415,7 @@ def write_sweep_report(sweep_dir: str | os.PathLike,
         f"(see failures.json); run directories: {html.escape(str(sweep_dir))}/&lt;point&gt;/.</p>",
         "<h2>Figures</h2>",
     ]
-    for name, caption, png in figs.items:
-        data = base64.b64encode(png).decode("ascii")
-        parts.append(f"<figure><img alt='{name}' src='data:image/png;base64,{data}'>"
-                     f"<figcaption>{html.escape(caption)} ({name}.png)</figcaption></figure>")
+    parts.append(figures_html(figs))
     parts += ["<h2>Points</h2>", f"<table><tr>{head}</tr>{body}</table>",
               f"<p>Report written in {time.perf_counter() - started:.1f} s.</p></body></html>"]
     return _publish(out, figs, "".join(parts))

@@ -64,6 +64,7 @@ OWN_MARKERS: dict[str, tuple[str, ...]] = {
     "run": ("params.json", "env.json"),
     "replay": ("replay.json",),
     "report": ("report.html",),
+    "eval": ("eval.json",),
 }
 
 

@@ -1,0 +1,226 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Coincidence-detection runs: train offline (:func:`cd_train`), infer in NEST (:func:`cd_eval`).
+
+A run directory holds ``params.json`` (family "coincidence", seed, every
+parameter), ``env.json``, ``model.npz`` (weights, biases, delays in steps,
+dt, tau_m), ``test_data.npz`` (the test samples) and ``metrics.json``
+(learning curve, the trainer's test accuracy, weight count, delay
+statistics). ``cd_eval`` writes ``RUN/eval/<name>/eval.json`` (accuracy with a
+95 % Wilson interval, confusion matrix, agreement of NEST's scores with the
+trainer's) and ``scores.npz``.
+
+Random streams, all from the run's seed: 0 training samples, 1 test samples,
+2 delays, 3 initial weights and training, 4 device programming (eval),
+5 NEST's own generator (read noise per trial).
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from pynest_ext.params import ParameterError
+
+from ..branches import wilson_interval
+from ..rundir import (RunDirError, atomic_directory, check_output, environment, read_json,
+                      write_json)
+from ..tasks.mts_xor import make_mts_xor
+from ..tasks.patterns import make_patterns
+from ..tasks.shd import load_shd, shd_files
+from ..tasks.spike_data import SpikeDataset
+from .config import CdConfig
+from .train import accuracy, init_weights, predict, train
+
+__all__ = ["FAMILY", "cd_eval", "cd_train", "is_cd_run", "load_model", "make_datasets"]
+
+FAMILY = "coincidence"
+STREAM_TRAIN, STREAM_TEST, STREAM_DELAYS, STREAM_TRAINING, STREAM_PROGRAM, STREAM_NEST = range(6)
+
+
+def _rng(seed: int, stream: int) -> np.random.Generator:
+    return np.random.default_rng([int(seed), stream])
+
+
+def make_datasets(config: CdConfig, seed: int,
+                  data_dir: str | os.PathLike | None = None) -> tuple[SpikeDataset, SpikeDataset]:
+    """Training and test samples of the configured task (generated, or SHD files)."""
+    t, p = config.training, config.task_params
+    if config.task == "shd":
+        if data_dir is None:
+            raise ParameterError("task shd needs --data DIR with shd_train.h5 and shd_test.h5")
+        train_file, test_file = shd_files(data_dir)
+        return load_shd(train_file, p, t.n_train), load_shd(test_file, p, t.n_test)
+    if data_dir is not None:
+        raise ParameterError(f"--data is for task shd; task {config.task} is generated")
+    make = make_mts_xor if config.task == "mts-xor" else make_patterns
+    return (make(t.n_train, _rng(seed, STREAM_TRAIN), p),
+            make(t.n_test, _rng(seed, STREAM_TEST), p))
+
+
+def draw_delays(config: CdConfig, n_out: int, n_in: int, seed: int) -> np.ndarray:
+    """Delays (steps) of every branch: RRAM draws, or one step for the no-delay control."""
+    shape = (n_out, n_in, config.network.n_d)
+    rng = _rng(seed, STREAM_DELAYS)
+    if config.network.delays == "none":
+        return np.ones(shape, dtype=np.int64)
+    return config.delays.draw(shape, config.dt, rng)
+
+
+def is_cd_run(run_dir: str | os.PathLike) -> bool:
+    """Whether ``run_dir`` is a coincidence-detection run directory."""
+    path = Path(run_dir) / "params.json"
+    try:
+        return path.is_file() and read_json(path).get("family") == FAMILY
+    except RunDirError:
+        return False
+
+
+def cd_train(config: CdConfig, seed: int, out: str | os.PathLike, force: bool = False,
+             data_dir: str | os.PathLike | None = None,
+             progress: Callable[[dict], None] | None = None) -> dict:
+    """Train a DenRAM classifier and write its run directory; returns the metrics."""
+    if not (isinstance(seed, int) and 1 <= seed < 2 ** 31):
+        raise ParameterError(f"seed: must be a whole number in [1, 2**31), got {seed!r}")
+    check_output(out, force)
+    data, test = make_datasets(config, seed, data_dir)
+    n_out = data.n_classes
+    delays = draw_delays(config, n_out, data.n_channels, seed)
+    rng = _rng(seed, STREAM_TRAINING)
+    t0 = time.perf_counter()
+    init = init_weights(data, n_out, config.network.n_d, config.training.init_scale, rng)
+    result = train(data, test, delays, config.network.tau_m, config.training, config.rram,
+                   rng, init=init, progress=progress)
+    train_s = time.perf_counter() - t0
+    decay = math.exp(-config.dt / config.network.tau_m)
+    scores = predict(config.rram.quantise(result.weights), result.bias, delays, decay, test)
+    delay_ms = delays * config.dt
+    metrics = {
+        "family": FAMILY, "task": config.task, "seed": seed,
+        "n_weights": int(result.weights.size + result.bias.size),
+        "n_inputs": data.n_channels, "n_outputs": n_out, "n_d": config.network.n_d,
+        "n_train": len(data), "n_test": len(test), "n_windows": data.n_windows,
+        "test_accuracy": accuracy(scores, test.labels),
+        "chance": 1.0 / n_out,
+        "history": result.history,
+        "delays_ms": {"min": float(delay_ms.min()), "median": float(np.median(delay_ms)),
+                      "mean": float(delay_ms.mean()), "max": float(delay_ms.max()),
+                      "at_cap": int(np.sum(delay_ms >= config.delays.max - 1e-9))},
+        "train_time_s": train_s,
+    }
+    with atomic_directory(out, force) as tmp:
+        write_json(tmp / "params.json", {"family": FAMILY, "seed": seed,
+                                         "data_dir": None if data_dir is None else str(data_dir),
+                                         **config.to_dict()})
+        write_json(tmp / "env.json", environment(None, seed, 1))
+        _save_npz(tmp / "model.npz", weights=result.weights, bias=result.bias, delays=delays,
+                  dt=config.dt, tau_m=config.network.tau_m)
+        test.save(tmp / "test_data.npz")
+        write_json(tmp / "metrics.json", metrics)
+    return metrics
+
+
+def _save_npz(path: Path, **arrays) -> None:
+    tmp = path.with_name(f".{path.name}.tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def load_model(run_dir: str | os.PathLike) -> tuple[CdConfig, dict, dict[str, np.ndarray]]:
+    """Parameters, params.json and the arrays of ``model.npz`` of a run directory."""
+    import zipfile
+    run = Path(run_dir)
+    if not run.is_dir():
+        raise RunDirError(f"run directory not found: {run}")
+    params = read_json(run / "params.json")
+    if params.get("family") != FAMILY:
+        raise RunDirError(f"{run} is not a coincidence-detection run (made by seqnest cd-train)")
+    config = CdConfig.from_dict(params)
+    path = run / "model.npz"
+    if not path.is_file():
+        raise RunDirError(f"missing file: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            model = {k: f[k] for k in ("weights", "bias", "delays", "dt", "tau_m")}
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise RunDirError(f"corrupt model file {path}: {exc}") from None
+    w, d = model["weights"], model["delays"]
+    if w.ndim != 3 or w.shape != d.shape or model["bias"].shape != (w.shape[0],):
+        raise RunDirError(f"corrupt model file {path}: array shapes do not match")
+    return config, params, model
+
+
+def cd_eval(run_dir: str | os.PathLike, sigma: float | None = None, trials: int | None = None,
+            seed: int = 1, threads: int = 1, out: str | os.PathLike | None = None,
+            force: bool = False, rram_sets: dict | None = None, module=None,
+            progress: Callable[[int], None] | None = None) -> dict:
+    """Infer the test samples in NEST with programmed RRAM devices; write and return eval.json.
+
+    ``sigma`` is the read noise (default: the run's ``rram.sigma``),
+    ``trials`` the number of trials (test samples in order, repeated when
+    more trials than samples; default: one per sample), ``rram_sets`` further
+    device parameters ({"levels": 16, ...}).
+    """
+    from pynest_ext.buildcache import provide
+    from pynest_ext.devices import RramWeightParams
+    from pynest_ext.networks.coincidence import CoincidenceNetwork
+
+    config, params, model = load_model(run_dir)
+    run = Path(run_dir)
+    device = dict(config.rram.to_dict(), **(rram_sets or {}))
+    if sigma is not None:
+        device["sigma"] = sigma
+    rram = RramWeightParams(device)
+    test = SpikeDataset.load(run / "test_data.npz")
+    if test.n_channels != model["weights"].shape[1] or test.n_classes != model["weights"].shape[0]:
+        raise RunDirError(f"{run}: test_data.npz does not match model.npz")
+    n_trials = len(test) if trials is None else int(trials)
+    if not 1 <= n_trials <= 10_000_000:
+        raise ParameterError(f"trials: must be in 1..10000000, got {trials!r}")
+    if not (isinstance(seed, int) and 1 <= seed < 2 ** 31):
+        raise ParameterError(f"seed: must be a whole number in [1, 2**31), got {seed!r}")
+    out = Path(out) if out is not None else run / "eval" / f"sigma{rram.sigma:g}"
+    check_output(out, force, kind="eval")
+    module = provide(module)
+
+    programmed = rram.program(model["weights"], _rng(seed, STREAM_PROGRAM))
+    index = np.arange(n_trials) % len(test)
+    t0 = time.perf_counter()
+    net = CoincidenceNetwork(model["delays"], float(model["dt"]), float(model["tau_m"]),
+                             threads=threads, seed=seed, module=module)
+    net.connect(programmed, model["bias"], noise_sd=rram.noise_sd(programmed),
+                n_steps=test.n_steps)
+    build_s = time.perf_counter() - t0
+    scores = net.run([test.sample(k) for k in index], test.n_steps, test.windows, progress)
+    labels = test.labels[index]
+    predicted = scores.argmax(axis=-1)
+    correct = int(np.sum(predicted == labels))
+    n = int(labels.size)
+    confusion = np.zeros((test.n_classes, test.n_classes), dtype=np.int64)
+    np.add.at(confusion, (labels.ravel(), predicted.ravel()), 1)
+    result = {
+        "run": str(run), "sigma": rram.sigma, "rram": rram.to_dict(), "trials": n_trials,
+        "decisions": n, "seed": seed, "threads": threads,
+        "accuracy": correct / n, "ci95": list(wilson_interval(correct, n)),
+        "chance": 1.0 / test.n_classes, "confusion": confusion.tolist(),
+        "time": {"build_s": build_s, "simulate_s": net.time_simulate_s,
+                 "trials_per_s": n_trials / max(net.time_simulate_s, 1e-9)},
+        "n_connections": net.n_connections,
+    }
+    if rram.sigma == 0.0:
+        # the trainer's forward pass on the same programmed weights and samples
+        decay = math.exp(-float(model["dt"]) / float(model["tau_m"]))
+        first = test.subset(index[:min(n_trials, len(test))])
+        ref = predict(programmed, model["bias"], model["delays"], decay, first)
+        got = scores[:len(first)]
+        rel = np.abs(got - ref) / np.maximum(np.abs(ref), 1e-12)
+        result["agreement"] = {"samples": len(first), "max_rel_diff": float(rel.max()),
+                               "argmax_identical": bool(np.array_equal(got.argmax(-1),
+                                                                       ref.argmax(-1)))}
+    with atomic_directory(out, force, kind="eval") as tmp:
+        _save_npz(tmp / "scores.npz", scores=scores, labels=labels, sample=index)
+        write_json(tmp / "eval.json", result)
+    return result
