@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pynest_ext.devices import RramWeightParams
-from pynest_ext.params import Param, ParameterSet, positive
+from pynest_ext.params import Choice, Param, ParameterSet, positive
 
 from ..tasks.spike_data import SpikeDataset
 from .model import forward, loss_and_grads
@@ -33,7 +33,10 @@ class TrainParams(ParameterSet):
                         integer=True),
         "batch_size": Param(32, "1", "samples per gradient step", OURS, low=1, high=65536,
                             integer=True),
-        "learning_rate": positive(0.01, "1", "Adam step size", OURS),
+        "learning_rate": positive(0.03, "1", "Adam step size at the start, relative to the "
+                                  "s.d. of the initial weights", OURS),
+        "schedule": Choice("cosine", ("cosine", "constant"), "learning-rate schedule over "
+                           "the epochs (cosine: decays to 0 at the last step)", OURS),
         "n_train": Param(2000, "1", "training samples (generated tasks)", OURS, low=1,
                          high=10_000_000, integer=True),
         "n_test": Param(500, "1", "test samples (generated tasks)", OURS, low=1,
@@ -57,12 +60,17 @@ def _decay(dt: float, tau_m: float) -> float:
     return math.exp(-dt / tau_m)
 
 
+def weight_scale(data: SpikeDataset, n_d: int, scale: float) -> float:
+    """``scale`` / sqrt(expected spike arrivals per step at one output): the s.d. of
+    the initial weights, and the unit of the learning rate."""
+    rate = len(data.steps) / max(1, len(data) * data.n_steps * data.n_channels)
+    return scale / math.sqrt(max(data.n_channels * n_d * rate, 1e-9))
+
+
 def init_weights(data: SpikeDataset, n_out: int, n_d: int, scale: float,
                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian weights whose summed input per step has s.d. ``scale``, small positive mean."""
-    rate = len(data.steps) / max(1, len(data) * data.n_steps * data.n_channels)
-    arrivals = max(data.n_channels * n_d * rate, 1e-9)
-    sd = scale / math.sqrt(arrivals)
+    sd = weight_scale(data, n_d, scale)
     w = rng.normal(0.2 * sd, sd, size=(n_out, data.n_channels, n_d))
     return w, np.zeros(n_out)
 
@@ -95,6 +103,8 @@ def train(data: SpikeDataset, test: SpikeDataset, delays: np.ndarray, tau_m: flo
     m = [np.zeros_like(w), np.zeros_like(b)]
     v = [np.zeros_like(w), np.zeros_like(b)]
     beta1, beta2, eps, step = 0.9, 0.999, 1e-8, 0
+    total = params.epochs * math.ceil(len(data) / params.batch_size)
+    unit = weight_scale(data, n_d, params.init_scale)
     history = []
     for epoch in range(params.epochs):
         order = rng.permutation(len(data))
@@ -107,13 +117,16 @@ def train(data: SpikeDataset, test: SpikeDataset, delays: np.ndarray, tau_m: flo
             loss, g_w, g_b, _ = loss_and_grads(w_read, b, delays, decay, data.batch(index),
                                                data.labels[index], data.n_steps, data.windows)
             losses.append(loss)
+            lr = params.learning_rate * unit
+            if params.schedule == "cosine":
+                lr *= 0.5 * (1.0 + math.cos(math.pi * step / total))
             step += 1
             for p, g, mi, vi in ((w, g_w, m[0], v[0]), (b, g_b, m[1], v[1])):
                 mi *= beta1
                 mi += (1 - beta1) * g
                 vi *= beta2
                 vi += (1 - beta2) * g * g
-                p -= params.learning_rate * (mi / (1 - beta1 ** step)) / (
+                p -= lr * (mi / (1 - beta1 ** step)) / (
                     np.sqrt(vi / (1 - beta2 ** step)) + eps)
         test_acc = accuracy(predict(rram.quantise(w), b, delays, decay, test), test.labels)
         row = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "test_accuracy": test_acc}

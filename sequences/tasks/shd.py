@@ -97,7 +97,9 @@ def load_shd(path: str | os.PathLike, params: ShdParams | None = None,
                 raise ParameterError(f"SHD data: {path}: sample {k} has a channel outside "
                                      f"0..{p.n_channels - 1}")
             keep = (t >= 0) & (t < p.max_time)
-            step = np.minimum((t[keep] / p.dt).astype(np.int64), p.n_steps - 1)
+            # float32 seconds: round to 1e-3 of a bin before flooring (0.7 s is bin 140)
+            step = np.minimum(np.floor(np.round(t[keep] / p.dt, 3)).astype(np.int64),
+                              p.n_steps - 1)
             order = np.argsort(step, kind="stable")
             samples.append((step[order], u[keep][order]))
     return SpikeDataset.from_samples("shd", p.dt, p.n_steps, p.n_channels, p.n_classes,
