@@ -37,9 +37,9 @@ class TrainParams(ParameterSet):
                                   "s.d. of the initial weights", OURS),
         "schedule": Choice("cosine", ("cosine", "constant"), "learning-rate schedule over "
                            "the epochs (cosine: decays to 0 at the last step)", OURS),
-        "n_train": Param(2000, "1", "training samples (generated tasks)", OURS, low=1,
+        "n_train": Param(2000, "1", "training samples (generated; for shd at most this many are read)", OURS, low=1,
                          high=10_000_000, integer=True),
-        "n_test": Param(500, "1", "test samples (generated tasks)", OURS, low=1,
+        "n_test": Param(500, "1", "test samples (generated; for shd at most this many are read)", OURS, low=1,
                         high=10_000_000, integer=True),
         "sigma_train": Param(0.0, "1", "read noise relative to max|w| during training "
                              "(noise-aware training; 0: none)", "D'Agostino et al. 2024",

@@ -28,7 +28,7 @@ class PatternParams(ParameterSet):
     SPECS = {
         "n_classes": Param(10, "1", "number of classes (frozen patterns)", OURS, low=2,
                            integer=True),
-        "n_channels": Param(50, "1", "input channels", OURS, low=1, integer=True),
+        "n_channels": Param(20, "1", "input channels", OURS, low=1, integer=True),
         "dt": positive(1.0, "ms", "length of one step", OURS),
         "pattern_steps": Param(50, "1", "steps within which each pattern's spikes lie", OURS,
                                low=1, integer=True),
@@ -36,7 +36,7 @@ class PatternParams(ParameterSet):
                             low=0, integer=True),
         "jitter": Param(2.0, "ms", "s.d. of the Gaussian jitter of each spike time", OURS,
                         low=0.0),
-        "background": Param(5.0, "Hz", "Poisson background rate per channel", OURS, low=0.0),
+        "background": Param(10.0, "Hz", "Poisson background rate per channel", OURS, low=0.0),
         "pattern_seed": Param(12345, "1", "seed of the frozen patterns (the same seed gives "
                               "the same classes)", OURS, low=0, integer=True),
     }
