@@ -21,7 +21,7 @@ from pynest_ext.params import Param, ParameterError, ParameterSet, positive
 
 from .spike_data import SpikeDataset
 
-__all__ = ["ShdParams", "load_shd", "shd_files"]
+__all__ = ["ShdParams", "load_shd", "shd_files", "write_shd"]
 
 SHD = "Cramer et al. 2022, IEEE TNNLS 33: 2744"
 DATASETS = ("spikes/times", "spikes/units", "labels")
@@ -105,3 +105,21 @@ def load_shd(path: str | os.PathLike, params: ShdParams | None = None,
     return SpikeDataset.from_samples("shd", p.dt, p.n_steps, p.n_channels, p.n_classes,
                                      [[0, p.n_steps]], labels, samples,
                                      meta={"task": "shd", "file": str(path), **p.to_dict()})
+
+
+def write_shd(path: str | os.PathLike, samples, labels) -> None:
+    """Write samples [(times in s, units), ...] and labels in the SHD file layout
+    (for one's own recordings, and for tests: no copy of SHD can be fetched here)."""
+    import h5py
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with h5py.File(tmp, "w") as f:
+        times = f.create_dataset("spikes/times", (len(samples),),
+                                 dtype=h5py.vlen_dtype(np.float32))
+        units = f.create_dataset("spikes/units", (len(samples),),
+                                 dtype=h5py.vlen_dtype(np.uint16))
+        for k, (t, u) in enumerate(samples):
+            times[k] = np.asarray(t, np.float32)
+            units[k] = np.asarray(u, np.uint16)
+        f.create_dataset("labels", data=np.asarray(labels, np.uint8))
+    os.replace(tmp, path)

@@ -108,6 +108,18 @@ def test_cd_train_eval_report_end_to_end(built_module, tmp_path, capsys):
     noisy = json.loads((run / "eval" / "sigma0.1" / "eval.json").read_text())
     assert noisy["trials"] == 80 and noisy["rram"]["levels"] == 16 and "agreement" not in noisy
     capsys.readouterr()
+    # bad input: one line, nothing written
+    assert main(["cd-eval", str(run), "--noise", "-0.1"]) == 2
+    assert "rram.sigma" in capsys.readouterr().err and not (run / "eval" / "sigma-0.1").exists()
+    assert main(["cd-eval", str(run), "--set", "network.n_d=3"]) == 2
+    assert "rram.*" in capsys.readouterr().err
+    assert main(["cd-eval", str(tmp_path / "nothing")]) == 2
+    assert "not found" in capsys.readouterr().err
+    (run / "model.npz").rename(run / "model.bak")
+    (run / "model.npz").write_bytes(b"garbage")
+    assert main(["cd-eval", str(run), "--out", str(tmp_path / "e")]) == 2
+    assert "corrupt model file" in capsys.readouterr().err and not (tmp_path / "e").exists()
+    (run / "model.bak").replace(run / "model.npz")
     # an existing evaluation is not replaced without --force
     assert main(["cd-eval", str(run)]) == 2
     assert "exists" in capsys.readouterr().err
