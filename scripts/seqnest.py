@@ -342,7 +342,7 @@ def _cmd_cd_eval(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     result = cd_eval(args.run_dir, sigma=args.noise, trials=args.trials, seed=args.seed,
                      threads=args.threads, out=args.out, force=args.force, rram_sets=rram,
-                     module=_module)
+                     module=_module, progress=not args.no_progress)
     lo, hi = result["ci95"]
     print(f"NEST inference, sigma {result['sigma']:g}: accuracy {100 * result['accuracy']:.1f} % "
           f"(95 % CI {100 * lo:.1f}-{100 * hi:.1f}, {result['decisions']} decisions in "
@@ -493,6 +493,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="evaluation directory (default "
                    "RUN_DIR/eval/sigma<SIGMA>)")
     p.add_argument("--force", action="store_true", help="replace an existing evaluation")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_cd_eval)
 
     p = sub.add_parser("example", help="learn set I, replay it and print a summary")

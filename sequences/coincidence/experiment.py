@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -156,7 +157,7 @@ def load_model(run_dir: str | os.PathLike) -> tuple[CdConfig, dict, dict[str, np
 def cd_eval(run_dir: str | os.PathLike, sigma: float | None = None, trials: int | None = None,
             seed: int = 1, threads: int = 1, out: str | os.PathLike | None = None,
             force: bool = False, rram_sets: dict | None = None, module=None,
-            progress: Callable[[int], None] | None = None) -> dict:
+            progress: bool = False) -> dict:
     """Infer the test samples in NEST with programmed RRAM devices; write and return eval.json.
 
     ``sigma`` is the read noise (default: the run's ``rram.sigma``),
@@ -194,7 +195,11 @@ def cd_eval(run_dir: str | os.PathLike, sigma: float | None = None, trials: int 
     net.connect(programmed, model["bias"], noise_sd=rram.noise_sd(programmed),
                 n_steps=test.n_steps)
     build_s = time.perf_counter() - t0
-    scores = net.run([test.sample(k) for k in index], test.n_steps, test.windows, progress)
+    from tqdm import tqdm
+    with tqdm(total=n_trials, desc="NEST trials", unit="trial", file=sys.stderr,
+              disable=None if progress else True) as bar:
+        scores = net.run([test.sample(k) for k in index], test.n_steps, test.windows,
+                         lambda k: bar.update(1))
     labels = test.labels[index]
     predicted = scores.argmax(axis=-1)
     correct = int(np.sum(predicted == labels))
