@@ -3,7 +3,7 @@
 spread, and the no-delay control; pattern accuracy against jitter.
 
     python bench/coincidence_study.py --out runs/cd-study [--seeds 1 2 3] [--threads 2]
-        [--parts noise,n_d,spread,patterns]
+        [--parts noise,aware,n_d,spread,patterns]
 
 Every point trains with :func:`sequences.coincidence.experiment.cd_train` and is
 scored in NEST with :func:`~sequences.coincidence.experiment.cd_eval` (the code
@@ -65,6 +65,20 @@ def noise_part(out: Path, seeds, threads: int) -> list[dict]:
     return rows
 
 
+def noise_aware_part(out: Path, seeds, threads: int, sigma_train: float = 0.1) -> list[dict]:
+    rows = []
+    for seed in seeds:
+        run = out / f"mts-xor_aware{sigma_train:g}_seed{seed}"
+        _train(run, "mts-xor", seed, {"training.sigma_train": sigma_train})
+        for sigma in SIGMAS:
+            e = _eval(run, sigma, threads)
+            rows.append({"sigma_train": sigma_train, "seed": seed, "sigma": sigma,
+                         "nest": e["accuracy"], "ci95": e["ci95"]})
+            print(f"  mts-xor noise-aware ({sigma_train:g}) seed {seed} sigma {sigma:.2f}: "
+                  f"NEST {100 * e['accuracy']:.1f} %", flush=True)
+    return rows
+
+
 def n_d_part(out: Path, threads: int) -> list[dict]:
     rows = []
     for n_d in N_DS:
@@ -122,6 +136,12 @@ def _figures(study: dict) -> None:
         acc = [[100 * r["nest"] for r in rows if r["sigma"] == s] for s in sig]
         ax.errorbar(np.array(sig) * 100, [np.mean(a) for a in acc],
                     yerr=[np.std(a) for a in acc], fmt="o-", capsize=3, label="MTS-XOR (ours)")
+        aware = study.get("aware") or []
+        if aware:
+            acc = [[100 * r["nest"] for r in aware if r["sigma"] == s] for s in sig]
+            ax.errorbar(np.array(sig) * 100, [np.mean(a) for a in acc],
+                        yerr=[np.std(a) for a in acc], fmt="o-", capsize=3, color="C1",
+                        label="MTS-XOR, noise-aware training (0.1)")
         ctrl = [100 * r["nest"] for r in study["noise"] if r["delays"] == "none"]
         ax.axhline(np.mean(ctrl), color="C3", ls=":", label="no delays, same weights")
         # the published end points only (REFERENCE.md section 5): sigma 0 and 20 %
@@ -152,7 +172,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="runs/cd-study")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--parts", default="noise,n_d,spread,patterns")
+    ap.add_argument("--parts", default="noise,aware,n_d,spread,patterns")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -163,6 +183,9 @@ def main(argv=None) -> int:
     if "noise" in parts:
         print("MTS-XOR: accuracy vs RRAM read noise, and the no-delay control")
         study["noise"] = noise_part(out, args.seeds, args.threads)
+    if "aware" in parts:
+        print("MTS-XOR: noise-aware training (sigma_train 0.1) vs read noise")
+        study["aware"] = noise_aware_part(out, args.seeds, args.threads)
     if "n_d" in parts:
         print("MTS-XOR: delays per pair")
         study["n_d"] = n_d_part(out, args.threads)

@@ -45,7 +45,7 @@ import json, time, numpy as np
 from pathlib import Path
 from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
 from pynest_ext.noise import NoiseParams, inject_noise
-from sequences.replay import _replay_neuron, _replay_network
+from sequences.temporal_memory.replay import _replay_neuron, _replay_network
 from sequences.rundir import load_config, load_connectivity
 from pynest_ext.networks.temporal_memory import synaptic_weights
 run = Path({str(run)!r})

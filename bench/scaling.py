@@ -73,7 +73,7 @@ def run_learn(M: int, threads: int, episodes: int) -> dict:
 def floor_worker(M: int, threads: int, episodes: int, floor: str) -> dict:
     """Training with static or without E->E connections (same code as `seqnest learn`)."""
     from sequences.config import resolve_config
-    from sequences.learn import train
+    from sequences.temporal_memory.learn import train
     task, opts = task_args(M)
     cfg = resolve_config(task=task, episodes=episodes, threads=threads, set_options=opts)
     return train(cfg, progress=False, ee_floor=floor).metrics

@@ -22,7 +22,7 @@ import sys
 import numpy as np
 
 from sequences.config import resolve_config
-from sequences.learn import train
+from sequences.temporal_memory.learn import train
 
 #: name -> --set options (with --synapse tristate).
 SETTINGS: dict[str, list[str]] = {

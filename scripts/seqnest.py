@@ -154,7 +154,7 @@ def _print_frequencies(config, given) -> None:
 
 def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
     from sequences.config import resolve_config
-    from sequences.learn import train
+    from sequences.temporal_memory.learn import train
     from sequences.rundir import check_output, write_training_run
 
     config = resolve_config(task=args.task, sequences=args.sequences, config_file=args.config,
@@ -228,7 +228,7 @@ def _print_branches(stats: dict, out: Path) -> None:
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    from sequences.replay import replay_run, replay_trials
+    from sequences.temporal_memory.replay import replay_run, replay_trials
     from sequences.rundir import load_config
     cfg = load_config(args.run_dir)
     noise, replay_params = _replay_settings(args, cfg)
@@ -359,7 +359,7 @@ def _cmd_cd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_example(args: argparse.Namespace) -> int:
-    from sequences.replay import replay_run
+    from sequences.temporal_memory.replay import replay_run
     started = time.perf_counter()
     args.task, args.sequences, args.config, args.set, args.threads = "set1", None, None, [], None
     args.synapse, args.frequencies = None, None

@@ -27,6 +27,7 @@ No NEST here: inputs are NumPy arrays indexed by 0-based excitatory neuron.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from itertools import combinations
 
@@ -35,7 +36,7 @@ import numpy as np
 from pynest_ext.params import Choice, Param, ParameterSet, positive
 
 __all__ = ["EvaluationParams", "counts_new_daps", "predicted_vector", "prediction_scores", "responders",
-           "jaccard", "episodes_to_convergence"]
+           "jaccard", "episodes_to_convergence", "wilson_interval"]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
 
@@ -120,3 +121,13 @@ def episodes_to_convergence(errors: Sequence[float], threshold: float) -> int | 
         if e < threshold:
             return k
     return None
+
+
+def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion k/n ((0, 1) when n = 0)."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (max(0.0, centre - half), min(1.0, centre + half))

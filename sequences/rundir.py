@@ -255,7 +255,7 @@ def _training_block(result):
 
 
 def write_training_run(result, out: str | os.PathLike, force: bool = False) -> Path:
-    """Write a :class:`sequences.learn.TrainingResult` as a run directory."""
+    """Write a :class:`sequences.temporal_memory.learn.TrainingResult` as a run directory."""
     from pynest_ext.neo_convert import write_nix
 
     cfg, sch = result.config, result.schedule

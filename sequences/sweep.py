@@ -265,7 +265,7 @@ def _check_point_replays(spec: SweepSpec, cfg: RunConfig, varied: dict) -> None:
     """Each replay condition's replay.* values, and the cue, against this point."""
     from pynest_ext.noise import NoiseParams
 
-    from .branches import branch_structure
+    from .temporal_memory.branches import branch_structure
     try:
         branch_structure(cfg.sequence_set, spec.replay["cue"])
         for cond in spec.replay["conditions"]:
@@ -305,7 +305,7 @@ def run_point(config_record: dict, run_dir: str, replays: dict | None = None) ->
     """Train one point with a fresh kernel and write its run directory, unless it is
     there already; then replay it under each condition of ``replays`` not yet
     replayed (worker side)."""
-    from .learn import train
+    from .temporal_memory.learn import train
     from .rundir import RunDirError, read_json, write_training_run
 
     config = config_from_dict(config_record)
@@ -355,7 +355,7 @@ def _run_replays(config: RunConfig, run_dir: Path, replays: dict) -> dict[str, d
     """Replay ``run_dir`` under every condition still missing; rows of all."""
     from pynest_ext.noise import NoiseParams
 
-    from .replay import replay_trials
+    from .temporal_memory.replay import replay_trials
     folder = run_dir / "replays"
     folder.mkdir(exist_ok=True)
     _remove_stale_temporaries(folder, {c.name for c in replays["conditions"]})
@@ -523,7 +523,7 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
     if not todo:
         return {"points": len(points), "ran": 0, "reused": len(rows), "failed": failures}
     if cluster == "local":                    # this machine runs `workers` points at once
-        from .learn import check_run_resources
+        from .temporal_memory.learn import check_run_resources
         for p in todo:
             check_run_resources(p.config, processes=min(max(1, workers), len(todo)))
     build()                                   # once, before fan-out; workers reuse the cache

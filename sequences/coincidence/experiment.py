@@ -26,7 +26,7 @@ import numpy as np
 
 from pynest_ext.params import ParameterError
 
-from ..branches import wilson_interval
+from ..metrics import wilson_interval
 from ..rundir import (RunDirError, atomic_directory, check_output, environment, read_json,
                       write_json)
 from ..tasks.mts_xor import make_mts_xor

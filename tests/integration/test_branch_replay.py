@@ -13,8 +13,8 @@ import pytest
 
 from pynest_ext.noise import NoiseParams
 from sequences.config import resolve_config
-from sequences.learn import train
-from sequences.replay import replay_trials
+from sequences.temporal_memory.learn import train
+from sequences.temporal_memory.replay import replay_trials
 from sequences.rundir import write_training_run
 
 pytestmark = pytest.mark.nest

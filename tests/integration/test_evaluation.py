@@ -19,7 +19,7 @@ from pynest_ext.models import InhNeuronParams, StdspSynapseParams, StmNeuronPara
 from pynest_ext.networks.temporal_memory import REGISTER_BITS, NetworkParams, SequenceNetwork
 from pynest_ext.params import ParameterError
 from sequences.config import resolve_config
-from sequences.learn import train
+from sequences.temporal_memory.learn import train
 
 pytestmark = pytest.mark.nest
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from sequences.config import resolve_config
-from sequences.learn import train
+from sequences.temporal_memory.learn import train
 
 pytestmark = pytest.mark.nest
 

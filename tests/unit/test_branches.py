@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from pynest_ext.params import ParameterError
-from sequences.branches import (FAILURE, SIMULTANEOUS, branch_statistics, branch_structure,
-                                classify_trial, wilson_interval)
-from sequences.metrics import prediction_scores
+from sequences.metrics import prediction_scores, wilson_interval
+from sequences.temporal_memory.branches import (FAILURE, SIMULTANEOUS, branch_statistics,
+                                                branch_structure, classify_trial)
 from sequences.tasks.sequence_sets import (TimingParams, frequency_block, make_schedule, named_set,
                              parse_frequencies, parse_sequences)
 

@@ -42,8 +42,8 @@ from pynest_ext.buildcache import BuiltModule, provide
 from pynest_ext.kernel import KernelConfig, setup_kernel
 from pynest_ext.networks.temporal_memory import SequenceNetwork, synaptic_weights
 
-from .metrics import mean_pairwise_jaccard, responders
-from .rundir import (RunDirError, atomic_directory, check_output, load_config,
+from ..metrics import mean_pairwise_jaccard, responders
+from ..rundir import (RunDirError, atomic_directory, check_output, load_config,
                      load_connectivity, network_segment, read_json, write_json)
 
 __all__ = ["CueResult", "replay_run", "decode_replay", "replay_trials", "RNG_STREAM_REPLAY"]
@@ -229,7 +229,7 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     """Cue the shared first element ``trials`` times in one simulation under ``noise``.
 
     Each trial is decoded as one branch, ``simultaneous`` or ``failure``
-    (:mod:`sequences.branches`); ``out`` (default ``RUN_DIR/replay``) receives
+    (:mod:`sequences.temporal_memory.branches`); ``out`` (default ``RUN_DIR/replay``) receives
     ``branches.json`` (statistics and every trial), ``replay.json`` (settings,
     timing, the check that trials did not interact) and ``spikes.nix``.
 

@@ -20,7 +20,6 @@ frequencies (0: matching; 1 - f_max for always the most frequent branch).
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,7 +27,9 @@ import numpy as np
 
 from pynest_ext.params import ParameterError
 
-__all__ = ["Branches", "branch_structure", "TrialOutcome", "classify_trial", "wilson_interval",
+from ..metrics import wilson_interval
+
+__all__ = ["Branches", "branch_structure", "TrialOutcome", "classify_trial",
            "branch_statistics", "SIMULTANEOUS", "FAILURE"]
 
 SIMULTANEOUS = "simultaneous"
@@ -138,16 +139,6 @@ def classify_trial(events: Sequence[tuple[str, float]], branches: Branches, cue_
         return TrialOutcome(cue_time, branches.names[i], i, (i,), order, latency, complete)
     outcome = SIMULTANEOUS if fired else FAILURE
     return TrialOutcome(cue_time, outcome, None, tuple(fired), order, latency, False)
-
-
-def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """95 % Wilson score interval of a proportion k/n ((0, 1) when n = 0)."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def _rate(k: int, n: int) -> dict:

@@ -22,10 +22,10 @@ from pynest_ext.buildcache import BuiltModule, provide
 from pynest_ext.kernel import KernelConfig, setup_kernel
 from pynest_ext.networks.temporal_memory import EEConnectivity, SequenceNetwork
 
-from .config import RunConfig
-from .metrics import (counts_new_daps, episodes_to_convergence, mean_pairwise_jaccard, predicted_vector,
+from ..config import RunConfig
+from ..metrics import (counts_new_daps, episodes_to_convergence, mean_pairwise_jaccard, predicted_vector,
                       prediction_scores, responders)
-from .tasks.sequence_sets import Schedule, make_schedule
+from ..tasks.sequence_sets import Schedule, make_schedule
 
 __all__ = ["TrainingResult", "train", "run_schedule", "check_run_resources", "peak_rss_mb",
            "current_rss_mb"]
