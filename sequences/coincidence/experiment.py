@@ -15,6 +15,7 @@ Random streams, all from the run's seed: 0 training samples, 1 test samples,
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -167,7 +168,6 @@ def cd_eval(run_dir: str | os.PathLike, sigma: float | None = None, trials: int 
     """
     from pynest_ext.buildcache import provide
     from pynest_ext.devices import RramWeightParams
-    from pynest_ext.networks.coincidence import CoincidenceNetwork
 
     config, params, model = load_model(run_dir)
     run = Path(run_dir)
@@ -184,8 +184,21 @@ def cd_eval(run_dir: str | os.PathLike, sigma: float | None = None, trials: int 
     if not (isinstance(seed, int) and 1 <= seed < 2 ** 31):
         raise ParameterError(f"seed: must be a whole number in [1, 2**31), got {seed!r}")
     out = Path(out) if out is not None else run / "eval" / f"sigma{rram.sigma:g}"
-    check_output(out, force, kind="eval")
-    module = provide(module)
+    new_parent = not out.parent.exists()
+    check_output(out, force, kind="eval")          # creates out's parent if missing
+    try:
+        return _evaluate(run, model, rram, test, n_trials, seed, threads, out, force,
+                         provide(module), progress)
+    except BaseException:
+        if new_parent:                             # leave no empty RUN/eval behind
+            with contextlib.suppress(OSError):
+                out.parent.rmdir()
+        raise
+
+
+def _evaluate(run: Path, model: dict, rram, test: SpikeDataset, n_trials: int, seed: int,
+              threads: int, out: Path, force: bool, module, progress: bool) -> dict:
+    from pynest_ext.networks.coincidence import CoincidenceNetwork
 
     programmed = rram.program(model["weights"], _rng(seed, STREAM_PROGRAM))
     index = np.arange(n_trials) % len(test)

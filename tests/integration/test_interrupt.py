@@ -80,3 +80,20 @@ def test_ctrl_c_stops_a_sweep_and_leaves_only_complete_points(built_module, tmp_
     assert leftovers == []
     for point in (p for p in out.iterdir() if p.is_dir()):
         assert (point / "metrics.json").is_file()         # only complete run directories
+
+
+def test_ctrl_c_stops_cd_train_and_cd_eval(built_module, tmp_path):
+    code, took, err = interrupt(["cd-train", "--task", "mts-xor", "--out", str(tmp_path / "run")],
+                                4.0, tmp_path)
+    assert code == 130 and "interrupted" in err and took < 5.0
+    assert listing(tmp_path) == []
+    from seqnest_cli.seqnest import main
+    run = tmp_path / "small"
+    assert main(["cd-train", "--task", "patterns", "--epochs", "1", "--no-progress",
+                 "--set", "training.n_train=50", "--set", "training.n_test=20",
+                 "--out", str(run)]) == 0
+    before = listing(tmp_path)
+    code, took, err = interrupt(["cd-eval", str(run), "--trials", "2000000", "--no-progress"],
+                                6.0, tmp_path)
+    assert code == 130 and "interrupted" in err and took < 5.0
+    assert listing(tmp_path) == before
