@@ -167,6 +167,58 @@ def _figures(study: dict) -> None:
         plt.close(fig)
 
 
+def _mean_sd(values) -> str:
+    v = 100 * np.asarray(values, dtype=float)
+    return f"{v.mean():.1f} ± {v.std():.1f}" if v.size > 1 else f"{v.mean():.1f}"
+
+
+def tables(study: dict) -> str:
+    """Markdown tables of every part present in ``study``."""
+    out = []
+    rows = study.get("noise") or []
+    if rows:
+        aware = study.get("aware") or []
+        out += ["| sigma | MTS-XOR, NEST (% , 3 seeds) | noise-aware training (0.1) | "
+                "no delays, same weights |", "|---|---|---|---|"]
+        for sig in sorted({r["sigma"] for r in rows}):
+            a = [r["nest"] for r in rows if r["delays"] == "rram" and r["sigma"] == sig]
+            b = [r["nest"] for r in aware if r["sigma"] == sig]
+            c = [r["nest"] for r in rows if r["delays"] == "none" and r["sigma"] == sig]
+            out.append(f"| {100 * sig:.0f} % | {_mean_sd(a)} | {_mean_sd(b) if b else ''} | "
+                       f"{_mean_sd(c) if c else ''} |")
+        out.append("")
+    rows = study.get("n_d") or []
+    if rows:
+        out += ["| n_d | weights | RRAM delays (%) | no delays (%) |", "|---|---|---|---|"]
+        for n_d in sorted({r["n_d"] for r in rows}):
+            a = [r for r in rows if r["n_d"] == n_d and r["delays"] == "rram"]
+            b = [r for r in rows if r["n_d"] == n_d and r["delays"] == "none"]
+            out.append(f"| {n_d} | {a[0]['n_weights'] if a else ''} | "
+                       f"{_mean_sd([r['nest'] for r in a]) if a else ''} | "
+                       f"{_mean_sd([r['nest'] for r in b]) if b else ''} |")
+        out.append("")
+    rows = study.get("spread") or []
+    if rows:
+        out += ["| sigma_ln | delays (ms): min-median-max, at cap | accuracy (%) |",
+                "|---|---|---|"]
+        for r in rows:
+            d = r["delays_ms"]
+            out.append(f"| {r['sigma_ln']:g} | {d['min']:.0f}-{d['median']:.0f}-{d['max']:.0f}, "
+                       f"{d['at_cap']} | {100 * r['nest']:.1f} |")
+        out.append("")
+    rows = study.get("patterns") or []
+    if rows:
+        out += ["| jitter (ms) | RRAM delays (%, 3 seeds) | no delays (%) | difference |",
+                "|---|---|---|---|"]
+        for j in sorted({r["jitter"] for r in rows}):
+            a = [r["nest"] for r in rows if r["jitter"] == j and r["delays"] == "rram"]
+            b = [r["nest"] for r in rows if r["jitter"] == j and r["delays"] == "none"]
+            out.append(f"| {j:g} | {_mean_sd(a)} | {_mean_sd(b)} | "
+                       f"{100 * (np.mean(a) - np.mean(b)):+.1f} |")
+        out.append("")
+    return "\n".join(out)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="runs/cd-study")
@@ -197,6 +249,9 @@ def main(argv=None) -> int:
         study["patterns"] = patterns_part(out, args.seeds, args.threads)
     study_file.write_text(json.dumps(study, indent=1))
     _figures(study)
+    text = tables(study)
+    (out / "study.md").write_text(text)
+    print(text)
     print(f"study written to {study_file} ({time.perf_counter() - started:.0f} s)")
     return 0
 

@@ -127,3 +127,27 @@ def test_cd_train_eval_report_end_to_end(built_module, tmp_path, capsys):
     assert main(["report", str(run)]) == 0
     page = (run / "report.html").read_text()
     assert "accuracy_vs_noise" in page and "delays" in page
+
+
+def test_shd_files_train_and_run_in_nest(built_module, tmp_path):
+    from seqnest_cli.seqnest import main
+    from sequences.tasks.shd import write_shd
+    rng = np.random.default_rng(3)
+
+    def sample(label):
+        n = 300
+        units = (label * 35 + rng.integers(0, 60, n)) % 700
+        return np.sort(rng.uniform(0, 1.2, n)), units
+
+    for name, n in (("shd_train.h5", 40), ("shd_test.h5", 12)):
+        labels = rng.integers(0, 20, n)
+        write_shd(tmp_path / name, [sample(lab) for lab in labels], labels)
+    run = tmp_path / "run"
+    assert main(["cd-train", "--task", "shd", "--data", str(tmp_path), "--n-d", "2",
+                 "--epochs", "1", "--no-progress", "--out", str(run)]) == 0
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["n_weights"] == 700 * 20 * 2 + 20 and metrics["n_test"] == 12
+    assert 5.0 <= metrics["delays_ms"]["min"] and metrics["delays_ms"]["max"] <= 1000.0
+    assert main(["cd-eval", str(run), "--threads", "2", "--no-progress"]) == 0
+    ev = json.loads((run / "eval" / "sigma0" / "eval.json").read_text())
+    assert ev["agreement"]["max_rel_diff"] <= 1e-6 and ev["agreement"]["argmax_identical"]
