@@ -70,6 +70,9 @@ def test_read_noise_is_drawn_once_per_trial_and_device(built_module):
     assert first.std() == pytest.approx(0.2, rel=0.15)
     assert first.mean() == pytest.approx(1.0, abs=0.05)
     assert len(np.unique(np.round(first, 12))) > n_trials * 0.95      # new draw each trial
+    again = CoincidenceNetwork(delays, 1.0, 1e9, module=built_module, seed=9)
+    again.connect(w, np.zeros(1), noise_sd=0.2, n_steps=T)
+    assert np.array_equal(again.run(trials, T, windows), s)            # same seed, same draws
 
 
 def test_spiking_variant_emits_at_threshold(built_module):
