@@ -3,7 +3,7 @@
 spread, and the no-delay control; pattern accuracy against jitter.
 
     python bench/coincidence_study.py --out runs/cd-study [--seeds 1 2 3] [--threads 2]
-        [--parts noise,aware,n_d,spread,patterns]
+        [--parts noise,aware,robust,n_d,spread,patterns]
 
 Every point trains with :func:`sequences.coincidence.experiment.cd_train` and is
 scored in NEST with :func:`~sequences.coincidence.experiment.cd_eval` (the code
@@ -65,16 +65,20 @@ def noise_part(out: Path, seeds, threads: int) -> list[dict]:
     return rows
 
 
-def noise_aware_part(out: Path, seeds, threads: int, sigma_train: float = 0.1) -> list[dict]:
+def noise_aware_part(out: Path, seeds, threads: int, sigma_train: float = 0.1,
+                     w_max: float = 0.0) -> list[dict]:
     rows = []
     for seed in seeds:
-        run = out / f"mts-xor_aware{sigma_train:g}_seed{seed}"
-        _train(run, "mts-xor", seed, {"training.sigma_train": sigma_train})
+        clip = f"_wmax{w_max:g}" if w_max else ""
+        run = out / f"mts-xor_aware{sigma_train:g}{clip}_seed{seed}"
+        _train(run, "mts-xor", seed, {"training.sigma_train": sigma_train,
+                                      "training.w_max": w_max})
         for sigma in SIGMAS:
             e = _eval(run, sigma, threads)
-            rows.append({"sigma_train": sigma_train, "seed": seed, "sigma": sigma,
-                         "nest": e["accuracy"], "ci95": e["ci95"]})
-            print(f"  mts-xor noise-aware ({sigma_train:g}) seed {seed} sigma {sigma:.2f}: "
+            rows.append({"sigma_train": sigma_train, "w_max": w_max, "seed": seed,
+                         "sigma": sigma, "nest": e["accuracy"], "ci95": e["ci95"]})
+            print(f"  mts-xor noise-aware ({sigma_train:g}, w_max {w_max:g}) seed {seed} "
+                  f"sigma {sigma:.2f}: "
                   f"NEST {100 * e['accuracy']:.1f} %", flush=True)
     return rows
 
@@ -136,12 +140,14 @@ def _figures(study: dict) -> None:
         acc = [[100 * r["nest"] for r in rows if r["sigma"] == s] for s in sig]
         ax.errorbar(np.array(sig) * 100, [np.mean(a) for a in acc],
                     yerr=[np.std(a) for a in acc], fmt="o-", capsize=3, label="MTS-XOR (ours)")
-        aware = study.get("aware") or []
-        if aware:
-            acc = [[100 * r["nest"] for r in aware if r["sigma"] == s] for s in sig]
-            ax.errorbar(np.array(sig) * 100, [np.mean(a) for a in acc],
-                        yerr=[np.std(a) for a in acc], fmt="o-", capsize=3, color="C1",
-                        label="MTS-XOR, noise-aware training (0.1)")
+        for key, color, label in (("aware", "C1", "noise-aware training (0.1)"),
+                                  ("robust", "C2", "noise-aware (0.1), |w| <= 5 s.d.")):
+            extra = study.get(key) or []
+            if extra:
+                acc = [[100 * r["nest"] for r in extra if r["sigma"] == s] for s in sig]
+                ax.errorbar(np.array(sig) * 100, [np.mean(a) for a in acc],
+                            yerr=[np.std(a) for a in acc], fmt="o-", capsize=3, color=color,
+                            label=f"MTS-XOR, {label}")
         ctrl = [100 * r["nest"] for r in study["noise"] if r["delays"] == "none"]
         ax.axhline(np.mean(ctrl), color="C3", ls=":", label="no delays, same weights")
         # the published end points only (REFERENCE.md section 5): sigma 0 and 20 %
@@ -178,14 +184,17 @@ def tables(study: dict) -> str:
     rows = study.get("noise") or []
     if rows:
         aware = study.get("aware") or []
-        out += ["| sigma | MTS-XOR, NEST (% , 3 seeds) | noise-aware training (0.1) | "
-                "no delays, same weights |", "|---|---|---|---|"]
+        robust = study.get("robust") or []
+        out += ["| sigma | MTS-XOR, NEST (%, 3 seeds) | noise-aware training (0.1) | "
+                "noise-aware (0.1), \\|w\\| <= 5 s.d. | no delays, same weights |",
+                "|---|---|---|---|---|"]
         for sig in sorted({r["sigma"] for r in rows}):
             a = [r["nest"] for r in rows if r["delays"] == "rram" and r["sigma"] == sig]
             b = [r["nest"] for r in aware if r["sigma"] == sig]
             c = [r["nest"] for r in rows if r["delays"] == "none" and r["sigma"] == sig]
+            d = [r["nest"] for r in robust if r["sigma"] == sig]
             out.append(f"| {100 * sig:.0f} % | {_mean_sd(a)} | {_mean_sd(b) if b else ''} | "
-                       f"{_mean_sd(c) if c else ''} |")
+                       f"{_mean_sd(d) if d else ''} | {_mean_sd(c) if c else ''} |")
         out.append("")
     rows = study.get("n_d") or []
     if rows:
@@ -224,7 +233,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="runs/cd-study")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--parts", default="noise,aware,n_d,spread,patterns")
+    ap.add_argument("--parts", default="noise,aware,robust,n_d,spread,patterns")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -238,6 +247,9 @@ def main(argv=None) -> int:
     if "aware" in parts:
         print("MTS-XOR: noise-aware training (sigma_train 0.1) vs read noise")
         study["aware"] = noise_aware_part(out, args.seeds, args.threads)
+    if "robust" in parts:
+        print("MTS-XOR: noise-aware training (0.1) with |w| <= 5 initial s.d. vs read noise")
+        study["robust"] = noise_aware_part(out, args.seeds, args.threads, 0.1, 5.0)
     if "n_d" in parts:
         print("MTS-XOR: delays per pair")
         study["n_d"] = n_d_part(out, args.threads)

@@ -44,6 +44,9 @@ class TrainParams(ParameterSet):
         "sigma_train": Param(0.0, "1", "read noise relative to max|w| during training "
                              "(noise-aware training; 0: none)", "D'Agostino et al. 2024",
                              low=0.0, high=10.0),
+        "w_max": Param(0.0, "1", "bound on |w| after every step, in units of the initial "
+                       "weight s.d. (0: none); a lower max|w| lowers the read noise "
+                       "sigma * max|w| of every device", OURS, low=0.0),
         "init_scale": positive(1.0, "1", "s.d. of the initial weights, in units of "
                                "1/sqrt(expected arrivals per step)", OURS),
     }
@@ -128,6 +131,8 @@ def train(data: SpikeDataset, test: SpikeDataset, delays: np.ndarray, tau_m: flo
                 vi += (1 - beta2) * g * g
                 p -= lr * (mi / (1 - beta1 ** step)) / (
                     np.sqrt(vi / (1 - beta2 ** step)) + eps)
+            if params.w_max > 0:
+                np.clip(w, -params.w_max * unit, params.w_max * unit, out=w)
         test_acc = accuracy(predict(rram.quantise(w), b, delays, decay, test), test.labels)
         row = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "test_accuracy": test_acc}
         history.append(row)
