@@ -342,7 +342,7 @@ def _cmd_cd_eval(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     result = cd_eval(args.run_dir, sigma=args.noise, trials=args.trials, seed=args.seed,
                      threads=args.threads, out=args.out, force=args.force, rram_sets=rram,
-                     module=_module, progress=not args.no_progress)
+                     module=_module, progress=not args.no_progress, check=args.check)
     lo, hi = result["ci95"]
     print(f"NEST inference, sigma {result['sigma']:g}: accuracy {100 * result['accuracy']:.1f} % "
           f"(95 % CI {100 * lo:.1f}-{100 * hi:.1f}, {result['decisions']} decisions in "
@@ -353,8 +353,8 @@ def _cmd_cd_eval(args: argparse.Namespace) -> int:
               f"{a['max_rel_diff']:.2e}, identical decisions: {a['argmax_identical']}")
     t = result["time"]
     print(f"simulated {result['trials']} trials in {t['simulate_s']:.1f} s "
-          f"({t['trials_per_s']:.0f} trials/s; build {t['build_s']:.1f} s; "
-          f"total {time.perf_counter() - started:.1f} s)")
+          f"({t['trials_per_s']:.0f} trials/s; build {t['build_s']:.1f} s, input "
+          f"{t['load_s']:.1f} s; total {time.perf_counter() - started:.1f} s)")
     return 0
 
 
@@ -492,6 +492,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=_positive_int, default=1, help="NEST threads (default 1)")
     p.add_argument("--out", metavar="DIR", help="evaluation directory (default "
                    "RUN_DIR/eval/sigma<SIGMA>)")
+    p.add_argument("--check", type=int, default=100, metavar="N",
+                   help="without read noise, also run the first N samples through the "
+                        "trainer's model and report the agreement (default 100; 0: no check)")
     p.add_argument("--force", action="store_true", help="replace an existing evaluation")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_cd_eval)

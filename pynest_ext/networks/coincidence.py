@@ -90,6 +90,7 @@ class CoincidenceNetwork:
         self._connected = False
         self._noise = False
         self.time_simulate_s = 0.0
+        self.time_load_s = 0.0
         self._step = 0
 
     def connect(self, weights: np.ndarray, bias: np.ndarray, noise_sd: float = 0.0,
@@ -155,7 +156,9 @@ class CoincidenceNetwork:
             raise RuntimeError("run() can be called once per network")
         nest = self._nest
         windows = np.asarray(windows, dtype=np.int64)
+        t0 = time.perf_counter()
         layout = self.load(trials, n_steps)
+        self.time_load_s += time.perf_counter() - t0
         scores = np.empty((len(trials), len(windows), self.n_out))
         t0 = time.perf_counter()
         try:

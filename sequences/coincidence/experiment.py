@@ -158,13 +158,15 @@ def load_model(run_dir: str | os.PathLike) -> tuple[CdConfig, dict, dict[str, np
 def cd_eval(run_dir: str | os.PathLike, sigma: float | None = None, trials: int | None = None,
             seed: int = 1, threads: int = 1, out: str | os.PathLike | None = None,
             force: bool = False, rram_sets: dict | None = None, module=None,
-            progress: bool = False) -> dict:
+            progress: bool = False, check: int = 100) -> dict:
     """Infer the test samples in NEST with programmed RRAM devices; write and return eval.json.
 
     ``sigma`` is the read noise (default: the run's ``rram.sigma``),
     ``trials`` the number of trials (test samples in order, repeated when
     more trials than samples; default: one per sample), ``rram_sets`` further
-    device parameters ({"levels": 16, ...}).
+    device parameters ({"levels": 16, ...}). Without read noise the first
+    ``check`` samples are also run through the trainer's model and the
+    agreement is recorded (0: no check).
     """
     from pynest_ext.buildcache import provide
     from pynest_ext.devices import RramWeightParams
@@ -183,12 +185,14 @@ def cd_eval(run_dir: str | os.PathLike, sigma: float | None = None, trials: int 
         raise ParameterError(f"trials: must be in 1..10000000, got {trials!r}")
     if not (isinstance(seed, int) and 1 <= seed < 2 ** 31):
         raise ParameterError(f"seed: must be a whole number in [1, 2**31), got {seed!r}")
+    if not (isinstance(check, int) and check >= 0):
+        raise ParameterError(f"check: must be a whole number >= 0, got {check!r}")
     out = Path(out) if out is not None else run / "eval" / f"sigma{rram.sigma:g}"
     new_parent = not out.parent.exists()
     check_output(out, force, kind="eval")          # creates out's parent if missing
     try:
         return _evaluate(run, model, rram, test, n_trials, seed, threads, out, force,
-                         provide(module), progress)
+                         provide(module), progress, check)
     except BaseException:
         if new_parent:                             # leave no empty RUN/eval behind
             with contextlib.suppress(OSError):
@@ -197,7 +201,8 @@ def cd_eval(run_dir: str | os.PathLike, sigma: float | None = None, trials: int 
 
 
 def _evaluate(run: Path, model: dict, rram, test: SpikeDataset, n_trials: int, seed: int,
-              threads: int, out: Path, force: bool, module, progress: bool) -> dict:
+              threads: int, out: Path, force: bool, module, progress: bool,
+              check: int) -> dict:
     from pynest_ext.networks.coincidence import CoincidenceNetwork
 
     programmed = rram.program(model["weights"], _rng(seed, STREAM_PROGRAM))
@@ -224,20 +229,23 @@ def _evaluate(run: Path, model: dict, rram, test: SpikeDataset, n_trials: int, s
         "decisions": n, "seed": seed, "threads": threads,
         "accuracy": correct / n, "ci95": list(wilson_interval(correct, n)),
         "chance": 1.0 / test.n_classes, "confusion": confusion.tolist(),
-        "time": {"build_s": build_s, "simulate_s": net.time_simulate_s,
+        "time": {"build_s": build_s, "load_s": net.time_load_s,
+                 "simulate_s": net.time_simulate_s,
                  "trials_per_s": n_trials / max(net.time_simulate_s, 1e-9)},
         "n_connections": net.n_connections,
     }
-    if rram.sigma == 0.0:
+    if rram.sigma == 0.0 and check > 0:
         # the trainer's forward pass on the same programmed weights and samples
+        t0 = time.perf_counter()
         decay = math.exp(-float(model["dt"]) / float(model["tau_m"]))
-        first = test.subset(index[:min(n_trials, len(test))])
+        first = test.subset(index[:min(n_trials, len(test), check)])
         ref = predict(programmed, model["bias"], model["delays"], decay, first)
         got = scores[:len(first)]
         rel = np.abs(got - ref) / np.maximum(np.abs(ref), 1e-12)
         result["agreement"] = {"samples": len(first), "max_rel_diff": float(rel.max()),
                                "argmax_identical": bool(np.array_equal(got.argmax(-1),
                                                                        ref.argmax(-1)))}
+        result["time"]["check_s"] = time.perf_counter() - t0
     with atomic_directory(out, force, kind="eval") as tmp:
         _save_npz(tmp / "scores.npz", scores=scores, labels=labels, sample=index)
         write_json(tmp / "eval.json", result)

@@ -49,20 +49,30 @@ class Forward:
     t_max: np.ndarray         #: (B, W, n_out) int: step of each window's maximum
     u: np.ndarray             #: (B, n_out, T): pre-clamp values
     V: np.ndarray             #: (B, n_out, T)
-    arrival: np.ndarray       #: (S, n_out, n_d) int: arrival step of each spike (T if dropped)
+    flat: np.ndarray          #: (S, n_out * n_d): index of each arrival in a (B, n_out, T_pad) array
+    padded: int               #: T_pad = T + max delay + 1 (arrivals past T land in the padding)
 
 
-def _arrivals(batch: Batch, delays: np.ndarray, n_steps: int) -> np.ndarray:
-    """Arrival step of every spike on every branch, T where it falls outside."""
-    d = delays[:, batch.channel, :].transpose(1, 0, 2)          # (S, n_out, n_d)
-    arrival = batch.step[:, None, None] + d
-    return np.where(arrival < n_steps, arrival, n_steps)
+def _arrival_index(batch: Batch, delays: np.ndarray, n_steps: int) -> tuple[np.ndarray, int]:
+    """Index of every spike's arrival on every branch in a (B, n_out, T_pad) array.
+
+    Arrivals at or after step T fall into the padding columns and are ignored,
+    which needs no clipping pass over the (spikes x branches) array.
+    """
+    n_out, n_in, n_d = delays.shape
+    padded = n_steps + int(delays.max(initial=0)) + 1
+    dtype = np.int32 if batch.size * n_out * padded < 2 ** 31 else np.int64
+    # per input channel: its branches' offsets n * T_pad + d, shape (n_in, n_out * n_d)
+    offsets = (np.arange(n_out)[:, None, None] * padded + delays).transpose(1, 0, 2)
+    offsets = offsets.reshape(n_in, n_out * n_d).astype(dtype)
+    base = (batch.sample * (n_out * padded) + batch.step).astype(dtype)
+    return offsets[batch.channel] + base[:, None], padded
 
 
-def _flat(batch: Batch, arrival: np.ndarray, n_out: int, n_steps: int) -> np.ndarray:
-    """Index of (sample, output, arrival step) in a (B, n_out, T + 1) array."""
-    outputs = np.arange(n_out)[None, :, None]
-    return (batch.sample[:, None, None] * n_out + outputs) * (n_steps + 1) + arrival
+def _by_channel(w: np.ndarray) -> np.ndarray:
+    """Weights as (n_in, n_out * n_d), rows in the order of :func:`_arrival_index`."""
+    n_out, n_in, n_d = w.shape
+    return np.ascontiguousarray(w.transpose(1, 0, 2)).reshape(n_in, n_out * n_d)
 
 
 def forward(w: np.ndarray, bias: np.ndarray, delays: np.ndarray, decay: float, batch: Batch,
@@ -70,11 +80,9 @@ def forward(w: np.ndarray, bias: np.ndarray, delays: np.ndarray, decay: float, b
     """Run the recursion for every sample of ``batch``; scores per window."""
     n_out = w.shape[0]
     B, T = batch.size, n_steps
-    arrival = _arrivals(batch, delays, T)
-    flat = _flat(batch, arrival, n_out, T)
-    weights = np.broadcast_to(w[:, batch.channel, :].transpose(1, 0, 2), arrival.shape)
-    current = np.bincount(flat.ravel(), weights=weights.ravel(),
-                          minlength=B * n_out * (T + 1)).reshape(B, n_out, T + 1)[:, :, :T]
+    flat, padded = _arrival_index(batch, delays, T)
+    current = np.bincount(flat.ravel(), weights=_by_channel(w)[batch.channel].ravel(),
+                          minlength=B * n_out * padded).reshape(B, n_out, padded)[:, :, :T]
     u = np.empty((B, n_out, T))
     V = np.empty((B, n_out, T))
     v = np.zeros((B, n_out))
@@ -91,7 +99,7 @@ def forward(w: np.ndarray, bias: np.ndarray, delays: np.ndarray, decay: float, b
         idx = np.argmax(seg, axis=2)
         t_max[:, j, :] = a + idx
         scores[:, j, :] = np.take_along_axis(seg, idx[:, :, None], axis=2)[:, :, 0]
-    return Forward(scores, t_max, u, V, arrival)
+    return Forward(scores, t_max, u, V, flat, padded)
 
 
 def softmax_xent(scores: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
@@ -116,7 +124,7 @@ def backward(fw: Forward, d_scores: np.ndarray, w_shape: tuple[int, int, int],
     # last clamped step at or before each t (-1: none)
     clamped = np.where(fw.u <= 0.0, steps[None, None, :], -1)
     last_clamp = np.maximum.accumulate(clamped, axis=2)
-    g_current = np.zeros((B, n_out, T + 1))
+    g_current = np.zeros((B, n_out, fw.padded))
     log_a = math.log(decay) if decay > 0 else -np.inf
     for j in range(fw.scores.shape[1]):
         t_star = fw.t_max[:, j, :]                                      # (B, n_out)
@@ -127,15 +135,13 @@ def backward(fw: Forward, d_scores: np.ndarray, w_shape: tuple[int, int, int],
         kernel = np.where(inside, np.exp(np.where(inside, lag, 0) * log_a), 0.0)
         g_current[:, :, :T] += d_scores[:, j, :][:, :, None] * kernel
     g_bias = g_current[:, :, :T].sum(axis=(0, 2))
-    flat = _flat(batch, fw.arrival, n_out, T)
-    per_spike = g_current.ravel()[flat]                                 # (S, n_out, n_d)
-    n_in = w_shape[1]
-    n_d = w_shape[2]
-    index = (np.arange(n_out)[None, :, None] * n_in + batch.channel[:, None, None]) * n_d \
-        + np.arange(n_d)[None, None, :]
-    g_w = np.bincount(index.ravel(), weights=per_spike.ravel(),
-                      minlength=int(np.prod(w_shape))).reshape(w_shape)
-    return g_w, g_bias
+    per_spike = g_current.ravel()[fw.flat]                              # (S, n_out * n_d)
+    n_out_, n_in, n_d = w_shape
+    m = n_out_ * n_d
+    rows = (batch.channel[:, None] * m + np.arange(m)[None, :]).ravel()
+    g_rows = np.bincount(rows, weights=per_spike.ravel(), minlength=n_in * m)
+    g_w = g_rows.reshape(n_in, n_out_, n_d).transpose(1, 0, 2)
+    return np.ascontiguousarray(g_w), g_bias
 
 
 def loss_and_grads(w: np.ndarray, bias: np.ndarray, delays: np.ndarray, decay: float,
