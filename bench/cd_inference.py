@@ -12,7 +12,8 @@ the same network from NEST's built-in models only: ``iaf_psc_delta`` somata
 (E_L = 0, V_min = 0, no threshold, the bias as I_e), ``static_synapse``
 branches with the same delays and weights, the same generators and the same
 per-trial run/reset/read schedule (reading V_m, as the built-in neuron has no
-maximum readout). Prints seconds and trials per second of both.
+maximum readout). Prints seconds and trials per second of both, and the time with read noise
+(σ = 0.1: the NESTML synapse draws each device's value once per trial).
 """
 from __future__ import annotations
 
@@ -117,12 +118,17 @@ def main(argv=None) -> int:
                         str(args.threads), "--force"]) == 0
         wall = time.perf_counter() - t0
         ev = json.loads((run / "eval" / "sigma0" / "eval.json").read_text())
+        assert seqnest(["cd-eval", str(run), "--trials", str(args.trials), "--threads",
+                        str(args.threads), "--noise", "0.1", "--force", "--no-progress"]) == 0
+        noisy = json.loads((run / "eval" / "sigma0.1" / "eval.json").read_text())
         t_floor = floor(run, args.trials, args.threads)
         sim = ev["time"]["simulate_s"]
         print(f"\n{ev['n_connections'] + 20} weights, {args.trials} trials, {args.threads} threads, "
               f"{args.spikes} input spikes per sample")
         print(f"seqnest cd-eval: {wall:.1f} s wall ({sim:.1f} s simulating, "
               f"{args.trials / sim:.0f} trials/s)")
+        print(f"seqnest cd-eval --noise 0.1 (rram_dendrite_synapse, a draw per trial and "
+              f"device): {noisy['time']['simulate_s']:.1f} s simulating")
         print(f"floor (iaf_psc_delta + static_synapse): {t_floor:.1f} s simulating "
               f"({args.trials / t_floor:.0f} trials/s); ratio {sim / t_floor:.2f}")
     return 0
