@@ -135,7 +135,7 @@ def _figures(study: dict) -> None:
     figdir.mkdir(parents=True, exist_ok=True)
     if study.get("noise"):
         rows = [r for r in study["noise"] if r["delays"] == "rram"]
-        fig, ax = plt.subplots(figsize=(4.8, 3.4), constrained_layout=True)
+        fig, ax = plt.subplots(figsize=(5.6, 4.6), constrained_layout=True)
         sig = sorted({r["sigma"] for r in rows})
         acc = [[100 * r["nest"] for r in rows if r["sigma"] == s] for s in sig]
         ax.errorbar(np.array(sig) * 100, [np.mean(a) for a in acc],
@@ -155,7 +155,8 @@ def _figures(study: dict) -> None:
         ax.plot([0, 20], [86.7, 71.9], "^--", color="0.7", label="SHD 256 inputs (paper repo)")
         ax.axhline(50, color="0.7", lw=0.8)
         ax.set(xlabel="RRAM read noise sigma (% of max|w|)", ylabel="accuracy (%)")
-        ax.legend(frameon=False, fontsize=8)
+        ax.legend(frameon=False, fontsize=7, ncol=2, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.16))
         fig.savefig(figdir / "cd_noise.png", dpi=110)
         plt.close(fig)
     if study.get("patterns"):
