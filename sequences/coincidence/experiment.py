@@ -55,12 +55,55 @@ def make_datasets(config: CdConfig, seed: int,
         if data_dir is None:
             raise ParameterError("task shd needs --data DIR with shd_train.h5 and shd_test.h5")
         train_file, test_file = shd_files(data_dir)
-        return load_shd(train_file, p, t.n_train), load_shd(test_file, p, t.n_test)
+        data, test = load_shd(train_file, p, t.n_train), load_shd(test_file, p, t.n_test)
+        spikes = max(len(data.steps) / max(len(data), 1), 1.0)
+        check_memory(config, 0, spikes, data.n_channels, data.n_classes)
+        return data, test
     if data_dir is not None:
         raise ParameterError(f"--data is for task shd; task {config.task} is generated")
+    n_in = (2 * p.group_size) if config.task == "mts-xor" else p.n_channels
+    n_out = 2 if config.task == "mts-xor" else p.n_classes
+    check_memory(config, t.n_train + t.n_test, _spikes_per_sample(config), n_in, n_out)
     make = make_mts_xor if config.task == "mts-xor" else make_patterns
     return (make(t.n_train, _rng(seed, STREAM_TRAIN), p),
             make(t.n_test, _rng(seed, STREAM_TEST), p))
+
+
+#: Bytes per (spike x output x branch) element of one training batch (index,
+#: weight, gradient and bincount arrays), measured with the SHD-size network.
+TRAIN_BYTES_PER_ELEMENT = 48
+#: Bytes per stored input spike of a dataset (step, channel).
+DATA_BYTES_PER_SPIKE = 16
+#: Resident bytes per dendritic branch in NEST (connection, delay, NESTML synapse state), rounded up.
+NEST_BYTES_PER_BRANCH = 160
+
+
+def _spikes_per_sample(config: CdConfig) -> float:
+    """Expected input spikes per sample of a generated task (upper estimate)."""
+    p = config.task_params
+    if config.task == "mts-xor":
+        return 2 * p.group_size * p.n_steps * min(1.0, p.p_high + p.p_background)
+    return p.n_channels * (1 + p.background * p.dt / 1000.0 * p.n_steps)
+
+
+def check_memory(config: CdConfig, n_samples: int, spikes_per_sample: float,
+                 n_inputs: int, n_outputs: int) -> None:
+    """Refuse a task or network that cannot fit in the memory available now."""
+    from pynest_ext.resources import available_memory_bytes
+    n_d = config.network.n_d
+    data = n_samples * spikes_per_sample * DATA_BYTES_PER_SPIKE
+    batch = (config.training.batch_size * spikes_per_sample * n_outputs * n_d
+             * TRAIN_BYTES_PER_ELEMENT)
+    nest = n_inputs * n_outputs * n_d * NEST_BYTES_PER_BRANCH
+    need = data + max(batch, nest)
+    avail = available_memory_bytes()
+    if avail is not None and need > avail:
+        raise ParameterError(
+            f"the {config.task} run needs about {need / 2**30:.1f} GB ({n_samples:,} samples of "
+            f"~{spikes_per_sample:,.0f} spikes; batches of {config.training.batch_size} x "
+            f"{n_outputs} outputs x {n_d} delays), more than the {avail / 2**30:.1f} GB "
+            "available: lower the task size, training.n_train, training.batch_size or "
+            "network.n_d")
 
 
 def draw_delays(config: CdConfig, n_out: int, n_in: int, seed: int) -> np.ndarray:

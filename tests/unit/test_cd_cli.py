@@ -18,6 +18,9 @@ from pynest_ext.params import ParameterError
     (["--set", "task.nope=1"], "nope"),
     (["--set", "network.delays=maybe"], "network.delays"),
     (["--data", "somewhere"], "--data is for task shd"),
+    (["--set", "task.n_channels=100000000"], "GB available"),
+    (["--set", "training.n_train=10000000", "--set", "task.n_channels=2000"], "GB available"),
+    (["--n-d", "5000"], "network.n_d"),
 ])
 def test_cd_train_rejects_bad_input(tmp_path, capsys, extra, message):
     out = tmp_path / "run"
