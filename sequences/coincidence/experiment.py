@@ -106,6 +106,21 @@ def check_memory(config: CdConfig, n_samples: int, spikes_per_sample: float,
             "network.n_d")
 
 
+def _check_nest_resources(branches: int, threads: int) -> None:
+    """Refuse thread counts far above the cores and networks beyond the memory."""
+    from pynest_ext.resources import (MAX_THREADS_PER_CORE, available_cores,
+                                      available_memory_bytes)
+    cores = available_cores()
+    if not isinstance(threads, int) or threads < 1 or threads > MAX_THREADS_PER_CORE * cores:
+        raise ParameterError(f"threads: must be a whole number in 1..{MAX_THREADS_PER_CORE * cores}"
+                             f" ({cores} cores available), got {threads!r}")
+    need = branches * NEST_BYTES_PER_BRANCH
+    avail = available_memory_bytes()
+    if avail is not None and need > avail:
+        raise ParameterError(f"the NEST network needs about {need / 2**30:.1f} GB ({branches:,} "
+                             f"branches), more than the {avail / 2**30:.1f} GB available")
+
+
 def draw_delays(config: CdConfig, n_out: int, n_in: int, seed: int) -> np.ndarray:
     """Delays (steps) of every branch: RRAM draws, or one step for the no-delay control."""
     shape = (n_out, n_in, config.network.n_d)
@@ -230,6 +245,7 @@ def cd_eval(run_dir: str | os.PathLike, sigma: float | None = None, trials: int 
         raise ParameterError(f"seed: must be a whole number in [1, 2**31), got {seed!r}")
     if not (isinstance(check, int) and check >= 0):
         raise ParameterError(f"check: must be a whole number >= 0, got {check!r}")
+    _check_nest_resources(model["weights"].size, threads)
     out = Path(out) if out is not None else run / "eval" / f"sigma{rram.sigma:g}"
     new_parent = not out.parent.exists()
     check_output(out, force, kind="eval")          # creates out's parent if missing

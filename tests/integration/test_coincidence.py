@@ -114,6 +114,8 @@ def test_cd_train_eval_report_end_to_end(built_module, tmp_path, capsys):
     # bad input: one line, nothing written
     assert main(["cd-eval", str(run), "--noise", "-0.1"]) == 2
     assert "rram.sigma" in capsys.readouterr().err and not (run / "eval" / "sigma-0.1").exists()
+    assert main(["cd-eval", str(run), "--threads", "500"]) == 2
+    assert "threads" in capsys.readouterr().err
     assert main(["cd-eval", str(run), "--set", "network.n_d=3"]) == 2
     assert "rram.*" in capsys.readouterr().err
     assert main(["cd-eval", str(tmp_path / "nothing")]) == 2
