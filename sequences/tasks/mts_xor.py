@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from pynest_ext.params import Param, ParameterError, ParameterSet, positive
+from pynest_ext.params import Param, ParameterSet, positive
 
-from .spike_data import SpikeDataset
+from .spike_data import SpikeDataset, by_step, require_samples
 
 __all__ = ["MtsXorParams", "make_mts_xor"]
 
@@ -65,8 +65,7 @@ def make_mts_xor(n: int, rng: np.random.Generator,
                  params: MtsXorParams | None = None) -> SpikeDataset:
     """``n`` MTS-XOR samples drawn from ``rng``."""
     p = params or MtsXorParams()
-    if n < 1:
-        raise ParameterError(f"mts-xor: the number of samples must be >= 1, got {n}")
+    require_samples("mts-xor", n)
     g, T = p.group_size, p.n_steps
     windows = p.windows()
     high1 = rng.random(n) < 0.5
@@ -80,7 +79,6 @@ def make_mts_xor(n: int, rng: np.random.Generator,
             rate[g:, a:b] = p.p_high if high2[k, j] else p.p_low
         prob = 1.0 - (1.0 - p.p_background) * (1.0 - rate)
         chan, step = np.nonzero(rng.random(prob.shape) < prob)
-        order = np.argsort(step, kind="stable")
-        samples.append((step[order], chan[order]))
+        samples.append(by_step(step, chan))
     return SpikeDataset.from_samples("mts-xor", p.dt, T, 2 * g, 2, windows, labels, samples,
                                      meta={"task": "mts-xor", **p.to_dict()})

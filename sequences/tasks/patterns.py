@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from pynest_ext.params import Param, ParameterError, ParameterSet, positive
+from pynest_ext.params import Param, ParameterSet, positive
 
-from .spike_data import SpikeDataset
+from .spike_data import SpikeDataset, by_step, require_samples
 
 __all__ = ["PatternParams", "make_patterns"]
 
@@ -59,8 +59,7 @@ def make_patterns(n: int, rng: np.random.Generator,
                   params: PatternParams | None = None) -> SpikeDataset:
     """``n`` jittered samples of the frozen patterns, classes drawn uniformly."""
     p = params or PatternParams()
-    if n < 1:
-        raise ParameterError(f"patterns: the number of samples must be >= 1, got {n}")
+    require_samples("patterns", n)
     T, C = p.n_steps, p.n_channels
     templates = p.templates()
     labels = rng.integers(0, p.n_classes, size=n)
@@ -73,7 +72,6 @@ def make_patterns(n: int, rng: np.random.Generator,
         bg_chan, bg_step = np.nonzero(rng.random((C, T)) < p_bg)
         step = np.concatenate([step, bg_step])
         chan = np.concatenate([chan, bg_chan])
-        order = np.argsort(step, kind="stable")
-        samples.append((step[order], chan[order]))
+        samples.append(by_step(step, chan))
     return SpikeDataset.from_samples("patterns", p.dt, T, C, p.n_classes, [[0, T]], labels,
                                      samples, meta={"task": "patterns", **p.to_dict()})

@@ -19,7 +19,7 @@ import numpy as np
 
 from pynest_ext.params import Param, ParameterError, ParameterSet, positive
 
-from .spike_data import SpikeDataset
+from .spike_data import SpikeDataset, by_step
 
 __all__ = ["ShdParams", "load_shd", "shd_files", "write_shd"]
 
@@ -100,8 +100,7 @@ def load_shd(path: str | os.PathLike, params: ShdParams | None = None,
             # float32 seconds: round to 1e-3 of a bin before flooring (0.7 s is bin 140)
             step = np.minimum(np.floor(np.round(t[keep] / p.dt, 3)).astype(np.int64),
                               p.n_steps - 1)
-            order = np.argsort(step, kind="stable")
-            samples.append((step[order], u[keep][order]))
+            samples.append(by_step(step, u[keep]))
     return SpikeDataset.from_samples("shd", p.dt, p.n_steps, p.n_channels, p.n_classes,
                                      [[0, p.n_steps]], labels, samples,
                                      meta={"task": "shd", "file": str(path), **p.to_dict()})

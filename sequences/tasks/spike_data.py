@@ -22,7 +22,19 @@ import numpy as np
 
 from pynest_ext.params import ParameterError
 
-__all__ = ["Batch", "SpikeDataset"]
+__all__ = ["Batch", "SpikeDataset", "by_step", "require_samples"]
+
+
+def require_samples(task: str, n: int) -> None:
+    """Refuse a sample count below one (one line naming the task)."""
+    if n < 1:
+        raise ParameterError(f"{task}: the number of samples must be >= 1, got {n}")
+
+
+def by_step(step: np.ndarray, channel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One sample's spikes ordered by step (stable: channels keep their order)."""
+    order = np.argsort(step, kind="stable")
+    return np.asarray(step)[order], np.asarray(channel)[order]
 
 
 @dataclass(frozen=True)
