@@ -34,7 +34,7 @@ TASKS: dict[str, type[ParameterSet]] = {
 #: in docs/coincidence.md). mts-xor: the trial is 100 steps of 1 ms, so the
 #: delays must span 1-99 steps: log-normal with mean 30 ms and sigma_ln 1
 #: (2.5-97.5 % quantiles 2-110 ms, capped at 99 ms); a 2 ms leak makes the soma
-#: a coincidence detector; 32 delays per pair (16 reach 88 %, 32 reach 96 %);
+#: a coincidence detector; 32 delays per pair (16 reach 90 %, 32 reach 97 %);
 #: 8000 generated training samples (4000: 95.3-97.8 % over seeds 1-5; 8000 adds
 #: about a point). patterns: delays over the 50-step pattern
 #: window. shd: the paper's devices (mean 500 ms, sigma_ln 0.4, cap 1 s, 5 ms
