@@ -54,7 +54,7 @@ def synthetic_shd(folder: Path, n_train: int, n_test: int, spikes: int, seed: in
 def floor(run: Path, trials: int, threads: int) -> float:
     """Seconds to present ``trials`` test samples to the built-in-model network."""
     from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-    from pynest_ext.networks.coincidence import TrialLayout
+    from pynest_ext.networks.coincidence import TrialLayout, load_trials
     from sequences.tasks.spike_data import SpikeDataset
     with np.load(run / "model.npz") as f:
         w, b, d, dt, tau = f["weights"], f["bias"], f["delays"], float(f["dt"]), float(f["tau_m"])
@@ -74,13 +74,7 @@ def floor(run: Path, trials: int, threads: int) -> float:
                      syn_spec={"weight": w[:, :, k], "delay": d[:, :, k] * dt})
     layout = TrialLayout(test.n_steps, int(d.max()))
     index = np.arange(trials) % len(test)
-    chan = np.concatenate([test.sample(k)[1] for k in index])
-    step = np.concatenate([layout.origin(j) + 1 + test.sample(k)[0] for j, k in enumerate(index)])
-    order = np.lexsort((step, chan))
-    chan, step = chan[order], step[order]
-    bounds = np.searchsorted(chan, np.arange(n_in + 1))
-    inputs.set([{"spike_times": (step[bounds[i]:bounds[i + 1]] * dt).tolist()}
-                for i in range(n_in)])
+    load_trials(inputs, [test.sample(k) for k in index], layout, dt)
     t0 = time.perf_counter()
     now = 0
     with nest.RunManager():

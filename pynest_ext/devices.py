@@ -47,14 +47,13 @@ class RramDelayParams(ParameterSet):
         "max": positive(1000.0, "ms", "longest delay (larger draws are capped)", DENRAM),
     }
 
-    @property
-    def mean_ms(self) -> float:
-        """Mean delay before rounding and capping (ms)."""
-        return self.C * self.R_mean
+    def _log_median_R(self) -> float:
+        """ln of the median R_HRS: ln(R_mean) - sigma_ln**2 / 2 (R_mean is the mean)."""
+        return math.log(self.R_mean) - 0.5 * self.sigma_ln ** 2
 
     def median_ms(self) -> float:
         """Median delay before rounding and capping (ms)."""
-        return self.C * self.R_mean * math.exp(-0.5 * self.sigma_ln ** 2)
+        return self.C * math.exp(self._log_median_R())
 
     def draw(self, shape: tuple[int, ...], step: float, rng: np.random.Generator) -> np.ndarray:
         """Delays in whole steps of ``step`` ms, one per device, rounded and capped
@@ -64,8 +63,7 @@ class RramDelayParams(ParameterSet):
         step); :meth:`check` rejects settings whose typical delay rounds to zero.
         """
         self.check(step)
-        mu = math.log(self.R_mean) - 0.5 * self.sigma_ln ** 2
-        tau = self.C * np.exp(mu + self.sigma_ln * rng.standard_normal(shape))
+        tau = self.C * np.exp(self._log_median_R() + self.sigma_ln * rng.standard_normal(shape))
         cap = math.floor(self.max / step + 1e-9)
         return np.clip(np.rint(tau / step), 1, cap).astype(np.int64)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .params import ParameterError
 
 __all__ = ["BYTES_PER_SYNAPSE", "BYTES_PER_NEURON", "NetworkEstimate", "estimate_network",
-           "available_memory_bytes", "available_cores", "check_resources",
+           "available_memory_bytes", "available_cores", "check_resources", "check_threads",
            "MAX_THREADS_PER_CORE"]
 
 #: Resident bytes per E->E synapse of a whole network, by synapse kind: the
@@ -92,15 +92,18 @@ def check_resources(n_subpopulations: int, n_E: int, p_EE: float, kind: str, thr
             f"network.n_E={n_E} (with {n_subpopulations} subpopulations, p_EE={p_EE:g}): "
             f"{who} need about {_gb(need)} ({est.synapses:,} E->E synapses x "
             f"{BYTES_PER_SYNAPSE.get(kind, 0)} B), more than the {_gb(avail)} available")
+    check_threads(threads, "run.threads", processes)
+    return est
+
+
+def check_threads(threads: int, name: str, processes: int = 1) -> None:
+    """Refuse ``threads`` (x ``processes``) far above the cores available; warn above
+    the cores. ``name`` is the parameter named in the message."""
     cores = available_cores()
+    who = f"{name}={threads}" + (f" x {processes} workers" if processes > 1 else "")
     if threads * processes > MAX_THREADS_PER_CORE * cores:
-        raise ParameterError(f"run.threads={threads}"
-                             + (f" x {processes} workers" if processes > 1 else "")
-                             + f" is far more than the {cores} cores available "
+        raise ParameterError(f"{who} is far more than the {cores} cores available "
                              f"(at most {MAX_THREADS_PER_CORE * cores})")
     if threads * processes > cores:
-        warnings.warn(f"run.threads={threads}" + (f" x {processes} workers" if processes > 1
-                                                 else "")
-                      + f" exceeds the {cores} cores available: slower, not faster",
-                      RuntimeWarning, stacklevel=2)
-    return est
+        warnings.warn(f"{who} exceeds the {cores} cores available: slower, not faster",
+                      RuntimeWarning, stacklevel=3)

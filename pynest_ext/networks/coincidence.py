@@ -31,13 +31,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from ..devices import DENRAM
 from ..kernel import KernelConfig, import_nest, setup_kernel
 from ..models import CD_SOMA, CD_SYNAPSE
 from ..params import Choice, Param, ParameterError, ParameterSet, positive
 
-__all__ = ["CdNetworkParams", "CoincidenceNetwork", "TrialLayout"]
-
-DENRAM = "D'Agostino et al. 2024, Nat Commun 15: 3446"
+__all__ = ["CdNetworkParams", "CoincidenceNetwork", "TrialLayout", "load_trials"]
 
 
 class CdNetworkParams(ParameterSet):
@@ -65,6 +64,23 @@ class TrialLayout:
     def origin(self, k: int | np.ndarray) -> int | np.ndarray:
         """Step at which trial k's V is reset; its input step s is a spike at origin + 1 + s."""
         return np.asarray(k) * self.period
+
+
+def load_trials(generators, trials: Sequence[tuple[np.ndarray, np.ndarray]],
+                layout: TrialLayout, h: float) -> None:
+    """Set the ``spike_times`` of one ``spike_generator`` per channel so that trial k's
+    input step s is a spike at (layout.origin(k) + 1 + s) * h."""
+    chans, times = [], []
+    for k, (steps, channels) in enumerate(trials):
+        chans.append(np.asarray(channels, np.int64))
+        times.append(layout.origin(k) + 1 + np.asarray(steps, np.int64))
+    chan = np.concatenate(chans) if chans else np.zeros(0, np.int64)
+    step = np.concatenate(times) if times else np.zeros(0, np.int64)
+    order = np.lexsort((step, chan))
+    chan, step = chan[order], step[order]
+    bounds = np.searchsorted(chan, np.arange(len(generators) + 1))
+    generators.set([{"spike_times": (step[bounds[i]:bounds[i + 1]] * h).tolist()}
+                    for i in range(len(generators))])
 
 
 class CoincidenceNetwork:
@@ -130,17 +146,7 @@ class CoincidenceNetwork:
     def load(self, trials: Sequence[tuple[np.ndarray, np.ndarray]], n_steps: int) -> TrialLayout:
         """Put all trials' input spikes (steps, channels) into the generators."""
         layout = TrialLayout(n_steps, int(self.delays.max()))
-        chans, times = [], []
-        for k, (steps, channels) in enumerate(trials):
-            chans.append(np.asarray(channels, np.int64))
-            times.append(layout.origin(k) + 1 + np.asarray(steps, np.int64))
-        chan = np.concatenate(chans) if chans else np.zeros(0, np.int64)
-        step = np.concatenate(times) if times else np.zeros(0, np.int64)
-        order = np.lexsort((step, chan))
-        chan, step = chan[order], step[order]
-        bounds = np.searchsorted(chan, np.arange(self.n_in + 1))
-        self.inputs.set([{"spike_times": (step[bounds[i]:bounds[i + 1]] * self.h).tolist()}
-                         for i in range(self.n_in)])
+        load_trials(self.inputs, trials, layout, self.h)
         return layout
 
     def run(self, trials: Sequence[tuple[np.ndarray, np.ndarray]], n_steps: int,
