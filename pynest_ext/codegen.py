@@ -66,6 +66,7 @@ def generate(models_dir: Path, target_dir: Path, module_name: str = MODULE_NAME,
         raise RuntimeError("NESTML reported errors in the models (see messages above)")
     for header in Path(target_dir).glob("*.h"):
         _raise_instead_of_exit(header)
+    _separate_spike_histories(Path(target_dir))
 
 
 def stim_variant(source: str) -> str:
@@ -112,6 +113,52 @@ def _raise_instead_of_exit(header: Path) -> None:
         raise RuntimeError(f"{header.name}: NESTML's wrong-neuron check changed; "
                            "update pynest_ext.codegen._WRONG_NEURON")
     header.write_text(patched)
+
+
+#: A co-generated synapse registers with its neuron through the neuron's own
+#: spike history; after the rename below it calls this member instead.
+NESTML_REGISTER = "register_nestml_stdp_connection"
+_REGISTER_CALL = re.compile(r"\bt\.register_stdp_connection\(")
+_NEURON_CAST = re.compile(r"dynamic_cast<\s*(\w+)\s*&\s*>\(\s*t\s*\)")
+
+
+def _separate_spike_histories(target_dir: Path) -> None:
+    """Let NEST's built-in STDP synapses target the co-generated neurons.
+
+    NESTML's co-generated neuron overrides NEST's virtual
+    ``register_stdp_connection`` with one that counts incoming synapses in its
+    own spike history. A built-in ``stdp_synapse`` (the plastic input synapses
+    of the spatio-temporal-pattern network) then registers there too, NEST's
+    ``ArchivingNode`` never learns of it, keeps no postsynaptic spikes, and the
+    synapse never changes. Renaming the neuron's member to
+    :data:`NESTML_REGISTER`, and calling that from the co-generated synapses
+    through the neuron type they are checked against, gives each kind of
+    synapse its own history: NESTML synapses the neuron's, built-in ones NEST's
+    (kept only while such a synapse is connected, so networks without one pay
+    nothing).
+    """
+    paired = [p for p in target_dir.glob("*__with_*.h")]
+    neurons = {p.stem for p in paired if (target_dir / f"{p.stem}.cpp").exists()}
+    for name in sorted(neurons):
+        for path in (target_dir / f"{name}.h", target_dir / f"{name}.cpp"):
+            text = path.read_text()
+            patched = re.sub(r"\bregister_stdp_connection\b", NESTML_REGISTER, text)
+            if patched == text:
+                raise RuntimeError(f"{path.name}: NESTML's register_stdp_connection changed; "
+                                   "update pynest_ext.codegen._separate_spike_histories")
+            path.write_text(patched)
+    for path in paired:
+        if path.stem in neurons:
+            continue
+        text = path.read_text()
+        if not _REGISTER_CALL.search(text):
+            continue
+        cast = _NEURON_CAST.search(text)
+        if cast is None or cast.group(1) not in neurons:
+            raise RuntimeError(f"{path.name}: cannot find the neuron this synapse is checked "
+                               "against; update pynest_ext.codegen._separate_spike_histories")
+        path.write_text(_REGISTER_CALL.sub(
+            f"static_cast< {cast.group(1)}& >( t ).{NESTML_REGISTER}(", text))
 
 
 def main(argv: list[str] | None = None) -> int:

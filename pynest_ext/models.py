@@ -24,6 +24,7 @@ __all__ = [
     "MODULE_NAME", "CODEGEN_OPTIONS", "ModelNames", "MODEL_NAMES",
     "StmNeuronParams", "InhNeuronParams", "EESynapseParams", "StdspSynapseParams",
     "ReramSynapseParams", "TristateSynapseParams", "BistableSynapseParams", "SYNAPSE_KINDS",
+    "WeightSynapseParams",
     "SYNAPSE_MODELS",
     "RECEPTOR_EXT", "RECEPTOR_DEND", "RECEPTOR_INH", "NEURON", "STIM_NEURON",
 ]
@@ -33,6 +34,7 @@ PAPER_SET1 = PAPER + ", set I"
 RERAM2023 = "Bouhadjar et al. 2023, Neuromorph Comput Eng 3:034014"
 BSF2007 = "Brader, Senn & Fusi 2007, Neural Comput 19:2881"
 RUBINO2023 = "Rubino et al. 2023, AICAS (arXiv:2307.06084)"
+FEILER2024 = "Feiler, Neftci & Bouhadjar 2024, ICONS (arXiv:2410.08637)"
 
 #: Name of the NEST extension module (NEST requires the suffix "module").
 MODULE_NAME = "seqnestmodule"
@@ -57,6 +59,7 @@ SYNAPSE_MODELS: dict[str, str] = {
     "stdsp": SYNAPSE,
     "reram": "stm_reram_synapse",
     "tristate": "stm_tristate_synapse",
+    "weight": "stm_weight_synapse",
 }
 
 #: NESTML code-generator options: neuron/synapse pairs to co-generate.
@@ -75,6 +78,9 @@ CODEGEN_OPTIONS: dict = {
          "synapses": {SYNAPSE_MODELS["tristate"]: {"post_ports": [["V_post", "V_m"],
                                                                    ["C_post", "Ca"],
                                                                    ["L_post", "learn_on"]]}}},
+        {"neuron": NEURON,
+         "synapses": {SYNAPSE_MODELS["weight"]: {"post_ports": ["post_spikes",
+                                                                 ["z_post", "z"]]}}},
     ],
     "weight_variable": {model: "w" for model in (*SYNAPSE_MODELS.values(), CD_SYNAPSE)},
     "continuous_state_buffering_method": "post_spike_based",
@@ -105,10 +111,13 @@ class ModelNames:
 
     def pair(self, kind: str) -> tuple[str, str]:
         """(neuron, synapse) NEST names for the E->E synapse kind ``kind``."""
-        if kind not in SYNAPSE_KINDS:
+        if kind in SYNAPSE_KINDS:
+            model = SYNAPSE_KINDS[kind].MODEL
+        elif kind in SYNAPSE_MODELS:
+            model = SYNAPSE_MODELS[kind]
+        else:
             raise ParameterError(f"unknown synapse kind {kind!r} (known: "
                                  f"{', '.join(SYNAPSE_KINDS)})")
-        model = SYNAPSE_KINDS[kind].MODEL
         return f"{self.stm_neuron_standalone}__with_{model}", f"{model}__with_{NEURON}"
 
     def custom(self) -> tuple[str, ...]:
@@ -179,6 +188,9 @@ class StmNeuronParams(_LifParams):
                                    "a running dAP (1e12: never, as in the 2022 model; the "
                                    "replay of branch sets sets it, replay.inhibition_ends_daps)",
                                    "this package, after Bouhadjar et al. 2023's winner-take-all"),
+        "dAP_spike_reset": Param(1, "1", "1: a somatic spike and refractoriness end the dAP and "
+                                 "reset the dendrite (2022); 0: the dAP runs its course (2024)",
+                                 PAPER + "; " + FEILER2024, low=0, high=1, integer=True),
     }
 
     def _check_relations(self) -> None:
@@ -189,7 +201,7 @@ class StmNeuronParams(_LifParams):
 
     def nest_status(self) -> dict[str, float]:
         """Parameters as ``nest.SetStatus`` expects them."""
-        return self.to_dict()
+        return {k: float(v) for k, v in self.to_dict().items()}
 
 
 class InhNeuronParams(_LifParams):
@@ -524,6 +536,63 @@ class BistableSynapseParams(TristateSynapseParams):
                                   "level (BSF 2007); 0: the analog X", BSF2007, low=0, high=1,
                                   integer=True),
     }
+
+
+class WeightSynapseParams(EESynapseParams):
+    """E->E weight-based synapse of the spatio-temporal-pattern network
+    (``stm_weight_synapse``, Feiler et al. 2024); defaults: spatial patterns."""
+
+    NAME = "ee_synapse"
+    KIND = "weight"
+    MODEL = SYNAPSE_MODELS["weight"]
+    STATE_KEY = "w"
+    SPECS = {
+        "lambda_plus": Param(25.0, "1", "potentiation rate per unit presynaptic trace, scaled "
+                             "by (z_star - z) and w", FEILER2024, low=0.0),
+        "lambda_minus": Param(0.0045, "pA", "depression per presynaptic spike", FEILER2024,
+                              low=0.0),
+        "w_max": positive(10.0, "pA", "upper bound of the weight", FEILER2024),
+        "w_min": Param(0.1, "pA", "lower bound of the weight and target of the leak",
+                       FEILER2024, low=0.0),
+        "z_star": Param(1.0, "1", "target dAP trace", FEILER2024, low=0.0),
+        "tau_plus": positive(20.0, "ms", "time constant of the presynaptic trace", FEILER2024),
+        "tau_leak": positive(18500.0, "ms", "time constant of the leak towards w_min",
+                             FEILER2024),
+        "dt_min": Param(20.0, "ms", "lower bound of the pre->post lag window for potentiation",
+                        "estimate (ours): excludes the element's own assembly", low=0.0),
+        "dt_max": positive(150.0, "ms", "upper bound of the lag window: reaches the previous "
+                           "element", "estimate (ours); " + FEILER2024 + " (u: 50-150 ms)"),
+        "delay": Param(1.5, "ms", "E->E (dendritic) transmission delay", FEILER2024, low=0.1),
+        "w_init_mean": Param(1.5, "pA", "mean of the initial weights N(mean, sd), clipped to "
+                             "[w_min, w_max]", FEILER2024, low=0.0),
+        "w_init_sd": Param(1.5, "pA", "s.d. of the initial weights", FEILER2024, low=0.0),
+    }
+    PYTHON_ONLY = ("delay", "w_init_mean", "w_init_sd")
+
+    def _check_relations(self) -> None:
+        self._require(self.dt_min < self.dt_max,
+                      f"dt_min ({self.dt_min:g} ms) must be below dt_max ({self.dt_max:g} ms)")
+        self._require(self.w_min <= self.w_max,
+                      f"w_min ({self.w_min:g} pA) must not exceed w_max ({self.w_max:g} pA)")
+
+    @property
+    def on_weight(self) -> float:
+        return self.w_max
+
+    def nest_defaults(self) -> dict[str, float]:
+        return {k: float(v) for k, v in super().nest_defaults().items()}
+
+    def initial_weights(self, size: int, rng: np.random.Generator) -> np.ndarray:
+        """Initial weights N(w_init_mean, w_init_sd) clipped to [w_min, w_max]."""
+        w = rng.normal(self.w_init_mean, self.w_init_sd, size=size)
+        return np.clip(w, self.w_min, self.w_max)
+
+    def connection_arrays(self, shape: tuple[int, int], init_low: float, init_high: float,
+                          rng: np.random.Generator) -> dict[str, np.ndarray]:
+        return {"w": self.initial_weights(int(np.prod(shape)), rng).reshape(shape)}
+
+    def weight_of(self, state: np.ndarray) -> np.ndarray:
+        return np.asarray(state, dtype=float)
 
 
 #: E->E synapse kinds by the name users choose (``seqnest learn --synapse``).

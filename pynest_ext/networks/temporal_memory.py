@@ -28,6 +28,7 @@ from ..kernel import import_nest
 from ..models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, EESynapseParams,
                      InhNeuronParams, ModelNames, StmNeuronParams)
 from ..params import Choice, Param, ParameterError, ParameterSet, positive
+from .simulation import Simulated
 
 __all__ = ["NetworkParams", "SynapticWeights", "synaptic_weights", "SequenceNetwork",
            "EEConnectivity", "Spikes", "DapRegister", "read_connections", "REGISTER_BITS"]
@@ -131,7 +132,7 @@ class Spikes:
     times: np.ndarray
 
 
-class SequenceNetwork:
+class SequenceNetwork(Simulated):
     """Builder and runner of one sTM network.
 
     Parameters
@@ -188,17 +189,8 @@ class SequenceNetwork:
         self.weights = synaptic_weights(neuron, inh, net, ie_divisor)
         self.n_E = int(net.n_E)
         self.N_E = self.M * self.n_E
-        self._nest = import_nest()
-        # Every kernel attribute read (nest.resolution, nest.biological_time)
-        # builds NEST's whole kernel status, which costs 10-20 ms in a network
-        # of this size: read the resolution once and keep the time here.
-        self.h = float(self._nest.resolution)
-        self._now = float(self._nest.biological_time)
+        self._init_clock(import_nest())
         self._created = self._connected = False
-        #: Wall-clock seconds spent in ``nest.Simulate`` and in reading state and
-        #: recorders out of NEST, accumulated over the network's life.
-        self.time_simulate_s = 0.0
-        self.time_readout_s = 0.0
 
     # -- create ---------------------------------------------------------------------
     def create(self, stimulus: Mapping[int, Sequence[float]],
@@ -247,10 +239,6 @@ class SequenceNetwork:
         self._create_readout(sample_times, stimulus)
         self.dap_tracer = None
         self._created = True
-
-    def _on_grid(self, times: Sequence[float]) -> list[float]:
-        h = self.h
-        return [round(round(float(t) / h) * h, 10) for t in times]
 
     def _check_subpop(self, pop: int) -> None:
         if not 0 <= pop < self.M:
@@ -394,11 +382,6 @@ class SequenceNetwork:
                       "weight": weight, "delay": np.full(weight.size, float(self.synapse.delay))})
 
     # -- simulate ---------------------------------------------------------------------------
-    @property
-    def now(self) -> float:
-        """Biological time simulated so far (ms), kept here (no kernel query)."""
-        return self._now
-
     def run(self, duration: float) -> None:
         """Advance the simulation by ``duration`` ms.
 
@@ -420,23 +403,6 @@ class SequenceNetwork:
                 self._read_register()
         if end > self._now + h / 2:
             self._simulate(end - self._now)
-
-    def _simulate(self, duration: float) -> None:
-        """One simulation (Prepare, Run, Cleanup), run in pieces of at most :data:`RUN_PIECE_MS`: Ctrl-C
-        (KeyboardInterrupt) takes effect when a piece returns, within a second."""
-        t0 = time.perf_counter()
-        nest = self._nest
-        step = self._on_grid([duration])[0]
-        try:
-            with nest.RunManager():
-                left = step
-                while left > self.h / 2:
-                    piece = self._on_grid([min(left, RUN_PIECE_MS)])[0]
-                    nest.Run(piece)
-                    self._now = round(self._now + piece, 10)
-                    left = round(left - piece, 10)
-        finally:
-            self.time_simulate_s += time.perf_counter() - t0
 
     def _read_register(self) -> None:
         """Decode the samples passed since the last read from ``dAP_register``."""
@@ -576,10 +542,6 @@ class SequenceNetwork:
         return EEConnectivity(src[order].astype(np.int32), tgt[order].astype(np.int32),
                               perm[order], data[wkey][order], initial)
 
-
-#: Longest piece of biological time (ms) simulated without returning to Python, so
-#: that Ctrl-C takes effect within about a second even at paper size.
-RUN_PIECE_MS = 100.0
 
 #: Samples ``stm_neuron``'s ``dAP_register`` holds exactly (52 bits of a double).
 REGISTER_BITS = 52

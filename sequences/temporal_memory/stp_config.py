@@ -1,0 +1,228 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Parameters of a spatio-temporal-pattern (STP) sequence run (Feiler et al. 2024).
+
+Groups: ``inputs`` (:class:`~sequences.tasks.stp_streams.StpParams`),
+``network`` (:class:`~pynest_ext.networks.pattern_input.PatternNetworkParams`),
+``neuron``, ``inh_neuron``, ``input_synapse``, ``ee_synapse``, ``delays`` (RRAM
+delay devices, ``network.in_delays = rram``), ``protocol``, ``run``.
+
+Values are resolved in this order, later winning: declared defaults; the
+paper's values for the coding (spatial / temporal, :data:`CODING_DEFAULTS`) and
+for the set's longest sequence (spatial input weights, :func:`set_defaults`);
+``neuron.tau_h`` = one iteration (ours, as in the 2022 model); a config file;
+``--set group.key=value``; explicit flags. Unknown groups or keys and
+impossible values are refused with one line.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pynest_ext.devices import RramDelayParams
+from pynest_ext.models import FEILER2024, InhNeuronParams, StmNeuronParams, WeightSynapseParams
+from pynest_ext.networks.pattern_input import InputSynapseParams, PatternNetworkParams
+from pynest_ext.params import Param, ParameterError, ParameterSet, parameter_hash, positive
+
+from ..tasks.sequence_sets import SequenceSet
+from ..tasks.stp_streams import NOISE_DEFAULTS, RATE_DEFAULTS, StpParams, iteration_ms, stp_set
+
+__all__ = ["ProtocolParams", "StpRunParams", "StpConfig", "STP_GROUPS", "CODING_DEFAULTS",
+           "resolve_stp_config", "INPUT_KINDS"]
+
+OURS = "estimate (ours; not published)"
+
+#: ``seqnest learn --inputs`` values and the coding they select.
+INPUT_KINDS = {"stp-spatial": "spatial", "stp-temporal": "temporal"}
+
+
+class ProtocolParams(ParameterSet):
+    """Two-phase protocol and evaluation."""
+
+    NAME = "protocol"
+    SPECS = {
+        "iterations": Param(200, "1", "iterations (one presentation of every sequence each; "
+                            "default spatial 200, temporal 100)", FEILER2024, low=1,
+                            integer=True),
+        "phase1_fraction": Param(0.3, "1", "fraction of the iterations in phase 1 (input "
+                                 "synapses plastic, E->E frozen)", FEILER2024, low=0.0,
+                                 high=1.0, high_open=True),
+        "assembly_iterations": Param(10, "1", "last phase-1 iterations whose responses "
+                                     "define the assemblies", OURS, low=1, integer=True),
+        "min_response": Param(0.5, "1", "spikes per presentation (mean) a neuron needs to "
+                              "join the assembly of the item it responds to most", OURS,
+                              low=0.0),
+        "sample_offset_ms": Param(0.0, "ms", "dAP readout time relative to the onset of each "
+                                  "sequence's last element (0: the instant before its input "
+                                  "arrives)", OURS),
+        "final_iterations": Param(10, "1", "last iterations averaged for the final accuracy",
+                                  OURS, low=1, integer=True),
+    }
+
+
+class StpRunParams(ParameterSet):
+    NAME = "run"
+    SPECS = {
+        "seed": Param(1, "1", "seed of NEST's and the run's random number generators",
+                      "user choice", low=1, high=2**31 - 1, integer=True),
+        "threads": Param(1, "1", "NEST threads (OpenMP)", "user choice", low=1, integer=True),
+        "resolution": positive(0.1, "ms", "simulation step", FEILER2024),
+    }
+
+
+#: The 2024 neuron (differences from 2022; tau_dAP is ours, "u" in the paper).
+NEURON_2024 = {"V_th": 18.0, "t_ref": 2.0, "tau_syn_ext": 2.1, "tau_syn_dend": 4.0,
+               "tau_syn_inh": 1.0, "theta_dAP": 20.0, "dAP_spike_reset": 0, "tau_dAP": 125.0}
+INH_2024 = {"tau_m": 4.0, "V_th": 12.0, "t_ref": 1.0}
+
+#: Per coding: the paper's values (rates and item noise are ours within its ranges).
+CODING_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
+    "spatial": {"neuron": {"I_p": 400.0},
+                "inputs": {"rate": RATE_DEFAULTS["spatial"],
+                           "noise_alpha": NOISE_DEFAULTS["spatial"]},
+                "protocol": {"iterations": 200}},
+    "temporal": {"neuron": {"I_p": 120.0},
+                 "inputs": {"rate": RATE_DEFAULTS["temporal"],
+                            "noise_alpha": NOISE_DEFAULTS["temporal"]},
+                 "input_synapse": {"lambda": 0.01, "w_init_mean": 200.0, "Wmax": 400.0},
+                 "ee_synapse": {"lambda_plus": 50.0, "w_max": 5.0, "w_init_mean": 0.15,
+                                "w_init_sd": 0.05},
+                 "network": {"in_delays": "oracle"},
+                 "protocol": {"iterations": 100}},
+}
+
+#: Spatial input weights by the longest sequence (S3 / S4 / S5 of the paper).
+SPATIAL_INPUT_WEIGHTS = {3: (300.0, 500.0), 4: (360.0, 550.0), 5: (420.0, 600.0)}
+
+
+def set_defaults(coding: str, seq_set: SequenceSet) -> dict[str, dict[str, Any]]:
+    """Defaults that depend on the set: spatial input weights by sequence length."""
+    if coding != "spatial":
+        return {}
+    longest = max(len(s) for s in seq_set.sequences)
+    mean, wmax = SPATIAL_INPUT_WEIGHTS[min(max(longest, 3), 5)]
+    return {"input_synapse": {"w_init_mean": mean, "Wmax": wmax}}
+
+
+GROUP_CLASSES: dict[str, type[ParameterSet]] = {
+    "inputs": StpParams, "network": PatternNetworkParams, "neuron": StmNeuronParams,
+    "inh_neuron": InhNeuronParams, "input_synapse": InputSynapseParams,
+    "ee_synapse": WeightSynapseParams, "delays": RramDelayParams, "protocol": ProtocolParams,
+    "run": StpRunParams,
+}
+STP_GROUPS = tuple(GROUP_CLASSES)
+
+#: RRAM delay devices for the input delays (network.in_delays = rram): mean
+#: 20 ms, spread 0.6, capped at the longest input delay (ours).
+DELAY_DEFAULTS = {"C": 1.0, "R_mean": 20.0, "sigma_ln": 0.6, "max": 50.0}
+
+
+@dataclass(frozen=True)
+class StpConfig:
+    coding: str
+    sequence_set: SequenceSet
+    inputs: StpParams
+    network: PatternNetworkParams
+    neuron: StmNeuronParams
+    inh_neuron: InhNeuronParams
+    input_synapse: InputSynapseParams
+    ee_synapse: WeightSynapseParams
+    delays: RramDelayParams
+    protocol: ProtocolParams
+    run: StpRunParams
+
+    @property
+    def task(self) -> str:
+        return self.sequence_set.name
+
+    @property
+    def phase1_iterations(self) -> int:
+        return int(round(self.protocol.phase1_fraction * self.protocol.iterations))
+
+    def groups(self) -> dict[str, ParameterSet]:
+        return {g: getattr(self, g) for g in STP_GROUPS}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"family": "stp", "coding": self.coding,
+                "sequences": [" ".join(s) for s in self.sequence_set.sequences],
+                "set_name": self.sequence_set.name,
+                **{g: p.to_dict() for g, p in self.groups().items()}}
+
+    def hash(self) -> str:
+        return parameter_hash(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "StpConfig":
+        try:
+            seq_set = stp_set("; ".join(data["sequences"]))
+            if data.get("set_name") in ("s3", "s4"):
+                seq_set = stp_set(data["set_name"])
+            return cls(data["coding"], seq_set,
+                       **{g: GROUP_CLASSES[g](data[g]) for g in STP_GROUPS})
+        except (KeyError, TypeError) as exc:
+            raise ParameterError(f"parameters: missing or malformed entry {exc}") from None
+
+
+def resolve_stp_config(inputs: str, sequences: str = "s3",
+                       file_values: Mapping[str, Mapping[str, Any]] | None = None,
+                       sets: Mapping[str, Mapping[str, Any]] | None = None,
+                       iterations: int | None = None, seed: int | None = None,
+                       threads: int | None = None) -> StpConfig:
+    """The validated configuration of an STP run (see the module docstring).
+
+    ``inputs``: ``stp-spatial`` / ``stp-temporal`` (or ``spatial`` / ``temporal``);
+    ``sequences``: ``s3``, ``s4`` or ``"A B D; C B E"``; ``file_values`` and
+    ``sets``: ``{group: {key: value}}``.
+    """
+    coding = INPUT_KINDS.get(inputs, inputs)
+    if coding not in INPUT_KINDS.values():
+        raise ParameterError(f"unknown inputs {inputs!r} (known: {', '.join(INPUT_KINDS)})")
+    seq_set = stp_set(sequences)
+    values: dict[str, dict[str, Any]] = {g: {} for g in STP_GROUPS}
+    values["neuron"].update(NEURON_2024)
+    values["inh_neuron"].update(INH_2024)
+    values["delays"].update(DELAY_DEFAULTS)
+    values["inputs"]["coding"] = coding
+    for source in (CODING_DEFAULTS[coding], set_defaults(coding, seq_set)):
+        for g, v in source.items():
+            values[g].update(v)
+    for source in (file_values or {}, sets or {}):
+        for g, v in source.items():
+            if g not in values:
+                raise ParameterError(f"unknown parameter group {g!r} (known: "
+                                     f"{', '.join(STP_GROUPS)})")
+            values[g].update(v)
+    for key, flag in (("iterations", iterations),):
+        if flag is not None:
+            values["protocol"][key] = flag
+    for key, flag in (("seed", seed), ("threads", threads)):
+        if flag is not None:
+            values["run"][key] = flag
+    if values["inputs"].get("coding", coding) != coding:
+        raise ParameterError(f"inputs.coding ({values['inputs']['coding']}) contradicts "
+                             f"--inputs {inputs}")
+    inputs_params = StpParams(values["inputs"])
+    if "tau_h" not in values["neuron"]:
+        # one dAP per iteration is the homeostatic target (as in the 2022 model)
+        values["neuron"]["tau_h"] = iteration_ms(inputs_params, seq_set)
+    config = StpConfig(coding, seq_set, inputs_params,
+                       **{g: GROUP_CLASSES[g](values[g]) for g in STP_GROUPS if g != "inputs"})
+    _check(config)
+    return config
+
+
+def _check(config: StpConfig) -> None:
+    """Relations across groups."""
+    inputs, net, proto = config.inputs, config.network, config.protocol
+    if inputs.coding == "spatial":
+        inputs.blocks(len(config.sequence_set.vocabulary))
+    if config.phase1_iterations < 1:
+        raise ParameterError(f"protocol.phase1_fraction ({proto.phase1_fraction:g}) of "
+                             f"{proto.iterations} iterations leaves no phase-1 iteration")
+    if config.phase1_iterations >= proto.iterations:
+        raise ParameterError("protocol: phase 1 takes every iteration; nothing is left to "
+                             "learn the sequences")
+    if net.in_delays == "rram":
+        config.delays.check(config.run.resolution)
+    if min(len(s) for s in config.sequence_set.sequences) < 2:
+        raise ParameterError("every sequence needs at least two elements")
