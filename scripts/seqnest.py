@@ -168,7 +168,49 @@ def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
     return result
 
 
+def _learn_stp(args: argparse.Namespace) -> int:
+    from sequences.config import load_config_file, split_set_option
+    from sequences.rundir import check_output
+    from sequences.temporal_memory.stp_config import STP_GROUPS, resolve_stp_config
+    from sequences.temporal_memory.stp_learn import train_stp, write_stp_run
+    for flag, name in ((args.frequencies, "--frequencies"), (args.synapse, "--synapse")):
+        if flag is not None:
+            raise ParameterError(f"{name} does not apply to --inputs {args.inputs} (set "
+                                 "ee_synapse.* or input_synapse.* instead)")
+    sets: dict = {}
+    for opt in args.set or []:
+        group, name, value = split_set_option(opt)
+        if group not in STP_GROUPS:
+            raise ParameterError(f"unknown parameter group {group!r} for --inputs (known: "
+                                 f"{', '.join(STP_GROUPS)})")
+        sets.setdefault(group, {})[name] = value
+    file_values = load_config_file(args.config) if args.config else None
+    config = resolve_stp_config(args.inputs, args.sequences or args.task or "s3",
+                                file_values=file_values, sets=sets, iterations=args.episodes,
+                                seed=args.seed, threads=args.threads)
+    check_output(args.out, args.force)        # before anything is built or simulated
+    result = train_stp(config, module=_module, progress=not args.no_progress)
+    write_stp_run(result, args.out, force=args.force)
+    m = result.metrics
+    conv = m["converged_at"]
+    print(f"run directory: {args.out}")
+    print(f"  sequences: {'; '.join(m['sequences'])}  ({m['coding']} patterns, seed "
+          f"{config.run.seed}, {m['iterations']} iterations, phase 1: {m['phase1_iterations']})")
+    print("  assemblies: " + ", ".join(f"{k} {v}" for k, v in m["assembly_sizes"].items())
+          + f" neurons ({m['unassigned']} unassigned); STP-detection score "
+          f"{m['stp_detection']:.2f}")
+    print(f"  last-element accuracy (last {config.protocol.final_iterations} iterations) "
+          f"{m['final_accuracy']:.2f} (chance {m['chance']:.2f}); all correct from phase-2 "
+          f"iteration {conv if conv is not None else '- (not reached)'}")
+    print(f"  simulate {m['simulate_time_s']:.1f} s, readout {m['readout_time_s']:.1f} s, wall "
+          f"{m['wall_time_s']:.1f} s ({m['threads']} thread{'s' if m['threads'] != 1 else ''}), "
+          f"peak memory {m['peak_rss_mb']:.0f} MB")
+    return 0
+
+
 def _cmd_learn(args: argparse.Namespace) -> int:
+    if args.inputs:
+        return _learn_stp(args)
     result = _learn(args, args.out, args.force, not args.no_progress)
     _print_learning_summary(result, args.out)
     return 0
@@ -256,6 +298,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from sequences.coincidence.experiment import is_cd_run
     from sequences.coincidence.report import write_cd_report
     from sequences.report import write_report, write_sweep_report
+    from sequences.temporal_memory.stp_report import is_stp_run, write_stp_report
     started = time.perf_counter()
     folder = Path(args.run_dir)
     is_sweep = (folder / "results.csv").is_file() and not (folder / "params.json").is_file()
@@ -263,6 +306,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         page = write_sweep_report(folder, args.out)
     elif is_cd_run(folder):
         page = write_cd_report(folder, args.out)
+    elif is_stp_run(folder):
+        page = write_stp_report(folder, args.out)
     else:
         page = write_report(folder, args.out)
     print(f"report written to {page} ({time.perf_counter() - started:.1f} s); "
@@ -392,14 +437,20 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("learn", help="train the sequence network and write a run directory")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--task", help="set1, set2, set3, task4, branch2, branch3, branch5 or "
-                      "random (default set1)")
+                      "random (default set1); with --inputs: s3 (default) or s4")
     what.add_argument("--sequences", metavar="TEXT",
                       help='custom set, e.g. "A D B E; F D B C"')
     p.add_argument("--frequencies", metavar="F1,F2,...",
                    help="relative training frequency of each sequence, e.g. 0.7,0.3 "
                         "(normalised to sum 1; sets the shared inhibition of Bouhadjar et "
                         "al. 2023 unless network.inhibition is given)")
-    p.add_argument("--episodes", type=_positive_int, help="training episodes (default 40)")
+    p.add_argument("--inputs", choices=["stp-spatial", "stp-temporal"],
+                   help="sequence elements are spatio-temporal spike patterns on input "
+                        "channels, learned through plastic input synapses (Feiler et al. "
+                        "2024); parameter groups: inputs, network, neuron, inh_neuron, "
+                        "input_synapse, ee_synapse, delays, protocol, run")
+    p.add_argument("--episodes", type=_positive_int, help="training episodes (default 40; "
+                   "with --inputs: iterations, default 200 spatial / 100 temporal)")
     p.add_argument("--seed", type=_positive_int, help="NEST seed (default 1)")
     p.add_argument("--threads", type=_positive_int, help="NEST threads (default 1)")
     p.add_argument("--synapse", choices=list(SYNAPSE_KINDS),

@@ -143,6 +143,19 @@ def figures_html(figs: _Figures) -> str:
     return "".join(parts)
 
 
+PAGE_STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
+              "table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;"
+              "padding:3px 8px;text-align:left}img{max-width:100%}"
+              "pre{background:#f6f6f6;padding:1em;font-size:80%}")
+
+
+def html_page(title: str, body: list[str]) -> str:
+    """A whole HTML page: ``title`` (escaped here) and the ``body`` parts (HTML)."""
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
+            f"{html.escape(title)}</title><style>{PAGE_STYLE}</style></head><body>"
+            + "".join(body) + "</body></html>")
+
+
 def _table(rows) -> str:
     body = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
                    for k, v in rows)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..report import _Figures, _publish, _table, check_report_output, figures_html
+from ..report import _Figures, _publish, _table, check_report_output, figures_html, html_page
 from ..rundir import RunDirError, read_json
 from ..tasks.spike_data import SpikeDataset
 from .experiment import load_model
@@ -132,10 +132,5 @@ def write_cd_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = 
              else "<p>none yet: run <code>seqnest cd-eval RUN_DIR</code></p>")]
     body += ["<h2>Figures</h2>", figures_html(figs), "<h2>Parameters</h2>",
              f"<pre>{html.escape(json.dumps(params, indent=1, default=str))}</pre>"]
-    page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>seqnest coincidence "
-            f"report: {html.escape(run.name)}</title><style>body{{font-family:sans-serif;"
-            "max-width:1100px;margin:2em auto}table{border-collapse:collapse;margin:1em 0}"
-            "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}img{max-width:100%}"
-            "pre{background:#f6f6f6;padding:1em;font-size:80%}</style></head><body>"
-            + "".join(body) + "</body></html>")
+    page = html_page(f"seqnest coincidence report: {run.name}", body)
     return _publish(folder, figs, page)

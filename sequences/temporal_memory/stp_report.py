@@ -1,0 +1,158 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""HTML report of a spatio-temporal-pattern run directory (no NEST needed).
+
+Last-element accuracy per phase-2 iteration with the overlap of the
+predictive sets, the input weight matrix (E neurons sorted by assembly x
+input channels) before and after learning, assembly sizes and selectivity,
+and a raster of the last iteration sorted by assembly.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..report import _Figures, _publish, _table, check_report_output, figures_html, html_page
+from ..rundir import RunDirError, read_json
+
+__all__ = ["write_stp_report", "is_stp_run", "load_stp_run"]
+
+
+def is_stp_run(folder: str | os.PathLike) -> bool:
+    """Whether ``folder`` holds a spatio-temporal-pattern run."""
+    path = Path(folder) / "params.json"
+    if not path.is_file():
+        return False
+    try:
+        record = read_json(path)
+    except RunDirError:
+        return False
+    return isinstance(record, dict) and isinstance(record.get("params"), dict) \
+        and record["params"].get("family") == "stp"
+
+
+def _npz(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path) as data:
+            return {k: data[k] for k in data.files}
+    except (OSError, ValueError) as exc:
+        raise RunDirError(f"missing or corrupt file {path}: {exc}") from None
+
+
+def load_stp_run(run_dir: str | os.PathLike) -> dict:
+    """params, metrics, stream, spikes, input weights of a run directory."""
+    run = Path(run_dir)
+    if not is_stp_run(run):
+        raise RunDirError(f"not a spatio-temporal-pattern run directory: {run}")
+    out = {"params": read_json(run / "params.json")["params"],
+           "metrics": read_json(run / "metrics.json"),
+           "stream": read_json(run / "stream.json")}
+    out["spikes"] = _npz(run / "spikes.npz")
+    out["inputs"] = _npz(run / "input_weights.npz")
+    return out
+
+
+def write_stp_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+    """Write ``OUT/report.html`` and ``OUT/report/*.png`` (OUT: the run directory)."""
+    run = Path(run_dir)
+    data = load_stp_run(run)
+    params, metrics, stream = data["params"], data["metrics"], data["stream"]
+    folder = check_report_output(out if out is not None else run)
+    figs = _Figures()
+    vocab = stream["vocabulary"]
+    n1 = int(metrics["phase1_iterations"])
+    acc = metrics.get("accuracy", [])
+    if acc:
+        def curve(ax):
+            its = np.arange(n1, n1 + len(acc))
+            ax.plot(its, acc, "o-", ms=3, label="last-element accuracy")
+            overlap = [np.nan if v is None else v for v in metrics["prediction_overlap"]]
+            ax.plot(its, overlap, "s-", ms=2, color="C1", label="overlap of predictive sets")
+            ax.axhline(metrics["chance"], color="0.6", ls="--", label="chance")
+            ax.set(xlabel="iteration", ylabel="fraction", ylim=(-0.05, 1.05),
+                   title="phase 2: sequence learning")
+            ax.legend(frameon=False, fontsize=8)
+        figs.add("learning_curve", "Last-element accuracy (mean over sequences) and the "
+                 "Jaccard overlap of the neurons predicting the last elements of different "
+                 "sequences, per phase-2 iteration.", curve)
+
+    inputs = data["inputs"]
+    assembly = inputs["assembly"]
+    n_e, n_in = assembly.size, int(params["inputs"]["n_in"])
+    order = np.lexsort((np.arange(n_e), np.where(assembly < 0, len(vocab), assembly)))
+
+    def matrix(values):
+        out = np.zeros((n_e, n_in))
+        np.add.at(out, (inputs["target"], inputs["channel"]), values)
+        return out[order]
+
+    def weights(ax_before, ax_after):
+        top = max(float(inputs["initial_weight"].max(initial=0)),
+                  float(inputs["weight"].max(initial=0)), 1e-9)
+        for ax, values, title in ((ax_before, inputs["initial_weight"], "before learning"),
+                                  (ax_after, inputs["weight"], "after learning")):
+            im = ax.imshow(matrix(values), aspect="auto", interpolation="nearest",
+                           cmap="viridis", vmin=0, vmax=top)
+            ax.set(xlabel="input channel", ylabel="E neuron (sorted by assembly)", title=title)
+            bounds = np.cumsum(np.bincount(assembly[assembly >= 0], minlength=len(vocab)))
+            for b in bounds[:-1]:
+                ax.axhline(b - 0.5, color="w", lw=0.5)
+        figs.plt.colorbar(im, ax=ax_after, fraction=0.046, label="weight (pA)")
+    figs.add("input_weights", "Input weight matrix (summed over the connections of each "
+             "channel-neuron pair), neurons sorted by assembly (white lines); unassigned "
+             "neurons at the bottom.", weights, ncols=2, size=(11.0, 4.5))
+
+    sp = data["spikes"]
+    starts = stream["iteration_starts"]
+    if len(starts) >= 2 and sp["exc_times"].size:
+        t0, t1 = starts[-2], starts[-1]
+        rank = np.empty(n_e, dtype=int)
+        rank[order] = np.arange(n_e)
+
+        def raster(ax):
+            sel = (sp["exc_times"] >= t0) & (sp["exc_times"] < t1)
+            ax.plot(sp["exc_times"][sel], rank[sp["exc_index"][sel]], "|", ms=2, color="k")
+            for on, item in zip(stream["onsets"], stream["items"]):
+                if t0 <= on < t1:
+                    ax.axvspan(on, on + stream["item_ms"], color="C0", alpha=0.1)
+                    ax.text(on, n_e, vocab[item], va="bottom", fontsize=8)
+            ax.set(xlabel="time (ms)", ylabel="E neuron (sorted by assembly)",
+                   title="last iteration")
+        figs.add("raster", "Excitatory spikes in the last iteration (shaded: items).", raster,
+                 size=(10.0, 4.0))
+
+    sel1 = metrics.get("selectivity_phase1") or {}
+    self_final = metrics.get("selectivity_final") or {}
+    item_rows = "".join(
+        f"<tr><td>{html.escape(el)}</td><td>{metrics['assembly_sizes'].get(el, 0)}</td>"
+        f"<td>{_fmt(sel1.get(el))}</td><td>{_fmt(self_final.get(el))}</td></tr>"
+        for el in vocab)
+    rows = [("sequences", "; ".join(metrics["sequences"])), ("coding", metrics["coding"]),
+            ("iterations (phase 1)", f"{metrics['iterations']} ({n1})"),
+            ("final last-element accuracy", _fmt(metrics["final_accuracy"])),
+            ("chance", _fmt(metrics["chance"])),
+            ("all correct from phase-2 iteration", metrics.get("converged_at")),
+            ("STP-detection score (phase 1)", _fmt(metrics.get("stp_detection"))),
+            ("overlap of predictive sets (final)", _fmt(metrics.get("final_prediction_overlap"))),
+            ("N_E / N_I", f"{metrics['n_E']} / {metrics['n_I']}"),
+            ("wall time", f"{metrics['wall_time_s']:.1f} s ({metrics['threads']} threads)")]
+    body = [f"<h1>Spatio-temporal pattern sequences: {html.escape(str(run))}</h1>",
+            _table(rows), "<h2>Assemblies</h2>",
+            "<table><tr><th>item</th><th>neurons</th><th>selectivity (phase 1)</th>"
+            f"<th>selectivity (end)</th></tr>{item_rows}</table>",
+            "<h2>Figures</h2>", figures_html(figs), "<h2>Parameters</h2>",
+            f"<pre>{html.escape(json.dumps(params, indent=1, default=str))}</pre>"]
+    return _publish(folder, figs, html_page(f"seqnest pattern-sequence report: {run.name}",
+                                            body))
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    try:
+        return f"{float(value):.3f}"
+    except (TypeError, ValueError):
+        return str(value)
