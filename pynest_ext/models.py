@@ -558,8 +558,9 @@ class WeightSynapseParams(EESynapseParams):
         "tau_plus": positive(20.0, "ms", "time constant of the presynaptic trace", FEILER2024),
         "tau_leak": positive(18500.0, "ms", "time constant of the leak towards w_min",
                              FEILER2024),
-        "dt_min": Param(20.0, "ms", "lower bound of the pre->post lag window for potentiation",
-                        "estimate (ours): excludes the element's own assembly", low=0.0),
+        "dt_min": Param(50.0, "ms", "lower bound of the pre->post lag window for potentiation",
+                        "estimate (ours; paper u: 50-150 ms): keeps most pairs within one "
+                        "element's assembly out", low=0.0),
         "dt_max": positive(150.0, "ms", "upper bound of the lag window: reaches the previous "
                            "element", "estimate (ours); " + FEILER2024 + " (u: 50-150 ms)"),
         "delay": Param(1.5, "ms", "E->E (dendritic) transmission delay", FEILER2024, low=0.1),

@@ -184,7 +184,7 @@ def _learn_stp(args: argparse.Namespace) -> int:
             raise ParameterError(f"unknown parameter group {group!r} for --inputs (known: "
                                  f"{', '.join(STP_GROUPS)})")
         sets.setdefault(group, {})[name] = value
-    file_values = load_config_file(args.config) if args.config else None
+    file_values = load_config_file(args.config, groups=False) if args.config else None
     config = resolve_stp_config(args.inputs, args.sequences or args.task or "s3",
                                 file_values=file_values, sets=sets, iterations=args.episodes,
                                 seed=args.seed, threads=args.threads)

@@ -46,8 +46,8 @@ from ..kernel import import_nest
 from ..models import (FEILER2024, RECEPTOR_EXT, RECEPTOR_DEND, RECEPTOR_INH, InhNeuronParams,
                       ModelNames, StmNeuronParams, WeightSynapseParams)
 from ..params import Choice, Param, ParameterError, ParameterSet, positive
-from .simulation import Simulated
-from .temporal_memory import Spikes, read_connections
+from .simulation import Simulated, Spikes
+from .temporal_memory import read_connections
 
 __all__ = ["PatternNetworkParams", "InputSynapseParams", "PatternNetwork", "InputWeights",
            "inhibition_scale"]
@@ -82,7 +82,8 @@ class PatternNetworkParams(ParameterSet):
                       low=0.0, high=1.0),
         "p_II": Param(0.1, "1", "I->I in-degree as a fraction of N_I", FEILER2024,
                       low=0.0, high=1.0),
-        "psp_EI": positive(2.0, "mV", "PSP peak of one E->I spike", OURS),
+        "psp_EI": positive(6.0, "mV", "PSP peak of one E->I spike (2 mV: assemblies barely "
+                           "selective; 10 mV: most neurons silenced; see docs/stp.md)", OURS),
         "w_IE": positive(400.0, "pA", "magnitude of an I->E PSC (phase 1)", FEILER2024),
         "w_II": Param(10.0, "pA", "magnitude of an I->I PSC", FEILER2024, low=0.0),
         "d_EI": Param(0.1, "ms", "E->I delay", OURS, low=0.1),
@@ -344,16 +345,6 @@ class PatternNetwork(Simulated):
         state = np.asarray(self.exc.get("dAP_active"), dtype=float) > 0.5
         self.time_readout_s += time.perf_counter() - t0
         return np.atleast_1d(state)
-
-    def _take(self, recorder, first_id: int) -> Spikes:
-        t0 = time.perf_counter()
-        ev = recorder.get("events")
-        idx = np.asarray(ev["senders"], dtype=np.int64) - first_id
-        times = np.asarray(ev["times"], dtype=float)
-        recorder.set({"n_events": 0})
-        order = np.lexsort((idx, times))
-        self.time_readout_s += time.perf_counter() - t0
-        return Spikes(idx[order].astype(np.int32), times[order])
 
     def take_spikes(self) -> tuple[Spikes, Spikes]:
         """Excitatory and inhibitory spikes since the last call (then cleared)."""

@@ -11,12 +11,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-__all__ = ["RUN_PIECE_MS", "Simulated"]
+import numpy as np
+
+__all__ = ["RUN_PIECE_MS", "Simulated", "Spikes"]
 
 #: Longest piece of biological time (ms) simulated without returning to Python, so
 #: that Ctrl-C takes effect within about a second even at paper size.
 RUN_PIECE_MS = 100.0
+
+
+@dataclass(frozen=True)
+class Spikes:
+    """Spikes by 0-based index within a population, sorted by time."""
+
+    index: np.ndarray
+    times: np.ndarray
 
 
 class Simulated:
@@ -60,3 +71,14 @@ class Simulated:
                     left = round(left - piece, 10)
         finally:
             self.time_simulate_s += time.perf_counter() - t0
+
+    def _take(self, recorder, first_id: int) -> Spikes:
+        """Spikes of ``recorder`` since the last call (then cleared), indexed from ``first_id``."""
+        t0 = time.perf_counter()
+        ev = recorder.get("events")
+        idx = np.asarray(ev["senders"], dtype=np.int64) - first_id
+        times = np.asarray(ev["times"], dtype=float)
+        recorder.set({"n_events": 0})
+        order = np.lexsort((idx, times))
+        self.time_readout_s += time.perf_counter() - t0
+        return Spikes(idx[order].astype(np.int32), times[order])

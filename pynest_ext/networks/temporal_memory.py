@@ -28,7 +28,7 @@ from ..kernel import import_nest
 from ..models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, EESynapseParams,
                      InhNeuronParams, ModelNames, StmNeuronParams)
 from ..params import Choice, Param, ParameterError, ParameterSet, positive
-from .simulation import Simulated
+from .simulation import Simulated, Spikes
 
 __all__ = ["NetworkParams", "SynapticWeights", "synaptic_weights", "SequenceNetwork",
            "EEConnectivity", "Spikes", "DapRegister", "read_connections", "REGISTER_BITS"]
@@ -122,14 +122,6 @@ class EEConnectivity:
             raise ValueError(f"the {synapse.KIND} synapse does not keep its initial state")
         return EEConnectivity(self.source, self.target, self.initial_state,
                               np.asarray(synapse.weight_of(self.initial_state), dtype=float))
-
-
-@dataclass(frozen=True)
-class Spikes:
-    """Spikes by 0-based index within a population, sorted by time."""
-
-    index: np.ndarray
-    times: np.ndarray
 
 
 class SequenceNetwork(Simulated):
@@ -416,16 +408,6 @@ class SequenceNetwork(Simulated):
         self.time_readout_s += time.perf_counter() - t0
 
     # -- recordings ---------------------------------------------------------------------------
-    def _take(self, recorder, first_id: int) -> Spikes:
-        t0 = time.perf_counter()
-        ev = recorder.get("events")
-        idx = np.asarray(ev["senders"], dtype=np.int64) - first_id
-        times = np.asarray(ev["times"], dtype=float)
-        recorder.set({"n_events": 0})
-        order = np.lexsort((idx, times))
-        self.time_readout_s += time.perf_counter() - t0
-        return Spikes(idx[order].astype(np.int32), times[order])
-
     def take_spikes(self) -> tuple[Spikes, Spikes]:
         """Excitatory and inhibitory spikes recorded since the last call (then cleared)."""
         return (self._take(self.rec_exc, self.exc[0].global_id),

@@ -191,6 +191,9 @@ def resolve_stp_config(inputs: str, sequences: str = "s3",
             if g not in values:
                 raise ParameterError(f"unknown parameter group {g!r} (known: "
                                      f"{', '.join(STP_GROUPS)})")
+            if not isinstance(v, Mapping):
+                raise ParameterError(f"parameter group {g!r} must be a mapping of key: value, "
+                                     f"got {v!r}")
             values[g].update(v)
     for key, flag in (("iterations", iterations),):
         if flag is not None:

@@ -135,6 +135,26 @@ def test_learn_stp_rejects_bad_input(tmp_path, capsys, extra, message):
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
+def test_learn_stp_config_file(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("inputs: 3\n")
+    out = tmp_path / "run"
+    assert main(["learn", "--inputs", "stp-spatial", "--config", str(bad), "--out",
+                 str(out)]) == 2
+    assert "must be a mapping" in capsys.readouterr().err
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text("synapse:\n  lambda_plus: 1\n")
+    assert main(["learn", "--inputs", "stp-temporal", "--config", str(unknown), "--out",
+                 str(out)]) == 2
+    assert "unknown parameter group 'synapse'" in capsys.readouterr().err
+    good = tmp_path / "good.yaml"
+    good.write_text("inputs:\n  rate: 90\nprotocol:\n  iterations: 7\n")
+    from sequences.config import load_config_file
+    c = resolve_stp_config("stp-spatial", file_values=load_config_file(good, groups=False))
+    assert c.inputs.rate == 90 and c.protocol.iterations == 7
+    assert not out.exists()
+
+
 def test_response_matrix_assemblies_and_selectivity():
     onsets = np.array([0.0, 100.0, 200.0, 300.0])
     items = np.array([0, 1, 0, 1])

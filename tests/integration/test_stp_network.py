@@ -138,20 +138,27 @@ def test_two_phases_end_to_end(tmp_path, capsys):
     assert np.array_equal(s1["exc_index"], s2["exc_index"])
 
 
-def test_phases_freeze_what_they_should(built_module):
-    """Input weights are frozen from phase 2 on; E->E weights do not move in phase 1."""
+def _network(coding: str, n_per_item: int, iterations: int, seed: int):
+    """(config, stream, connected PatternNetwork) of a small S3 network."""
     from sequences.temporal_memory.stp_config import resolve_stp_config
     from sequences.temporal_memory.stp_learn import make_run_stream
     from pynest_ext.networks.pattern_input import PatternNetwork
 
-    cfg = resolve_stp_config("stp-spatial", "s3", sets={"network": {"n_E_per_item": 30}},
-                             iterations=4)
+    cfg = resolve_stp_config(coding, "s3", sets={"network": {"n_E_per_item": n_per_item}},
+                             iterations=iterations)
     stream = make_run_stream(cfg)
-    names = setup_kernel()
-    net = PatternNetwork(names, 5, 100, cfg.neuron, cfg.inh_neuron, cfg.ee_synapse,
-                         cfg.input_synapse, cfg.network, np.random.default_rng(1))
+    net = PatternNetwork(setup_kernel(), 5, 100, cfg.neuron, cfg.inh_neuron, cfg.ee_synapse,
+                         cfg.input_synapse, cfg.network, np.random.default_rng(seed))
     net.create(stream.times, stream.channels)
-    net.connect()
+    net.connect(stream.patterns)
+    return cfg, stream, net
+
+
+def test_phases_freeze_what_they_should(built_module):
+    """Input weights are frozen from phase 2 on; E->E weights do not move in phase 1."""
+    from pynest_ext.networks.pattern_input import PatternNetwork
+
+    cfg, stream, net = _network("stp-spatial", 30, 4, 1)
     ee0, in0 = net.ee_weights()["weight"], net.input_weights().weight
     net.run_until(stream.iteration_starts[2])
     ee1, in1 = net.ee_weights()["weight"], net.input_weights().weight
@@ -165,18 +172,7 @@ def test_phases_freeze_what_they_should(built_module):
 
 
 def test_oracle_delays_align_each_neurons_item(built_module):
-    from sequences.temporal_memory.stp_config import resolve_stp_config
-    from sequences.temporal_memory.stp_learn import make_run_stream
-    from pynest_ext.networks.pattern_input import PatternNetwork
-
-    cfg = resolve_stp_config("stp-temporal", "s3", sets={"network": {"n_E_per_item": 10}},
-                             iterations=2)
-    stream = make_run_stream(cfg)
-    names = setup_kernel()
-    net = PatternNetwork(names, 5, 100, cfg.neuron, cfg.inh_neuron, cfg.ee_synapse,
-                         cfg.input_synapse, cfg.network, np.random.default_rng(2))
-    net.create(stream.times, stream.channels)
-    net.connect(stream.patterns)
+    cfg, stream, net = _network("stp-temporal", 10, 2, 2)
     w = net.input_weights()
     hi = cfg.network.in_delay_max
     checked = 0
