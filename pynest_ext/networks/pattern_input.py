@@ -84,6 +84,8 @@ class PatternNetworkParams(ParameterSet):
                       low=0.0, high=1.0),
         "psp_EI": positive(6.0, "mV", "PSP peak of one E->I spike (2 mV: assemblies barely "
                            "selective; 10 mV: most neurons silenced; see docs/stp.md)", OURS),
+        "psp_EI_phase2": Param(0.0, "mV", "E->I PSP peak in phase 2 (0: psp_EI)", OURS,
+                               low=0.0),
         "w_IE": positive(400.0, "pA", "magnitude of an I->E PSC (phase 1)", FEILER2024),
         "w_II": Param(10.0, "pA", "magnitude of an I->I PSC", FEILER2024, low=0.0),
         "d_EI": Param(0.1, "ms", "E->I delay", OURS, low=0.1),
@@ -167,21 +169,28 @@ class PatternNetwork(Simulated):
         Delay devices (``in_delays = rram``).
     rng : numpy.random.Generator
         Draws input channels, delays and initial weights.
+    floor : bool
+        Benchmark floor (``bench/stp_speed.py``): the same network, inputs,
+        devices, recorders and readout built from NEST's built-in models only:
+        E neurons ``iaf_psc_exp_multisynapse`` (ports in the same order, the
+        dendritic PSC an exponential), E->E ``static_synapse`` with the initial
+        weights; no dAPs (the readout reads V_m and reports no dAP).
     """
 
     INPUT_MODEL = "seqnest_input_synapse"
     EE_MODEL = "seqnest_stp_ee_synapse"
     IE_MODEL = "seqnest_ie_synapse"
+    EI_MODEL = "seqnest_ei_synapse"
 
     def __init__(self, names: ModelNames, n_items: int, n_in: int, neuron: StmNeuronParams,
                  inh: InhNeuronParams, ee: WeightSynapseParams, inp: InputSynapseParams,
                  net: PatternNetworkParams, rng: np.random.Generator,
-                 delays: RramDelayParams | None = None) -> None:
+                 delays: RramDelayParams | None = None, floor: bool = False) -> None:
         if n_items < 1 or n_in < 1:
             raise ParameterError("the network needs at least one item and one input channel")
         self.names, self.n_items, self.n_in = names, int(n_items), int(n_in)
         self.neuron, self.inh, self.ee, self.inp, self.net = neuron, inh, ee, inp, net
-        self.delays, self.rng = delays, rng
+        self.delays, self.rng, self.floor = delays, rng, bool(floor)
         self.N_E = int(net.n_E_per_item) * self.n_items
         self.N_I = int(net.n_I) or max(1, self.N_E // 8)
         self.K_in = int(round(net.p_in * self.n_in))
@@ -212,9 +221,17 @@ class PatternNetwork(Simulated):
             params.append({"spike_times": np.round(st * h, 10).tolist()})
         self.generators.set(params)
         self.parrots = nest.Create("parrot_neuron", self.n_in)
-        status = self.neuron.nest_status()
+        if self.floor:
+            n = self.neuron
+            status = {k: float(n[k]) for k in ("C_m", "tau_m", "E_L", "V_reset", "V_th",
+                                                "t_ref")}
+            status["tau_syn"] = [float(n.tau_syn_ext), float(n.tau_syn_dend),
+                                 float(n.tau_syn_inh)]
+            model = "iaf_psc_exp_multisynapse"
+        else:
+            status, model = self.neuron.nest_status(), self.names.pair("weight")[0]
         status["tau_minus"] = float(self.inp.tau_minus)
-        self.exc = nest.Create(self.names.pair("weight")[0], self.N_E, params=status)
+        self.exc = nest.Create(model, self.N_E, params=status)
         self.inh_neurons = nest.Create(self.names.inh_neuron, self.N_I,
                                        params=self.inh.nest_status())
         self.rec_exc = nest.Create("spike_recorder")
@@ -277,26 +294,31 @@ class PatternNetwork(Simulated):
                      syn_spec={"synapse_model": self.INPUT_MODEL, "weight": w, "delay": delay,
                                "receptor_type": RECEPTOR_EXT})
         # recurrent E->E (frozen until phase 2)
-        nest.CopyModel(self.names.pair("weight")[1], self.EE_MODEL,
-                       {**self.ee.nest_defaults(), "learning": 0.0})
+        if self.floor:
+            nest.CopyModel("static_synapse", self.EE_MODEL)
+        else:
+            nest.CopyModel(self.names.pair("weight")[1], self.EE_MODEL,
+                           {**self.ee.nest_defaults(), "learning": 0.0})
         k_ee = int(round(net.p_EE * self.N_E))
         if k_ee >= self.N_E:
             raise ParameterError(f"E->E in-degree {k_ee} needs more than N_E - 1 sources")
         if k_ee >= 1:
+            w_ee = self.ee.initial_weights(self.N_E * k_ee, rng).reshape(self.N_E, k_ee)
             nest.Connect(self.exc, self.exc,
                          {"rule": "fixed_indegree", "indegree": k_ee, "allow_autapses": False,
                           "allow_multapses": False},
                          syn_spec={"synapse_model": self.EE_MODEL, "receptor_type": RECEPTOR_DEND,
-                                   "delay": self.ee.delay, "weight": 0.0,
-                                   "w": self.ee.initial_weights(self.N_E * k_ee, rng).reshape(
-                                       self.N_E, k_ee)})
+                                   "delay": self.ee.delay,
+                                   **({"weight": w_ee} if self.floor
+                                      else {"weight": 0.0, "w": w_ee})})
         # shared inhibition
-        w_ei = psp_to_psc(net.psp_EI, self.inh.tau_m, self.inh.tau_syn_ex, self.inh.C_m)
+        nest.CopyModel("static_synapse", self.EI_MODEL)
         self._connect_fixed(self.exc, self.inh_neurons, net.p_EI * self.N_E,
-                            {"weight": w_ei, "delay": net.d_EI})
+                            {"synapse_model": self.EI_MODEL, "weight": self._w_ei(net.psp_EI),
+                             "delay": net.d_EI})
         nest.CopyModel("static_synapse", self.IE_MODEL)
         self._connect_fixed(self.inh_neurons, self.exc, net.p_IE * self.N_I,
-                            {"synapse_model": self.IE_MODEL, "weight": float(net.w_IE),
+                            {"synapse_model": self.IE_MODEL, "weight": self._w_ie(1.0),
                              "delay": net.d_IE, "receptor_type": RECEPTOR_INH})
         if net.w_II > 0:
             self._connect_fixed(self.inh_neurons, self.inh_neurons, net.p_II * self.N_I,
@@ -304,6 +326,15 @@ class PatternNetwork(Simulated):
         nest.Connect(self.exc, self.rec_exc)
         nest.Connect(self.inh_neurons, self.rec_inh)
         self._connected = True
+
+    def _w_ie(self, scale: float) -> float:
+        """I->E weight: stm_neuron's inhibitory port takes the magnitude, the floor's
+        iaf_psc_exp_multisynapse the sign."""
+        w = float(self.net.w_IE) * float(scale)
+        return -w if self.floor else w
+
+    def _w_ei(self, psp: float) -> float:
+        return psp_to_psc(psp, self.inh.tau_m, self.inh.tau_syn_ex, self.inh.C_m)
 
     def _connect_fixed(self, pre, post, indegree: float, syn: dict) -> None:
         k = int(round(indegree))
@@ -324,10 +355,15 @@ class PatternNetwork(Simulated):
         nest.GetConnections(synapse_model=self.INPUT_MODEL).set({"lambda": 0.0})
         # NESTML keeps a copy of every parameter in each connection (even
         # @homogeneous ones), so a model default reaches new connections only
-        nest.GetConnections(synapse_model=self.EE_MODEL).set({"learning": 1.0})
+        if not self.floor:
+            nest.GetConnections(synapse_model=self.EE_MODEL).set({"learning": 1.0})
         ie = nest.GetConnections(synapse_model=self.IE_MODEL)
         if len(ie):
-            ie.set({"weight": float(self.net.w_IE) * float(inh_scale)})
+            ie.set({"weight": self._w_ie(inh_scale)})
+        if self.net.psp_EI_phase2 > 0:
+            ei = nest.GetConnections(synapse_model=self.EI_MODEL)
+            if len(ei):
+                ei.set({"weight": self._w_ei(self.net.psp_EI_phase2)})
         self.phase = 2
 
     # -- simulate and read ------------------------------------------------------------------
@@ -342,7 +378,10 @@ class PatternNetwork(Simulated):
     def dap_state(self) -> np.ndarray:
         """Whether each E neuron's dAP is on now (bool, N_E)."""
         t0 = time.perf_counter()
-        state = np.asarray(self.exc.get("dAP_active"), dtype=float) > 0.5
+        if self.floor:     # the same read, of a state the floor has
+            state = np.asarray(self.exc.get("V_m"), dtype=float) > np.inf
+        else:
+            state = np.asarray(self.exc.get("dAP_active"), dtype=float) > 0.5
         self.time_readout_s += time.perf_counter() - t0
         return np.atleast_1d(state)
 
@@ -366,10 +405,11 @@ class PatternNetwork(Simulated):
         """E->E connections: source, target (E indices), weight w (pA)."""
         t0 = time.perf_counter()
         conns = self._nest.GetConnections(self.exc, self.exc, synapse_model=self.EE_MODEL)
-        data = read_connections(conns, ["source", "target", "w"])
+        key = "weight" if self.floor else "w"
+        data = read_connections(conns, ["source", "target", key])
         first = self.exc[0].global_id
         out = {"source": (data["source"] - first).astype(np.int32),
                "target": (data["target"] - first).astype(np.int32),
-               "weight": data["w"].astype(float)}
+               "weight": data[key].astype(float)}
         self.time_readout_s += time.perf_counter() - t0
         return out

@@ -106,8 +106,10 @@ class StpResult:
 
 
 def train_stp(config: StpConfig, module: BuiltModule | Callable[[], BuiltModule] | None = None,
-              progress: bool = True) -> StpResult:
-    """Run the two-phase protocol; see the module docstring."""
+              progress: bool = True, floor: bool = False) -> StpResult:
+    """Run the two-phase protocol; see the module docstring. ``floor``: the benchmark
+    floor of :class:`~pynest_ext.networks.pattern_input.PatternNetwork` (built-in
+    models only; everything else unchanged)."""
     t_wall = time.perf_counter()
     run, proto = config.run, config.protocol
     stream = make_run_stream(config)
@@ -118,7 +120,8 @@ def train_stp(config: StpConfig, module: BuiltModule | Callable[[], BuiltModule]
     n_items = len(stream.vocabulary)
     net = PatternNetwork(names, n_items, int(config.inputs.n_in), config.neuron,
                          config.inh_neuron, config.ee_synapse, config.input_synapse,
-                         config.network, _rng(run.seed, STREAM_CONNECT), config.delays)
+                         config.network, _rng(run.seed, STREAM_CONNECT), config.delays,
+                         floor=floor)
     t0 = time.perf_counter()
     rss0 = current_rss_mb()
     net.create(stream.times, stream.channels)

@@ -184,3 +184,20 @@ def test_oracle_delays_align_each_neurons_item(built_module):
                 assert d == pytest.approx(max(round((hi - first) / 0.1) * 0.1, 1.0), abs=1e-9)
                 checked += 1
     assert checked > 50
+
+
+def test_benchmark_floor_runs_the_same_protocol(built_module):
+    """The floor (built-in models only) runs the same stream, phases and readout."""
+    from sequences.temporal_memory.stp_config import resolve_stp_config
+    from sequences.temporal_memory.stp_learn import train_stp
+
+    cfg = resolve_stp_config("stp-spatial", "s3", sets={"network": {"n_E_per_item": 20},
+                                                        "protocol": {"assembly_iterations": 2}},
+                             iterations=4)
+    plugin = train_stp(cfg, module=built_module, progress=False)
+    floor = train_stp(cfg, module=built_module, progress=False, floor=True)
+    for r in (plugin, floor):
+        assert len(r.metrics["accuracy"]) == 3 and r.exc_spikes[0].size > 0
+        assert not np.allclose(r.input_final.weight, r.input_initial.weight)
+    assert np.array_equal(plugin.input_initial.delay, floor.input_initial.delay)
+    assert floor.metrics["dap_fraction"] == [0.0] * 3
