@@ -199,7 +199,7 @@ def _learn_stp(args: argparse.Namespace) -> int:
     print("  assemblies: " + ", ".join(f"{k} {v}" for k, v in m["assembly_sizes"].items())
           + f" neurons ({m['unassigned']} unassigned); STP-detection score "
           f"{m['stp_detection']:.2f}")
-    print(f"  last-element accuracy (last {config.protocol.final_iterations} iterations) "
+    print(f"  last-element accuracy (last {m['final_window']} iterations) "
           f"{m['final_accuracy']:.2f} (chance {m['chance']:.2f}); all correct from phase-2 "
           f"iteration {conv if conv is not None else '- (not reached)'}")
     print(f"  simulate {m['simulate_time_s']:.1f} s, readout {m['readout_time_s']:.1f} s, wall "

@@ -225,6 +225,7 @@ def _metrics(config: StpConfig, stream: StpStream, curves: dict, assembly: np.nd
         "phase1_iterations": config.phase1_iterations,
         "accuracy": acc,
         "final_accuracy": float(np.mean(acc[-n_final:])) if acc else math.nan,
+        "final_window": n_final,
         "chance": 1.0 / len(stream.vocabulary),
         "converged_at": converged_at(acc),
         "correct": curves["correct"],
