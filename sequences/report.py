@@ -373,7 +373,7 @@ def write_sweep_report(sweep_dir: str | os.PathLike,
     parameters, every point shown)."""
     import csv
 
-    from .sweep import SUMMARY_KEYS
+    from .sweep import ALL_SUMMARY_KEYS as SUMMARY_KEYS
 
     started = time.perf_counter()
     sweep_dir = check_run_dir(sweep_dir)

@@ -21,6 +21,14 @@ A sweep spec (YAML, JSON or TOML) names a base configuration and what to vary::
       slurm: {queue: batch, walltime: "01:00:00", memory: 4GB, cores: 2,
               job_extra_directives: ["--account=abc"]}
 
+With ``inputs: stp-spatial`` or ``stp-temporal`` the points are
+spatio-temporal-pattern runs (``seqnest learn --inputs``): ``task`` is ``s3``,
+``s4`` or omitted, ``sequences`` a custom set, ``episodes`` the iterations,
+``config`` and ``vary`` use the groups of
+:mod:`sequences.temporal_memory.stp_config` (``synapse``, ``frequencies`` and
+``replay`` do not apply). Robustness curves are ``vary.points``, one mapping
+per value of each axis, crossed with the seeds.
+
 A ``replay`` section replays every trained network under several noise
 conditions (Bouhadjar et al. 2023): each mapping of ``conditions`` is crossed
 over its list values, and each resulting condition is replayed with
@@ -68,11 +76,11 @@ from .config import RunConfig, config_from_dict, load_config_file, resolve_confi
 
 __all__ = ["SweepSpec", "Point", "Condition", "load_spec", "expand", "run_point", "run_sweep",
            "check_sweep_output",
-           "slurm_job_script", "SUMMARY_KEYS"]
+           "slurm_job_script", "SUMMARY_KEYS", "STP_SUMMARY_KEYS", "ALL_SUMMARY_KEYS"]
 
 #: Top-level keys of a spec, and of its ``vary`` and ``cluster`` sections.
 SPEC_KEYS = {"task", "sequences", "frequencies", "synapse", "episodes", "config", "vary",
-             "cluster", "replay"}
+             "cluster", "replay", "inputs"}
 REPLAY_KEYS = {"trials", "cue", "seed", "conditions"}
 VARY_KEYS = {"grid", "points", "seeds"}
 CLUSTER_KEYS = {"threads", "slurm"}
@@ -82,6 +90,16 @@ SLURM_KEYS = {"queue", "walltime", "memory", "cores", "processes", "job_extra_di
 SUMMARY_KEYS = ("final_error", "episodes_to_convergence", "final_false_positives",
                 "final_false_negatives", "final_active_fraction", "mature_synapses_final",
                 "simulate_time_s", "readout_time_s", "wall_time_s", "peak_rss_mb")
+#: The same for spatio-temporal-pattern runs (metrics family "stp").
+STP_SUMMARY_KEYS = ("final_accuracy", "converged_at", "stp_detection", "final_prediction_overlap",
+                    "unassigned", "simulate_time_s", "readout_time_s", "wall_time_s",
+                    "peak_rss_mb")
+#: Every column results.csv can hold besides the point and its varied values.
+ALL_SUMMARY_KEYS = tuple(dict.fromkeys(SUMMARY_KEYS + STP_SUMMARY_KEYS))
+
+
+def _summary_keys(stp: bool) -> tuple[str, ...]:
+    return STP_SUMMARY_KEYS if stp else SUMMARY_KEYS
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,7 @@ class SweepSpec:
     slurm: dict = field(default_factory=dict)
     frequencies: Any = None
     replay: dict | None = None      # {"trials", "cue", "seed", "conditions": [Condition]}
+    inputs: str | None = None       # stp-spatial / stp-temporal: pattern-sequence runs
 
 
 @dataclass(frozen=True)
@@ -222,9 +241,15 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
     base = data.get("config") or {}
     _require(isinstance(base, dict) and all(isinstance(v, dict) for v in base.values()), path,
              "'config' must map groups to {key: value}")
+    inputs = data.get("inputs")
+    if inputs is not None:
+        from .temporal_memory.stp_config import INPUT_KINDS
+        _require(inputs in INPUT_KINDS, path, f"'inputs' must be one of {', '.join(INPUT_KINDS)}")
+        for key in ("synapse", "frequencies", "replay"):
+            _require(data.get(key) is None, path, f"'{key}' does not apply to inputs: {inputs}")
     return SweepSpec(path, data.get("task"), data.get("sequences"), data.get("synapse"),
                      data.get("episodes"), base, grid, points, list(seeds or []), threads, slurm,
-                     data.get("frequencies"), _replay_plan(data.get("replay"), path))
+                     data.get("frequencies"), _replay_plan(data.get("replay"), path), inputs)
 
 
 def _as_set_option(key: str, value: Any) -> str:
@@ -277,10 +302,23 @@ def _check_point_replays(spec: SweepSpec, cfg: RunConfig, varied: dict) -> None:
 
 def _resolve(spec: SweepSpec, options: list[str]) -> RunConfig:
     base = [f"{g}.{k}={v}" for g, values in spec.config.items() for k, v in values.items()]
+    if spec.inputs is not None:
+        return _resolve_stp(spec, [*base, *options])
     return resolve_config(task=spec.task, sequences=spec.sequences,
                           set_options=[*base, *options], episodes=spec.episodes,
                           frequencies=_spec_frequencies(spec, options),
                           synapse=spec.synapse, threads=spec.threads)
+
+
+def _resolve_stp(spec: SweepSpec, options: list[str]):
+    from .config import split_set_option
+    from .temporal_memory.stp_config import resolve_stp_config
+    sets: dict[str, dict] = {}
+    for opt in options:
+        group, name, value = split_set_option(opt)
+        sets.setdefault(group, {})[name] = value
+    return resolve_stp_config(spec.inputs, spec.sequences or spec.task or "s3", sets=sets,
+                              iterations=spec.episodes, threads=spec.threads)
 
 
 def _spec_frequencies(spec: SweepSpec, options: list[str]) -> Any:
@@ -292,7 +330,7 @@ def _spec_frequencies(spec: SweepSpec, options: list[str]) -> Any:
 
 def _summary(metrics: Mapping[str, Any]) -> dict[str, Any]:
     out = {}
-    for key in SUMMARY_KEYS:
+    for key in _summary_keys(metrics.get("family") == "stp"):
         if key.startswith("final_") and key not in metrics:
             series = metrics.get(key[len("final_"):])
             out[key] = series[-1] if series else None
@@ -308,12 +346,22 @@ def run_point(config_record: dict, run_dir: str, replays: dict | None = None) ->
     from .temporal_memory.learn import train
     from .rundir import RunDirError, read_json, write_training_run
 
-    config = config_from_dict(config_record)
+    stp = config_record.get("family") == "stp"
+    if stp:
+        from .temporal_memory.stp_config import StpConfig
+        from .temporal_memory.stp_learn import train_stp, write_stp_run
+        config = StpConfig.from_dict(config_record)
+    else:
+        config = config_from_dict(config_record)
     try:
         metrics = read_json(Path(run_dir) / "metrics.json")
     except RunDirError:
-        result = train(config, progress=False)
-        write_training_run(result, run_dir, force=True)
+        if stp:
+            result = train_stp(config, progress=False)
+            write_stp_run(result, run_dir, force=True)
+        else:
+            result = train(config, progress=False)
+            write_training_run(result, run_dir, force=True)
         metrics = result.metrics
     summary = _summary(metrics)
     if replays:
@@ -376,13 +424,14 @@ def _atomic_text(path: Path, text: str) -> None:
 def _write_results(out: Path, points: Sequence[Point], rows: Mapping[str, dict],
                    failures: Mapping[str, dict]) -> None:
     varied = sorted({k for p in points for k in p.varied})
+    keys = _summary_keys(bool(points) and hasattr(points[0].config, "coding"))
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["point", *varied, *SUMMARY_KEYS])
+    writer.writerow(["point", *varied, *keys])
     for p in points:
         if p.key in rows:
             writer.writerow([p.key, *(p.varied.get(k, "") for k in varied),
-                             *(rows[p.key].get(k) for k in SUMMARY_KEYS)])
+                             *(rows[p.key].get(k) for k in keys)])
     _atomic_text(out / "results.csv", buf.getvalue())
     _atomic_text(out / "failures.json", json.dumps(
         [{"point": k, **v} for k, v in failures.items()], indent=1) + "\n")
@@ -524,8 +573,13 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
         return {"points": len(points), "ran": 0, "reused": len(rows), "failed": failures}
     if cluster == "local":                    # this machine runs `workers` points at once
         from .temporal_memory.learn import check_run_resources
+        from .temporal_memory.stp_learn import check_stp_resources
         for p in todo:
-            check_run_resources(p.config, processes=min(max(1, workers), len(todo)))
+            processes = min(max(1, workers), len(todo))
+            if spec.inputs is not None:
+                check_stp_resources(p.config, 0, processes)
+            else:
+                check_run_resources(p.config, processes=processes)
     build()                                   # once, before fan-out; workers reuse the cache
     started = time.perf_counter()
     if cluster == "local":

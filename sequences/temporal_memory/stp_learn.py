@@ -43,7 +43,7 @@ from .stp_metrics import (assign_assemblies, converged_at, jaccard, predict_item
                           response_matrix, selectivity)
 
 __all__ = ["StpResult", "train_stp", "write_stp_run", "make_run_stream", "FAMILY",
-           "estimate_stp_bytes"]
+           "estimate_stp_bytes", "check_stp_resources"]
 
 FAMILY = "stp"
 STREAM_PATTERNS, STREAM_INPUT, STREAM_CONNECT = range(3)
@@ -76,12 +76,13 @@ def estimate_stp_bytes(config: StpConfig) -> tuple[int, int, int]:
     return ee, inp, BASE_BYTES + ee * EE_BYTES + inp * INPUT_BYTES + n_e * NEURON_BYTES
 
 
-def check_stp_resources(config: StpConfig, stream_spikes: int) -> None:
-    """Refuse a network or stream that cannot fit, and absurd thread counts."""
+def check_stp_resources(config: StpConfig, stream_spikes: int, processes: int = 1) -> None:
+    """Refuse a network or stream that cannot fit (``processes`` at once), and absurd
+    thread counts."""
     from pynest_ext.resources import available_memory_bytes, check_threads
-    check_threads(int(config.run.threads), "run.threads")
+    check_threads(int(config.run.threads), "run.threads", processes)
     ee, inp, need = estimate_stp_bytes(config)
-    need += stream_spikes * 40
+    need = (need + stream_spikes * 40) * int(processes)
     avail = available_memory_bytes()
     if avail is not None and need > avail:
         raise ParameterError(

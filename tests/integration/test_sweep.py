@@ -150,3 +150,31 @@ def test_sweep_replays_each_network_under_each_condition(built_module, tmp_path)
     assert all((out / p / "metrics.json").stat().st_mtime_ns == t for p, t in before.items())
     assert len(list(csv.DictReader((out / "replays.csv").open()))) == 2 * 4
     assert run_sweep(load_spec(spec_path), out, workers=2, progress=False)["ran"] == 0
+
+
+def test_pattern_sequence_sweep(built_module, tmp_path, capsys):
+    """A robustness axis of spatio-temporal-pattern runs: run directories of
+    seqnest learn --inputs, STP columns in results.csv, and the sweep report."""
+    spec = tmp_path / "stp.yaml"
+    spec.write_text((Path(__file__).parent.parent / "data" / "sweep_stp_tiny.yaml").read_text())
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "2", "--no-progress"]) == 0
+    assert "2 points: ran 2, reused 0, failed 0" in capsys.readouterr().out
+    table = rows(out)
+    assert {r["inputs.channel_jitter"] for r in table} == {"0", "5"}
+    assert all(0.0 <= float(r["final_accuracy"]) <= 1.0 for r in table)
+    for p in expand(load_spec(spec)):
+        assert json.loads((out / p.key / "params.json").read_text())["params"]["family"] == "stp"
+    assert main(["report", str(out)]) == 0 and (out / "report.html").is_file()
+
+
+def test_pattern_sequence_spec_refuses_what_does_not_apply(tmp_path):
+    from pynest_ext.params import ParameterError
+    text = (Path(__file__).parent.parent / "data" / "sweep_stp_tiny.yaml").read_text()
+    for extra, message in (("synapse: reram\n", "'synapse' does not apply"),
+                           ("", "unknown parameter group 'synapse'")):
+        spec = tmp_path / "bad.yaml"
+        body = text if extra else text.replace("config:\n", "config:\n  synapse: {x: 1}\n")
+        spec.write_text(extra + body)
+        with pytest.raises(ParameterError, match=message):
+            expand(load_spec(spec))
