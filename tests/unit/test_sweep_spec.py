@@ -39,7 +39,12 @@ def test_example_specs_in_the_repository_expand():
     specs = {f.name: load_spec(f) for f in root.glob("*.yaml")}
     sizes = {name: len(expand(spec)) for name, spec in specs.items()}
     assert sizes == {"set1_learning_rates.yaml": 27, "reram_robustness.yaml": 57,
-                     "noise_replay_2branch.yaml": 9, "noise_replay_3branch.yaml": 1}
+                     "noise_replay_2branch.yaml": 9, "noise_replay_3branch.yaml": 1,
+                     "stp_robustness.yaml": 420}
+    stp = expand(specs["stp_robustness.yaml"])
+    assert {p.config.coding for p in stp} == {"spatial"}
+    assert {p.config.run.seed for p in stp} == set(range(1, 21))
+    assert {p.config.neuron.theta_dAP for p in stp} == {5, 10, 20, 40, 60, 120}
     for name in ("noise_replay_2branch.yaml", "noise_replay_3branch.yaml"):
         conditions = specs[name].replay["conditions"]
         assert len(conditions) == 16 and specs[name].replay["trials"] == 150
