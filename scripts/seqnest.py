@@ -571,28 +571,71 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
 
 
+class _Interrupts:
+    """Whether Ctrl-C was pressed: a library that catches the KeyboardInterrupt
+    inside its own code (HDF5, plotting, NEST) and raises something else instead
+    must still end the command as interrupted, not as an error."""
+
+    seen = False
+
+    @classmethod
+    def handler(cls, signum, frame):
+        cls.seen = True
+        raise KeyboardInterrupt
+
+    @classmethod
+    def install(cls):
+        """Install the handler (main thread, default handler only); returns a restorer."""
+        import signal
+        import threading
+        cls.seen = False
+        if threading.current_thread() is threading.main_thread() \
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, cls.handler)
+            return lambda: signal.signal(signal.SIGINT, signal.default_int_handler)
+        return lambda: None
+
+
+def _interrupted() -> int:
+    print("seqnest: interrupted", file=sys.stderr)
+    return 130
+
+
 def _run(args: argparse.Namespace) -> int:
+    restore = _Interrupts.install()
+    try:
+        return _dispatch(args)
+    finally:
+        restore()
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     from pynest_ext import BuildError, ParameterError
     try:
         return args.func(args)
     except ParameterError as exc:
+        if _Interrupts.seen:
+            return _interrupted()
         print(f"seqnest: error: {exc}", file=sys.stderr)
         return 2
     except BuildError as exc:
+        if _Interrupts.seen:
+            return _interrupted()
         print(f"seqnest: error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:
+        if _Interrupts.seen:
+            return _interrupted()
         if type(exc).__module__.split(".")[0] in ("nest", "NESTErrors", "nestkernel_api"):
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             print(f"seqnest: error: NEST: {first}", file=sys.stderr)
             return 1
         raise
     except KeyboardInterrupt:
-        print("seqnest: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted()
 
 
 if __name__ == "__main__":

@@ -181,3 +181,33 @@ def test_bad_input_is_refused_before_the_module_is_built(tmp_path, capsys, monke
     code = main([a.replace("{run}", str(tmp_path / "run")) for a in argv])
     assert code == 2 and not asked
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_an_error_raised_because_of_ctrl_c_ends_as_interrupted(capsys):
+    """A library that turns the KeyboardInterrupt into another exception (HDF5,
+    plotting) still ends the command as interrupted (130), not as a traceback;
+    the next command in the same process is not affected."""
+    import argparse
+    import os
+    import signal
+
+    from seqnest_cli.seqnest import _run
+
+    def swallowed(args):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(10**6):      # the signal is handled between bytecodes
+                pass
+        except KeyboardInterrupt:
+            raise RuntimeError("HDF5: operation failed") from None
+        return 0
+
+    assert _run(argparse.Namespace(func=swallowed)) == 130
+    assert "interrupted" in capsys.readouterr().err
+
+    def fails(args):
+        raise RuntimeError("a real bug")
+
+    with pytest.raises(RuntimeError, match="a real bug"):
+        _run(argparse.Namespace(func=fails))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
