@@ -32,14 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from pynest_ext.buildcache import provide
-    from sequences.config import split_set_option
+    from sequences.config import parse_set_options
     from sequences.temporal_memory.stp_config import resolve_stp_config
     from sequences.temporal_memory.stp_learn import train_stp
 
-    sets: dict = {}
-    for opt in args.set:
-        group, name, value = split_set_option(opt)
-        sets.setdefault(group, {})[name] = value
+    sets = parse_set_options(args.set, check_groups=False)
     config = resolve_stp_config(args.inputs, args.task, sets=sets, iterations=args.iterations,
                                 threads=args.threads)
     module = provide(None)

@@ -169,21 +169,15 @@ def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
 
 
 def _learn_stp(args: argparse.Namespace) -> int:
-    from sequences.config import load_config_file, split_set_option
+    from sequences.config import load_config_file, parse_set_options
     from sequences.rundir import check_output
-    from sequences.temporal_memory.stp_config import STP_GROUPS, resolve_stp_config
+    from sequences.temporal_memory.stp_config import resolve_stp_config
     from sequences.temporal_memory.stp_learn import train_stp, write_stp_run
     for flag, name in ((args.frequencies, "--frequencies"), (args.synapse, "--synapse")):
         if flag is not None:
             raise ParameterError(f"{name} does not apply to --inputs {args.inputs} (set "
                                  "ee_synapse.* or input_synapse.* instead)")
-    sets: dict = {}
-    for opt in args.set or []:
-        group, name, value = split_set_option(opt)
-        if group not in STP_GROUPS:
-            raise ParameterError(f"unknown parameter group {group!r} for --inputs (known: "
-                                 f"{', '.join(STP_GROUPS)})")
-        sets.setdefault(group, {})[name] = value
+    sets = parse_set_options(args.set or [], check_groups=False)   # groups: the resolver's
     file_values = load_config_file(args.config, groups=False) if args.config else None
     config = resolve_stp_config(args.inputs, args.sequences or args.task or "s3",
                                 file_values=file_values, sets=sets, iterations=args.episodes,

@@ -208,12 +208,16 @@ def split_set_option(opt: str) -> tuple[str, str, Any]:
     return group, name, _coerce(value)
 
 
-def parse_set_options(options: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """``["neuron.tau_h=500", ...]`` -> ``{"neuron": {"tau_h": 500}}`` (checked names)."""
+def parse_set_options(options: Sequence[str],
+                      check_groups: bool = True) -> dict[str, dict[str, Any]]:
+    """``["neuron.tau_h=500", ...]`` -> ``{"neuron": {"tau_h": 500}}``; the groups are
+    checked against this module's (sequence-network) groups unless ``check_groups`` is
+    False (other families' resolvers check their own)."""
     out: dict[str, dict[str, Any]] = {}
     for opt in options:
         group, name, value = split_set_option(opt)
-        _check_group(group)
+        if check_groups:
+            _check_group(group)
         out.setdefault(group, {})[name] = value
     return out
 

@@ -311,12 +311,9 @@ def _resolve(spec: SweepSpec, options: list[str]) -> RunConfig:
 
 
 def _resolve_stp(spec: SweepSpec, options: list[str]):
-    from .config import split_set_option
+    from .config import parse_set_options
     from .temporal_memory.stp_config import resolve_stp_config
-    sets: dict[str, dict] = {}
-    for opt in options:
-        group, name, value = split_set_option(opt)
-        sets.setdefault(group, {})[name] = value
+    sets = parse_set_options(options, check_groups=False)
     return resolve_stp_config(spec.inputs, spec.sequences or spec.task or "s3", sets=sets,
                               iterations=spec.episodes, threads=spec.threads)
 

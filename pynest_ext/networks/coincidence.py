@@ -35,6 +35,7 @@ from ..devices import DENRAM
 from ..kernel import KernelConfig, import_nest, setup_kernel
 from ..models import CD_SOMA, CD_SYNAPSE
 from ..params import Choice, Param, ParameterError, ParameterSet, positive
+from .simulation import load_generators
 
 __all__ = ["CdNetworkParams", "CoincidenceNetwork", "TrialLayout", "load_trials"]
 
@@ -74,13 +75,8 @@ def load_trials(generators, trials: Sequence[tuple[np.ndarray, np.ndarray]],
     for k, (steps, channels) in enumerate(trials):
         chans.append(np.asarray(channels, np.int64))
         times.append(layout.origin(k) + 1 + np.asarray(steps, np.int64))
-    chan = np.concatenate(chans) if chans else np.zeros(0, np.int64)
-    step = np.concatenate(times) if times else np.zeros(0, np.int64)
-    order = np.lexsort((step, chan))
-    chan, step = chan[order], step[order]
-    bounds = np.searchsorted(chan, np.arange(len(generators) + 1))
-    generators.set([{"spike_times": (step[bounds[i]:bounds[i + 1]] * h).tolist()}
-                    for i in range(len(generators))])
+    load_generators(generators, np.concatenate(chans) if chans else np.zeros(0, np.int64),
+                    np.concatenate(times) if times else np.zeros(0, np.int64), h)
 
 
 class CoincidenceNetwork:

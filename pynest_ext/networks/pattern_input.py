@@ -46,7 +46,7 @@ from ..kernel import import_nest
 from ..models import (FEILER2024, RECEPTOR_EXT, RECEPTOR_DEND, RECEPTOR_INH, InhNeuronParams,
                       ModelNames, StmNeuronParams, WeightSynapseParams)
 from ..params import Choice, Param, ParameterError, ParameterSet, positive
-from .simulation import Simulated, Spikes
+from .simulation import Simulated, Spikes, load_generators
 from .temporal_memory import read_connections
 
 __all__ = ["PatternNetworkParams", "InputSynapseParams", "PatternNetwork", "InputWeights",
@@ -199,7 +199,11 @@ class PatternNetwork(Simulated):
                                  f"of {self.n_in}")
         self._init_clock(import_nest())
         self._created = self._connected = False
-        self.phase = 1
+
+    @property
+    def per_pair(self) -> int:
+        """Input connections per (channel, E neuron): n_delays with RRAM delays, else 1."""
+        return int(self.net.n_delays) if self.net.in_delays == "rram" else 1
 
     # -- create ---------------------------------------------------------------------------
     def create(self, times: np.ndarray, channels: np.ndarray) -> None:
@@ -210,16 +214,9 @@ class PatternNetwork(Simulated):
         channels = np.asarray(channels, dtype=np.int64)
         if times.size and (channels.min() < 0 or channels.max() >= self.n_in):
             raise ParameterError(f"input spikes on channels outside 0..{self.n_in - 1}")
-        h = self.h
-        steps = np.maximum(np.rint(times / h), 1).astype(np.int64)   # on the grid, after 0
+        steps = np.maximum(np.rint(times / self.h), 1).astype(np.int64)  # on the grid, after 0
         self.generators = nest.Create("spike_generator", self.n_in)
-        order = np.lexsort((steps, channels))
-        bounds = np.searchsorted(channels[order], np.arange(self.n_in + 1))
-        params = []
-        for c in range(self.n_in):
-            st = steps[order[bounds[c]:bounds[c + 1]]]
-            params.append({"spike_times": np.round(st * h, 10).tolist()})
-        self.generators.set(params)
+        load_generators(self.generators, channels, steps, self.h)
         self.parrots = nest.Create("parrot_neuron", self.n_in)
         if self.floor:
             n = self.neuron
@@ -243,7 +240,7 @@ class PatternNetwork(Simulated):
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Draw the input connections: (target E index, channel, delay ms), one row each."""
         net, rng, h = self.net, self.rng, self.h
-        n_d = int(net.n_delays) if net.in_delays == "rram" else 1
+        n_d = self.per_pair
         chan = np.stack([rng.choice(self.n_in, size=self.K_in, replace=False)
                          for _ in range(self.N_E)])                       # (N_E, K_in)
         target = np.repeat(np.arange(self.N_E), self.K_in * n_d)
@@ -286,7 +283,7 @@ class PatternNetwork(Simulated):
         # input synapses
         nest.CopyModel("stdp_synapse", self.INPUT_MODEL, self.inp.nest_defaults())
         target, chan, delay = self.input_delays(patterns)
-        n_d = int(net.n_delays) if net.in_delays == "rram" else 1
+        n_d = self.per_pair
         w = rng.normal(self.inp.w_init_mean / n_d, self.inp.w_init_sd / n_d, size=target.size)
         w = np.clip(w, 0.0, self.inp.Wmax)
         first_p, first_e = self.parrots[0].global_id, self.exc[0].global_id
@@ -364,7 +361,6 @@ class PatternNetwork(Simulated):
             ei = nest.GetConnections(synapse_model=self.EI_MODEL)
             if len(ei):
                 ei.set({"weight": self._w_ei(self.net.psp_EI_phase2)})
-        self.phase = 2
 
     # -- simulate and read ------------------------------------------------------------------
     def run_until(self, t: float) -> None:

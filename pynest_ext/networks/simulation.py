@@ -15,11 +15,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["RUN_PIECE_MS", "Simulated", "Spikes"]
+__all__ = ["RUN_PIECE_MS", "Simulated", "Spikes", "load_generators"]
 
 #: Longest piece of biological time (ms) simulated without returning to Python, so
 #: that Ctrl-C takes effect within about a second even at paper size.
 RUN_PIECE_MS = 100.0
+
+
+def load_generators(generators, channels: np.ndarray, steps: np.ndarray, h: float) -> None:
+    """Give each of ``generators`` (one ``spike_generator`` per channel) the spikes of
+    its channel: a spike at ``steps * h`` ms for every (channel, step) pair."""
+    chan = np.asarray(channels, dtype=np.int64)
+    step = np.asarray(steps, dtype=np.int64)
+    order = np.lexsort((step, chan))
+    chan, step = chan[order], step[order]
+    bounds = np.searchsorted(chan, np.arange(len(generators) + 1))
+    generators.set([{"spike_times": np.round(step[bounds[i]:bounds[i + 1]] * h, 10).tolist()}
+                    for i in range(len(generators))])
 
 
 @dataclass(frozen=True)

@@ -195,9 +195,8 @@ def resolve_stp_config(inputs: str, sequences: str = "s3",
                 raise ParameterError(f"parameter group {g!r} must be a mapping of key: value, "
                                      f"got {v!r}")
             values[g].update(v)
-    for key, flag in (("iterations", iterations),):
-        if flag is not None:
-            values["protocol"][key] = flag
+    if iterations is not None:
+        values["protocol"]["iterations"] = iterations
     for key, flag in (("seed", seed), ("threads", threads)):
         if flag is not None:
             values["run"][key] = flag

@@ -170,9 +170,7 @@ def train_stp(config: StpConfig, module: BuiltModule | Callable[[], BuiltModule]
             curves["accuracy"].append(float(np.mean(correct)))
             pairs = [jaccard(states[a], states[b]) for a in range(n_seq)
                      for b in range(a + 1, n_seq)]
-            curves["prediction_overlap"].append(float(np.nanmean(pairs))
-                                                if pairs and not np.all(np.isnan(pairs))
-                                                else math.nan)
+            curves["prediction_overlap"].append(_finite_mean(pairs))
             curves["dap_fraction"].append(float(np.mean([s.mean() for s in states])))
             bar.set_postfix(accuracy=f"{curves['accuracy'][-1]:.2f}")
         bar.update(1)
@@ -232,19 +230,22 @@ def _metrics(config: StpConfig, stream: StpStream, curves: dict, assembly: np.nd
         "correct": curves["correct"],
         "predicted": curves["predicted"],
         "prediction_overlap": curves["prediction_overlap"],
-        "final_prediction_overlap": (float(np.nanmean(curves["prediction_overlap"][-n_final:]))
-                                     if curves["prediction_overlap"]
-                                     and not np.all(np.isnan(curves["prediction_overlap"]
-                                                             [-n_final:])) else math.nan),
+        "final_prediction_overlap": _finite_mean(curves["prediction_overlap"][-n_final:]),
         "dap_fraction": curves["dap_fraction"],
         "assembly_sizes": {el: int(n) for el, n in zip(stream.vocabulary, sizes)},
         "unassigned": int(np.count_nonzero(assembly < 0)),
         "selectivity_phase1": _by_item(stream, select_phase1),
         "selectivity_final": _by_item(stream, select_final),
-        "stp_detection": (float(np.nanmean(select_phase1)) if select_phase1 is not None
-                          and not np.all(np.isnan(select_phase1)) else math.nan),
+        "stp_detection": _finite_mean(select_phase1 if select_phase1 is not None else []),
         "shared_element_overlap": shared,
     }
+
+
+def _finite_mean(values) -> float:
+    """Mean of the values that are not nan; nan if there are none."""
+    values = np.asarray(values, dtype=float)
+    finite = values[~np.isnan(values)]
+    return float(finite.mean()) if finite.size else math.nan
 
 
 def _by_item(stream: StpStream, values) -> dict | None:

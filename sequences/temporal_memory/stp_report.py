@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pynest_ext.networks.pattern_input import InputWeights
+
 from ..report import _Figures, _publish, _table, check_report_output, figures_html, html_page
 from ..rundir import RunDirError, read_json
 
@@ -85,9 +87,8 @@ def write_stp_report(run_dir: str | os.PathLike, out: str | os.PathLike | None =
     order = np.lexsort((np.arange(n_e), np.where(assembly < 0, len(vocab), assembly)))
 
     def matrix(values):
-        out = np.zeros((n_e, n_in))
-        np.add.at(out, (inputs["target"], inputs["channel"]), values)
-        return out[order]
+        return InputWeights(inputs["target"], inputs["channel"], inputs["delay"],
+                            values).matrix(n_e, n_in)[order]
 
     def weights(ax_before, ax_after):
         top = max(float(inputs["initial_weight"].max(initial=0)),
