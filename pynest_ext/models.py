@@ -23,7 +23,8 @@ from .params import Param, ParameterError, ParameterSet, positive
 __all__ = [
     "MODULE_NAME", "CODEGEN_OPTIONS", "ModelNames", "MODEL_NAMES",
     "StmNeuronParams", "InhNeuronParams", "EESynapseParams", "StdspSynapseParams",
-    "ReramSynapseParams", "TristateSynapseParams", "BistableSynapseParams", "SYNAPSE_KINDS",
+    "ReramSynapseParams", "TristateSynapseParams", "BistableSynapseParams",
+    "TristateStmSynapseParams", "SYNAPSE_KINDS",
     "WeightSynapseParams",
     "SYNAPSE_MODELS",
     "RECEPTOR_EXT", "RECEPTOR_DEND", "RECEPTOR_INH", "NEURON", "STIM_NEURON",
@@ -59,6 +60,7 @@ SYNAPSE_MODELS: dict[str, str] = {
     "stdsp": SYNAPSE,
     "reram": "stm_reram_synapse",
     "tristate": "stm_tristate_synapse",
+    "tristate_stm": "stm_tristate_stm_synapse",
     "weight": "stm_weight_synapse",
 }
 
@@ -78,6 +80,10 @@ CODEGEN_OPTIONS: dict = {
          "synapses": {SYNAPSE_MODELS["tristate"]: {"post_ports": [["V_post", "V_m"],
                                                                    ["C_post", "Ca"],
                                                                    ["L_post", "learn_on"]]}}},
+        {"neuron": NEURON,
+         "synapses": {SYNAPSE_MODELS["tristate_stm"]: {"post_ports": ["post_spikes",
+                                                                       ["z_post", "z"],
+                                                                       ["L_post", "learn_on"]]}}},
         {"neuron": NEURON,
          "synapses": {SYNAPSE_MODELS["weight"]: {"post_ports": ["post_spikes",
                                                                  ["z_post", "z"]]}}},
@@ -176,7 +182,10 @@ class StmNeuronParams(_LifParams):
         "I_e": Param(0.0, "pA", "constant external current", "model default"),
         "tau_Ca": positive(60.0, "ms", "decay time of the calcium trace read by the tristate "
                            "synapse", BSF2007),
-        "J_Ca": positive(1.0, "1", "calcium increment per somatic spike", BSF2007),
+        "J_Ca": Param(1.0, "1", "calcium increment per somatic spike", BSF2007, low=0.0),
+        "J_Ca_dAP": Param(0.0, "1", "calcium increment per dAP onset (dendritic calcium "
+                          "spike; 0: calcium counts somatic spikes only, as in BSF 2007)",
+                          "this package", low=0.0),
         "Ca_stop_high": Param(13.0, "1", "calcium level above which the stop-learning gate "
                               "closes (hysteresis upper threshold)",
                               "this package: the upper end of BSF's LTP window; " + RUBINO2023,
@@ -245,6 +254,9 @@ class EESynapseParams(ParameterSet):
     INITIAL_STATE_KEY: ClassVar[str | None] = None
     #: Parameters used in Python only (not NESTML model parameters).
     PYTHON_ONLY: ClassVar[tuple[str, ...]] = ("delay",)
+    #: Neuron values this kind needs (e.g. what its gate's calcium counts),
+    #: applied as derived defaults below configuration files and --set.
+    NEURON_DEFAULTS: ClassVar[dict[str, float]] = {}
 
     def nest_defaults(self) -> dict[str, float]:
         """Shared synapse-model parameters for ``nest.CopyModel``."""
@@ -422,7 +434,62 @@ class ReramSynapseParams(StdspSynapseParams):
         return np.where(np.asarray(state) >= self.theta_P, self.w_mature, self.off_weight)
 
 
-class TristateSynapseParams(EESynapseParams):
+class _DriftingLevels(EESynapseParams):
+    """Shared by the synapses whose state X in [0, 1] drifts at constant speed
+    (``alpha`` up, ``beta`` down, 1/s) to the nearest stable level (the basin
+    boundaries are the mid-points between levels) and transmit
+    w_min + (w_max - w_min) times X or its level (``discrete_readout``)."""
+
+    @property
+    def on_weight(self) -> float:
+        return self.w_max
+
+    @property
+    def state_bits(self) -> float:
+        return math.log2(len(self.levels()))
+
+    def nest_defaults(self) -> dict[str, float]:
+        status = super().nest_defaults()
+        status["alpha"] = self.alpha * 1e-3   # the models take 1/ms
+        status["beta"] = self.beta * 1e-3
+        return {k: float(v) for k, v in status.items()}
+
+    def levels(self) -> np.ndarray:
+        """The stable levels of X (``n_states`` equally spaced in [0, 1])."""
+        return np.linspace(0.0, 1.0, int(self.n_states))
+
+    def nearest_level(self, X: np.ndarray) -> np.ndarray:
+        """The stable level whose basin holds X (a mid-point belongs to the upper
+        level, as in the models)."""
+        levels = self.levels()
+        bounds = 0.5 * (levels[1:] + levels[:-1])
+        return levels[np.searchsorted(bounds, np.asarray(X, dtype=float), side="right")]
+
+    def settle(self, X: np.ndarray, elapsed: float | np.ndarray) -> np.ndarray:
+        """X after ``elapsed`` ms of drift without events.
+
+        The models apply the drift at events only, so a value read from NEST
+        is X at the synapse's last event.
+        """
+        X = np.asarray(X, dtype=float)
+        level = self.nearest_level(X)
+        up = np.minimum(X + self.alpha * 1e-3 * np.asarray(elapsed), level)
+        down = np.maximum(X - self.beta * 1e-3 * np.asarray(elapsed), level)
+        return np.where(X < level, up, np.where(X > level, down, X))
+
+    def mature(self, state: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """In the basin of the highest level."""
+        levels = self.levels()
+        return np.asarray(state) >= 0.5 * (levels[-1] + levels[-2])
+
+    def weight_of(self, state: np.ndarray) -> np.ndarray:
+        X = np.asarray(state, dtype=float)
+        if self.discrete_readout:
+            X = self.nearest_level(X)
+        return self.w_min + (self.w_max - self.w_min) * X
+
+
+class TristateSynapseParams(_DriftingLevels):
     """Brader-Senn-Fusi-type synapse with three stable levels (``stm_tristate_synapse``).
 
     Jumps of the internal variable X at presynaptic spikes gated by the
@@ -472,52 +539,10 @@ class TristateSynapseParams(EESynapseParams):
         self._require(self.w_min <= self.w_max,
                       f"w_min ({self.w_min:g} pA) must not exceed w_max ({self.w_max:g} pA)")
 
-    @property
-    def on_weight(self) -> float:
-        return self.w_max
-
-    @property
-    def state_bits(self) -> float:
-        return math.log2(self.n_states)
-
-    def nest_defaults(self) -> dict[str, float]:
-        status = super().nest_defaults()
-        status["alpha"] = self.alpha * 1e-3   # the model takes 1/ms
-        status["beta"] = self.beta * 1e-3
-        return {k: float(v) for k, v in status.items()}
-
-    def levels(self) -> np.ndarray:
-        """The stable levels of X."""
-        return np.linspace(0.0, 1.0, int(self.n_states))
-
-    def settle(self, X: np.ndarray, elapsed: float | np.ndarray) -> np.ndarray:
-        """X after ``elapsed`` ms of drift without presynaptic spikes.
-
-        The model applies the drift at presynaptic spikes only, so a value read
-        from NEST is X at the synapse's last presynaptic spike.
-        """
-        top = int(self.n_states) - 1
-        X = np.asarray(X, dtype=float)
-        level = np.round(X * top) / top
-        up = np.minimum(X + self.alpha * 1e-3 * np.asarray(elapsed), level)
-        down = np.maximum(X - self.beta * 1e-3 * np.asarray(elapsed), level)
-        return np.where(X < level, up, np.where(X > level, down, X))
-
-    def mature(self, state: np.ndarray, weight: np.ndarray) -> np.ndarray:
-        return np.asarray(state) >= 1.0 - 0.5 / (int(self.n_states) - 1)
-
     def connection_arrays(self, shape: tuple[int, int], init_low: float, init_high: float,
                           rng: np.random.Generator) -> dict[str, np.ndarray]:
-        top = int(self.n_states) - 1
-        X = np.round(rng.uniform(0.0, self.X_init_high, size=shape) * top) / top
+        X = self.nearest_level(rng.uniform(0.0, self.X_init_high, size=shape))
         return {"X": X, "w": self.weight_of(X)}
-
-    def weight_of(self, state: np.ndarray) -> np.ndarray:
-        X = np.asarray(state, dtype=float)
-        if self.discrete_readout:
-            top = int(self.n_states) - 1
-            X = np.round(X * top) / top
-        return self.w_min + (self.w_max - self.w_min) * X
 
 
 class BistableSynapseParams(TristateSynapseParams):
@@ -536,6 +561,83 @@ class BistableSynapseParams(TristateSynapseParams):
                                   "level (BSF 2007); 0: the analog X", BSF2007, low=0, high=1,
                                   integer=True),
     }
+
+
+class TristateStmSynapseParams(_DriftingLevels):
+    """Tristate learning circuit with the sTM timing rule (``stm_tristate_stm_synapse``).
+
+    An analog short-term state X in [0, 1] that drifts at constant speed to
+    the nearest of ``n_states`` stable levels (Rubino et al. 2023), updated
+    like the sTM permanence (Bouhadjar et al. 2022, rates in units of the
+    range of X = P / P_max): potentiation at *postsynaptic* spikes by
+    ``lambda_plus`` times a presynaptic trace plus dAP-trace homeostasis,
+    inside the lag window; depression by ``lambda_minus`` at presynaptic
+    spikes; both gated by the postsynaptic stop-learning gate, whose calcium
+    counts the neuron's dAPs (``NEURON_DEFAULTS``).
+    """
+
+    NAME = "tristate_stm_synapse"
+    KIND = "tristate_stm"
+    MODEL = SYNAPSE_MODELS["tristate_stm"]
+    STATE_KEY = "X"
+    SPECS = {
+        "lambda_plus": Param(0.08, "1", "potentiation of X per unit presynaptic trace at a "
+                             "post spike in the lag window", PAPER_SET1 + " (lambda_+, X = P/P_max)",
+                             low=0.0),
+        "lambda_minus": Param(0.0015, "1", "depression of X per presynaptic spike",
+                              PAPER_SET1 + " (lambda_-, X = P/P_max)", low=0.0),
+        "lambda_h": Param(0.014, "1", "homeostasis rate: X += lambda_h (z_star - z) at a post "
+                          "spike in the lag window", PAPER_SET1 + " (X = P/P_max)", low=0.0),
+        "z_star": Param(1.0, "1", "target dAP trace of the homeostatic term", PAPER, low=0.0),
+        "tau_plus": positive(20.0, "ms", "time constant of the presynaptic trace read at post "
+                             "spikes (exp(-Delta_T/tau_plus) = 0.14 at the 40 ms lag)", PAPER),
+        "dt_min": Param(4.0, "ms", "lower bound of the pre->post lag window", PAPER, low=0.0),
+        "dt_max": positive(80.0, "ms", "upper bound of the lag window, 2*Delta_T", PAPER),
+        "alpha": Param(0.05, "1/s", "upward drift speed of X towards a higher level",
+                       "this package: slower than one training pass moves X (about 0.02 per "
+                       "pass of 440 ms), so that pairings accumulate", low=0.0),
+        "beta": Param(0.05, "1/s", "downward drift speed of X towards a lower level",
+                      "this package (as alpha)", low=0.0),
+        "level_low": Param(0.0, "1", "lowest stable level of X", RUBINO2023, low=0.0, high=1.0),
+        "level_mid": Param(0.5, "1", "middle stable level of X (read out as its fraction of "
+                           "W: 0.5 gives W/2)", RUBINO2023, low=0.0, high=1.0),
+        "level_high": Param(1.0, "1", "highest stable level of X", RUBINO2023, low=0.0,
+                            high=1.0),
+        "w_max": Param(12.98, "pA", "weight at X = 1 (the sTM mature weight)", PAPER, low=0.0),
+        "w_min": Param(0.0, "pA", "weight at X = 0", PAPER, low=0.0),
+        "stop_learning": Param(1, "1", "1: the postsynaptic stop-learning gate blocks updates; "
+                               "0: no gate", RUBINO2023, low=0, high=1, integer=True),
+        "discrete_readout": Param(1, "1", "1: transmit the weight of the nearest stable level "
+                                  "(0, W/2, W with the default levels); 0: the analog X",
+                                  RUBINO2023,
+                                  low=0, high=1, integer=True),
+        "X_init_high": Param(0.2, "1", "initial X ~ U(0, X_init_high), analog (the drift "
+                             "settles it); below the first basin boundary every synapse "
+                             "starts at the lowest level", "this package, after the U(0, 8) "
+                             "initial permanences of " + PAPER, low=0.0, high=1.0),
+        "delay": Param(2.0, "ms", "E->E (dendritic) transmission delay", PAPER, low=0.1),
+    }
+    PYTHON_ONLY = ("delay", "X_init_high")
+    #: the gate's calcium counts dAPs (a neuron reliably predicted stops learning)
+    NEURON_DEFAULTS = {"J_Ca": 0.0, "J_Ca_dAP": 1.0, "tau_Ca": 4000.0,
+                       "Ca_stop_high": 6.0, "Ca_stop_low": 2.0}
+
+    def _check_relations(self) -> None:
+        self._require(self.dt_min < self.dt_max,
+                      f"dt_min ({self.dt_min:g} ms) must be below dt_max ({self.dt_max:g} ms)")
+        self._require(self.w_min <= self.w_max,
+                      f"w_min ({self.w_min:g} pA) must not exceed w_max ({self.w_max:g} pA)")
+        self._require(self.level_low < self.level_mid < self.level_high,
+                      f"levels out of order: level_low ({self.level_low:g}) < level_mid "
+                      f"({self.level_mid:g}) < level_high ({self.level_high:g}) is required")
+
+    def levels(self) -> np.ndarray:
+        return np.array([self.level_low, self.level_mid, self.level_high], dtype=float)
+
+    def connection_arrays(self, shape: tuple[int, int], init_low: float, init_high: float,
+                          rng: np.random.Generator) -> dict[str, np.ndarray]:
+        X = rng.uniform(0.0, self.X_init_high, size=shape)
+        return {"X": X, "w": self.weight_of(X)}
 
 
 class WeightSynapseParams(EESynapseParams):
@@ -599,5 +701,5 @@ class WeightSynapseParams(EESynapseParams):
 #: E->E synapse kinds by the name users choose (``seqnest learn --synapse``).
 SYNAPSE_KINDS: dict[str, type[EESynapseParams]] = {
     cls.KIND: cls for cls in (StdspSynapseParams, ReramSynapseParams, TristateSynapseParams,
-                              BistableSynapseParams)
+                              BistableSynapseParams, TristateStmSynapseParams)
 }

@@ -71,7 +71,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     print(f"key:    {module.key}")
     for kind in SYNAPSE_KINDS:
         neuron, synapse = module.names.pair(kind)
-        print(f"{kind:9} {neuron}, {synapse}")
+        print(f"{kind:12} {neuron}, {synapse}")
     return 0
 
 
@@ -448,7 +448,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_positive_int, help="NEST seed (default 1)")
     p.add_argument("--threads", type=_positive_int, help="NEST threads (default 1)")
     p.add_argument("--synapse", choices=list(SYNAPSE_KINDS),
-                   help="E->E synapse: stdsp (default), reram, tristate or bistable; set its "
+                   help="E->E synapse: stdsp (default), reram, tristate, bistable or tristate_stm; set its "
                         "parameters with --set synapse.KEY=VALUE, e.g. --set synapse.levels=8")
     p.add_argument("--config", metavar="FILE", help="JSON/YAML/TOML file of {group: {key: value}}")
     p.add_argument("--set", action="append", metavar="GROUP.KEY=VALUE",

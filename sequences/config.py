@@ -65,7 +65,8 @@ class RunParams(ParameterSet):
                                "first elements (auto: as the task prescribes, e.g. set III)", PAPER),
         "synapse": Choice("stdsp", tuple(SYNAPSE_KINDS), "E->E synapse: stdsp (Bouhadjar et "
                           "al. 2022), reram (on a ReRAM device, 2023), tristate (Rubino et al. "
-                          "2023), bistable (Brader, Senn & Fusi 2007); its parameters are the "
+                          "2023), bistable (Brader, Senn & Fusi 2007), tristate_stm (tristate "
+                          "circuit with the sTM timing rule); its parameters are the "
                           "'synapse' group", PAPER),
     }
 
@@ -325,7 +326,8 @@ def _build(task_name: str, seq_set: SequenceSet,
                                          **seq_set.synapse_overrides}.items()
                        if k in synapse_specs}
     derived = {
-        "neuron": {"tau_h": tau_h},
+        # values the synapse kind needs of the neuron (e.g. what its gate's calcium counts)
+        "neuron": {"tau_h": tau_h, **classes["synapse"].NEURON_DEFAULTS},
         "synapse": derived_synapse,
         # one inhibitory neuron shared by all subpopulations: the branches compete
         "network": {"inhibition": "shared"} if seq_set.frequencies else {},

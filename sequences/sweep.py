@@ -5,7 +5,7 @@ A sweep spec (YAML, JSON or TOML) names a base configuration and what to vary::
 
     task: set1                  # or sequences: "A D B E; F D B C"
     frequencies: [0.7, 0.3]     # optional training frequencies (vary: task.frequencies)
-    synapse: stdsp              # stdsp | reram | tristate | bistable
+    synapse: stdsp              # stdsp | reram | tristate | bistable | tristate_stm
     episodes: 40
     config:                     # base values, {group: {key: value}}
       network: {n_E: 150}

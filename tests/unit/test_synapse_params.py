@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from pynest_ext.models import (SYNAPSE_KINDS, BistableSynapseParams, ModelNames,
-                               ReramSynapseParams, StdspSynapseParams, TristateSynapseParams)
+                               ReramSynapseParams, StdspSynapseParams, TristateStmSynapseParams,
+                               TristateSynapseParams)
 from pynest_ext.params import ParameterError
 from sequences.config import config_from_dict, resolve_config
 
@@ -85,6 +86,54 @@ def test_tristate_levels_and_settling():
 def test_tristate_window_order_is_checked():
     with pytest.raises(ParameterError, match="theta_down_low"):
         TristateSynapseParams(theta_down_low=5, theta_down_high=4)
+
+
+def test_tristate_stm_levels_readout_and_draws():
+    t = TristateStmSynapseParams()
+    np.testing.assert_allclose(t.levels(), [0, 0.5, 1])
+    x = np.array([0.0, 0.24, 0.25, 0.5, 0.74, 0.75, 1.0])
+    np.testing.assert_allclose(t.nearest_level(x), [0, 0, 0.5, 0.5, 0.5, 1, 1])
+    np.testing.assert_allclose(t.weight_of(x), t.w_max * t.nearest_level(x))
+    analog = TristateStmSynapseParams(discrete_readout=0)
+    np.testing.assert_allclose(analog.weight_of(x), analog.w_max * x)
+    odd = TristateStmSynapseParams(level_low=0.1, level_mid=0.3, level_high=0.9)
+    np.testing.assert_allclose(odd.nearest_level(np.array([0.19, 0.2, 0.59, 0.6])),
+                               [0.1, 0.3, 0.3, 0.9])
+    np.testing.assert_allclose(odd.settle(np.array([0.15, 0.5]), 1e5), [0.1, 0.3])
+    assert t.nest_defaults()["alpha"] == pytest.approx(5e-5)
+    assert "X_init_high" not in t.nest_defaults() and t.state_bits == pytest.approx(math.log2(3))
+    a = draw(t)
+    assert a["X"].min() >= 0 and a["X"].max() < t.X_init_high and np.all(a["w"] == 0)
+    assert t.mature(np.array([0.74, 0.75]), None).tolist() == [False, True]
+
+
+@pytest.mark.parametrize("bad, fragment", [
+    (dict(level_mid=0.0), "levels out of order"),
+    (dict(level_low=0.6), "levels out of order"),
+    (dict(level_high=0.4), "levels out of order"),
+    (dict(alpha=-0.1), "alpha: must be >= 0"),
+    (dict(beta=-1), "beta: must be >= 0"),
+    (dict(dt_min=90), "dt_min"),
+])
+def test_bad_tristate_stm_parameters(bad, fragment):
+    with pytest.raises(ParameterError, match=fragment):
+        TristateStmSynapseParams(**bad)
+
+
+def test_tristate_stm_brings_its_neuron_values_and_set_options_win():
+    cfg = resolve_config(synapse="tristate_stm")
+    assert type(cfg.synapse) is TristateStmSynapseParams
+    for key, value in TristateStmSynapseParams.NEURON_DEFAULTS.items():
+        assert cfg.neuron[key] == value
+    assert resolve_config().neuron.J_Ca_dAP == 0 and resolve_config().neuron.J_Ca == 1
+    cfg = resolve_config(synapse="tristate_stm", set_options=["neuron.Ca_stop_high=9"])
+    assert cfg.neuron.Ca_stop_high == 9
+    with pytest.raises(ParameterError, match="Ca_stop_low .* must not exceed Ca_stop_high"):
+        resolve_config(synapse="tristate_stm", set_options=["neuron.Ca_stop_high=1"])
+    # set II's learning rates and the lag window apply to it like to the permanence rules
+    assert resolve_config(task="set2", synapse="tristate_stm").synapse.lambda_plus == \
+        resolve_config(task="set2").synapse.lambda_plus
+    assert config_from_dict(cfg.to_dict()).hash() == cfg.hash()
 
 
 def test_every_kind_has_model_names():
