@@ -589,14 +589,16 @@ class TristateStmSynapseParams(_DriftingLevels):
         "lambda_h": Param(0.014, "1", "homeostasis rate: X += lambda_h (z_star - z) at a post "
                           "spike in the lag window", PAPER_SET1 + " (X = P/P_max)", low=0.0),
         "z_star": Param(1.0, "1", "target dAP trace of the homeostatic term", PAPER, low=0.0),
-        "tau_plus": positive(20.0, "ms", "time constant of the presynaptic trace read at post "
-                             "spikes (exp(-Delta_T/tau_plus) = 0.14 at the 40 ms lag)", PAPER),
+        "tau_plus": positive(40.0, "ms", "time constant of the presynaptic trace read at post "
+                             "spikes: Delta_T, so the trace still holds exp(-42/40) = 0.35 "
+                             "at the 40 ms lag plus the 2 ms delay",
+                             "this package (the sTM's 20 ms leaves 0.12; docs/hardware_synapses.md)"),
         "dt_min": Param(4.0, "ms", "lower bound of the pre->post lag window", PAPER, low=0.0),
         "dt_max": positive(80.0, "ms", "upper bound of the lag window, 2*Delta_T", PAPER),
-        "alpha": Param(0.05, "1/s", "upward drift speed of X towards a higher level",
-                       "this package: slower than one training pass moves X (about 0.02 per "
-                       "pass of 440 ms), so that pairings accumulate", low=0.0),
-        "beta": Param(0.05, "1/s", "downward drift speed of X towards a lower level",
+        "alpha": Param(0.02, "1/s", "upward drift speed of X towards a higher level",
+                       "this package: X drifts 0.009 per 440-ms pass over set I, less than a "
+                       "pairing adds (about 0.04), so that pairings accumulate", low=0.0),
+        "beta": Param(0.02, "1/s", "downward drift speed of X towards a lower level",
                       "this package (as alpha)", low=0.0),
         "level_low": Param(0.0, "1", "lowest stable level of X", RUBINO2023, low=0.0, high=1.0),
         "level_mid": Param(0.5, "1", "middle stable level of X (read out as its fraction of "

@@ -100,7 +100,7 @@ def test_tristate_stm_levels_readout_and_draws():
     np.testing.assert_allclose(odd.nearest_level(np.array([0.19, 0.2, 0.59, 0.6])),
                                [0.1, 0.3, 0.3, 0.9])
     np.testing.assert_allclose(odd.settle(np.array([0.15, 0.5]), 1e5), [0.1, 0.3])
-    assert t.nest_defaults()["alpha"] == pytest.approx(5e-5)
+    assert t.nest_defaults()["alpha"] == pytest.approx(2e-5)
     assert "X_init_high" not in t.nest_defaults() and t.state_bits == pytest.approx(math.log2(3))
     a = draw(t)
     assert a["X"].min() >= 0 and a["X"].max() < t.X_init_high and np.all(a["w"] == 0)
