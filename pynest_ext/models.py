@@ -78,7 +78,7 @@ CODEGEN_OPTIONS: dict = {
                                                                 ["z_post", "z"]]}}},
         {"neuron": NEURON,
          "synapses": {SYNAPSE_MODELS["tristate"]: {"post_ports": [["V_post", "V_m"],
-                                                                   ["C_post", "Ca"],
+                                                                   ["C_post", "calcium"],
                                                                    ["L_post", "learn_on"]]}}},
         {"neuron": NEURON,
          "synapses": {SYNAPSE_MODELS["tristate_stm"]: {"post_ports": ["post_spikes",
@@ -252,6 +252,9 @@ class EESynapseParams(ParameterSet):
     #: connections after learning gives their initial state too (reading a
     #: synapse's status from NEST costs about 20 us per synapse).
     INITIAL_STATE_KEY: ClassVar[str | None] = None
+    #: Per-synapse parameters (besides the state and w) that continued training
+    #: must restore: drawn at connection time, read after learning.
+    RESUME_KEYS: ClassVar[tuple[str, ...]] = ()
     #: Parameters used in Python only (not NESTML model parameters).
     PYTHON_ONLY: ClassVar[tuple[str, ...]] = ("delay",)
     #: Neuron values this kind needs (e.g. what its gate's calcium counts),
@@ -293,6 +296,7 @@ class StdspSynapseParams(EESynapseParams):
     KIND = "stdsp"
     MODEL = SYNAPSE
     INITIAL_STATE_KEY = "permanence_min"     # each synapse's P_min is its initial permanence
+    RESUME_KEYS = ("permanence_min",)
     SPECS = {
         "w_mature": positive(12.98, "pA", "weight of a mature synapse, 1.1*theta_dAP/5 "
                              "(derived.mature_weight)", PAPER),
@@ -375,6 +379,7 @@ class ReramSynapseParams(StdspSynapseParams):
     }
     PYTHON_ONLY = ("delay", "w_mature", "levels", "on_off_ratio", "sigma_d2d",
                    "stuck_high_fraction", "stuck_low_fraction")
+    RESUME_KEYS = ("permanence_min", "permanence_high", "level_step")
 
     def _check_relations(self) -> None:
         super()._check_relations()

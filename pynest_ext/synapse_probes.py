@@ -175,7 +175,7 @@ class GateTrace:
 def gate_trace(rates: Sequence[float], step_duration: float = 200.0, t_ref: float = 2.0,
                neuron: StmNeuronParams | None = None, seed: int = 1,
                module: BuiltModule | None = None) -> GateTrace:
-    """Impose a piecewise-constant postsynaptic rate and record Ca and the gate.
+    """Impose a piecewise-constant postsynaptic rate and record the calcium and the gate.
 
     The neuron receives one strong external input (22 mV PSP, enough to fire
     it) per intended spike, regularly spaced at each rate for ``step_duration``
@@ -196,11 +196,11 @@ def gate_trace(rates: Sequence[float], step_duration: float = 200.0, t_ref: floa
     weight = psp_to_psc(1.1 * (params.V_th - params.E_L), params.tau_m, params.tau_syn_ext,
                         params.C_m)
     nest.Connect(gen, post, syn_spec={"weight": weight, "receptor_type": RECEPTOR_EXT})
-    mm = nest.Create("multimeter", params={"record_from": ["Ca", "learn_on"], "interval": h})
+    mm = nest.Create("multimeter", params={"record_from": ["calcium", "learn_on"], "interval": h})
     nest.Connect(mm, post)
     nest.Simulate(t0 + 1.0)
     ev = mm.get("events")
     t = np.asarray(ev["times"], dtype=float)
     idx = np.clip(((t - 1.0) // step_duration).astype(int), 0, len(rates) - 1)
-    return GateTrace(t, np.asarray(rates, dtype=float)[idx], np.asarray(ev["Ca"], dtype=float),
+    return GateTrace(t, np.asarray(rates, dtype=float)[idx], np.asarray(ev["calcium"], dtype=float),
                      np.asarray(ev["learn_on"], dtype=float))

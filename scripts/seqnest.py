@@ -121,6 +121,8 @@ def _print_learning_summary(result, out) -> None:
     m = result.metrics
     conv = m["episodes_to_convergence"]
     print(f"run directory: {out}")
+    if m.get("resumed_from"):
+        print(f"  continued training the network of {m['resumed_from']}")
     print(f"  sequences: {'; '.join(m['sequences'])}  (task {result.config.task}, "
           f"seed {result.config.run.seed}, {result.config.run.episodes} episodes)")
     print(f"  episodes to convergence (error < {result.config.evaluation.convergence_error:g}): "
@@ -153,17 +155,24 @@ def _print_frequencies(config, given) -> None:
 
 
 def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
-    from sequences.config import resolve_config
+    from sequences.config import resolve_config, resolve_resumed_config
     from sequences.temporal_memory.learn import train
-    from sequences.rundir import check_output, write_training_run
+    from sequences.rundir import check_output, load_resume_state, write_training_run
 
-    config = resolve_config(task=args.task, sequences=args.sequences, config_file=args.config,
-                            set_options=args.set or [], episodes=args.episodes, seed=args.seed,
-                            threads=args.threads, synapse=args.synapse,
-                            frequencies=getattr(args, "frequencies", None))
+    options = dict(task=args.task, sequences=args.sequences, config_file=args.config,
+                   set_options=args.set or [], episodes=args.episodes, seed=args.seed,
+                   threads=args.threads, synapse=args.synapse,
+                   frequencies=getattr(args, "frequencies", None))
+    resume = None
+    if getattr(args, "resume", None):
+        source, resume = load_resume_state(args.resume)
+        config = resolve_resumed_config(source, **options)
+    else:
+        config = resolve_config(**options)
     _print_frequencies(config, getattr(args, "frequencies", None))
     check_output(out, force)                  # before anything is built or simulated
-    result = train(config, module=_module, progress=progress)   # checks resources, then builds
+    result = train(config, module=_module, progress=progress,   # checks resources, then builds
+                   resume=resume)
     write_training_run(result, out, force=force)
     return result
 
@@ -204,6 +213,9 @@ def _learn_stp(args: argparse.Namespace) -> int:
 
 def _cmd_learn(args: argparse.Namespace) -> int:
     if args.inputs:
+        if args.resume:
+            raise ParameterError("--resume continues a sequence network; it does not apply "
+                                 f"to --inputs {args.inputs}")
         return _learn_stp(args)
     result = _learn(args, args.out, args.force, not args.no_progress)
     _print_learning_summary(result, args.out)
@@ -447,6 +459,10 @@ def _parser() -> argparse.ArgumentParser:
                    "with --inputs: iterations, default 200 spatial / 100 temporal)")
     p.add_argument("--seed", type=_positive_int, help="NEST seed (default 1)")
     p.add_argument("--threads", type=_positive_int, help="NEST threads (default 1)")
+    p.add_argument("--resume", metavar="RUN_DIR",
+                   help="continue training the network of a run directory (its learned "
+                        "synapses and neuron state; its parameters are the base for --config "
+                        "and --set); --task/--sequences choose what it learns next")
     p.add_argument("--synapse", choices=list(SYNAPSE_KINDS),
                    help="E->E synapse: stdsp (default), reram, tristate, bistable or tristate_stm; set its "
                         "parameters with --set synapse.KEY=VALUE, e.g. --set synapse.levels=8")

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ from .tasks.sequence_sets import (SequenceSet, TimingParams, named_set, parse_fr
                     random_high_order)
 
 __all__ = ["RunParams", "ReplayParams", "RandomTaskParams", "RunConfig", "GROUPS", "group_classes",
-           "resolve_config", "parse_set_options", "split_set_option", "load_config_file", "config_from_dict", "TASK_KEYS"]
+           "resolve_config", "resolve_resumed_config", "parse_set_options", "split_set_option", "load_config_file", "config_from_dict", "TASK_KEYS"]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
 
@@ -369,6 +369,48 @@ def resolve_config(task: str | None = None, sequences: str | None = None,
     if task_opts.get("frequencies") is not None:
         seq_set = seq_set.with_frequencies(parse_frequencies(task_opts["frequencies"]))
     return _build(task_name, seq_set, user)
+
+
+def resolve_resumed_config(source: RunConfig, task: str | None = None,
+                           sequences: str | None = None,
+                           config_file: str | Path | None = None, set_options: Sequence[str] = (),
+                           frequencies: Any = None, **run_flags: Any) -> RunConfig:
+    """The configuration of a run that continues training ``source``'s network.
+
+    The source run's values are the base (in place of the defaults and the
+    task-derived values: the network keeps its neuron, synapse and network
+    parameters); a configuration file, ``--set`` options and flags apply on top
+    as usual. ``task`` or ``sequences`` choose what is trained next (default:
+    the source's set); its elements must be elements of the source network,
+    whose subpopulations keep their order. The network's structure (its size,
+    connection probability and synapse kind) cannot change.
+    """
+    base = {name: dict(values) for name, values in source.to_dict().items() if name in GROUPS}
+    base["run"].pop("episodes", None)                    # default: RunParams' own
+    from_file = load_config_file(config_file) if config_file else {}
+    from_set = parse_set_options(set_options)
+    flags = {"run": {k: v for k, v in run_flags.items() if v is not None},
+             "task": {} if frequencies is None else {"frequencies": frequencies}}
+    user = _merge(base, from_file, from_set, flags)
+    task_opts = _task_options(user.pop("task", {}))
+    vocab = source.sequence_set.vocabulary
+    if task is None and sequences is None:
+        task_name, seq_set = source.task, source.sequence_set
+    else:
+        task_name, seq_set = _select_set(task, sequences, RandomTaskParams(user.get("random", {})))
+        unknown = sorted({el for seq in seq_set.sequences for el in seq} - set(vocab))
+        if unknown:
+            raise ParameterError(f"element {unknown[0]!r} has no subpopulation in the resumed "
+                                 f"network (its elements: {' '.join(vocab)})")
+        seq_set = replace(seq_set, alphabet=tuple(vocab))
+    if task_opts.get("frequencies") is not None:
+        seq_set = seq_set.with_frequencies(parse_frequencies(task_opts["frequencies"]))
+    config = _build(task_name, seq_set, user)
+    for group, key in (("run", "synapse"), ("network", "n_E"), ("network", "p_EE")):
+        if config.groups[group][key] != source.groups[group][key]:
+            raise ParameterError(f"{group}.{key} cannot change when training continues "
+                                 f"({source.groups[group][key]} in the resumed run)")
+    return config
 
 
 def config_from_dict(data: Mapping[str, Any]) -> RunConfig:

@@ -17,8 +17,13 @@ A training run directory holds
                               last episode ("E_dAP", exact times),
                               Epoch "episodes", Event "stimuli"
 ``connectivity.npz``          E->E connections after learning (``source``,
-                              ``target``, ``permanence``, ``weight``) and before
+                              ``target``, ``permanence``, ``weight``; per-synapse
+                              parameters as ``param_<name>``, e.g. a ReRAM
+                              device's ``param_level_step``) and before
                               (``initial_permanence``, ``initial_weight``)
+``neuron_state.npz``          the E neurons' dAP trace ``z``, ``calcium`` and
+                              learning gate ``learn_on`` at the end (what
+                              ``seqnest learn --resume`` carries over)
 ============================  ===================================================
 
 Everything is written into a hidden sibling directory first and renamed into
@@ -48,7 +53,8 @@ from pynest_ext.params import ParameterError
 
 __all__ = ["RunDirError", "atomic_directory", "check_output", "is_own_directory",
            "require_writable", "write_json", "read_json", "environment",
-           "network_segment", "write_training_run", "load_connectivity", "load_config"]
+           "network_segment", "write_training_run", "load_connectivity", "load_config",
+           "load_resume_state"]
 
 PACKAGES = ("seqnest", "nest-simulator", "nestml", "numpy", "neo", "nixio", "quantities",
             "elephant", "matplotlib", "tqdm", "dask", "distributed")
@@ -278,6 +284,8 @@ def write_training_run(result, out: str | os.PathLike, force: bool = False) -> P
         init, final = result.connectivity_initial, result.connectivity_final
         np.savez_compressed(tmp / "connectivity.npz", **final.as_arrays(),
                             initial_permanence=init.permanence, initial_weight=init.weight)
+        if result.neuron_state is not None:
+            np.savez_compressed(tmp / "neuron_state.npz", **result.neuron_state)
     return out
 
 
@@ -327,6 +335,42 @@ def load_connectivity(run_dir: str | os.PathLike):
     from pynest_ext.networks.temporal_memory import EEConnectivity
     data = load_connectivity_arrays(run_dir, required=("source", "target", "permanence", "weight"))
     return EEConnectivity(data["source"], data["target"], data["permanence"], data["weight"])
+
+
+def load_resume_state(run_dir: str | os.PathLike):
+    """A training run's learned network, to continue training it
+    (:class:`sequences.temporal_memory.learn.ResumeState`)."""
+    from pynest_ext.networks.temporal_memory import EEConnectivity
+
+    from .temporal_memory.learn import ResumeState
+    run_dir = check_run_dir(run_dir)
+    cfg = load_config(run_dir)
+    data = load_connectivity_arrays(run_dir, required=("source", "target", "permanence",
+                                                       "weight"))
+    params = {k[len("param_"):]: v for k, v in data.items() if k.startswith("param_")}
+    key = cfg.synapse.INITIAL_STATE_KEY
+    if key and key not in params and "initial_permanence" in data:
+        params[key] = data["initial_permanence"]          # written before param_* existed
+    conn = EEConnectivity(data["source"], data["target"], data["permanence"], data["weight"],
+                          parameters=params)
+    missing = [k for k in cfg.synapse.RESUME_KEYS if k not in params]
+    if missing:
+        raise RunDirError(f"{run_dir / 'connectivity.npz'}: no per-synapse {missing[0]!r} of "
+                          f"the {cfg.synapse.KIND} synapse (cannot continue training)")
+    n_E = int(cfg.network.n_E) * len(cfg.sequence_set.vocabulary)
+    state = None
+    path = run_dir / "neuron_state.npz"
+    if path.is_file():
+        try:
+            with np.load(path) as f:
+                state = {k: f[k] for k in f.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise RunDirError(f"corrupt neuron state {path}: {exc}") from None
+        bad = [k for k, v in state.items() if np.shape(v) != (n_E,)]
+        if bad:
+            raise RunDirError(f"corrupt neuron state {path}: {bad[0]!r} does not hold "
+                              f"{n_E} values")
+    return cfg, ResumeState(conn, state, str(run_dir))
 
 
 def load_spikes(run_dir: str | os.PathLike):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -111,10 +111,13 @@ class EEConnectivity:
     weight: np.ndarray
     #: the state at connection time, where the synapse keeps it (its INITIAL_STATE_KEY)
     initial_state: np.ndarray | None = None
+    #: per-synapse parameters needed to continue learning (the kind's RESUME_KEYS)
+    parameters: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def as_arrays(self) -> dict[str, np.ndarray]:
         return {"source": self.source, "target": self.target,
-                "permanence": self.permanence, "weight": self.weight}
+                "permanence": self.permanence, "weight": self.weight,
+                **{f"param_{k}": v for k, v in self.parameters.items()}}
 
     def initial(self, synapse: EESynapseParams) -> "EEConnectivity":
         """The same connections in their initial state (needs :attr:`initial_state`)."""
@@ -276,12 +279,16 @@ class SequenceNetwork(Simulated):
 
     # -- connect ------------------------------------------------------------------------
     def connect(self, ee: EEConnectivity | None = None) -> None:
-        """Connect the network; ``ee`` gives static E->E connections (replay)."""
+        """Connect the network; ``ee`` gives the E->E connections: static with its
+        weights (replay), or plastic in its learned state (continued training;
+        without it a plastic network draws its initial state)."""
         if not self._created:
             raise RuntimeError("call create() before connect()")
         nest = self._nest
         d, w = self.net.static_delay, self.weights
-        if self.plastic:
+        if self.plastic and ee is not None:
+            self._connect_learned_ee(ee)
+        elif self.plastic:
             self._connect_plastic_ee()
         else:
             if ee is None:
@@ -358,16 +365,59 @@ class SequenceNetwork(Simulated):
                      syn_spec={"synapse_model": self.EE_MODEL, "receptor_type": RECEPTOR_DEND,
                                "delay": self.synapse.delay, "weight": 0.0, **arrays})
 
+    def _node_ids(self, ee: EEConnectivity, select=None) -> tuple[np.ndarray, np.ndarray]:
+        first = self.exc[0].global_id
+        src, tgt = np.asarray(ee.source), np.asarray(ee.target)
+        if select is not None:
+            src, tgt = src[select], tgt[select]
+        if src.size and (max(src.max(), tgt.max()) >= self.N_E or min(src.min(), tgt.min()) < 0):
+            raise ParameterError("the E->E connectivity refers to neurons outside this network")
+        return (src + first).astype(int), (tgt + first).astype(int)
+
+    def _connect_learned_ee(self, ee: EEConnectivity) -> None:
+        """Plastic E->E connections in a learned state (continued training)."""
+        nest = self._nest
+        nest.CopyModel(self.names.pair(self.synapse.KIND)[1], self.EE_MODEL,
+                       self.synapse.nest_defaults())
+        missing = [k for k in self.synapse.RESUME_KEYS if k not in ee.parameters]
+        if missing:
+            raise ParameterError(f"the learned connectivity lacks the {self.synapse.KIND} "
+                                 f"synapse's per-synapse {missing[0]!r}")
+        src, tgt = self._node_ids(ee)
+        if src.size == 0:
+            return
+        arrays = {self.synapse.STATE_KEY: np.asarray(ee.permanence, dtype=float),
+                  **{k: np.asarray(ee.parameters[k], dtype=float)
+                     for k in self.synapse.RESUME_KEYS}}
+        nest.Connect(src, tgt, "one_to_one",
+                     {"synapse_model": self.EE_MODEL, "receptor_type": RECEPTOR_DEND,
+                      "delay": np.full(src.size, float(self.synapse.delay)),
+                      "weight": np.zeros(src.size), "w": np.asarray(ee.weight, dtype=float),
+                      **arrays})
+
+    #: Neuron state variables that continued training carries over.
+    NEURON_STATE_KEYS = ("z", "calcium", "learn_on")
+
+    def neuron_state(self) -> dict[str, np.ndarray]:
+        """The excitatory neurons' slow state (dAP trace, calcium, learning gate)."""
+        data = self.exc.get(list(self.NEURON_STATE_KEYS))
+        return {k: np.asarray(data[k], dtype=float) for k in self.NEURON_STATE_KEYS}
+
+    def set_neuron_state(self, state: Mapping[str, np.ndarray]) -> None:
+        """Restore :meth:`neuron_state` (after :meth:`create`)."""
+        for key, values in state.items():
+            values = np.asarray(values, dtype=float)
+            if key not in self.NEURON_STATE_KEYS or values.shape != (self.N_E,):
+                raise ParameterError(f"neuron state {key!r}: expected {self.N_E} values of "
+                                     f"{', '.join(self.NEURON_STATE_KEYS)}")
+            self.exc.set({key: values.tolist()})
+
     def _connect_static_ee(self, ee: EEConnectivity) -> None:
         nest = self._nest
         mature = np.asarray(ee.weight) > 0
         if not mature.any():
             return
-        first = self.exc[0].global_id
-        src = (np.asarray(ee.source)[mature] + first).astype(int)
-        tgt = (np.asarray(ee.target)[mature] + first).astype(int)
-        if src.max() >= first + self.N_E or tgt.max() >= first + self.N_E:
-            raise ParameterError("the E->E connectivity refers to neurons outside this network")
+        src, tgt = self._node_ids(ee, mature)
         weight = np.asarray(ee.weight, dtype=float)[mature]
         nest.Connect(src, tgt, "one_to_one",
                      {"synapse_model": "static_synapse", "receptor_type": RECEPTOR_DEND,
@@ -513,8 +563,10 @@ class SequenceNetwork(Simulated):
         wkey = "w" if self.plastic else "weight"   # plastic: the model's state w is transmitted
         skey, ikey = self.synapse.STATE_KEY, self.synapse.INITIAL_STATE_KEY
         keys = ["source", "target", wkey]
+        resume = self.synapse.RESUME_KEYS if self.plastic else ()
         if self.plastic:
             keys += [skey] + ([ikey] if ikey else [])
+            keys += [k for k in resume if k not in keys]
         data = read_connections(conns, keys)
         src = data["source"].astype(np.int64) - first
         tgt = data["target"].astype(np.int64) - first
@@ -522,7 +574,8 @@ class SequenceNetwork(Simulated):
         order = np.lexsort((src, tgt))
         initial = data[ikey][order] if self.plastic and ikey else None
         return EEConnectivity(src[order].astype(np.int32), tgt[order].astype(np.int32),
-                              perm[order], data[wkey][order], initial)
+                              perm[order], data[wkey][order], initial,
+                              {k: data[k][order] for k in resume})
 
 
 #: Samples ``stm_neuron``'s ``dAP_register`` holds exactly (52 bits of a double).

@@ -27,7 +27,7 @@ from ..metrics import (counts_new_daps, episodes_to_convergence, mean_pairwise_j
                       prediction_scores, responders)
 from ..tasks.sequence_sets import Schedule, make_schedule
 
-__all__ = ["TrainingResult", "train", "run_schedule", "check_run_resources", "peak_rss_mb",
+__all__ = ["TrainingResult", "ResumeState", "train", "run_schedule", "check_run_resources", "peak_rss_mb",
            "current_rss_mb"]
 
 #: Wall-clock seconds between two reads of the dAP registers for the progress
@@ -79,6 +79,19 @@ class TrainingResult:
     drive_targets: dict
     dap_onsets: tuple[np.ndarray, np.ndarray] | None = None   # last episode
     node_ids: dict | None = None                               # NEST id of neuron 0 per population
+    #: the E neurons' slow state at the end (dAP trace, calcium, learning gate)
+    neuron_state: dict | None = None
+
+
+@dataclass(frozen=True)
+class ResumeState:
+    """A learned network to continue training: its E->E connections in their
+    learned state (with the per-synapse parameters the kind needs) and the
+    E neurons' slow state (None: fresh neurons)."""
+
+    connectivity: EEConnectivity
+    neuron_state: dict | None = None
+    source: str | None = None
 
 
 class _EpisodeEvaluator:
@@ -176,7 +189,7 @@ def check_run_resources(config: RunConfig, processes: int = 1):
 
 
 def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | None = None, progress: bool = True,
-          ee_floor: str | None = None) -> TrainingResult:
+          ee_floor: str | None = None, resume: ResumeState | None = None) -> TrainingResult:
     """Train and evaluate; see the module docstring.
 
     Parameters
@@ -191,6 +204,10 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
     ee_floor : {None, "static", "none"}
         Benchmark floors only (see :class:`pynest_ext.networks.temporal_memory.SequenceNetwork`):
         the same run with static or without E->E connections.
+    resume : ResumeState, optional
+        Continue training a learned network (:func:`sequences.rundir.load_resume_state`)
+        instead of drawing a new one; ``config`` from
+        :func:`sequences.config.resolve_resumed_config`.
     """
     t_wall = time.perf_counter()
     run = config.run
@@ -218,11 +235,19 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
     bounds = np.cumsum([0] + [sum(len(slot) for slot in s) for s in samples])
     net.create(stimulus, drive, [t for plan in samples
                                  for t in sorted(t for slot in plan for t in slot)])
-    net.connect()
+    if resume is not None:
+        if resume.neuron_state:
+            net.set_neuron_state(resume.neuron_state)
+        net.connect(resume.connectivity)
+    else:
+        net.connect()
     t_build = time.perf_counter() - t0
     network_mb = current_rss_mb() - rss0
     # the initial state is read with the final one where the synapse keeps it
-    initial = None if config.synapse.INITIAL_STATE_KEY else net.ee_connectivity()
+    if resume is not None:
+        initial = resume.connectivity
+    else:
+        initial = None if config.synapse.INITIAL_STATE_KEY else net.ee_connectivity()
     vocab = seq_set.vocabulary
     drive_targets = {vocab[pop]: idx for pop, idx in net.drive_targets().items()}
 
@@ -315,9 +340,12 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
                 np.concatenate([p[1] for p in parts]) if parts else np.zeros(0))
 
     dap = net.take_dap_onsets()
+    if resume is not None:
+        metrics["resumed_from"] = resume.source
     return TrainingResult(config, schedule, metrics, cat(exc_parts), cat(inh_parts), initial,
                           final, module.key, drive_targets, (dap.index, dap.times),
-                          {"E": net.exc[0].global_id, "I": net.inh_neurons[0].global_id})
+                          {"E": net.exc[0].global_id, "I": net.inh_neurons[0].global_id},
+                          neuron_state=None if ee_floor else net.neuron_state())
 
 
 def _progress(total: int, enabled: bool):

@@ -14,14 +14,14 @@ FROZEN = 1e12      # a time constant that freezes a trace (ms)
 
 
 def _network(module, syn: TristateStmSynapseParams, X0, pre_times, post_times=(),
-             neuron: StmNeuronParams | None = None, z: float = 0.0, Ca: float = 0.0):
+             neuron: StmNeuronParams | None = None, z: float = 0.0, calcium: float = 0.0):
     """len(X0) parrots, each firing at ``pre_times``, onto one neuron fired at
     ``post_times`` (exactly: an input two steps early crosses threshold in one step)."""
     nest = import_nest()
     names = setup_kernel(KernelConfig(resolution=H), module=module)
     neuron_model, model = names.pair("tristate_stm")
     neuron = (neuron or StmNeuronParams()).replace(tau_h=FROZEN)
-    post = nest.Create(neuron_model, params={**neuron.nest_status(), "z": z, "Ca": Ca})
+    post = nest.Create(neuron_model, params={**neuron.nest_status(), "z": z, "calcium": calcium})
     X0 = np.asarray(X0, dtype=float)
     pre = nest.Create("parrot_neuron", X0.size)
     gen = nest.Create("spike_generator", params={"spike_times": [t - H for t in pre_times]})
@@ -113,7 +113,7 @@ def test_the_closed_gate_blocks_both_updates(built_module, stop_learning):
     X0 = np.array([0.1, 0.4, 0.6])
     t_pre, lag, t_flush = 50.0, 40.0, 150.0
     nest, read, _ = _network(built_module, syn, X0, pre_times=[t_pre, t_flush],
-                             post_times=[t_pre + lag], neuron=neuron, Ca=100.0)
+                             post_times=[t_pre + lag], neuron=neuron, calcium=100.0)
     nest.Simulate(t_flush + syn.delay + H)
     expected = _pairing_expected(syn, X0, t_pre, lag, t_flush, 0.0,
                                  gate_open=not stop_learning)

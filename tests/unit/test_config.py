@@ -140,3 +140,33 @@ def test_shared_inhibition_brings_the_race_settings_of_replay():
     assert per_pop.replay.ie_quorum == 0.0 and per_pop.replay.inhibition_ends_daps == "off"
     user = resolve_config(task="branch2", set_options=["replay.ie_quorum=3"])
     assert user.replay.ie_quorum == 3.0
+
+
+def test_resumed_config_keeps_the_network_and_takes_a_new_task():
+    from sequences.config import resolve_resumed_config
+    source = resolve_config(set_options=["neuron.tau_h=500", "synapse.lambda_plus=0.1"],
+                            episodes=12, seed=4)
+    cfg = resolve_resumed_config(source, sequences="C D B A; E D B F", episodes=3)
+    assert cfg.run.episodes == 3 and cfg.run.seed == 4
+    assert cfg.neuron.tau_h == 500 and cfg.synapse.lambda_plus == 0.1   # the source's values
+    assert cfg.sequence_set.vocabulary == source.sequence_set.vocabulary
+    assert cfg.sequence_set.sequences == (tuple("CDBA"), tuple("EDBF"))
+    same = resolve_resumed_config(source, set_options=["synapse.lambda_h=0"])
+    assert same.sequence_set == source.sequence_set and same.synapse.lambda_h == 0
+    assert same.run.episodes == 40                                       # RunParams' default
+    # a subset of the elements keeps every subpopulation
+    part = resolve_resumed_config(source, sequences="A D; F D")
+    assert part.sequence_set.vocabulary == source.sequence_set.vocabulary
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    (dict(sequences="A D G"), "element 'G' has no subpopulation in the resumed network"),
+    (dict(set_options=["network.n_E=100"]), "network.n_E cannot change"),
+    (dict(set_options=["network.p_EE=0.3"]), "network.p_EE cannot change"),
+    (dict(synapse="reram"), "run.synapse cannot change"),
+    (dict(task="set2"), "has no subpopulation"),
+])
+def test_resumed_config_refuses_a_different_network(kwargs, fragment):
+    from sequences.config import resolve_resumed_config
+    with pytest.raises(ParameterError, match=fragment):
+        resolve_resumed_config(resolve_config(), **kwargs)
