@@ -3,7 +3,7 @@
 
     python bench/synapse_memory.py [--neurons 900] [--indegree 180]
 
-For each kind (stdsp, reram, tristate, bistable) a fresh process creates the
+For each kind (stdsp, reram, tristate, bistable, tristate_stm) a fresh process creates the
 set-I excitatory population (900 neurons) and connects it with fixed in-degree
 180 (162,000 synapses) exactly as the sequence network does, and reports the
 growth of resident memory during ``nest.Connect`` divided by the number of
@@ -19,7 +19,9 @@ import json
 import subprocess
 import sys
 
-KINDS = ("stdsp", "reram", "tristate", "bistable")
+from pynest_ext.models import SYNAPSE_KINDS
+
+KINDS = tuple(SYNAPSE_KINDS)
 
 
 def _rss_bytes() -> int:
@@ -62,14 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         print(json.dumps(worker(args.worker, args.neurons, args.indegree)))
         return 0
-    print(f"{'synapse':9} {'synapses':>9} {'bytes/synapse':>14} {'plastic state bits':>19}")
+    print(f"{'synapse':12} {'synapses':>9} {'bytes/synapse':>14} {'plastic state bits':>19}")
     for kind in KINDS:
         out = subprocess.run([sys.executable, __file__, "--worker", kind, "--neurons",
                               str(args.neurons), "--indegree", str(args.indegree)],
                              capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
         bits = "64 (double)" if r["state_bits"] >= 64 else f"{r['state_bits']:.2f}"
-        print(f"{kind:9} {r['synapses']:>9} {r['bytes_per_synapse']:>14.0f} {bits:>19}")
+        print(f"{kind:12} {r['synapses']:>9} {r['bytes_per_synapse']:>14.0f} {bits:>19}")
     return 0
 
 

@@ -9,10 +9,13 @@ continue training that network on a second set that shares its elements
 (``synapse.stop_learning=1``) and once without; then present set I to each
 resulting network with every rate and drift set to zero (a frozen network, so
 the measurement does not change it) and replay set I from that run
-(``seqnest replay``). Printed per seed and gate: the second set's final error,
-set I's error after it, the number of set-I cues replayed correctly, and the
-fraction of neurons whose gate is closed at the end of the second set. These
-are the commands a user runs, in separate processes.
+(``seqnest replay``). Printed per seed and gate: set I's error after its own
+training, the second set's final error, set I's error after the second set with
+its false negatives (set-I last elements no longer predicted: forgotten) and
+false positives (second-set predictions added), the set-I cues replayed
+correctly, the synapses matured during the second set and the fraction of
+neurons whose gate is closed at its end. These are the commands a user runs, in
+separate processes.
 """
 from __future__ import annotations
 
@@ -72,21 +75,27 @@ def main(argv: list[str] | None = None) -> int:
             seqnest("replay", str(test))
             replay = json.loads((test / "replay" / "replay.json").read_text())
             gate_state = np.load(second / "neuron_state.npz")["learn_on"]
-            rows.append((seed, gate, metrics(first)["final_error"], metrics(second)["final_error"],
-                         metrics(test)["error"][0], replay["n_correct"], replay["n_cues"],
+            m2, mt = metrics(second), metrics(test)
+            rows.append((seed, gate, metrics(first)["final_error"], m2["final_error"],
+                         mt["error"][0], mt["false_negatives"][0], mt["false_positives"][0],
+                         replay["n_correct"], replay["n_cues"],
+                         m2["mature_synapses_final"] - m2["mature_synapses_initial"],
                          float(np.mean(gate_state == 0))))
     print(f"second set: {args.second}; {args.episodes} episodes per set")
-    print(f"{'seed':>4} {'gate':>4} {'set I':>6} {'second':>7} {'set I after':>12} "
-          f"{'replay':>7} {'closed':>7}")
-    for seed, gate, e1, e2, after, ok, n, closed in rows:
+    print(f"{'seed':>4} {'gate':>4} {'set I':>6} {'second':>7} {'set I after':>12} {'FN':>5} "
+          f"{'FP':>5} {'replay':>7} {'new mature':>11} {'closed':>7}")
+    for seed, gate, e1, e2, after, fn, fp, ok, n, grown, closed in rows:
         print(f"{seed:4d} {'on' if gate else 'off':>4} {e1:6.2f} {e2:7.2f} {after:12.2f} "
-              f"{ok:>4d}/{n:<2d} {closed:7.2f}")
+              f"{fn:5.2f} {fp:5.2f} {ok:>4d}/{n:<2d} {grown:11d} {closed:7.2f}")
     for gate in (1, 0):
         mine = [r for r in rows if r[1] == gate]
-        print(f"gate {'on ' if gate else 'off'}: set I error after the second set "
-              f"{np.mean([r[4] for r in mine]):.2f} (mean), replay "
-              f"{sum(r[5] for r in mine)}/{sum(r[6] for r in mine)}, second set error "
-              f"{np.mean([r[3] for r in mine]):.2f}")
+        print(f"gate {'on ' if gate else 'off'}: set I after the second set: error "
+              f"{np.mean([r[4] for r in mine]):.2f}, false negatives "
+              f"{np.mean([r[5] for r in mine]):.2f}, false positives "
+              f"{np.mean([r[6] for r in mine]):.2f} (means); replay "
+              f"{sum(r[7] for r in mine)}/{sum(r[8] for r in mine)}; second set error "
+              f"{np.mean([r[3] for r in mine]):.2f}; synapses matured "
+              f"{np.mean([r[9] for r in mine]):.0f}")
     return 0
 
 

@@ -27,7 +27,8 @@ import quantities as pq
 
 from . import analysis, figures
 from .rundir import (RunDirError, check_run_dir, load_config, load_connectivity_arrays,
-                     load_spikes, read_json, require_writable)
+                     load_spikes, population_arrays_optional, population_train, read_json,
+                     require_writable, train_arrays)
 
 __all__ = ["write_report", "write_sweep_report", "check_report_output", "REPORT_BIN_MS"]
 
@@ -37,26 +38,6 @@ REPORT_BIN_MS = 5.0
 #: Window (ms) after an element's onset in which its responses are counted
 #: (as the active fraction of sequences.metrics).
 RESPONSE_WINDOW_MS = 20.0
-
-
-def _population(segment, name: str):
-    for st in segment.spiketrains:
-        if st.annotations.get("population", st.name) == name:
-            return st
-    raise RunDirError(f"segment {segment.name!r} has no population {name!r}")
-
-
-def _arrays(train) -> tuple[np.ndarray, np.ndarray]:
-    return (np.asarray(train.array_annotations["neuron"], dtype=np.int64),
-            np.asarray(train.times.rescale(pq.ms).magnitude, dtype=float))
-
-
-def _optional_arrays(segment, name: str):
-    """(neuron, time) arrays of population ``name``, or None if not recorded."""
-    try:
-        return _arrays(_population(segment, name))
-    except RunDirError:
-        return None
 
 
 def _png(fig) -> bytes:
@@ -186,9 +167,9 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
     # episode boundaries (ms); runs written before episodes could differ in length lack them
     starts = [float(t) for t in schedule.get("episode_starts") or
               [start + k * episode for k in range(n_episodes + 1)]]
-    exc_train = _population(training, "E")
-    neuron, times = _arrays(exc_train)
-    dap = _optional_arrays(training, "E_dAP")
+    exc_train = population_train(training, "E")
+    neuron, times = train_arrays(exc_train)
+    dap = population_arrays_optional(training, "E_dAP")
     stim = next((e for e in training.events if e.name == "stimuli"), None)
     stimuli = ([] if stim is None else
                list(zip(stim.times.rescale(pq.ms).magnitude.tolist(), stim.labels.tolist())))
@@ -224,9 +205,9 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
     if replay is not None:
         if len(block.segments) < 2:
             raise RunDirError(f"missing file: {replay_dir / 'spikes.nix'}")
-        rexc = _population(block.segments[1], "E")
-        r_neuron, r_times = _arrays(rexc)
-        r_dap = _optional_arrays(block.segments[1], "E_dAP")
+        rexc = population_train(block.segments[1], "E")
+        r_neuron, r_times = train_arrays(rexc)
+        r_dap = population_arrays_optional(block.segments[1], "E_dAP")
         if replay.get("mode") != "trials" and replay.get("settings", {}).get("repetitions",
                                                                               1) >= 2:
             detected = analysis.detect_sequences(split_population(rexc))

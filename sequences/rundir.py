@@ -54,7 +54,8 @@ from pynest_ext.params import ParameterError
 __all__ = ["RunDirError", "atomic_directory", "check_output", "is_own_directory",
            "require_writable", "write_json", "read_json", "environment",
            "network_segment", "write_training_run", "load_connectivity", "load_config",
-           "load_resume_state"]
+           "load_resume_state", "population_train", "train_arrays",
+           "population_arrays_optional"]
 
 PACKAGES = ("seqnest", "nest-simulator", "nestml", "numpy", "neo", "nixio", "quantities",
             "elephant", "matplotlib", "tqdm", "dask", "distributed")
@@ -371,6 +372,29 @@ def load_resume_state(run_dir: str | os.PathLike):
             raise RunDirError(f"corrupt neuron state {path}: {bad[0]!r} does not hold "
                               f"{n_E} values")
     return cfg, ResumeState(conn, state, str(run_dir))
+
+
+def population_train(segment, name: str):
+    """The compact SpikeTrain of population ``name`` ("E", "I", "E_dAP") in a segment."""
+    for st in segment.spiketrains:
+        if st.annotations.get("population", st.name) == name:
+            return st
+    raise RunDirError(f"segment {segment.name!r} has no population {name!r}")
+
+
+def train_arrays(train) -> tuple[np.ndarray, np.ndarray]:
+    """(neuron index, time in ms) arrays of a compact SpikeTrain."""
+    import quantities as pq
+    return (np.asarray(train.array_annotations["neuron"], dtype=np.int64),
+            np.asarray(train.times.rescale(pq.ms).magnitude, dtype=float))
+
+
+def population_arrays_optional(segment, name: str):
+    """(neuron, time) arrays of population ``name``, or None if not recorded."""
+    try:
+        return train_arrays(population_train(segment, name))
+    except RunDirError:
+        return None
 
 
 def load_spikes(run_dir: str | os.PathLike):

@@ -44,9 +44,10 @@ from pynest_ext.networks.temporal_memory import SequenceNetwork, synaptic_weight
 
 from ..metrics import mean_pairwise_jaccard, responders
 from ..rundir import (RunDirError, atomic_directory, check_output, load_config,
-                     load_connectivity, network_segment, read_json, write_json)
+                     load_connectivity, load_spikes, network_segment, read_json, write_json)
 
-__all__ = ["CueResult", "replay_run", "decode_replay", "replay_trials", "RNG_STREAM_REPLAY"]
+__all__ = ["CueResult", "replay_run", "decode_replay", "replay_trials", "RNG_STREAM_REPLAY",
+           "derived_replay_theta"]
 
 #: Spawn key of the NumPy stream (seeded with the replay seed) that draws the noise
 #: and the cue jitter of :func:`replay_trials`.
@@ -115,7 +116,8 @@ def replay_run(run_dir: str | os.PathLike,
     cued = list(seq_set.sequences) * int(rp.repetitions)
     vocab = seq_set.vocabulary
     pop = {el: k for k, el in enumerate(vocab)}
-    neuron = _replay_neuron(cfg, rp)
+    derived = derived_replay_theta(cfg, run_dir, conn, rp) if _derives(cfg, rp) else None
+    neuron = _replay_neuron(cfg, rp, derived)
     module = provide(module)
     names = setup_kernel(KernelConfig(resolution=cfg.run.resolution, threads=cfg.run.threads,
                                       seed=cfg.run.seed), module=module)
@@ -169,6 +171,8 @@ def replay_run(run_dir: str | os.PathLike,
         "shared_element_overlap": overlap,
         "n_static_synapses": int(np.count_nonzero(conn.weight)),
         "settings": {"V_th": neuron.V_th, "theta_dAP": neuron.theta_dAP,
+                     "theta_dAP_mode": "derived" if derived else "factor",
+                     "derived_threshold": derived.to_dict() if derived else None,
                      "cue_interval": rp.cue_interval, "cue_times": cue_times,
                      "repetitions": int(rp.repetitions)},
         "wall_time_s": time.perf_counter() - t_wall,
@@ -177,12 +181,50 @@ def replay_run(run_dir: str | os.PathLike,
     return results, summary
 
 
-def _replay_neuron(cfg, rp):
+#: Synapse kinds whose replay threshold is derived from the network by default
+#: (``replay.theta_dAP_mode = auto``): the device and tristate synapses.
+DERIVED_THRESHOLD_KINDS = ("reram", "tristate", "bistable", "tristate_stm")
+
+
+def _derives(cfg, rp) -> bool:
+    mode = rp.theta_dAP_mode
+    return mode == "derived" or (mode == "auto" and cfg.synapse.KIND in DERIVED_THRESHOLD_KINDS)
+
+
+def derived_replay_theta(cfg, run_dir: Path, conn, rp):
+    """:class:`~.replay_thresholds.DerivedThreshold` of a training run (None if its
+    last episode shows no predicted step to learn from)."""
+    from ..rundir import population_arrays_optional, population_train, train_arrays
+    from .learn import run_schedule
+    from .replay_thresholds import derive_theta, step_inputs
+    sch = run_schedule(cfg)
+    ep = sch.n_episodes - 1
+    t0, t1 = sch.episode_start(ep), sch.episode_start(ep + 1)
+    segment = load_spikes(run_dir).segments[0]
+
+    def last_episode(arrays):
+        if arrays is None:
+            return None
+        keep = (arrays[1] >= t0) & (arrays[1] < t1)
+        return arrays[0][keep], arrays[1][keep]
+    spikes = last_episode(train_arrays(population_train(segment, "E")))
+    daps = last_episode(population_arrays_optional(segment, "E_dAP"))
+    presented = sch.presented(ep)
+    onsets = [[sch.onset(ep, s, k) for k in range(len(seq))] for s, seq in enumerate(presented)]
+    quorum = max(1, int(np.ceil(rp.fired_fraction * cfg.network.rho)))
+    steps = step_inputs((conn.source, conn.target, conn.weight), int(cfg.network.n_E),
+                        cfg.sequence_set.vocabulary, presented, onsets, spikes, daps, quorum,
+                        first_whole=not cfg.sparse_first)
+    return derive_theta(steps, quorum)
+
+
+def _replay_neuron(cfg, rp, derived=None):
     """The excitatory neuron's parameters during replay (lowered thresholds; an
-    inhibitory spike ends running dAPs where ``replay.inhibition_ends_daps``)."""
+    inhibitory spike ends running dAPs where ``replay.inhibition_ends_daps``); the
+    dAP threshold is ``derived``'s where given."""
     n = cfg.neuron
-    neuron = n.replace(V_th=n.E_L + rp.V_th_factor * (n.V_th - n.E_L),
-                       theta_dAP=rp.theta_dAP_factor * n.theta_dAP)
+    theta = derived.theta_dAP if derived is not None else rp.theta_dAP_factor * n.theta_dAP
+    neuron = n.replace(V_th=n.E_L + rp.V_th_factor * (n.V_th - n.E_L), theta_dAP=theta)
     if rp.inhibition_ends_daps == "on":
         # half the replay I->E weight: one spike of the inhibitory neuron is enough
         ei = synaptic_weights(neuron, cfg.inh_neuron, _replay_network(cfg, rp)).ei
@@ -292,7 +334,8 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     t_end = start + trials * slot
     k_cue = vocab.index(branches.cue)
     stimulus, drive, targets = _cues(cfg, run_dir, [(t, k_cue) for t in cue_times])
-    net = SequenceNetwork(names, len(vocab), _replay_neuron(cfg, rp), cfg.inh_neuron,
+    derived = derived_replay_theta(cfg, run_dir, conn, rp) if _derives(cfg, rp) else None
+    net = SequenceNetwork(names, len(vocab), _replay_neuron(cfg, rp, derived), cfg.inh_neuron,
                           cfg.synapse, net_p, plastic=False, ie_divisor=rp.quorum(net_p),
                           current_input=True)
     net.create(stimulus, drive, sample_times=cue_times, drive_targets=targets)
