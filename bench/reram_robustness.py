@@ -20,8 +20,10 @@ Every run is ``seqnest learn --synapse reram --set synapse.KEY=VALUE ...`` in it
 own process (``--jobs`` at a time); a run whose directory already holds
 ``metrics.json`` is reused (delete the directory or pass ``--force`` to redo it).
 
-After learning, each run is replayed (``seqnest replay``: frozen weights, the
-paper's lowered thresholds, one cue per sequence). Prints a table (mean and
+After learning, each run is replayed (``seqnest replay``: frozen weights,
+V_th x 0.25, one cue per sequence; the dAP threshold derived from the run's own
+inputs for the device and tristate synapses, theta_dAP x 0.7 for stdsp: the
+default ``replay.theta_dAP_mode = auto``). Prints a table (mean and
 range over seeds of the error after the last episode, episodes to convergence,
 cues replayed correctly, mature synapses, bits of device state per synapse) and,
 with ``--docs DIR``, writes ``DIR/reram_robustness.md`` and
@@ -243,7 +245,9 @@ One factor at a time from the ideal device; set I (`A D B E`, `F D B C`), M = 6,
 n_E = 150, {EPISODES} episodes, seeds {', '.join(map(str, SEEDS))}; error = the prediction
 error of the last episode (0: both last elements predicted, nothing else);
 replay: cues (2 per run) after which the network replayed the trained sequence
-(`seqnest replay`: frozen weights, V_th x 0.25, theta_dAP x 0.7). Stuck
+(`seqnest replay`: frozen weights, V_th x 0.25; the dAP threshold derived from
+the run's own inputs for the device and tristate synapses, theta_dAP x 0.7 for
+stdsp, see `sequences/temporal_memory/replay_thresholds.py`). Stuck
 fractions are split equally between devices stuck at their high and their low
 state. "State bits" is the long-term plastic state a synapse stores: log2(levels)
 for the device, log2(3) and 1 for the tristate and bistable synapses, a double for

@@ -19,8 +19,9 @@ neurons of its subpopulation fire, so a threshold theta works for that step
 if
 
 * at least max(q, target_fraction * |T|) predicted neurons have I_j >= theta, and
-* fewer than q neurons of every other subpopulation, and fewer than q
-  unpredicted neurons of element k + 1's own, have I_j >= theta.
+* fewer than q neurons of every other subpopulation, fewer than q unpredicted
+  neurons of element k + 1's own and fewer than q of element k's neurons that
+  did not fire (a second activation of element k) have I_j >= theta.
 
 Each step gives an interval (low, high]; the threshold is the middle of their
 intersection. If the intersection is empty (the inputs cannot tell the
@@ -100,9 +101,11 @@ def step_inputs(connections: tuple[np.ndarray, np.ndarray, np.ndarray], n_E: int
             inputs = np.bincount(target[mask], weights=weight[mask], minlength=n_total)
             rivals = []
             for p in range(len(vocab)):
-                if p == src_pop:
-                    continue                      # refractory: they have just fired
                 group = np.arange(p * n_E, (p + 1) * n_E)
+                if p == src_pop:
+                    # the active neurons are refractory; the element's others are not, and
+                    # a quorum of them would replay it a second time
+                    group = np.setdiff1d(group, active)
                 if p == dst_pop:
                     group = np.setdiff1d(group, targets)
                 values = np.sort(inputs[group])[::-1]
