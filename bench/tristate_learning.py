@@ -25,6 +25,8 @@ import numpy as np
 
 from learning_sets import run_one
 
+from sequences.rundir import load_config, load_connectivity_arrays
+
 #: name -> (synapse kind, --set options)
 SYNAPSES = {
     "stdsp": ("stdsp", []),
@@ -34,7 +36,6 @@ SYNAPSES = {
 
 
 def state_fractions(kind: str, run_dir: Path) -> str:
-    from sequences.rundir import load_config, load_connectivity_arrays
     cfg = load_config(run_dir)
     state = load_connectivity_arrays(run_dir)["permanence"]
     syn = cfg.synapse
@@ -50,12 +51,13 @@ def state_fractions(kind: str, run_dir: Path) -> str:
     return " / ".join(f"{100 * p:.2f}" for p in parts)
 
 
-def memory(kind: str) -> tuple[float, float]:
+def memory(kind: str) -> float:
+    """Resident bytes per synapse of ``kind`` (its default parameters)."""
     here = Path(__file__).parent / "synapse_memory.py"
     out = subprocess.run([sys.executable, str(here), "--worker", kind], capture_output=True,
                          text=True, check=True)
     r = json.loads(out.stdout.strip().splitlines()[-1])
-    return r["bytes_per_synapse"], r["state_bits"]
+    return r["bytes_per_synapse"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         ok = sum(r["replay"]["n_correct"] for r in mine)
         cues = sum(r["replay"]["n_cues"] for r in mine)
         fractions = state_fractions(kind, Path(mine[0]["dir"]))
-        nbytes, bits = memory(kind)
+        nbytes = memory(kind)
+        bits = load_config(mine[0]["dir"]).synapse.state_bits
         span = f"{min(conv)}-{max(conv)}" if conv else "-"
         print(f"{name:16} {sum(e < 0.05 for e in errors):>3}/{len(mine):<3} {span:>9} "
               f"{np.mean(errors):6.2f} {ok:>3}/{cues:<3} {fractions:>26} "

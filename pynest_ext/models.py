@@ -260,6 +260,17 @@ class EESynapseParams(ParameterSet):
     #: Neuron values this kind needs (e.g. what its gate's calcium counts),
     #: applied as derived defaults below configuration files and --set.
     NEURON_DEFAULTS: ClassVar[dict[str, float]] = {}
+    #: This kind's own values for a named task (over the task's learning rates),
+    #: applied as derived defaults like them.
+    TASK_OVERRIDES: ClassVar[dict[str, dict[str, float]]] = {}
+
+    def _require_lag_window(self) -> None:
+        self._require(self.dt_min < self.dt_max,
+                      f"dt_min ({self.dt_min:g} ms) must be below dt_max ({self.dt_max:g} ms)")
+
+    def _require_weight_bounds(self) -> None:
+        self._require(self.w_min <= self.w_max,
+                      f"w_min ({self.w_min:g} pA) must not exceed w_max ({self.w_max:g} pA)")
 
     def nest_defaults(self) -> dict[str, float]:
         """Shared synapse-model parameters for ``nest.CopyModel``."""
@@ -316,8 +327,7 @@ class StdspSynapseParams(EESynapseParams):
     }
 
     def _check_relations(self) -> None:
-        self._require(self.dt_min < self.dt_max,
-                      f"dt_min ({self.dt_min:g} ms) must be below dt_max ({self.dt_max:g} ms)")
+        self._require_lag_window()
         self._require(self.theta_P <= self.permanence_max,
                       f"theta_P ({self.theta_P:g}) above permanence_max ({self.permanence_max:g}): "
                       "no synapse could ever mature")
@@ -541,8 +551,7 @@ class TristateSynapseParams(_DriftingLevels):
         for lo, hi in (("theta_up_low", "theta_up_high"), ("theta_down_low", "theta_down_high")):
             self._require(self[lo] < self[hi],
                           f"{lo} ({self[lo]:g}) must be below {hi} ({self[hi]:g})")
-        self._require(self.w_min <= self.w_max,
-                      f"w_min ({self.w_min:g} pA) must not exceed w_max ({self.w_max:g} pA)")
+        self._require_weight_bounds()
 
     def connection_arrays(self, shape: tuple[int, int], init_low: float, init_high: float,
                           rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -628,12 +637,15 @@ class TristateStmSynapseParams(_DriftingLevels):
     #: the gate's calcium counts dAPs (a neuron reliably predicted stops learning)
     NEURON_DEFAULTS = {"J_Ca": 0.0, "J_Ca_dAP": 1.0, "tau_Ca": 4000.0,
                        "Ca_stop_high": 6.0, "Ca_stop_low": 2.0}
+    #: set II (passes of 1,560 ms): set II's own lambda_plus (0.28, for the 20-ms
+    #: trace of the sTM) would potentiate 3x as much through the 40-ms trace; 0.1
+    #: gives the sTM's step per pairing, and a slower drift keeps what a pass adds
+    #: (measured, docs/hardware_synapses.md)
+    TASK_OVERRIDES = {"set2": {"lambda_plus": 0.1, "alpha": 0.01, "beta": 0.01}}
 
     def _check_relations(self) -> None:
-        self._require(self.dt_min < self.dt_max,
-                      f"dt_min ({self.dt_min:g} ms) must be below dt_max ({self.dt_max:g} ms)")
-        self._require(self.w_min <= self.w_max,
-                      f"w_min ({self.w_min:g} pA) must not exceed w_max ({self.w_max:g} pA)")
+        self._require_lag_window()
+        self._require_weight_bounds()
         self._require(self.level_low < self.level_mid < self.level_high,
                       f"levels out of order: level_low ({self.level_low:g}) < level_mid "
                       f"({self.level_mid:g}) < level_high ({self.level_high:g}) is required")
@@ -680,10 +692,8 @@ class WeightSynapseParams(EESynapseParams):
     PYTHON_ONLY = ("delay", "w_init_mean", "w_init_sd")
 
     def _check_relations(self) -> None:
-        self._require(self.dt_min < self.dt_max,
-                      f"dt_min ({self.dt_min:g} ms) must be below dt_max ({self.dt_max:g} ms)")
-        self._require(self.w_min <= self.w_max,
-                      f"w_min ({self.w_min:g} pA) must not exceed w_max ({self.w_max:g} pA)")
+        self._require_lag_window()
+        self._require_weight_bounds()
 
     @property
     def on_weight(self) -> float:

@@ -138,7 +138,7 @@ class SequenceNetwork(Simulated):
         M, one per element of the vocabulary.
     neuron, inh, synapse, net : parameter sets
         Excitatory neuron, inhibitory neuron, E->E synapse (its class chooses
-        the synapse kind: stdsp, reram, tristate, bistable), network.
+        the synapse kind: stdsp, reram, tristate, bistable, tristate_stm), network.
     plastic : bool
         E->E connections plastic (learning) or static with given weights (replay).
     rng : numpy.random.Generator, optional

@@ -130,9 +130,12 @@ def test_tristate_stm_brings_its_neuron_values_and_set_options_win():
     assert cfg.neuron.Ca_stop_high == 9
     with pytest.raises(ParameterError, match="Ca_stop_low .* must not exceed Ca_stop_high"):
         resolve_config(synapse="tristate_stm", set_options=["neuron.Ca_stop_high=1"])
-    # set II's learning rates and the lag window apply to it like to the permanence rules
-    assert resolve_config(task="set2", synapse="tristate_stm").synapse.lambda_plus == \
-        resolve_config(task="set2").synapse.lambda_plus
+    # set II's rates apply, except where the kind has its own values for set II
+    set2 = resolve_config(task="set2", synapse="tristate_stm").synapse
+    assert set2.lambda_h == resolve_config(task="set2").synapse.lambda_h
+    assert (set2.lambda_plus, set2.alpha, set2.beta) == (0.1, 0.01, 0.01)
+    assert resolve_config(task="set2", synapse="tristate_stm",
+                          set_options=["synapse.alpha=0.3"]).synapse.alpha == 0.3
     assert config_from_dict(cfg.to_dict()).hash() == cfg.hash()
 
 
