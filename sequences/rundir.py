@@ -371,7 +371,10 @@ def load_resume_state(run_dir: str | os.PathLike):
         if bad:
             raise RunDirError(f"corrupt neuron state {path}: {bad[0]!r} does not hold "
                               f"{n_E} values")
-    return cfg, ResumeState(conn, state, str(run_dir))
+    schedule = read_json(run_dir / "schedule.json") if (run_dir / "schedule.json").is_file() \
+        else {}
+    targets = schedule.get("sparse_drive_targets") or None if isinstance(schedule, dict) else None
+    return cfg, ResumeState(conn, state, str(run_dir), targets)
 
 
 def population_train(segment, name: str):

@@ -92,6 +92,8 @@ class ResumeState:
     connectivity: EEConnectivity
     neuron_state: dict | None = None
     source: str | None = None
+    #: element -> E indices the sparse first-element drive reached in the source run
+    drive_targets: dict | None = None
 
 
 class _EpisodeEvaluator:
@@ -233,8 +235,12 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
     samples = [_sample_plan(config, schedule, ep) for ep in range(run.episodes)]
     # episode ep: samples bounds[ep]:bounds[ep + 1]
     bounds = np.cumsum([0] + [sum(len(slot) for slot in s) for s in samples])
+    # a resumed network keeps the neurons its sparse first-element drive reached
+    kept = ({pop[el]: idx for el, idx in resume.drive_targets.items() if el in pop}
+            if resume is not None and resume.drive_targets else None)
     net.create(stimulus, drive, [t for plan in samples
-                                 for t in sorted(t for slot in plan for t in slot)])
+                                 for t in sorted(t for slot in plan for t in slot)],
+               drive_targets=kept)
     if resume is not None:
         if resume.neuron_state:
             net.set_neuron_state(resume.neuron_state)
