@@ -82,12 +82,13 @@ class ReplayParams(ParameterSet):
                                      "(0.85 under shared inhibition: a threshold closer to "
                                      "training's keeps the onset differences between branches)",
                                      PAPER),
-        "theta_dAP_mode": Choice("auto", ("auto", "factor", "derived"), "how the replay dAP "
-                                 "threshold is set: factor (theta_dAP_factor times training's, "
-                                 "the paper), derived (from the learned network's own inputs "
-                                 "in the last training episode, for device synapses; "
-                                 "replay_thresholds), auto (derived for reram and tristate "
-                                 "synapses, factor for stdsp)", "this package"),
+        "theta_dAP_mode": Choice("auto", ("auto", "factor", "derived", "per_neuron"),
+                                 "how the replay dAP threshold is set: factor "
+                                 "(theta_dAP_factor times training's, the paper), derived "
+                                 "(one value from the learned network's own inputs in the "
+                                 "last training episode; replay_thresholds), per_neuron (that "
+                                 "value adjusted for each neuron), auto (derived for reram "
+                                 "and tristate synapses, factor for stdsp)", "this package"),
         "cue_interval": positive(250.0, "ms", "time between cues (first elements)", PAPER),
         "fired_fraction": Param(0.5, "1", "fraction of rho neurons that must fire for a "
                                 "subpopulation to count as replayed", "this package", low=0.0,

@@ -116,7 +116,8 @@ def replay_run(run_dir: str | os.PathLike,
     cued = list(seq_set.sequences) * int(rp.repetitions)
     vocab = seq_set.vocabulary
     pop = {el: k for k, el in enumerate(vocab)}
-    derived = derived_replay_theta(cfg, run_dir, conn, rp) if _derives(cfg, rp) else None
+    derived, per_neuron = (derived_replay_theta(cfg, run_dir, conn, rp) if _derives(cfg, rp)
+                           else (None, None))
     neuron = _replay_neuron(cfg, rp, derived)
     module = provide(module)
     names = setup_kernel(KernelConfig(resolution=cfg.run.resolution, threads=cfg.run.threads,
@@ -129,6 +130,8 @@ def replay_run(run_dir: str | os.PathLike,
                           plastic=False, ie_divisor=rp.quorum(net_p))
     t_end = cue_times[-1] + rp.cue_interval
     net.create(stimulus, drive, drive_targets=targets)
+    if per_neuron is not None and _per_neuron(cfg, rp):
+        net.exc.set({"theta_dAP": per_neuron.tolist()})
     net.connect(conn)
     net.trace_dap_onsets()
     from tqdm import tqdm
@@ -171,7 +174,8 @@ def replay_run(run_dir: str | os.PathLike,
         "shared_element_overlap": overlap,
         "n_static_synapses": int(np.count_nonzero(conn.weight)),
         "settings": {"V_th": neuron.V_th, "theta_dAP": neuron.theta_dAP,
-                     "theta_dAP_mode": "derived" if derived else "factor",
+                     "theta_dAP_mode": (rp.theta_dAP_mode if derived and rp.theta_dAP_mode != "auto"
+                                        else "derived" if derived else "factor"),
                      "derived_threshold": derived.to_dict() if derived else None,
                      "cue_interval": rp.cue_interval, "cue_times": cue_times,
                      "repetitions": int(rp.repetitions)},
@@ -188,15 +192,21 @@ DERIVED_THRESHOLD_KINDS = ("reram", "tristate", "bistable", "tristate_stm")
 
 def _derives(cfg, rp) -> bool:
     mode = rp.theta_dAP_mode
-    return mode == "derived" or (mode == "auto" and cfg.synapse.KIND in DERIVED_THRESHOLD_KINDS)
+    return mode in ("derived", "per_neuron") or (mode == "auto" and
+                                                 cfg.synapse.KIND in DERIVED_THRESHOLD_KINDS)
+
+
+def _per_neuron(cfg, rp) -> bool:
+    return rp.theta_dAP_mode == "per_neuron"
 
 
 def derived_replay_theta(cfg, run_dir: Path, conn, rp):
-    """:class:`~.replay_thresholds.DerivedThreshold` of a training run (None if its
-    last episode shows no predicted step to learn from)."""
+    """(:class:`~.replay_thresholds.DerivedThreshold`, per-neuron thresholds) of a
+    training run (None, None if its last episode shows no predicted step to learn
+    from)."""
     from ..rundir import population_arrays_optional, population_train, train_arrays
     from .learn import run_schedule
-    from .replay_thresholds import derive_theta, step_inputs
+    from .replay_thresholds import derive_theta, per_neuron_theta, step_inputs
     sch = run_schedule(cfg)
     ep = sch.n_episodes - 1
     t0, t1 = sch.episode_start(ep), sch.episode_start(ep + 1)
@@ -215,7 +225,10 @@ def derived_replay_theta(cfg, run_dir: Path, conn, rp):
     steps = step_inputs((conn.source, conn.target, conn.weight), int(cfg.network.n_E),
                         cfg.sequence_set.vocabulary, presented, onsets, spikes, daps, quorum,
                         first_whole=not cfg.sparse_first)
-    return derive_theta(steps, quorum)
+    derived = derive_theta(steps, quorum)
+    if derived is None:
+        return None, None
+    return derived, per_neuron_theta(steps, derived.theta_dAP)
 
 
 def _replay_neuron(cfg, rp, derived=None):
@@ -334,11 +347,14 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     t_end = start + trials * slot
     k_cue = vocab.index(branches.cue)
     stimulus, drive, targets = _cues(cfg, run_dir, [(t, k_cue) for t in cue_times])
-    derived = derived_replay_theta(cfg, run_dir, conn, rp) if _derives(cfg, rp) else None
+    derived, per_neuron = (derived_replay_theta(cfg, run_dir, conn, rp) if _derives(cfg, rp)
+                           else (None, None))
     net = SequenceNetwork(names, len(vocab), _replay_neuron(cfg, rp, derived), cfg.inh_neuron,
                           cfg.synapse, net_p, plastic=False, ie_divisor=rp.quorum(net_p),
                           current_input=True)
     net.create(stimulus, drive, sample_times=cue_times, drive_targets=targets)
+    if per_neuron is not None and _per_neuron(cfg, rp):
+        net.exc.set({"theta_dAP": per_neuron.tolist()})
     net.inject_noise(noise, t_end, rng)
     net.connect(conn)
     from tqdm import tqdm

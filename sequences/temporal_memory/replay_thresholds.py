@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-__all__ = ["DerivedThreshold", "step_inputs", "derive_theta"]
+__all__ = ["DerivedThreshold", "step_inputs", "derive_theta", "per_neuron_theta"]
 
 #: Share of the predicted neurons that must reach the threshold at each step.
 TARGET_FRACTION = 0.8
@@ -59,6 +59,10 @@ class StepInputs:
     q-th largest input of each group that must not reach the quorum."""
     targets: np.ndarray
     rivals: np.ndarray
+    #: per neuron: the input of every E neuron, the predicted ones, those that fired
+    inputs: np.ndarray | None = None
+    target_index: np.ndarray | None = None
+    active_index: np.ndarray | None = None
 
 
 def step_inputs(connections: tuple[np.ndarray, np.ndarray, np.ndarray], n_E: int, vocab,
@@ -110,7 +114,7 @@ def step_inputs(connections: tuple[np.ndarray, np.ndarray, np.ndarray], n_E: int
                     group = np.setdiff1d(group, targets)
                 values = np.sort(inputs[group])[::-1]
                 rivals.append(values[quorum - 1] if values.size >= quorum else 0.0)
-            out.append(StepInputs(inputs[targets], np.asarray(rivals)))
+            out.append(StepInputs(inputs[targets], np.asarray(rivals), inputs, targets, active))
     return out
 
 
@@ -134,3 +138,38 @@ def derive_theta(steps: list[StepInputs], quorum: int,
     ok = [(sum(lo < th <= hi for lo, hi in zip(lows, highs)), th) for th in mids]
     best, theta = max(ok, key=lambda x: (x[0], -x[1]))
     return DerivedThreshold(float(theta), low, high, False, len(steps), int(best))
+
+
+def per_neuron_theta(steps: list[StepInputs], theta: float) -> np.ndarray | None:
+    """A dAP threshold for every E neuron (pA), starting from the common ``theta``.
+
+    A neuron never predicted in the steps gets a threshold above (5 % + 1 pA)
+    the largest input it received in any of them, so no step gives it a dAP. A
+    predicted neuron whose inputs as a bystander stay below those as a predicted
+    one keeps ``theta`` moved into the interval between the two (5 % margins;
+    their middle if the margins overlap). A neuron that received as much as a
+    bystander as it did when predicted keeps ``theta``. None without steps.
+    """
+    if not steps or steps[0].inputs is None:
+        return None
+    n = steps[0].inputs.size
+    as_target = np.full(n, np.inf)
+    as_bystander = np.zeros(n)
+    for st in steps:
+        bystander = np.ones(n, dtype=bool)
+        bystander[st.target_index] = False
+        bystander[st.active_index] = False
+        as_target[st.target_index] = np.minimum(as_target[st.target_index],
+                                                st.inputs[st.target_index])
+        as_bystander[bystander] = np.maximum(as_bystander[bystander], st.inputs[bystander])
+    safe_low = as_bystander * 1.05 + 1.0         # no bystander input reaches it
+    safe_high = as_target * 0.95                  # every input as a predicted neuron does
+    out = np.full(n, float(theta))
+    never = np.isinf(as_target)
+    out[never] = np.maximum(theta, safe_low[never])
+    split = ~never & (as_bystander < as_target)
+    fits = split & (safe_low <= safe_high)
+    out[fits] = np.clip(theta, safe_low[fits], safe_high[fits])
+    tight = split & ~fits
+    out[tight] = 0.5 * (as_bystander[tight] + as_target[tight])
+    return out

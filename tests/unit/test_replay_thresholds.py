@@ -63,3 +63,22 @@ def test_without_daps_the_neurons_that_fired_are_the_targets():
               np.array([1.0, 1, 1, 1, 1, 41, 41, 41, 41]))
     steps = _steps(_network(), spikes, None)
     np.testing.assert_allclose(steps[0].targets, [5 * W] * 4)
+
+
+def test_per_neuron_thresholds_silence_bystanders_and_keep_the_predicted():
+    from sequences.temporal_memory.replay_thresholds import per_neuron_theta
+    # neuron 0: predicted (60 pA) and never a bystander above 10 pA;
+    # neuron 1: never predicted, up to 70 pA as a bystander; neuron 2: predicted
+    # with 50 pA but 55 pA as a bystander (cannot be separated); neuron 3 active
+    inputs_a = np.array([60.0, 70.0, 50.0, 0.0, 5.0, 0.0])
+    inputs_b = np.array([10.0, 20.0, 55.0, 0.0, 0.0, 0.0])
+    steps = [StepInputs(inputs_a[[0, 2]], np.array([0.0]), inputs_a, np.array([0, 2]),
+                        np.array([3])),
+             StepInputs(inputs_b[[]], np.array([0.0]), inputs_b, np.array([], dtype=int),
+                        np.array([3]))]
+    theta = per_neuron_theta(steps, 40.0)
+    assert theta[0] == 40.0                        # 40 lies between 10 * 1.05 + 1 and 0.95 * 60
+    assert theta[1] == 70.0 * 1.05 + 1.0           # above everything it ever received
+    assert theta[2] == 40.0                        # inseparable: the common value
+    assert theta[4] == 40.0 and theta[5] == 40.0   # small inputs: the common value
+    assert per_neuron_theta([], 40.0) is None
