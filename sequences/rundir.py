@@ -344,7 +344,11 @@ def load_resume_state(run_dir: str | os.PathLike):
     from pynest_ext.networks.temporal_memory import EEConnectivity
 
     from .temporal_memory.learn import ResumeState
+    from .temporal_memory.stp_report import is_stp_run
     run_dir = check_run_dir(run_dir)
+    if is_stp_run(run_dir):
+        raise RunDirError(f"{run_dir} is a spatio-temporal-pattern run; --resume continues "
+                          "a sequence-network run")
     cfg = load_config(run_dir)
     data = load_connectivity_arrays(run_dir, required=("source", "target", "permanence",
                                                        "weight"))
