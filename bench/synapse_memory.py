@@ -55,6 +55,14 @@ def worker(kind: str, neurons: int, indegree: int) -> dict:
             "state_bits": params.state_bits}
 
 
+def measure(kind: str, neurons: int = 900, indegree: int = 180) -> dict:
+    """:func:`worker` for ``kind`` in a fresh process (its own NEST kernel)."""
+    out = subprocess.run([sys.executable, __file__, "--worker", kind, "--neurons",
+                          str(neurons), "--indegree", str(indegree)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--neurons", type=int, default=900)
@@ -66,10 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"{'synapse':12} {'synapses':>9} {'bytes/synapse':>14} {'plastic state bits':>19}")
     for kind in KINDS:
-        out = subprocess.run([sys.executable, __file__, "--worker", kind, "--neurons",
-                              str(args.neurons), "--indegree", str(args.indegree)],
-                             capture_output=True, text=True, check=True)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r = measure(kind, args.neurons, args.indegree)
         bits = "64 (double)" if r["state_bits"] >= 64 else f"{r['state_bits']:.2f}"
         print(f"{kind:12} {r['synapses']:>9} {r['bytes_per_synapse']:>14.0f} {bits:>19}")
     return 0

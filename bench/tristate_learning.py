@@ -15,8 +15,6 @@ per synapse (``bench/synapse_memory.py``).
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from learning_sets import run_one
+from synapse_memory import measure
 
 from sequences.rundir import load_config, load_connectivity_arrays
 
@@ -43,21 +42,11 @@ def state_fractions(kind: str, run_dir: Path) -> str:
         level = syn.nearest_level(state)
         parts = [np.mean(level == v) for v in syn.levels()]
     elif kind == "reram":
-        step = syn.permanence_max / (syn.levels - 1)
-        k = np.rint(state / step)
+        k = np.rint(state / syn.nominal_step)
         parts = [np.mean(k == i) for i in range(int(syn.levels))]
     else:
         parts = [np.mean(state < syn.theta_P), np.mean(state >= syn.theta_P)]
     return " / ".join(f"{100 * p:.2f}" for p in parts)
-
-
-def memory(kind: str) -> float:
-    """Resident bytes per synapse of ``kind`` (its default parameters)."""
-    here = Path(__file__).parent / "synapse_memory.py"
-    out = subprocess.run([sys.executable, str(here), "--worker", kind], capture_output=True,
-                         text=True, check=True)
-    r = json.loads(out.stdout.strip().splitlines()[-1])
-    return r["bytes_per_synapse"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         ok = sum(r["replay"]["n_correct"] for r in mine)
         cues = sum(r["replay"]["n_cues"] for r in mine)
         fractions = state_fractions(kind, Path(mine[0]["dir"]))
-        nbytes = memory(kind)
+        nbytes = measure(kind)["bytes_per_synapse"]    # the kind's default parameters
         bits = load_config(mine[0]["dir"]).synapse.state_bits
         span = f"{min(conv)}-{max(conv)}" if conv else "-"
         print(f"{name:16} {sum(e < 0.05 for e in errors):>3}/{len(mine):<3} {span:>9} "

@@ -367,17 +367,29 @@ def resolve_config(task: str | None = None, sequences: str | None = None,
     training frequencies; ``run_flags`` are explicit ``run`` values
     (``episodes``, ``seed``, ``threads``, ``synapse``). None values are ignored.
     """
+    user, task_opts = _user_values(config_file, set_options, frequencies, run_flags)
+    random = RandomTaskParams(user.get("random", {}))
+    task_name, seq_set = _select_set(task, sequences, random)
+    return _build(task_name, _with_frequencies(seq_set, task_opts), user)
+
+
+def _user_values(config_file, set_options: Sequence[str], frequencies: Any,
+                 run_flags: Mapping[str, Any], base: Mapping[str, Mapping[str, Any]] | None = None
+                 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """({group: values} of ``base``, the file, --set and the flags, later winning;
+    the pseudo-group ``task``'s options)."""
     from_file = load_config_file(config_file) if config_file else {}
     from_set = parse_set_options(set_options)
     flags = {"run": {k: v for k, v in run_flags.items() if v is not None},
              "task": {} if frequencies is None else {"frequencies": frequencies}}
-    user = _merge(from_file, from_set, flags)
-    task_opts = _task_options(user.pop("task", {}))
-    random = RandomTaskParams(user.get("random", {}))
-    task_name, seq_set = _select_set(task, sequences, random)
-    if task_opts.get("frequencies") is not None:
-        seq_set = seq_set.with_frequencies(parse_frequencies(task_opts["frequencies"]))
-    return _build(task_name, seq_set, user)
+    user = _merge(base or {}, from_file, from_set, flags)
+    return user, _task_options(user.pop("task", {}))
+
+
+def _with_frequencies(seq_set: SequenceSet, task_opts: Mapping[str, Any]) -> SequenceSet:
+    if task_opts.get("frequencies") is None:
+        return seq_set
+    return seq_set.with_frequencies(parse_frequencies(task_opts["frequencies"]))
 
 
 def resolve_resumed_config(source: RunConfig, task: str | None = None,
@@ -396,12 +408,7 @@ def resolve_resumed_config(source: RunConfig, task: str | None = None,
     """
     base = {name: dict(values) for name, values in source.to_dict().items() if name in GROUPS}
     base["run"].pop("episodes", None)                    # default: RunParams' own
-    from_file = load_config_file(config_file) if config_file else {}
-    from_set = parse_set_options(set_options)
-    flags = {"run": {k: v for k, v in run_flags.items() if v is not None},
-             "task": {} if frequencies is None else {"frequencies": frequencies}}
-    user = _merge(base, from_file, from_set, flags)
-    task_opts = _task_options(user.pop("task", {}))
+    user, task_opts = _user_values(config_file, set_options, frequencies, run_flags, base)
     vocab = source.sequence_set.vocabulary
     if task is None and sequences is None:
         task_name, seq_set = source.task, source.sequence_set
@@ -412,9 +419,7 @@ def resolve_resumed_config(source: RunConfig, task: str | None = None,
             raise ParameterError(f"element {unknown[0]!r} has no subpopulation in the resumed "
                                  f"network (its elements: {' '.join(vocab)})")
         seq_set = replace(seq_set, alphabet=tuple(vocab))
-    if task_opts.get("frequencies") is not None:
-        seq_set = seq_set.with_frequencies(parse_frequencies(task_opts["frequencies"]))
-    config = _build(task_name, seq_set, user)
+    config = _build(task_name, _with_frequencies(seq_set, task_opts), user)
     for group, key in (("run", "synapse"), ("network", "n_E"), ("network", "p_EE")):
         if config.groups[group][key] != source.groups[group][key]:
             raise ParameterError(f"{group}.{key} cannot change when training continues "

@@ -309,6 +309,15 @@ def load_config(run_dir: str | os.PathLike):
         raise RunDirError(f"invalid parameters in {Path(run_dir) / 'params.json'}: {exc}") from None
 
 
+def _read_npz(path: Path, what: str) -> dict[str, np.ndarray]:
+    """Every array of an .npz file; a damaged file is a RunDirError naming ``what``."""
+    try:
+        with np.load(path) as data:
+            return {k: data[k] for k in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise RunDirError(f"corrupt {what} {path}: {exc}") from None
+
+
 #: Arrays of ``connectivity.npz``.
 CONNECTIVITY_KEYS = ("source", "target", "permanence", "weight", "initial_permanence",
                      "initial_weight")
@@ -320,11 +329,7 @@ def load_connectivity_arrays(run_dir: str | os.PathLike,
     path = check_run_dir(run_dir) / "connectivity.npz"
     if not path.is_file():
         raise RunDirError(f"missing file: {path}")
-    try:
-        with np.load(path) as data:
-            arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-        raise RunDirError(f"corrupt connectivity file {path}: {exc}") from None
+    arrays = _read_npz(path, "connectivity file")
     missing = [k for k in required if k not in arrays]
     if missing:
         raise RunDirError(f"corrupt connectivity file {path}: no {missing[0]!r}")
@@ -366,11 +371,7 @@ def load_resume_state(run_dir: str | os.PathLike):
     state = None
     path = run_dir / "neuron_state.npz"
     if path.is_file():
-        try:
-            with np.load(path) as f:
-                state = {k: f[k] for k in f.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-            raise RunDirError(f"corrupt neuron state {path}: {exc}") from None
+        state = _read_npz(path, "neuron state")
         bad = [k for k, v in state.items() if np.shape(v) != (n_E,)]
         if bad:
             raise RunDirError(f"corrupt neuron state {path}: {bad[0]!r} does not hold "

@@ -338,10 +338,14 @@ class SequenceNetwork(Simulated):
                                   params, t_stop, self.h, rng)
         return self.noise
 
+    def _copy_ee_model(self) -> None:
+        """The plastic E->E model of this synapse kind with its shared parameters."""
+        self._nest.CopyModel(self.names.pair(self.synapse.KIND)[1], self.EE_MODEL,
+                             self.synapse.nest_defaults())
+
     def _connect_plastic_ee(self) -> None:
         nest = self._nest
-        nest.CopyModel(self.names.pair(self.synapse.KIND)[1], self.EE_MODEL,
-                       self.synapse.nest_defaults())
+        self._copy_ee_model()
         indegree = int(round(self.net.p_EE * self.N_E))
         if indegree >= self.N_E:
             raise ParameterError(f"E->E in-degree {indegree} needs more than N_E - 1 sources "
@@ -377,8 +381,7 @@ class SequenceNetwork(Simulated):
     def _connect_learned_ee(self, ee: EEConnectivity) -> None:
         """Plastic E->E connections in a learned state (continued training)."""
         nest = self._nest
-        nest.CopyModel(self.names.pair(self.synapse.KIND)[1], self.EE_MODEL,
-                       self.synapse.nest_defaults())
+        self._copy_ee_model()
         missing = [k for k in self.synapse.RESUME_KEYS if k not in ee.parameters]
         if missing:
             raise ParameterError(f"the learned connectivity lacks the {self.synapse.KIND} "

@@ -116,8 +116,7 @@ def replay_run(run_dir: str | os.PathLike,
     cued = list(seq_set.sequences) * int(rp.repetitions)
     vocab = seq_set.vocabulary
     pop = {el: k for k, el in enumerate(vocab)}
-    derived, per_neuron = (derived_replay_theta(cfg, run_dir, conn, rp) if _derives(cfg, rp)
-                           else (None, None))
+    mode, derived, per_neuron = _replay_thresholds(cfg, run_dir, conn, rp)
     neuron = _replay_neuron(cfg, rp, derived)
     module = provide(module)
     names = setup_kernel(KernelConfig(resolution=cfg.run.resolution, threads=cfg.run.threads,
@@ -130,7 +129,7 @@ def replay_run(run_dir: str | os.PathLike,
                           plastic=False, ie_divisor=rp.quorum(net_p))
     t_end = cue_times[-1] + rp.cue_interval
     net.create(stimulus, drive, drive_targets=targets)
-    if per_neuron is not None and _per_neuron(cfg, rp):
+    if per_neuron is not None:
         net.exc.set({"theta_dAP": per_neuron.tolist()})
     net.connect(conn)
     net.trace_dap_onsets()
@@ -174,8 +173,7 @@ def replay_run(run_dir: str | os.PathLike,
         "shared_element_overlap": overlap,
         "n_static_synapses": int(np.count_nonzero(conn.weight)),
         "settings": {"V_th": neuron.V_th, "theta_dAP": neuron.theta_dAP,
-                     "theta_dAP_mode": (rp.theta_dAP_mode if derived and rp.theta_dAP_mode != "auto"
-                                        else "derived" if derived else "factor"),
+                     "theta_dAP_mode": mode,
                      "derived_threshold": derived.to_dict() if derived else None,
                      "cue_interval": rp.cue_interval, "cue_times": cue_times,
                      "repetitions": int(rp.repetitions)},
@@ -190,14 +188,18 @@ def replay_run(run_dir: str | os.PathLike,
 DERIVED_THRESHOLD_KINDS = ("reram", "tristate", "bistable", "tristate_stm")
 
 
-def _derives(cfg, rp) -> bool:
+def _replay_thresholds(cfg, run_dir: Path, conn, rp):
+    """(mode used, derived threshold or None, per-neuron thresholds or None) of a
+    replay under ``replay.theta_dAP_mode``; "factor" where nothing is derived."""
     mode = rp.theta_dAP_mode
-    return mode in ("derived", "per_neuron") or (mode == "auto" and
-                                                 cfg.synapse.KIND in DERIVED_THRESHOLD_KINDS)
-
-
-def _per_neuron(cfg, rp) -> bool:
-    return rp.theta_dAP_mode == "per_neuron"
+    if mode == "auto":
+        mode = "derived" if cfg.synapse.KIND in DERIVED_THRESHOLD_KINDS else "factor"
+    if mode == "factor":
+        return mode, None, None
+    derived, per_neuron = derived_replay_theta(cfg, run_dir, conn, rp)
+    if derived is None:
+        return "factor", None, None
+    return mode, derived, per_neuron if mode == "per_neuron" else None
 
 
 def derived_replay_theta(cfg, run_dir: Path, conn, rp):
@@ -347,13 +349,12 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     t_end = start + trials * slot
     k_cue = vocab.index(branches.cue)
     stimulus, drive, targets = _cues(cfg, run_dir, [(t, k_cue) for t in cue_times])
-    derived, per_neuron = (derived_replay_theta(cfg, run_dir, conn, rp) if _derives(cfg, rp)
-                           else (None, None))
+    _, derived, per_neuron = _replay_thresholds(cfg, run_dir, conn, rp)
     net = SequenceNetwork(names, len(vocab), _replay_neuron(cfg, rp, derived), cfg.inh_neuron,
                           cfg.synapse, net_p, plastic=False, ie_divisor=rp.quorum(net_p),
                           current_input=True)
     net.create(stimulus, drive, sample_times=cue_times, drive_targets=targets)
-    if per_neuron is not None and _per_neuron(cfg, rp):
+    if per_neuron is not None:
         net.exc.set({"theta_dAP": per_neuron.tolist()})
     net.inject_noise(noise, t_end, rng)
     net.connect(conn)
