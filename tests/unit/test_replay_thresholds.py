@@ -82,3 +82,58 @@ def test_per_neuron_thresholds_silence_bystanders_and_keep_the_predicted():
     assert theta[2] == 40.0                        # inseparable: the common value
     assert theta[4] == 40.0 and theta[5] == 40.0   # small inputs: the common value
     assert per_neuron_theta([], 40.0) is None
+
+
+def test_a_whole_subpopulation_cue_gets_its_own_threshold():
+    # the cue step: targets 130 pA, a skip rival 78 pA; the later steps: targets 65, rivals 52
+    cue = StepInputs(np.array([130.0] * 10), np.array([78.0]), cue=True)
+    later = [StepInputs(np.array([65.0] * 10), np.array([52.0])) for _ in range(2)]
+    d = derive_theta([cue] + later, 3)
+    assert d.theta_cue is not None and d.separable and d.steps_satisfied == 3
+    assert 52.0 < d.theta_dAP <= 65.0 and 78.0 < d.theta_cue <= 130.0
+    assert (d.cue_low, d.cue_high) == (78.0, 130.0)
+    # where one threshold suits every step, there is no cue threshold
+    d = derive_theta([StepInputs(np.array([130.0] * 10), np.array([40.0]), cue=True)] + later, 3)
+    assert d.theta_cue is None and d.separable
+    # a cue step that no threshold separates gains nothing from one of its own
+    bad = StepInputs(np.array([60.0] * 10), np.array([78.0]), cue=True)
+    assert derive_theta([bad] + later, 3).theta_cue is None
+
+
+def test_step_inputs_mark_the_whole_subpopulation_cue():
+    spikes = (np.array([0, 1, 2, 3, 4, 10, 11, 12, 13]),
+              np.array([1.0, 1, 1, 1, 1, 41, 41, 41, 41]))
+    daps = (np.array([10, 11, 12, 13, 20, 21, 22, 23]), np.array([5.0, 5, 5, 5, 45, 45, 45, 45]))
+    steps = step_inputs(_network(), N_E, ("A", "B", "C"), [("A", "B", "C")],
+                        [[0.0, 40.0, 80.0]], spikes, daps, Q, first_whole=True)
+    assert [st.cue for st in steps] == [True, False]
+    assert steps[0].active_index.size == N_E          # the whole of A, as a cue fires it
+    assert not any(st.cue for st in _steps(_network(), spikes, daps))
+
+
+def test_latencies_match_the_membrane_equations():
+    from sequences.temporal_memory.replay_thresholds import dap_spike_latency, exp_psc_latency
+    # 22 mV PSP peak (1028 pA at C_m 250 pF, tau_m 10 ms, tau_syn 2 ms scaled to 5.5 mV):
+    # V(t) = w/C * tau_m tau_s / (tau_m - tau_s) * (exp(-t/tau_m) - exp(-t/tau_s))
+    w, C, tm, ts, dV = 1028.05, 250.0, 10.0, 2.0, 5.0
+    t = exp_psc_latency(w, C, tm, ts, dV, 0.1)
+    v = lambda x: w / C * tm * ts / (tm - ts) * (np.exp(-x / tm) - np.exp(-x / ts))  # noqa: E731
+    assert v(t) >= dV > v(t - 0.1)
+    assert exp_psc_latency(w, C, tm, ts, 100.0, 0.1) is None
+    # a 200 pA plateau lifts the membrane to 8 mV: 5 mV after tau_m ln(8/3)
+    assert np.isclose(dap_spike_latency(200.0, C, tm, dV), tm * np.log(8.0 / 3.0))
+    assert dap_spike_latency(200.0, C, tm, 9.0) is None
+
+
+def test_the_cue_window_closes_when_the_rivals_input_has_decayed():
+    from sequences.temporal_memory.replay_thresholds import cue_window
+    close = cue_window(78.0, 58.0, 5.0, cue_latency=2.5, delay=2.0, successor_latency=9.8,
+                       h=0.1)
+    decay = close - 2.5 - 2.0
+    alpha = lambda x: 78.0 * (x / 5.0) * np.exp(1 - x / 5.0)  # noqa: E731
+    assert alpha(decay) < 0.9 * 58.0 <= alpha(decay - 0.1)
+    assert close < 2.5 + 2 * 2.0 + 9.8
+    # a rival far above the threshold keeps the window open until the successor fires
+    assert cue_window(400.0, 58.0, 5.0, 2.5, 2.0, 9.8, 0.1) is None
+    # a rival below the threshold needs no wait beyond the cue's arrival
+    assert cue_window(40.0, 58.0, 5.0, 2.5, 2.0, 9.8, 0.1) == 2.5 + 2.0
