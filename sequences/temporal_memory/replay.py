@@ -118,7 +118,6 @@ def replay_run(run_dir: str | os.PathLike,
     pop = {el: k for k, el in enumerate(vocab)}
     mode, derived, per_neuron = _replay_thresholds(cfg, run_dir, conn, rp)
     neuron = _replay_neuron(cfg, rp, derived)
-    cue_thr = _cue_threshold(cfg, rp, neuron, derived, per_neuron)
     module = provide(module)
     names = setup_kernel(KernelConfig(resolution=cfg.run.resolution, threads=cfg.run.threads,
                                       seed=cfg.run.seed), module=module)
@@ -138,8 +137,8 @@ def replay_run(run_dir: str | os.PathLike,
     with tqdm(total=len(cue_times), desc="replay", unit="cue", file=sys.stderr,
               disable=None if progress else True) as bar:
         net.run(start)                        # up to the first cue, then a cue at a time
-        for t in cue_times:
-            _advance(net, t, t + rp.cue_interval, cue_thr)
+        for _ in cue_times:
+            net.run(rp.cue_interval)
             bar.update(1)
     exc, inh = net.take_spikes()
     dap = net.take_dap_onsets()
@@ -176,7 +175,6 @@ def replay_run(run_dir: str | os.PathLike,
         "settings": {"V_th": neuron.V_th, "theta_dAP": neuron.theta_dAP,
                      "theta_dAP_mode": mode,
                      "derived_threshold": derived.to_dict() if derived else None,
-                     "cue_threshold": cue_thr.to_dict() if cue_thr else None,
                      "cue_interval": rp.cue_interval, "cue_times": cue_times,
                      "repetitions": int(rp.repetitions)},
         "wall_time_s": time.perf_counter() - t_wall,
@@ -252,64 +250,6 @@ def _replay_neuron(cfg, rp, derived=None):
 def _replay_network(cfg, rp):
     """Network parameters during replay (the I->E weight scaled by replay.ei_scale)."""
     return cfg.network.replace(ei_psp_factor=cfg.network.ei_psp_factor * rp.ei_scale)
-
-
-@dataclass(frozen=True)
-class CueThreshold:
-    """The dAP threshold while a whole-subpopulation cue's input lasts.
-
-    ``during`` (pA, one value or one per E neuron) holds from the cue time until
-    ``close_ms`` after it; then ``after`` (the replay threshold) is restored. See
-    :func:`~.replay_thresholds.cue_window`.
-    """
-    during: float | np.ndarray
-    after: float | np.ndarray
-    close_ms: float
-
-    def to_dict(self) -> dict:
-        def plain(v):
-            return float(v) if np.ndim(v) == 0 else "per neuron"
-        return {"theta_dAP": plain(self.during), "after": plain(self.after),
-                "window_ms": self.close_ms}
-
-
-def _cue_threshold(cfg, rp, neuron, derived, per_neuron) -> CueThreshold | None:
-    """The cue's own threshold and window, where the derived thresholds call for one
-    and its window closes in time (None otherwise)."""
-    from .replay_thresholds import cue_window, dap_spike_latency, exp_psc_latency
-    if derived is None or derived.theta_cue is None:
-        return None
-    net_p = _replay_network(cfg, rp)
-    h = cfg.run.resolution
-    dV = neuron.V_th - neuron.E_L
-    ext = synaptic_weights(neuron, cfg.inh_neuron, net_p).ext
-    fire = exp_psc_latency(ext, neuron.C_m, neuron.tau_m, neuron.tau_syn_ext, dV, h)
-    successor = dap_spike_latency(neuron.I_p, neuron.C_m, neuron.tau_m, dV)
-    if fire is None or successor is None:
-        return None
-    close = cue_window(derived.cue_low, derived.theta_dAP, neuron.tau_syn_dend, fire,
-                       cfg.synapse.delay, successor, h)
-    if close is None:
-        return None
-    after = per_neuron if per_neuron is not None else derived.theta_dAP
-    during = (np.maximum(per_neuron, derived.theta_cue) if per_neuron is not None
-              else derived.theta_cue)
-    return CueThreshold(during, after, net_p.static_delay + close)
-
-
-def _set_theta(net, value) -> None:
-    net.exc.set({"theta_dAP": value.tolist() if np.ndim(value) else float(value)})
-
-
-def _advance(net, cue_time: float, until: float, cue_thr: CueThreshold | None) -> None:
-    """Simulate up to ``until`` (ms) through a cue at ``cue_time``, holding the cue's
-    own dAP threshold during its window."""
-    if cue_thr is not None:
-        net.run(cue_time - net.now)
-        _set_theta(net, cue_thr.during)
-        net.run(cue_time + cue_thr.close_ms - net.now)
-        _set_theta(net, cue_thr.after)
-    net.run(until - net.now)
 
 
 def _cues(cfg, run_dir: Path, cues: list[tuple[float, int]]):
@@ -410,9 +350,7 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     k_cue = vocab.index(branches.cue)
     stimulus, drive, targets = _cues(cfg, run_dir, [(t, k_cue) for t in cue_times])
     _, derived, per_neuron = _replay_thresholds(cfg, run_dir, conn, rp)
-    neuron = _replay_neuron(cfg, rp, derived)
-    cue_thr = _cue_threshold(cfg, rp, neuron, derived, per_neuron)
-    net = SequenceNetwork(names, len(vocab), neuron, cfg.inh_neuron,
+    net = SequenceNetwork(names, len(vocab), _replay_neuron(cfg, rp, derived), cfg.inh_neuron,
                           cfg.synapse, net_p, plastic=False, ie_divisor=rp.quorum(net_p),
                           current_input=True)
     net.create(stimulus, drive, sample_times=cue_times, drive_targets=targets)
@@ -425,7 +363,7 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
               disable=None if progress else True) as bar:
         net.run(start)
         for k in range(trials):
-            _advance(net, cue_times[k], start + (k + 1) * slot, cue_thr)
+            net.run(start + (k + 1) * slot - net.now)
             bar.update(1)
     exc, inh = net.take_spikes()
     _, dap_state = net.take_dap_samples()     # at every cue: dAPs still on?
@@ -457,7 +395,6 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
         "quiet_before_cue_ms": QUIET_BEFORE_CUE_MS,
         "settings": {"V_th_factor": rp.V_th_factor, "theta_dAP_factor": rp.theta_dAP_factor,
                      "cue_interval": rp.cue_interval, "trial_length": slot,
-                     "cue_threshold": cue_thr.to_dict() if cue_thr else None,
                      "cue_times": cue_times,
                      "oscillation_phases_deg": (net.noise.phases_deg if net.noise else [])},
         "n_static_synapses": int(np.count_nonzero(conn.weight)),

@@ -26,20 +26,7 @@ if
 Each step gives an interval (low, high]; the threshold is the middle of their
 intersection. If the intersection is empty (the inputs cannot tell the
 continuation from the rest), the value that satisfies the most steps is used
-and the result says so.
-
-The cue. A replay cue fires a whole subpopulation, as the first element fires
-in training: its successor's predicted neurons then receive several times the
-input of any later step (all n_E neurons against a sparse code of about rho),
-and so does every neuron with a few mature synapses from the cue element,
-e.g. the third element's, reached by "skip" synapses at the lag 2 Delta_T that
-stochastic rounding lifts over the permanence threshold on quantised devices.
-No single threshold then suits both the cue step and the later ones. Where
-the steps that follow a whole-subpopulation cue and the later steps each have
-an interval of their own, the cue gets its own threshold ``theta_cue``, held
-from the cue until the cue's input on every rival has decayed below the
-sequence threshold (:func:`cue_window`) and before the successor's spikes can
-reach the next element. NEST-free.
+and the result says so. NEST-free.
 """
 from __future__ import annotations
 
@@ -47,8 +34,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-__all__ = ["DerivedThreshold", "step_inputs", "derive_theta", "per_neuron_theta",
-           "cue_window", "exp_psc_latency", "dap_spike_latency"]
+__all__ = ["DerivedThreshold", "step_inputs", "derive_theta", "per_neuron_theta"]
 
 #: Share of the predicted neurons that must reach the threshold at each step.
 TARGET_FRACTION = 0.8
@@ -62,10 +48,6 @@ class DerivedThreshold:
     separable: bool             # whether one threshold suits every step
     steps: int                  # sequence steps used
     steps_satisfied: int        # steps the chosen threshold suits
-    #: pA, threshold while a whole-subpopulation cue's input lasts (None: theta_dAP throughout)
-    theta_cue: float | None = None
-    cue_low: float | None = None    # pA: the cue steps' interval (low, high]
-    cue_high: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -81,8 +63,6 @@ class StepInputs:
     inputs: np.ndarray | None = None
     target_index: np.ndarray | None = None
     active_index: np.ndarray | None = None
-    #: whether the step starts from a whole subpopulation (a cue)
-    cue: bool = False
 
 
 def step_inputs(connections: tuple[np.ndarray, np.ndarray, np.ndarray], n_E: int, vocab,
@@ -134,13 +114,15 @@ def step_inputs(connections: tuple[np.ndarray, np.ndarray, np.ndarray], n_E: int
                     group = np.setdiff1d(group, targets)
                 values = np.sort(inputs[group])[::-1]
                 rivals.append(values[quorum - 1] if values.size >= quorum else 0.0)
-            out.append(StepInputs(inputs[targets], np.asarray(rivals), inputs, targets, active,
-                                  cue=bool(k == 0 and first_whole)))
+            out.append(StepInputs(inputs[targets], np.asarray(rivals), inputs, targets, active))
     return out
 
 
-def _interval(steps: list[StepInputs], quorum: int, target_fraction: float):
-    """(theta, low, high, separable, steps satisfied) of one set of steps."""
+def derive_theta(steps: list[StepInputs], quorum: int,
+                 target_fraction: float = TARGET_FRACTION) -> DerivedThreshold | None:
+    """The replay dAP threshold for ``steps`` (None if there is no step)."""
+    if not steps:
+        return None
     lows, highs = [], []
     for st in steps:
         need = max(quorum, int(np.ceil(target_fraction * st.targets.size)))
@@ -149,83 +131,13 @@ def _interval(steps: list[StepInputs], quorum: int, target_fraction: float):
         lows.append(st.rivals.max())                          # theta > this: no rival quorum
     low, high = float(max(lows)), float(min(highs))
     if low < high:
-        return 0.5 * (low + high), low, high, True, len(steps)
+        theta = 0.5 * (low + high)
+        return DerivedThreshold(theta, low, high, True, len(steps), len(steps))
     candidates = np.unique(np.concatenate([lows, highs]))
     mids = np.concatenate([candidates, 0.5 * (candidates[1:] + candidates[:-1])])
     ok = [(sum(lo < th <= hi for lo, hi in zip(lows, highs)), th) for th in mids]
     best, theta = max(ok, key=lambda x: (x[0], -x[1]))
-    return float(theta), low, high, False, int(best)
-
-
-def derive_theta(steps: list[StepInputs], quorum: int,
-                 target_fraction: float = TARGET_FRACTION) -> DerivedThreshold | None:
-    """The replay dAP threshold for ``steps`` (None if there is no step).
-
-    One threshold where it suits every step; otherwise, if the steps from a
-    whole-subpopulation cue and the others together suit more steps with a
-    threshold each, the later steps' threshold and ``theta_cue`` for the cue.
-    """
-    if not steps:
-        return None
-    theta, low, high, separable, satisfied = _interval(steps, quorum, target_fraction)
-    joint = DerivedThreshold(theta, low, high, separable, len(steps), satisfied)
-    cue = [st for st in steps if st.cue]
-    later = [st for st in steps if not st.cue]
-    if separable or not cue or not later:
-        return joint
-    c_theta, c_low, c_high, c_sep, c_sat = _interval(cue, quorum, target_fraction)
-    s_theta, s_low, s_high, s_sep, s_sat = _interval(later, quorum, target_fraction)
-    if c_sat + s_sat <= satisfied:
-        return joint
-    return DerivedThreshold(s_theta, s_low, s_high, c_sep and s_sep, len(steps),
-                            c_sat + s_sat, theta_cue=c_theta, cue_low=c_low, cue_high=c_high)
-
-
-def exp_psc_latency(weight: float, C_m: float, tau_m: float, tau_syn: float, dV: float,
-                    h: float) -> float | None:
-    """Time (ms, on the grid of step ``h``) from the arrival of an exponential PSC of
-    ``weight`` pA at a resting LIF neuron until its membrane is ``dV`` mV above
-    rest; None if it never is."""
-    t = np.arange(1, int(np.ceil(10 * max(tau_m, tau_syn) / h)) + 1) * h
-    if abs(tau_m - tau_syn) < 1e-12:
-        v = weight / C_m * t * np.exp(-t / tau_m)
-    else:
-        v = (weight / C_m * tau_m * tau_syn / (tau_m - tau_syn)
-             * (np.exp(-t / tau_m) - np.exp(-t / tau_syn)))
-    hit = np.flatnonzero(v >= dV)
-    return float(t[hit[0]]) if hit.size else None
-
-
-def dap_spike_latency(I_p: float, C_m: float, tau_m: float, dV: float) -> float | None:
-    """Time (ms) a dAP plateau of ``I_p`` pA takes to lift a resting membrane by ``dV``
-    mV; None if it never does."""
-    v_inf = I_p * tau_m / C_m
-    if v_inf <= dV:
-        return None
-    return float(tau_m * np.log(v_inf / (v_inf - dV)))
-
-
-def cue_window(rival_peak: float, theta: float, tau_dend: float, cue_latency: float,
-               delay: float, successor_latency: float, h: float,
-               margin: float = 0.9) -> float | None:
-    """How long (ms after the cue reaches its subpopulation) ``theta_cue`` must hold.
-
-    The cue subpopulation fires ``cue_latency`` after the cue arrives; its spikes
-    reach the dendrites ``delay`` later as alpha currents (time constant
-    ``tau_dend``, peak = the summed weights). The window closes when the largest
-    rival input, ``rival_peak``, has fallen below ``margin * theta`` for good.
-    It must close before the successor's spikes can arrive at the next element
-    (cue_latency + 2 delay + ``successor_latency``, the dAP-to-spike time): None
-    if it cannot.
-    """
-    t = np.arange(1, int(np.ceil(20 * tau_dend / h)) + 1) * h
-    alpha = (t / tau_dend) * np.exp(1.0 - t / tau_dend)
-    above = np.flatnonzero(rival_peak * alpha >= margin * theta)
-    decay = float(t[above[-1]] + h) if above.size else 0.0
-    close = cue_latency + delay + decay
-    if close >= cue_latency + 2 * delay + successor_latency:
-        return None
-    return close
+    return DerivedThreshold(float(theta), low, high, False, len(steps), int(best))
 
 
 def per_neuron_theta(steps: list[StepInputs], theta: float) -> np.ndarray | None:
