@@ -14,6 +14,10 @@ on/off ratio, no variability, no failures, no write noise), set I is learned for
 * cycle-to-cycle write noise sigma_write: 0, 0.1, 0.3, 0.5;
 * on/off ratio 10, 5, 2 with the dAP threshold raised by the mean off-state
   input of one active subpopulation (``derived.off_state_dap_threshold``),
+* levels and stuck fraction 0.2 again with a lag window that closes before the
+  skip lag 2 Delta_T (``synapse.dt_max = 75`` ms instead of 80) and twice the
+  episodes (80): the window that stops skip synapses (first element -> third)
+  from maturing, which is what makes quantised devices fail replay,
 
 plus the tristate and bistable synapses (whose state is log2(3) and 1 bit).
 Every run is ``seqnest learn --synapse reram --set synapse.KEY=VALUE ...`` in its
@@ -51,6 +55,13 @@ FACTORS: dict[str, tuple[str, list[float]]] = {
 #: On/off ratios also run with the dAP threshold raised by the mean off-state
 #: input of one active subpopulation (pynest_ext.derived.off_state_dap_threshold).
 COMPENSATED_RATIOS = [10, 5, 2]
+#: The closed lag window (ms) and its episode count; run for these levels and stuck fractions.
+CLOSED_DT_MAX = 75.0
+CLOSED_EPISODES_FACTOR = 2
+CLOSED_LEVELS = [math.inf, 16, 8, 4, 3, 2]
+CLOSED_STUCK = [0.2]
+CLOSED = "levels, dt_max 75 ms, twice the episodes"
+CLOSED_STUCK_NAME = "stuck fraction, dt_max 75 ms, twice the episodes"
 OTHER_SYNAPSES = ("stdsp", "tristate", "bistable")
 SEEDS = (1, 2, 3)
 EPISODES = 40
@@ -64,8 +75,8 @@ def synapse_options(key: str, value: float) -> list[str]:
     return [f"synapse.{key}={text}"]
 
 
-def run_one(name: str, synapse: str, options: list[str], seed: int, out: Path,
-            episodes: int, force: bool) -> dict:
+def run_one(name: str, synapse: str, options: list[str], episodes: int, seed: int,
+            out: Path, force: bool) -> dict:
     run_dir = out / f"{name}-seed{seed}"
     metrics = run_dir / "metrics.json"
     if force or not metrics.is_file():
@@ -91,20 +102,29 @@ def run_one(name: str, synapse: str, options: list[str], seed: int, out: Path,
             "replay_correct": r["n_correct"], "replay_cues": r["n_cues"]}
 
 
-def conditions() -> list[tuple[str, str, str, list[str], float]]:
-    """(factor, run name, synapse, --set options, value)."""
+def conditions(episodes: int = EPISODES) -> list[tuple[str, str, str, list[str], float, int]]:
+    """(factor, run name, synapse, --set options, value, episodes)."""
     out = []
     for factor, (key, values) in FACTORS.items():
         for v in values:
             label = "inf" if math.isinf(v) else f"{v:g}"
             name = "reram-ideal" if v == values[0] else f"reram-{key}-{label}"
-            out.append((factor, name, "reram", [] if v == values[0] else synapse_options(key, v), v))
+            out.append((factor, name, "reram", [] if v == values[0] else synapse_options(key, v),
+                        v, episodes))
     for r in COMPENSATED_RATIOS:
         out.append((COMPENSATED, f"reram-on_off_ratio-{r:g}-compensated", "reram",
                     [f"synapse.on_off_ratio={r:g}", f"neuron.theta_dAP={compensated_theta(r):.4f}"],
-                    float(r)))
+                    float(r), episodes))
+    closed = [f"synapse.dt_max={CLOSED_DT_MAX:g}"]
+    for factor, key, values in ((CLOSED, "levels", CLOSED_LEVELS),
+                                (CLOSED_STUCK_NAME, "stuck", CLOSED_STUCK)):
+        for v in values:
+            label = "inf" if math.isinf(v) else f"{v:g}"
+            opts = [] if math.isinf(v) else synapse_options(key, v)
+            out.append((factor, f"reram-closed-{key}-{label}", "reram", opts + closed, v,
+                        episodes * CLOSED_EPISODES_FACTOR))
     for syn in OTHER_SYNAPSES:
-        out.append(("synapse", syn, syn, [], math.nan))
+        out.append(("synapse", syn, syn, [], math.nan, episodes))
     return out
 
 
@@ -146,7 +166,7 @@ def table(conds, summary) -> list[str]:
     lines = ["| factor | value | final error, mean [min, max] | runs reaching error < 0.01 | first episode with error < 0.01 "
              "| replay correct (cues) | mature synapses (mean) | state bits |",
              "|---|---|---|---|---|---|---|---|"]
-    for factor, name, synapse, _, value in conds:
+    for factor, name, synapse, _, value, _ in conds:
         s = summary[name]
         shown = synapse if factor == "synapse" else ("inf" if math.isinf(value) else f"{value:g}")
         if "failed" in s:
@@ -165,10 +185,12 @@ def figure(conds, summary, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    factors = [*FACTORS, COMPENSATED]
+    factors = [*FACTORS, COMPENSATED, CLOSED]
+    episodes = {f: e for f, _, _, _, _, e in conds}
     fig, axes = plt.subplots(2, 4, figsize=(16, 7), constrained_layout=True)
     for ax, factor in zip(axes.flat, factors):
-        rows = [(v, summary[n]) for f, n, _, _, v in conds if f == factor and "failed" not in summary[n]]
+        rows = [(v, summary[n]) for f, n, _, _, v, _ in conds
+                if f == factor and "failed" not in summary[n]]
         if factor == COMPENSATED:
             rows = [(math.inf, summary["reram-ideal"])] + rows
         labels = ["inf" if math.isinf(v) else f"{v:g}" for v, _ in rows]
@@ -181,10 +203,9 @@ def figure(conds, summary, path: Path) -> None:
                 label="fraction of cues replayed correctly")
         ax.set_xticks(list(x), labels)
         ax.set_xlabel(factor)
-        ax.set_ylabel(f"after {EPISODES} episodes")
+        ax.set_ylabel(f"after {episodes[factor]} episodes")
         ax.legend(fontsize=7, loc="center right")
         ax.set_ylim(-0.05, 2.15)
-    axes.flat[-1].axis("off")
     ax = axes.flat[len(factors)]
     points = [(s["bits"], s["error_mean"], n) for n, s in summary.items()
               if "failed" not in s and (n.startswith("reram-levels") or n == "reram-ideal"
@@ -196,7 +217,7 @@ def figure(conds, summary, path: Path) -> None:
                     textcoords="offset points", xytext=(4, 4), fontsize=8)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("bits of plastic state per synapse")
-    ax.set_ylabel(f"error after {EPISODES} episodes")
+    ax.set_ylabel(f"error after {episodes['levels']} episodes")
     ax.set_ylim(-0.05, 2.15)
     fig.suptitle(f"Set I, sTM network with ReRAM synapses: mean and range over seeds "
                  f"{', '.join(map(str, SEEDS))}")
@@ -215,13 +236,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--force", action="store_true", help="redo runs that exist")
     args = p.parse_args(argv)
 
-    conds = conditions()
+    conds = conditions(args.episodes)
     unique = {}
-    for factor, name, synapse, options, _ in conds:
-        unique[name] = (synapse, options)
-    jobs = [(name, syn, opts, seed) for name, (syn, opts) in unique.items() for seed in SEEDS]
+    for factor, name, synapse, options, _, episodes in conds:
+        unique[name] = (synapse, options, episodes)
+    jobs = [(name, *spec, seed) for name, spec in unique.items() for seed in SEEDS]
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(lambda j: run_one(*j, args.out, args.episodes, args.force), jobs))
+        results = list(pool.map(lambda j: run_one(*j, args.out, args.force), jobs))
     summary = summarise(results)
     lines = table(conds, summary)
     print("\n".join(lines))
