@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1 or args.cached_runs < 1:
         parser.error("--runs and --cached-runs must be >= 1")
 
-    from pynest_ext.buildcache import build
+    from seqnest.pynest_ext.buildcache import build
 
     cold, cached = [], []
     for _ in range(args.runs):

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 def synthetic_shd(folder: Path, n_train: int, n_test: int, spikes: int, seed: int = 1) -> None:
     """Files in the SHD layout: each class a frozen sweep of channel activity over time."""
-    from sequences.tasks.shd import write_shd
+    from seqnest.sequences.tasks.shd import write_shd
     rng = np.random.default_rng(seed)
     centres = rng.uniform(0, 700, size=(20, 5))            # five "formants" per class
     onsets = rng.uniform(0.0, 0.6, size=(20, 5))
@@ -53,9 +53,9 @@ def synthetic_shd(folder: Path, n_train: int, n_test: int, spikes: int, seed: in
 
 def floor(run: Path, trials: int, threads: int) -> float:
     """Seconds to present ``trials`` test samples to the built-in-model network."""
-    from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-    from pynest_ext.networks.coincidence import TrialLayout, load_trials
-    from sequences.tasks.spike_data import SpikeDataset
+    from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
+    from seqnest.pynest_ext.networks.coincidence import TrialLayout, load_trials
+    from seqnest.sequences.tasks.spike_data import SpikeDataset
     with np.load(run / "model.npz") as f:
         w, b, d, dt, tau = f["weights"], f["bias"], f["delays"], float(f["dt"]), float(f["tau_m"])
     test = SpikeDataset.load(run / "test_data.npz")
@@ -95,7 +95,7 @@ def main(argv=None) -> int:
     ap.add_argument("--spikes", type=int, default=8000)
     ap.add_argument("--out", help="keep the run directory here (default: a temporary one)")
     args = ap.parse_args(argv)
-    from seqnest_cli.seqnest import main as seqnest
+    from seqnest.cli.seqnest import main as seqnest
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         t0 = time.perf_counter()

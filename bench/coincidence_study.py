@@ -5,8 +5,8 @@ spread, and the no-delay control; pattern accuracy against jitter.
     python bench/coincidence_study.py --out runs/cd-study [--seeds 1 2 3] [--threads 2]
         [--parts noise,aware,robust,n_d,spread,patterns]
 
-Every point trains with :func:`sequences.coincidence.experiment.cd_train` and is
-scored in NEST with :func:`~sequences.coincidence.experiment.cd_eval` (the code
+Every point trains with :func:`seqnest.sequences.coincidence.experiment.cd_train` and is
+scored in NEST with :func:`~seqnest.sequences.coincidence.experiment.cd_eval` (the code
 paths of ``seqnest cd-train`` and ``seqnest cd-eval``); run directories are
 kept under --out (existing ones are reused). Prints tables, writes
 ``--out/study.json`` and the figures docs/figures/cd_*.png.
@@ -24,8 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sequences.coincidence.config import resolve_cd_config  # noqa: E402
-from sequences.coincidence.experiment import cd_eval, cd_train  # noqa: E402
+from seqnest.sequences.coincidence.config import resolve_cd_config  # noqa: E402
+from seqnest.sequences.coincidence.experiment import cd_eval, cd_train  # noqa: E402
 
 SIGMAS = (0.0, 0.05, 0.10, 0.15, 0.20)
 N_DS = (1, 4, 16, 32)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 def run_one(task: str, seed: int, episodes: int, out: Path, extra: list[str]) -> dict:
     run_dir = out / f"{task}-seed{seed}"
-    cmd = [sys.executable, "-m", "seqnest_cli.seqnest"]
+    cmd = [sys.executable, "-m", "seqnest"]
     learn = cmd + ["learn", "--task", task, "--seed", str(seed), "--episodes", str(episodes),
                    "--out", str(run_dir), "--force", "--no-progress"] + extra
     for step in (learn, cmd + ["replay", str(run_dir)]):

@@ -194,7 +194,7 @@ def figure_three(rows3, out: Path, sigma_match: float) -> list:
 def figure_latency(sweep2: Path, rows, out: Path, sigma_match: float) -> None:
     import matplotlib.pyplot as plt
 
-    from sequences.figures import latency_distributions
+    from seqnest.sequences.figures import latency_distributions
     sel = [r for r in _select(rows, "shared", sigma=sigma_match, c=1) if abs(r["f1"] - 0.7) < 1e-9]
     if not sel:
         return
@@ -218,7 +218,7 @@ def main(argv=None) -> int:
         for spec, folder in (("noise_replay_2branch", args.sweep2),
                              ("noise_replay_3branch", args.sweep3)):
             if folder is not None:
-                subprocess.run([sys.executable, "-m", "seqnest_cli.seqnest", "sweep",
+                subprocess.run([sys.executable, "-m", "seqnest", "sweep",
                                 str(ROOT / "specs" / f"{spec}.yaml"), "--out", str(folder),
                                 "--workers", str(args.workers), "--no-progress"], check=True)
     import matplotlib

@@ -33,7 +33,7 @@ CONDITIONS = {
 
 def seqnest(*args: str) -> float:
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "seqnest_cli.seqnest", *args], check=True,
+    subprocess.run([sys.executable, "-m", "seqnest", *args], check=True,
                    stdout=subprocess.DEVNULL)
     return time.perf_counter() - t0
 
@@ -43,11 +43,11 @@ def floor(run: Path, kind: str, threads: int, trials: int) -> float:
     code = f"""
 import json, time, numpy as np
 from pathlib import Path
-from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-from pynest_ext.noise import NoiseParams, inject_noise
-from sequences.temporal_memory.replay import _replay_neuron, _replay_network
-from sequences.rundir import load_config, load_connectivity
-from pynest_ext.networks.temporal_memory import synaptic_weights
+from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
+from seqnest.pynest_ext.noise import NoiseParams, inject_noise
+from seqnest.sequences.temporal_memory.replay import _replay_neuron, _replay_network
+from seqnest.sequences.rundir import load_config, load_connectivity
+from seqnest.pynest_ext.networks.temporal_memory import synaptic_weights
 run = Path({str(run)!r})
 cfg, conn = load_config(run), load_connectivity(run)
 rp = cfg.replay

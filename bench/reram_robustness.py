@@ -53,7 +53,7 @@ FACTORS: dict[str, tuple[str, list[float]]] = {
     "write noise sigma": ("sigma_write", [0.0, 0.1, 0.3, 0.5]),
 }
 #: On/off ratios also run with the dAP threshold raised by the mean off-state
-#: input of one active subpopulation (pynest_ext.derived.off_state_dap_threshold).
+#: input of one active subpopulation (seqnest.pynest_ext.derived.off_state_dap_threshold).
 COMPENSATED_RATIOS = [10, 5, 2]
 #: The closed lag window (ms) and its episode count; run for these levels and stuck fractions.
 CLOSED_DT_MAX = 75.0
@@ -80,7 +80,7 @@ def run_one(name: str, synapse: str, options: list[str], episodes: int, seed: in
     run_dir = out / f"{name}-seed{seed}"
     metrics = run_dir / "metrics.json"
     if force or not metrics.is_file():
-        cmd = [sys.executable, "-m", "seqnest_cli.seqnest", "learn", "--task", "set1",
+        cmd = [sys.executable, "-m", "seqnest", "learn", "--task", "set1",
                "--synapse", synapse, "--seed", str(seed), "--episodes", str(episodes),
                "--out", str(run_dir), "--force", "--no-progress"]
         for opt in options:
@@ -90,7 +90,7 @@ def run_one(name: str, synapse: str, options: list[str], episodes: int, seed: in
             return {"name": name, "seed": seed, "failed": proc.stderr.strip()[-300:]}
     replay = run_dir / "replay" / "replay.json"
     if force or not replay.is_file():
-        proc = subprocess.run([sys.executable, "-m", "seqnest_cli.seqnest", "replay",
+        proc = subprocess.run([sys.executable, "-m", "seqnest", "replay",
                                str(run_dir)], capture_output=True, text=True)
         if proc.returncode != 0:
             return {"name": name, "seed": seed, "failed": proc.stderr.strip()[-300:]}
@@ -132,9 +132,9 @@ COMPENSATED = "on/off ratio, theta_dAP compensated"
 
 
 def compensated_theta(ratio: float) -> float:
-    from pynest_ext.derived import off_state_dap_threshold
-    from pynest_ext.models import StdspSynapseParams, StmNeuronParams
-    from pynest_ext.networks.temporal_memory import NetworkParams
+    from seqnest.pynest_ext.derived import off_state_dap_threshold
+    from seqnest.pynest_ext.models import StdspSynapseParams, StmNeuronParams
+    from seqnest.pynest_ext.networks.temporal_memory import NetworkParams
     net = NetworkParams()
     return off_state_dap_threshold(StmNeuronParams().theta_dAP, net.p_EE, net.n_E,
                                    StdspSynapseParams().w_mature / ratio)

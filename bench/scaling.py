@@ -58,7 +58,7 @@ def run_learn(M: int, threads: int, episodes: int) -> dict:
         out = Path(tmp) / "run"
         argv = ["learn", "--task", task, "--episodes", str(episodes), "--threads", str(threads),
                 "--out", str(out), "--no-progress"] + [x for o in opts for x in ("--set", o)]
-        code = ("import sys; from seqnest_cli.seqnest import main; "
+        code = ("import sys; from seqnest.cli.seqnest import main; "
                 f"sys.exit(main({argv!r}))")
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -72,8 +72,8 @@ def run_learn(M: int, threads: int, episodes: int) -> dict:
 
 def floor_worker(M: int, threads: int, episodes: int, floor: str) -> dict:
     """Training with static or without E->E connections (same code as `seqnest learn`)."""
-    from sequences.config import resolve_config
-    from sequences.temporal_memory.learn import train
+    from seqnest.sequences.config import resolve_config
+    from seqnest.sequences.temporal_memory.learn import train
     task, opts = task_args(M)
     cfg = resolve_config(task=task, episodes=episodes, threads=threads, set_options=opts)
     return train(cfg, progress=False, ee_floor=floor).metrics
@@ -83,10 +83,10 @@ def builtin_worker(M: int, threads: int, episodes: int) -> dict:
     """The same network from NEST's built-in models, simulated episode by episode."""
     import numpy as np
 
-    from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-    from pynest_ext.networks.temporal_memory import synaptic_weights
-    from sequences.config import resolve_config
-    from sequences.tasks.sequence_sets import make_schedule
+    from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
+    from seqnest.pynest_ext.networks.temporal_memory import synaptic_weights
+    from seqnest.sequences.config import resolve_config
+    from seqnest.sequences.tasks.sequence_sets import make_schedule
     task, opts = task_args(M)
     cfg = resolve_config(task=task, episodes=episodes, threads=threads, set_options=opts)
     setup_kernel(KernelConfig(threads=threads, seed=1), install=False)
@@ -168,8 +168,8 @@ def summarise(M: int, threads: int, episodes: int) -> dict:
 
 def episode_ms(M: int) -> float:
     """Biological time of one episode (ms)."""
-    from sequences.config import resolve_config
-    from sequences.tasks.sequence_sets import make_schedule
+    from seqnest.sequences.config import resolve_config
+    from seqnest.sequences.tasks.sequence_sets import make_schedule
     task, opts = task_args(M)
     cfg = resolve_config(task=task, episodes=1, set_options=opts)
     return make_schedule(cfg.sequence_set, cfg.timing, 1).episode_duration

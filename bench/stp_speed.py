@@ -3,7 +3,7 @@
 
     python bench/stp_speed.py [--iterations 20] [--threads 2] [--task s3] [--set G.K=V ...]
 
-Runs :func:`sequences.temporal_memory.stp_learn.train_stp`, the code path of
+Runs :func:`seqnest.sequences.temporal_memory.stp_learn.train_stp`, the code path of
 ``seqnest learn --inputs stp-spatial`` (stream, network, both phases, the dAP
 readout at every last element, recorders, metrics), once with this package's
 models and once with the floor: the same network, inputs, devices, recorders
@@ -31,10 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="GROUP.KEY=VALUE")
     args = parser.parse_args(argv)
 
-    from pynest_ext.buildcache import provide
-    from sequences.config import parse_set_options
-    from sequences.temporal_memory.stp_config import resolve_stp_config
-    from sequences.temporal_memory.stp_learn import train_stp
+    from seqnest.pynest_ext.buildcache import provide
+    from seqnest.sequences.config import parse_set_options
+    from seqnest.sequences.temporal_memory.stp_config import resolve_stp_config
+    from seqnest.sequences.temporal_memory.stp_learn import train_stp
 
     sets = parse_set_options(args.set, check_groups=False)
     config = resolve_stp_config(args.inputs, args.task, sets=sets, iterations=args.iterations,

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sequences.sweep import load_spec, run_sweep
+from seqnest.sequences.sweep import load_spec, run_sweep
 
 SPEC = """
 task: set1
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--episodes", type=int, default=10)
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = p.parse_args(argv)
-    from pynest_ext.buildcache import build
+    from seqnest.pynest_ext.buildcache import build
     build()
     rates = {}
     with tempfile.TemporaryDirectory() as tmp:

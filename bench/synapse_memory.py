@@ -19,7 +19,7 @@ import json
 import subprocess
 import sys
 
-from pynest_ext.models import SYNAPSE_KINDS
+from seqnest.pynest_ext.models import SYNAPSE_KINDS
 
 KINDS = tuple(SYNAPSE_KINDS)
 
@@ -33,8 +33,8 @@ def _rss_bytes() -> int:
 def worker(kind: str, neurons: int, indegree: int) -> dict:
     import numpy as np
 
-    from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-    from pynest_ext.models import RECEPTOR_DEND, SYNAPSE_KINDS
+    from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
+    from seqnest.pynest_ext.models import RECEPTOR_DEND, SYNAPSE_KINDS
 
     nest = import_nest()
     names = setup_kernel(KernelConfig())

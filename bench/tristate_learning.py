@@ -24,7 +24,7 @@ import numpy as np
 from learning_sets import run_one
 from synapse_memory import measure
 
-from sequences.rundir import load_config, load_connectivity_arrays
+from seqnest.sequences.rundir import load_config, load_connectivity_arrays
 
 #: name -> (synapse kind, --set options)
 SYNAPSES = {

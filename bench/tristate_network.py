@@ -21,8 +21,8 @@ import sys
 
 import numpy as np
 
-from sequences.config import resolve_config
-from sequences.temporal_memory.learn import train
+from seqnest.sequences.config import resolve_config
+from seqnest.sequences.temporal_memory.learn import train
 
 #: name -> --set options (with --synapse tristate).
 SETTINGS: dict[str, list[str]] = {

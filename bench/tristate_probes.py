@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pynest_ext.models import BistableSynapseParams, StmNeuronParams, TristateSynapseParams
-from pynest_ext.synapse_probes import gate_trace, transition_curve
+from seqnest.pynest_ext.models import BistableSynapseParams, StmNeuronParams, TristateSynapseParams
+from seqnest.pynest_ext.synapse_probes import gate_trace, transition_curve
 
 DRIVE = [3000, 4000, 4500, 5000, 5500, 6000, 7000, 8000, 10000, 12000, 16000, 20000, 30000,
          40000, 80000]

@@ -33,7 +33,7 @@ FROZEN = ["synapse.lambda_plus=0", "synapse.lambda_minus=0", "synapse.lambda_h=0
 
 
 def seqnest(*args: str) -> None:
-    cmd = [sys.executable, "-m", "seqnest_cli.seqnest", *args]
+    cmd = [sys.executable, "-m", "seqnest", *args]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"failed: {' '.join(args)}\n{proc.stderr.strip()}")

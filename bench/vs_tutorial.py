@@ -95,7 +95,7 @@ def tutorial_script(nb_path: Path, synapse_path: Path, nest_prefix: Path, episod
 
 
 def run_tutorial(workdir: Path, episodes: int, seed: int) -> dict:
-    from pynest_ext.nestconfig import write_wheel_nest_config
+    from seqnest.pynest_ext.nestconfig import write_wheel_nest_config
     src = tutorial_dir()
     shutil.copy2(src / "iaf_psc_exp_nonlineardendrite_neuron.nestml", workdir)
     synapse = Path(sys.prefix) / "models" / "synapses" / "stdsp_synapse.nestml"
@@ -123,10 +123,10 @@ def run_tutorial(workdir: Path, episodes: int, seed: int) -> dict:
 
 def run_seqnest(workdir: Path, episodes: int, seed: int) -> dict:
     out = workdir / "seqnest-run"
-    subprocess.run([sys.executable, "-m", "seqnest_cli.seqnest", "build"], check=True,
+    subprocess.run([sys.executable, "-m", "seqnest", "build"], check=True,
                    capture_output=True)           # make sure the module is cached
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "seqnest_cli.seqnest", "learn", "--task", "set1",
+    proc = subprocess.run([sys.executable, "-m", "seqnest", "learn", "--task", "set1",
                            "--seed", str(seed), "--episodes", str(episodes), "--out", str(out),
                            "--no-progress"], capture_output=True, text=True)
     wall = time.perf_counter() - t0

@@ -67,11 +67,15 @@ class BuiltModule:
 
 
 def source_root() -> Path:
-    """Folder holding ``CMakeLists.txt`` and ``nestml_models/``."""
-    root = Path(__file__).resolve().parent.parent
-    if not (root / "CMakeLists.txt").is_file() or not (root / "nestml_models").is_dir():
-        raise BuildError(f"model sources not found next to {Path(__file__).parent}: "
-                         "install seqnest from a source checkout (pip install -e .)")
+    """Folder holding the NESTML sources and their ``CMakeLists.txt``.
+
+    ``nestml_models/`` beside this package: the source checkout's folder, or the
+    package data ``seqnest/nestml_models`` of an installed wheel.
+    """
+    root = Path(__file__).resolve().parent.parent / "nestml_models"
+    if not (root / "CMakeLists.txt").is_file() or not any(root.rglob("*.nestml")):
+        raise BuildError(f"model sources not found in {root}: the seqnest installation is "
+                         "incomplete (reinstall the wheel, or pip install -e . in a checkout)")
     return root
 
 
@@ -85,7 +89,7 @@ def cache_root() -> Path:
 
 
 def _build_inputs(root: Path, nest: NestInstall) -> dict:
-    files = sorted((root / "nestml_models").rglob("*.nestml"))
+    files = sorted(root.rglob("*.nestml"))
     files += [root / "CMakeLists.txt", Path(codegen.__file__), Path(nestconfig.__file__)]
     digests = {}
     for path in files:

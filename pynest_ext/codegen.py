@@ -1,14 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """NESTML code generation only (no compilation), driven by ``CMakeLists.txt``.
 
-``python -m pynest_ext.codegen --models DIR --target DIR`` parses every
+``python -m seqnest.pynest_ext.codegen --models DIR --target DIR`` parses every
 ``*.nestml`` file below ``--models`` and writes the C++ sources and the
 module's own ``CMakeLists.txt`` into ``--target``, with the neuron/synapse pairs
-and options of :data:`pynest_ext.models.CODEGEN_OPTIONS`. Compilation is left
+and options of :data:`seqnest.pynest_ext.models.CODEGEN_OPTIONS`. Compilation is left
 to CMake so that one build system drives the whole module.
 
 Besides the models in ``--models``, one neuron is derived here:
-``stm_neuron_stim`` (:data:`pynest_ext.models.STIM_NEURON`) is ``stm_neuron``
+``stm_neuron_stim`` (:data:`seqnest.pynest_ext.models.STIM_NEURON`) is ``stm_neuron``
 with a continuous current input (``I_stim``), so that NEST's current
 generators (``noise_generator``, ``step_current_generator``, ``ac_generator``)
 reach the soma; it is used where noise is injected (replay under noise,
@@ -78,7 +78,7 @@ def stim_variant(source: str) -> str:
         (re.compile(r"^(\s*)(inh_spikes <- spike)\s*$", re.M),
          r"\1\2\n\1I_stim pA <- continuous    # current generators (noise, oscillations)"),
     ]
-    header = (f"# {STIM_NEURON}: generated from {NEURON}.nestml by pynest_ext.codegen; the same\n"
+    header = (f"# {STIM_NEURON}: generated from {NEURON}.nestml by seqnest.pynest_ext.codegen; the same\n"
               "# model with a continuous current input I_stim added to the soma (NEST current\n"
               "# generators; background noise and oscillations of Bouhadjar et al. 2023,\n"
               "# PLoS Comput Biol 19: e1010989).\n")
@@ -86,7 +86,7 @@ def stim_variant(source: str) -> str:
         source, n = pattern.subn(replacement, source)
         if n != 1:
             raise RuntimeError(f"{NEURON}.nestml changed where {STIM_NEURON} is derived "
-                               f"(pattern {pattern.pattern!r}); update pynest_ext.codegen")
+                               f"(pattern {pattern.pattern!r}); update seqnest.pynest_ext.codegen")
     return header + source
 
 
@@ -111,7 +111,7 @@ def _raise_instead_of_exit(header: Path) -> None:
         lambda m: f'throw nest::IllegalConnection("{m.group(1).strip()}");', text)
     if n == 0:
         raise RuntimeError(f"{header.name}: NESTML's wrong-neuron check changed; "
-                           "update pynest_ext.codegen._WRONG_NEURON")
+                           "update seqnest.pynest_ext.codegen._WRONG_NEURON")
     header.write_text(patched)
 
 
@@ -145,7 +145,7 @@ def _separate_spike_histories(target_dir: Path) -> None:
             patched = re.sub(r"\bregister_stdp_connection\b", NESTML_REGISTER, text)
             if patched == text:
                 raise RuntimeError(f"{path.name}: NESTML's register_stdp_connection changed; "
-                                   "update pynest_ext.codegen._separate_spike_histories")
+                                   "update seqnest.pynest_ext.codegen._separate_spike_histories")
             path.write_text(patched)
     for path in paired:
         if path.stem in neurons:
@@ -156,7 +156,7 @@ def _separate_spike_histories(target_dir: Path) -> None:
         cast = _NEURON_CAST.search(text)
         if cast is None or cast.group(1) not in neurons:
             raise RuntimeError(f"{path.name}: cannot find the neuron this synapse is checked "
-                               "against; update pynest_ext.codegen._separate_spike_histories")
+                               "against; update seqnest.pynest_ext.codegen._separate_spike_histories")
         path.write_text(_REGISTER_CALL.sub(
             f"static_cast< {cast.group(1)}& >( t ).{NESTML_REGISTER}(", text))
 

@@ -4,7 +4,9 @@
 :func:`setup_kernel` resets the kernel, sets resolution, threads and seed, and
 (re-)installs the compiled module (``nest.ResetKernel`` unloads every module,
 so it must be installed again after each reset). Everything that creates nodes
-calls it first; nothing else calls ``ResetKernel`` or ``Install``.
+calls it first; nothing else calls ``ResetKernel``. :func:`load_module` is the
+one place that calls ``Install``: it also serves PyNEST users who set their
+kernel up themselves (``seqnest.install()``).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from types import ModuleType
 from .buildcache import BuildError, BuiltModule, build
 from .models import ModelNames
 
-__all__ = ["KernelConfig", "import_nest", "setup_kernel"]
+__all__ = ["KernelConfig", "import_nest", "load_module", "setup_kernel"]
 
 #: Simulation resolution (ms) of Bouhadjar et al. (2022).
 DEFAULT_RESOLUTION = 0.1
@@ -29,7 +31,7 @@ def import_nest() -> ModuleType:
     NEST installs its own SIGINT handler, which swallows Ctrl-C: a training run
     went on to the end. Python's handler is put back (in the main thread), so
     Ctrl-C raises KeyboardInterrupt as soon as a ``nest.Run`` call returns;
-    :class:`pynest_ext.networks.temporal_memory.SequenceNetwork` simulates in short pieces for
+    :class:`seqnest.pynest_ext.networks.temporal_memory.SequenceNetwork` simulates in short pieces for
     that reason.
     """
     os.environ.setdefault("PYNEST_QUIET", "1")
@@ -83,7 +85,7 @@ def setup_kernel(config: KernelConfig | None = None, module: BuiltModule | None 
     config : KernelConfig, optional
         Resolution, threads, seed and verbosity (defaults: 0.1 ms, 1, 1).
     module : BuiltModule, optional
-        The compiled module; default: :func:`pynest_ext.buildcache.build` (cached).
+        The compiled module; default: :func:`seqnest.pynest_ext.buildcache.build` (cached).
     install : bool
         Install the module (False gives a plain kernel with built-in models).
 
@@ -101,13 +103,35 @@ def setup_kernel(config: KernelConfig | None = None, module: BuiltModule | None 
                           "rng_seed": int(config.seed)})
     if not install:
         return ModelNames.paired()
+    return load_module(module)
+
+
+def load_module(module: BuiltModule | None = None) -> ModelNames:
+    """Load the model module into the running NEST kernel (no reset).
+
+    Does nothing but return the names if the kernel already has the models;
+    after ``nest.ResetKernel()`` (which unloads every module) it loads them again.
+
+    Parameters
+    ----------
+    module : BuiltModule, optional
+        The compiled module; default: :func:`seqnest.pynest_ext.buildcache.build` (cached).
+
+    Returns
+    -------
+    ModelNames
+        NEST names of the plugin's models.
+    """
+    nest = import_nest()
     module = module or build()
+    custom = module.names.custom()
+    if all(n in nest.node_models or n in nest.synapse_models for n in custom):
+        return module.names
     try:
         nest.Install(str(module.path))
     except nest.NESTError as exc:
         raise BuildError(f"NEST could not load {module.path}: {str(exc).splitlines()[0]}") from None
-    missing = [n for n in module.names.custom()
-               if n not in nest.node_models and n not in nest.synapse_models]
+    missing = [n for n in custom if n not in nest.node_models and n not in nest.synapse_models]
     if missing:
         raise BuildError(f"module {module.path} does not provide {', '.join(missing)}; "
                          "rebuild with: seqnest build --force")

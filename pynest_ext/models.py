@@ -47,7 +47,7 @@ RECEPTOR_INH = 3
 
 NEURON = "stm_neuron"
 SYNAPSE = "stm_stdsp_synapse"
-#: ``stm_neuron`` with a continuous current input, derived by :mod:`pynest_ext.codegen`.
+#: ``stm_neuron`` with a continuous current input, derived by :mod:`seqnest.pynest_ext.codegen`.
 STIM_NEURON = "stm_neuron_stim"
 
 #: Dendritic coincidence detector (DenRAM): the soma and the RRAM dendritic synapse.

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The one conversion boundary between recorded spikes and neo objects.
 
-Recordings leave :class:`pynest_ext.networks.temporal_memory.SequenceNetwork` as arrays of
+Recordings leave :class:`seqnest.pynest_ext.networks.temporal_memory.SequenceNetwork` as arrays of
 0-based neuron indices and times (ms). Two neo forms are used:
 
 * **compact** (on disk): per population one ``neo.SpikeTrain`` holding all its

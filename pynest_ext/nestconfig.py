@@ -12,7 +12,7 @@ Two kinds of NEST installation are supported:
   (``with_nest=/path/to/nest-config`` or the environment variable
   ``SEQNEST_NEST_CONFIG``).
 
-Run as ``python -m pynest_ext.nestconfig --write-prefix DIR`` to write the
+Run as ``python -m seqnest.pynest_ext.nestconfig --write-prefix DIR`` to write the
 replacement and print its path (used by ``CMakeLists.txt``).
 """
 from __future__ import annotations
@@ -156,7 +156,7 @@ def write_wheel_nest_config(prefix: str | os.PathLike, install: NestInstall | No
     }
     cases = "\n".join(f"  {flag}) echo {shlex.quote(value)} ;;" for flag, value in answers.items())
     script = ("#!/bin/sh\n"
-              "# nest-config for the nest-simulator wheel, written by pynest_ext.nestconfig\n"
+              "# nest-config for the nest-simulator wheel, written by seqnest.pynest_ext.nestconfig\n"
               f'case "$1" in\n{cases}\n'
               '  *) echo "usage: nest-config --prefix|--includes|--cflags|--libs|--compiler|'
               '--version" >&2; exit 1 ;;\nesac\n')

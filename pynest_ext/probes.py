@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Single-neuron and single-synapse experiments with the compiled models.
 
-Each function sets up a fresh kernel (:func:`pynest_ext.kernel.setup_kernel`),
+Each function sets up a fresh kernel (:func:`seqnest.pynest_ext.kernel.setup_kernel`),
 builds a tiny network, simulates it and returns plain numbers in a frozen
 dataclass. The test suite checks them against analytic values and
 ``seqnest demo`` prints them.

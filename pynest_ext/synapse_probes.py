@@ -9,7 +9,7 @@
 * :func:`gate_trace` records the postsynaptic calcium and the stop-learning gate
   while the postsynaptic rate is ramped up and down (Rubino et al. 2023).
 
-Each function sets up its own kernel (:func:`pynest_ext.kernel.setup_kernel`).
+Each function sets up its own kernel (:func:`seqnest.pynest_ext.kernel.setup_kernel`).
 """
 from __future__ import annotations
 

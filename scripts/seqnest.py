@@ -15,7 +15,7 @@ Subcommands:
 * ``seqnest report RUN_DIR`` writes a self-contained HTML report of a run
   directory (figures, metrics, parameters, environment; no NEST needed);
 * ``seqnest sweep SPEC --out DIR [--cluster local|slurm] [--workers N] [--dry-run]``
-  runs a parameter sweep on Dask (see :mod:`sequences.sweep`);
+  runs a parameter sweep on Dask (see :mod:`seqnest.sequences.sweep`);
 * ``seqnest example [--out DIR]`` learns set I, replays it and prints a summary.
 
 Errors in the input or the environment give one line on stderr and exit code 2
@@ -29,8 +29,8 @@ import sys
 import time
 from pathlib import Path
 
-from pynest_ext.models import SYNAPSE_KINDS
-from pynest_ext.params import ParameterError
+from seqnest.pynest_ext.models import SYNAPSE_KINDS
+from seqnest.pynest_ext.params import ParameterError
 
 __all__ = ["main"]
 
@@ -40,6 +40,11 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _version() -> str:
+    import seqnest
+    return seqnest.__version__
 
 
 def _positive_int(text: str) -> int:
@@ -54,7 +59,7 @@ def _positive_int(text: str) -> int:
 
 def _module(force: bool = False, with_nest: str | None = None, jobs: int | None = None):
     """Build or reuse the module, telling the user when a compilation starts."""
-    from pynest_ext import build
+    from seqnest.pynest_ext import build
 
     def notice() -> None:
         print("seqnest: compiling the NESTML models (once; about 80 s on 2 cores) ...",
@@ -76,9 +81,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from pynest_ext import probes
-    from pynest_ext.kernel import KernelConfig
-    from pynest_ext.models import StdspSynapseParams
+    from seqnest.pynest_ext import probes
+    from seqnest.pynest_ext.kernel import KernelConfig
+    from seqnest.pynest_ext.models import StdspSynapseParams
 
     started = time.perf_counter()
     module = _module()
@@ -141,7 +146,7 @@ def _print_frequencies(config, given) -> None:
     seq_set = config.sequence_set
     if not seq_set.frequencies:
         return
-    from sequences.tasks.sequence_sets import frequency_block, parse_frequencies
+    from seqnest.sequences.tasks.sequence_sets import frequency_block, parse_frequencies
     block, counts = frequency_block(seq_set.frequencies)
     shown = ", ".join(f"{' '.join(s)}: {f:.4g}" for s, f in zip(seq_set.sequences,
                                                                  seq_set.frequencies))
@@ -154,34 +159,29 @@ def _print_frequencies(config, given) -> None:
           f"{', '.join(str(c) for c in counts)}", file=sys.stderr)
 
 
-def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
-    from sequences.config import resolve_config, resolve_resumed_config
-    from sequences.temporal_memory.learn import train
-    from sequences.rundir import check_output, load_resume_state, write_training_run
+def _learn_config(args: argparse.Namespace):
+    import seqnest
+    return seqnest.resolve_config(task=args.task, sequences=args.sequences,
+                                  config_file=args.config, set_options=args.set or [],
+                                  episodes=args.episodes, seed=args.seed, threads=args.threads,
+                                  synapse=args.synapse,
+                                  frequencies=getattr(args, "frequencies", None),
+                                  resume=getattr(args, "resume", None))
 
-    options = dict(task=args.task, sequences=args.sequences, config_file=args.config,
-                   set_options=args.set or [], episodes=args.episodes, seed=args.seed,
-                   threads=args.threads, synapse=args.synapse,
-                   frequencies=getattr(args, "frequencies", None))
-    resume = None
-    if getattr(args, "resume", None):
-        source, resume = load_resume_state(args.resume)
-        config = resolve_resumed_config(source, **options)
-    else:
-        config = resolve_config(**options)
+
+def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
+    import seqnest
+    config = _learn_config(args)
     _print_frequencies(config, getattr(args, "frequencies", None))
-    check_output(out, force)                  # before anything is built or simulated
-    result = train(config, module=_module, progress=progress,   # checks resources, then builds
-                   resume=resume)
-    write_training_run(result, out, force=force)
-    return result
+    return seqnest.learn(out, config=config, resume=getattr(args, "resume", None), force=force,
+                         progress=progress, module=_module)   # checks out, resources, then builds
 
 
 def _learn_stp(args: argparse.Namespace) -> int:
-    from sequences.config import load_config_file, parse_set_options
-    from sequences.rundir import check_output
-    from sequences.temporal_memory.stp_config import resolve_stp_config
-    from sequences.temporal_memory.stp_learn import train_stp, write_stp_run
+    from seqnest.sequences.config import load_config_file, parse_set_options
+    from seqnest.sequences.rundir import check_output
+    from seqnest.sequences.temporal_memory.stp_config import resolve_stp_config
+    from seqnest.sequences.temporal_memory.stp_learn import train_stp, write_stp_run
     for flag, name in ((args.frequencies, "--frequencies"), (args.synapse, "--synapse")):
         if flag is not None:
             raise ParameterError(f"{name} does not apply to --inputs {args.inputs} (set "
@@ -212,6 +212,15 @@ def _learn_stp(args: argparse.Namespace) -> int:
 
 
 def _cmd_learn(args: argparse.Namespace) -> int:
+    if args.dry_run:
+        if args.inputs:
+            raise ParameterError("--dry-run prints the sequence network's parameters; it does "
+                                 f"not apply to --inputs {args.inputs}")
+        import seqnest
+        print(seqnest.describe_parameters(_learn_config(args)))
+        return 0
+    if not args.out:
+        raise ParameterError("learn needs --out DIR (the run directory to write)")
     if args.inputs:
         if args.resume:
             raise ParameterError("--resume continues a sequence network; it does not apply "
@@ -236,8 +245,8 @@ def _print_replay(results, summary) -> None:
 
 def _replay_settings(args: argparse.Namespace, cfg):
     """(NoiseParams, ReplayParams) from --noise and --set noise.*/replay.* options."""
-    from pynest_ext.noise import NoiseParams
-    from sequences.config import split_set_option
+    from seqnest.pynest_ext.noise import NoiseParams
+    from seqnest.sequences.config import split_set_option
     values: dict[str, dict] = {"noise": {}, "replay": {}}
     for opt in args.set or []:
         group, name, value = split_set_option(opt)
@@ -276,8 +285,8 @@ def _print_branches(stats: dict, out: Path) -> None:
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    from sequences.temporal_memory.replay import replay_run, replay_trials
-    from sequences.rundir import load_config
+    from seqnest.sequences.temporal_memory.replay import replay_run, replay_trials
+    from seqnest.sequences.rundir import load_config
     cfg = load_config(args.run_dir)
     noise, replay_params = _replay_settings(args, cfg)
     # both replays check the run directory, their inputs and the output before they
@@ -301,28 +310,16 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from sequences.coincidence.experiment import is_cd_run
-    from sequences.coincidence.report import write_cd_report
-    from sequences.report import write_report, write_sweep_report
-    from sequences.temporal_memory.stp_report import is_stp_run, write_stp_report
+    from seqnest.sequences.report import write_any_report
     started = time.perf_counter()
-    folder = Path(args.run_dir)
-    is_sweep = (folder / "results.csv").is_file() and not (folder / "params.json").is_file()
-    if is_sweep:
-        page = write_sweep_report(folder, args.out)
-    elif is_cd_run(folder):
-        page = write_cd_report(folder, args.out)
-    elif is_stp_run(folder):
-        page = write_stp_report(folder, args.out)
-    else:
-        page = write_report(folder, args.out)
+    page = write_any_report(args.run_dir, args.out)
     print(f"report written to {page} ({time.perf_counter() - started:.1f} s); "
           f"figures in {page.parent / 'report'}")
     return 0
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from sequences.sweep import (check_sweep_output, expand, load_spec, run_sweep,
+    from seqnest.sequences.sweep import (check_sweep_output, expand, load_spec, run_sweep,
                                  slurm_job_script)
     spec = load_spec(args.spec)
     points = expand(spec)                     # validates every point before anything runs
@@ -345,7 +342,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cd_sets(options) -> dict:
-    from sequences.config import split_set_option
+    from seqnest.sequences.config import split_set_option
     sets = {}
     for opt in options or []:
         group, name, value = split_set_option(opt)
@@ -354,8 +351,8 @@ def _cd_sets(options) -> dict:
 
 
 def _cmd_cd_train(args: argparse.Namespace) -> int:
-    from sequences.coincidence.config import resolve_cd_config
-    from sequences.coincidence.experiment import cd_train
+    from seqnest.sequences.coincidence.config import resolve_cd_config
+    from seqnest.sequences.coincidence.experiment import cd_train
     sets = _cd_sets(args.set)
     for flag, key in ((args.epochs, "training.epochs"), (args.n_d, "network.n_d"),
                       (args.train_noise, "training.sigma_train")):
@@ -383,7 +380,7 @@ def _cmd_cd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_cd_eval(args: argparse.Namespace) -> int:
-    from sequences.coincidence.experiment import cd_eval
+    from seqnest.sequences.coincidence.experiment import cd_eval
     rram = {}
     for key, value in _cd_sets(args.set).items():
         group, _, name = key.partition(".")
@@ -410,7 +407,7 @@ def _cmd_cd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_example(args: argparse.Namespace) -> int:
-    from sequences.temporal_memory.replay import replay_run
+    from seqnest.sequences.temporal_memory.replay import replay_run
     started = time.perf_counter()
     args.task, args.sequences, args.config, args.set, args.threads = "set1", None, None, [], None
     args.synapse, args.frequencies = None, None
@@ -427,6 +424,7 @@ def _cmd_example(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="seqnest", description="Spiking sequence learning on NEST with "
                      "NESTML models of active dendrites and hardware-like synapses.")
+    parser.add_argument("--version", action="version", version=f"seqnest {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("build", help="build or reuse the cached NESTML model module")
@@ -466,12 +464,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--synapse", choices=list(SYNAPSE_KINDS),
                    help="E->E synapse: stdsp (default), reram, tristate, bistable or tristate_stm; set its "
                         "parameters with --set synapse.KEY=VALUE, e.g. --set synapse.levels=8")
-    p.add_argument("--config", metavar="FILE", help="JSON/YAML/TOML file of {group: {key: value}}")
+    p.add_argument("--config", metavar="FILE", help="JSON/YAML/TOML file of {group: {key: "
+                   "value}}, or a run's params.json (its sequences too)")
     p.add_argument("--set", action="append", metavar="GROUP.KEY=VALUE",
                    help="override one parameter (repeatable), e.g. --set neuron.tau_h=500")
-    p.add_argument("--out", required=True, metavar="DIR", help="run directory to write")
+    p.add_argument("--out", metavar="DIR", help="run directory to write (required unless "
+                   "--dry-run)")
     p.add_argument("--force", action="store_true", help="replace an existing run directory")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--dry-run", action="store_true", help="print every resolved parameter "
+                   "(value, unit, meaning, source) and exit without simulating")
     p.set_defaults(func=_cmd_learn)
 
     p = sub.add_parser("replay", help="replay the learned sequences of a run directory")
@@ -482,7 +484,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--trials", type=_positive_int,
                    help="cue the shared first element N times and decode each trial as one "
                         "branch, simultaneous or failure (writes branches.json)")
-    from pynest_ext.noise import NOISE_KINDS
+    from seqnest.pynest_ext.noise import NOISE_KINDS
     p.add_argument("--noise", choices=list(NOISE_KINDS),
                    help="noise during the trials; parameters with --set noise.KEY=VALUE "
                         "(sigma, tau_n, c, amplitude, frequency)")
@@ -620,7 +622,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from pynest_ext import BuildError, ParameterError
+    from seqnest.pynest_ext import BuildError, ParameterError
     try:
         return args.func(args)
     except ParameterError as exc:

@@ -2,7 +2,7 @@
 """Spike-train analyses on neo objects (no NEST), with Elephant where it has the method.
 
 Inputs are lists of per-neuron ``neo.SpikeTrain`` (e.g. from
-:func:`pynest_ext.neo_convert.split_population`), each annotated with its
+:func:`seqnest.pynest_ext.neo_convert.split_population`), each annotated with its
 ``subpopulation`` and ``element``; times and rates carry units (quantities).
 
 * :func:`subpopulation_rates` -- mean firing rate per subpopulation
@@ -48,7 +48,7 @@ def _labels(trains: Sequence, key: str) -> list:
         return [st.annotations[key] for st in trains]
     except KeyError:
         raise ValueError(f"spike trains lack the annotation {key!r} "
-                         "(use pynest_ext.neo_convert.split_population)") from None
+                         "(use seqnest.pynest_ext.neo_convert.split_population)") from None
 
 
 def subpopulation_rates(trains: Sequence, key: str = "element") -> dict[str, pq.Quantity]:

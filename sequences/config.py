@@ -3,7 +3,7 @@
 
 A run is configured by parameter groups (``neuron``, ``inh_neuron``,
 ``synapse``, ``network``, ``timing``, ``evaluation``, ``replay``, ``run``,
-``random``), each a validated :class:`~pynest_ext.params.ParameterSet`, plus the
+``random``), each a validated :class:`~seqnest.pynest_ext.params.ParameterSet`, plus the
 sequence set. Values are resolved in this order, later winning:
 
 1. declared defaults (the paper's set-I values);
@@ -22,7 +22,7 @@ config file or ``--set`` (``task: {frequencies: [0.7, 0.3]}``,
 ``--set task.frequencies=0.7,0.3``); they override a named set's own.
 
 Unknown groups and keys, malformed values and impossible combinations raise
-:class:`~pynest_ext.params.ParameterError` with a one-line message. The hash of
+:class:`~seqnest.pynest_ext.params.ParameterError` with a one-line message. The hash of
 the resolved configuration identifies the run.
 """
 from __future__ import annotations
@@ -34,11 +34,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pynest_ext.derived import dap_trace_tau
-from pynest_ext.models import (SYNAPSE_KINDS, InhNeuronParams, StdspSynapseParams,
+from seqnest.pynest_ext.derived import dap_trace_tau
+from seqnest.pynest_ext.models import (SYNAPSE_KINDS, InhNeuronParams, StdspSynapseParams,
                                StmNeuronParams)
-from pynest_ext.networks.temporal_memory import NetworkParams
-from pynest_ext.params import Choice, Param, ParameterError, ParameterSet, parameter_hash, positive
+from seqnest.pynest_ext.networks.temporal_memory import NetworkParams
+from seqnest.pynest_ext.params import Choice, Param, ParameterError, ParameterSet, parameter_hash, positive
 
 from .metrics import EvaluationParams
 from .tasks.sequence_sets import (SequenceSet, TimingParams, named_set, parse_frequencies, parse_sequences,
@@ -264,6 +264,11 @@ def load_config_file(path: str | Path, groups: bool = True) -> dict[str, Any]:
         raise ParameterError(f"config file {path}: cannot parse: {first}") from None
     if data is None:
         data = {}
+    record = _run_record(data)
+    if record is not None:         # a run's params.json: its groups (the set: _recorded_set)
+        data = {g: v for g, v in record.items() if g in GROUPS}
+        if isinstance(record.get("frequencies"), list):
+            data["task"] = {"frequencies": record["frequencies"]}
     if not groups:
         if not isinstance(data, dict):
             raise ParameterError(f"config file {path}: expected a mapping at the top level")
@@ -274,6 +279,15 @@ def load_config_file(path: str | Path, groups: bool = True) -> dict[str, Any]:
     for group in data:
         _check_group(group)
     return data
+
+
+def _check_params(params: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{group: {key: value}}`` given from Python: a mapping of known groups to mappings."""
+    if not isinstance(params, Mapping) or not all(isinstance(v, Mapping) for v in params.values()):
+        raise ParameterError("params: expected a mapping of groups to mappings ({group: {key: value}})")
+    for group in params:
+        _check_group(group)
+    return {g: dict(v) for g, v in params.items()}
 
 
 def _task_options(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -360,29 +374,55 @@ def _build(task_name: str, seq_set: SequenceSet,
 
 def resolve_config(task: str | None = None, sequences: str | None = None,
                    config_file: str | Path | None = None, set_options: Sequence[str] = (),
-                   frequencies: Any = None, **run_flags: Any) -> RunConfig:
+                   frequencies: Any = None, params: Mapping[str, Mapping[str, Any]] | None = None,
+                   **run_flags: Any) -> RunConfig:
     """Resolve a run's configuration from the command line's ingredients.
 
     ``frequencies`` (text such as ``"0.7,0.3"`` or a list) are the sequences'
-    training frequencies; ``run_flags`` are explicit ``run`` values
+    training frequencies; ``params`` are ``{group: {key: value}}`` (between the
+    file and ``set_options``); ``run_flags`` are explicit ``run`` values
     (``episodes``, ``seed``, ``threads``, ``synapse``). None values are ignored.
+    A run's own ``params.json`` as ``config_file`` also gives its sequences
+    (unless ``task`` or ``sequences`` is given).
     """
-    user, task_opts = _user_values(config_file, set_options, frequencies, run_flags)
+    user, task_opts = _user_values(config_file, set_options, frequencies, run_flags,
+                                   params=params)
     random = RandomTaskParams(user.get("random", {}))
-    task_name, seq_set = _select_set(task, sequences, random)
+    recorded = _recorded_set(config_file) if task is None and sequences is None else None
+    task_name, seq_set = recorded or _select_set(task, sequences, random)
     return _build(task_name, _with_frequencies(seq_set, task_opts), user)
 
 
+def _recorded_set(config_file) -> tuple[str, SequenceSet] | None:
+    """The task and sequence set of a run's ``params.json`` given as config file."""
+    if not config_file or Path(config_file).suffix.lower() != ".json":
+        return None
+    record = _run_record(json.loads(Path(config_file).read_text()))
+    if record is None:
+        return None
+    cfg = config_from_dict(record)
+    return cfg.task, cfg.sequence_set
+
+
+def _run_record(data: Any) -> dict | None:
+    """The parameter record of a run's ``params.json`` (``{"hash", "params"}``), or None."""
+    if isinstance(data, dict) and set(data) == {"hash", "params"} and isinstance(data["params"], dict):
+        return data["params"]
+    return None
+
+
 def _user_values(config_file, set_options: Sequence[str], frequencies: Any,
-                 run_flags: Mapping[str, Any], base: Mapping[str, Mapping[str, Any]] | None = None
+                 run_flags: Mapping[str, Any], base: Mapping[str, Mapping[str, Any]] | None = None,
+                 params: Mapping[str, Mapping[str, Any]] | None = None
                  ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """({group: values} of ``base``, the file, --set and the flags, later winning;
-    the pseudo-group ``task``'s options)."""
+    """({group: values} of ``base``, the file, ``params``, --set and the flags, later
+    winning; the pseudo-group ``task``'s options)."""
     from_file = load_config_file(config_file) if config_file else {}
+    given = _check_params(params or {})
     from_set = parse_set_options(set_options)
     flags = {"run": {k: v for k, v in run_flags.items() if v is not None},
              "task": {} if frequencies is None else {"frequencies": frequencies}}
-    user = _merge(base or {}, from_file, from_set, flags)
+    user = _merge(base or {}, from_file, given, from_set, flags)
     return user, _task_options(user.pop("task", {}))
 
 
@@ -395,7 +435,9 @@ def _with_frequencies(seq_set: SequenceSet, task_opts: Mapping[str, Any]) -> Seq
 def resolve_resumed_config(source: RunConfig, task: str | None = None,
                            sequences: str | None = None,
                            config_file: str | Path | None = None, set_options: Sequence[str] = (),
-                           frequencies: Any = None, **run_flags: Any) -> RunConfig:
+                           frequencies: Any = None,
+                           params: Mapping[str, Mapping[str, Any]] | None = None,
+                           **run_flags: Any) -> RunConfig:
     """The configuration of a run that continues training ``source``'s network.
 
     The source run's values are the base (in place of the defaults and the
@@ -408,7 +450,8 @@ def resolve_resumed_config(source: RunConfig, task: str | None = None,
     """
     base = {name: dict(values) for name, values in source.to_dict().items() if name in GROUPS}
     base["run"].pop("episodes", None)                    # default: RunParams' own
-    user, task_opts = _user_values(config_file, set_options, frequencies, run_flags, base)
+    user, task_opts = _user_values(config_file, set_options, frequencies, run_flags, base,
+                                   params=params)
     vocab = source.sequence_set.vocabulary
     if task is None and sequences is None:
         task_name, seq_set = source.task, source.sequence_set
@@ -441,3 +484,22 @@ def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
     except (KeyError, TypeError) as exc:
         raise ParameterError(f"incomplete parameter record (missing {exc})") from None
     return RunConfig(data["task"], seq_set, groups)
+
+
+def describe_config(config: RunConfig) -> str:
+    """Every group of ``config`` as aligned text: name, value, unit, meaning, source."""
+    seqs = "; ".join(" ".join(s) for s in config.sequence_set.sequences)
+    lines = [f"task {config.task}: {seqs}"]
+    if config.sequence_set.frequencies:
+        lines.append("frequencies " + ", ".join(f"{f:g}" for f in config.sequence_set.frequencies))
+    for name, group in config.groups.items():
+        lines.append("")
+        lines.append(f"[{name}]  ({type(group).__name__})")
+        specs = type(group).SPECS
+        width = max((len(k) for k in specs), default=0)
+        for key, spec in specs.items():
+            value = group[key]
+            shown = f"{value:g}" if isinstance(value, float) else str(value)
+            unit = "" if spec.unit in ("", "1") else f" {spec.unit}"
+            lines.append(f"  {key:<{width}}  {shown}{unit}  {spec.doc}  [{spec.source}]")
+    return "\n".join(lines)

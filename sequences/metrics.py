@@ -33,7 +33,7 @@ from itertools import combinations
 
 import numpy as np
 
-from pynest_ext.params import Choice, Param, ParameterSet, positive
+from seqnest.pynest_ext.params import Choice, Param, ParameterSet, positive
 
 __all__ = ["EvaluationParams", "counts_new_daps", "predicted_vector", "prediction_scores", "responders",
            "jaccard", "episodes_to_convergence", "wilson_interval"]

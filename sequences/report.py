@@ -4,8 +4,8 @@
 :func:`write_report` reads only the run directory's files (``params.json``,
 ``env.json``, ``metrics.json``, ``schedule.json``, ``spikes.nix``,
 ``connectivity.npz`` and, if present, ``replay/``), computes the analyses of
-:mod:`sequences.analysis` on neo objects, draws the figures of
-:mod:`sequences.figures`, and writes ``RUN_DIR/report.html`` (images embedded,
+:mod:`seqnest.sequences.analysis` on neo objects, draws the figures of
+:mod:`seqnest.sequences.figures`, and writes ``RUN_DIR/report.html`` (images embedded,
 opens offline) with the PNG files in ``RUN_DIR/report/``. Both are written to
 temporary names first and renamed, so an interrupted report leaves the
 previous one (or nothing) in place.
@@ -36,7 +36,7 @@ __all__ = ["write_report", "write_sweep_report", "check_report_output", "REPORT_
 #: element (synchronous within ~2 ms) falls into one bin.
 REPORT_BIN_MS = 5.0
 #: Window (ms) after an element's onset in which its responses are counted
-#: (as the active fraction of sequences.metrics).
+#: (as the active fraction of seqnest.sequences.metrics).
 RESPONSE_WINDOW_MS = 20.0
 
 
@@ -143,10 +143,26 @@ def _table(rows) -> str:
     return f"<table>{body}</table>"
 
 
+def write_any_report(folder: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+    """The report of whatever ``folder`` holds: a sweep directory, a coincidence-
+    detection run, a spatio-temporal-pattern run or a sequence-network run."""
+    from seqnest.sequences.coincidence.experiment import is_cd_run
+    from seqnest.sequences.coincidence.report import write_cd_report
+    from seqnest.sequences.temporal_memory.stp_report import is_stp_run, write_stp_report
+    folder = Path(folder)
+    if (folder / "results.csv").is_file() and not (folder / "params.json").is_file():
+        return write_sweep_report(folder, out)
+    if is_cd_run(folder):
+        return write_cd_report(folder, out)
+    if is_stp_run(folder):
+        return write_stp_report(folder, out)
+    return write_report(folder, out)
+
+
 def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
     """Write ``OUT/report.html`` and ``OUT/report/*.png`` (``OUT`` defaults to the run
     directory, which may then be read-only if ``out`` is given); return the HTML path."""
-    from pynest_ext.neo_convert import split_population
+    from seqnest.pynest_ext.neo_convert import split_population
 
     started = time.perf_counter()
     run_dir = check_run_dir(run_dir)

@@ -13,7 +13,7 @@ A training run directory holds
                               first-element drive (per element)
 ``spikes.nix``                neo Block, Segment "training": one compact SpikeTrain
                               per population, E and I (see
-                              :mod:`pynest_ext.neo_convert`), the dAP onsets of the
+                              :mod:`seqnest.pynest_ext.neo_convert`), the dAP onsets of the
                               last episode ("E_dAP", exact times),
                               Epoch "episodes", Event "stimuli"
 ``connectivity.npz``          E->E connections after learning (``source``,
@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from pynest_ext.params import ParameterError
+from seqnest.pynest_ext.params import ParameterError
 
 __all__ = ["RunDirError", "atomic_directory", "check_output", "is_own_directory",
            "require_writable", "write_json", "read_json", "environment",
@@ -191,7 +191,7 @@ def environment(module_key: str, seed: int, threads: int) -> dict[str, Any]:
             versions[pkg] = importlib.metadata.version(pkg)
         except importlib.metadata.PackageNotFoundError:
             versions[pkg] = None
-    from pynest_ext.kernel import import_nest
+    from seqnest.pynest_ext.kernel import import_nest
     nest = import_nest()
     return {
         "packages": versions,
@@ -218,7 +218,7 @@ def network_segment(name: str, cfg, exc: tuple, inh: tuple, t_stop: float,
     """
     import neo
 
-    from pynest_ext.neo_convert import Population, population_spiketrain
+    from seqnest.pynest_ext.neo_convert import Population, population_spiketrain
 
     vocab = list(cfg.sequence_set.vocabulary)
     n_E = int(cfg.network.n_E)
@@ -262,8 +262,8 @@ def _training_block(result):
 
 
 def write_training_run(result, out: str | os.PathLike, force: bool = False) -> Path:
-    """Write a :class:`sequences.temporal_memory.learn.TrainingResult` as a run directory."""
-    from pynest_ext.neo_convert import write_nix
+    """Write a :class:`seqnest.sequences.temporal_memory.learn.TrainingResult` as a run directory."""
+    from seqnest.pynest_ext.neo_convert import write_nix
 
     cfg, sch = result.config, result.schedule
     out = Path(out)
@@ -298,7 +298,7 @@ def check_run_dir(run_dir: str | os.PathLike) -> Path:
 
 
 def load_config(run_dir: str | os.PathLike):
-    """The :class:`~sequences.config.RunConfig` stored in a run directory."""
+    """The :class:`~seqnest.sequences.config.RunConfig` stored in a run directory."""
     from .config import config_from_dict
     record = read_json(check_run_dir(run_dir) / "params.json")
     if not isinstance(record, dict) or "params" not in record:
@@ -338,15 +338,15 @@ def load_connectivity_arrays(run_dir: str | os.PathLike,
 
 def load_connectivity(run_dir: str | os.PathLike):
     """Learned E->E connectivity of a run directory."""
-    from pynest_ext.networks.temporal_memory import EEConnectivity
+    from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity
     data = load_connectivity_arrays(run_dir, required=("source", "target", "permanence", "weight"))
     return EEConnectivity(data["source"], data["target"], data["permanence"], data["weight"])
 
 
 def load_resume_state(run_dir: str | os.PathLike):
     """A training run's learned network, to continue training it
-    (:class:`sequences.temporal_memory.learn.ResumeState`)."""
-    from pynest_ext.networks.temporal_memory import EEConnectivity
+    (:class:`seqnest.sequences.temporal_memory.learn.ResumeState`)."""
+    from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity
 
     from .temporal_memory.learn import ResumeState
     from .temporal_memory.stp_report import is_stp_run
@@ -408,10 +408,10 @@ def population_arrays_optional(segment, name: str):
 def load_spikes(run_dir: str | os.PathLike):
     """The run's recordings as one neo Block: Segment "training" and, if the run was
     replayed, Segment "replay" (compact trains; split them with
-    :func:`pynest_ext.neo_convert.split_population`)."""
+    :func:`seqnest.pynest_ext.neo_convert.split_population`)."""
     import neo
 
-    from pynest_ext.neo_convert import read_nix
+    from seqnest.pynest_ext.neo_convert import read_nix
     run_dir = check_run_dir(run_dir)
     block = neo.Block(name=f"seqnest run {run_dir.name}")
     for path, name in ((run_dir / "spikes.nix", "training"),

@@ -25,7 +25,7 @@ With ``inputs: stp-spatial`` or ``stp-temporal`` the points are
 spatio-temporal-pattern runs (``seqnest learn --inputs``): ``task`` is ``s3``,
 ``s4`` or omitted, ``sequences`` a custom set, ``episodes`` the iterations,
 ``config`` and ``vary`` use the groups of
-:mod:`sequences.temporal_memory.stp_config` (``synapse``, ``frequencies`` and
+:mod:`seqnest.sequences.temporal_memory.stp_config` (``synapse``, ``frequencies`` and
 ``replay`` do not apply). Robustness curves are ``vary.points``, one mapping
 per value of each axis, crossed with the seeds.
 
@@ -45,7 +45,7 @@ over its list values, and each resulting condition is replayed with
 ``DIR/replays.csv`` then has one row per point and condition (branch
 probabilities, simultaneous and failure rates, matching distance).
 
-Every point is resolved and validated (:func:`sequences.config.resolve_config`)
+Every point is resolved and validated (:func:`seqnest.sequences.config.resolve_config`)
 before anything runs. The client builds the model module once, then each Dask
 worker process runs one point at a time with a fresh kernel and writes a
 complete run directory ``DIR/<parameter hash>/`` atomically (the files of
@@ -70,7 +70,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pynest_ext.params import ParameterError
+from seqnest.pynest_ext.params import ParameterError
 
 from .config import RunConfig, config_from_dict, load_config_file, resolve_config
 
@@ -157,7 +157,7 @@ def _replay_plan(section: Any, path: Path) -> dict | None:
     """Check and expand a spec's ``replay`` section."""
     if section is None:
         return None
-    from pynest_ext.noise import NoiseParams
+    from seqnest.pynest_ext.noise import NoiseParams
     _require(isinstance(section, dict), path, "'replay' must be a mapping")
     _unknown(section, REPLAY_KEYS, path, "'replay'")
     trials = section.get("trials", 150)
@@ -288,7 +288,7 @@ def expand(spec: SweepSpec) -> list[Point]:
 
 def _check_point_replays(spec: SweepSpec, cfg: RunConfig, varied: dict) -> None:
     """Each replay condition's replay.* values, and the cue, against this point."""
-    from pynest_ext.noise import NoiseParams
+    from seqnest.pynest_ext.noise import NoiseParams
 
     from .temporal_memory.branches import branch_structure
     try:
@@ -398,7 +398,7 @@ def _replay_missing(run_dir: Path, replays: dict | None) -> bool:
 
 def _run_replays(config: RunConfig, run_dir: Path, replays: dict) -> dict[str, dict]:
     """Replay ``run_dir`` under every condition still missing; rows of all."""
-    from pynest_ext.noise import NoiseParams
+    from seqnest.pynest_ext.noise import NoiseParams
 
     from .temporal_memory.replay import replay_trials
     folder = run_dir / "replays"
@@ -521,7 +521,7 @@ def _slurm_cluster(spec: SweepSpec, workers: int):
 def _remove_stale_temporaries(folder: Path, names: set[str]) -> None:
     """Remove the hidden temporary directories that a killed or interrupted worker left
     behind in ``folder`` for one of ``names`` (``.<name>.tmp-*``, ``.<name>.old-*``,
-    written by :func:`sequences.rundir.atomic_directory`; the random suffix has no dot)."""
+    written by :func:`seqnest.sequences.rundir.atomic_directory`; the random suffix has no dot)."""
     import shutil
     for d in folder.glob(".*.*-*"):
         name, _, rest = d.name[1:].rpartition(".")
@@ -543,7 +543,7 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
     """Run the missing points of ``spec`` into ``out``; return counts and failures."""
     from tqdm import tqdm
 
-    from pynest_ext.buildcache import build
+    from seqnest.pynest_ext.buildcache import build
     from .rundir import RunDirError, read_json
 
     points = expand(spec)

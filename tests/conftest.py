@@ -12,5 +12,5 @@ import pytest
 
 @pytest.fixture(scope="session")
 def built_module():
-    from pynest_ext import build
+    from seqnest.pynest_ext import build
     return build()

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Network builders, one module per model family.
 
-* :mod:`~pynest_ext.networks.temporal_memory`: the spiking temporal memory
+* :mod:`~seqnest.pynest_ext.networks.temporal_memory`: the spiking temporal memory
   (Bouhadjar et al. 2022, 2023) and its noise-driven replay;
-* :mod:`~pynest_ext.networks.coincidence`: the feed-forward dendritic
+* :mod:`~seqnest.pynest_ext.networks.coincidence`: the feed-forward dendritic
   coincidence detector with RRAM delays and weights (DenRAM, D'Agostino et al.
   2024).
 

@@ -3,14 +3,14 @@
 
 Inputs (one ``spike_generator`` per channel) reach every output soma
 (``denram_soma``) through n_d parallel dendritic branches, each a connection
-with its own delay (an RRAM delay device, :class:`pynest_ext.devices.RramDelayParams`)
-and weight (an RRAM conductance, :class:`pynest_ext.devices.RramWeightParams`);
+with its own delay (an RRAM delay device, :class:`seqnest.pynest_ext.devices.RramDelayParams`)
+and weight (an RRAM conductance, :class:`seqnest.pynest_ext.devices.RramWeightParams`);
 each soma has a bias input ``I_bias`` per step.
 
 Trials run back to back, one slot of ``T + D_max + 1`` steps each: the slot's
 first step resets V and V_max; input step s of the trial is a spike at
 (slot start + 1 + s) * h, so that after the run to (slot start + 1 + t + 1) * h
-the somata hold the trainer's V[t] (:mod:`sequences.coincidence.model`); the
+the somata hold the trainer's V[t] (:mod:`seqnest.sequences.coincidence.model`); the
 last D_max steps let late arrivals land before the next reset. Scores are read
 as V_max at the end of each readout window (V_max is reset at its start): no
 recording device. All trials' input spikes are loaded into the generators once.
@@ -20,7 +20,7 @@ connections, which draw each device's read value once per trial slot; without
 it they are NEST's ``static_synapse`` (exactly the deterministic model).
 
 Lifecycle: ``CoincidenceNetwork(...)`` sets up the kernel (via
-:func:`pynest_ext.kernel.setup_kernel`) and creates the somata;
+:func:`seqnest.pynest_ext.kernel.setup_kernel`) and creates the somata;
 :meth:`connect` programs the weights; :meth:`run` presents trials and returns
 their scores.
 """
@@ -48,7 +48,7 @@ class CdNetworkParams(ParameterSet):
         "n_d": Param(16, "1", "parallel dendritic branches (delays) per input-output pair",
                      DENRAM, low=1, high=1024, integer=True),
         "tau_m": positive(20.0, "ms", "leak time constant of the somata (per task: see "
-                          "sequences.coincidence.config)", "this package (estimate)"),
+                          "seqnest.sequences.coincidence.config)", "this package (estimate)"),
         "delays": Choice("rram", ("rram", "none"), "rram: delays drawn from the RRAM delay "
                          "device; none: every branch delayed by one step (the no-delay "
                          "control, same number of weights)", DENRAM),

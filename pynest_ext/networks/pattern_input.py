@@ -22,7 +22,7 @@ Input delays (``network.in_delays``):
   channels: uniform);
 * ``rram``: ``n_delays`` connections per (channel, neuron), each with a delay
   drawn from the log-normal RRAM delay device of the coincidence-detection
-  family (:class:`pynest_ext.devices.RramDelayParams`); input STDP may select the
+  family (:class:`seqnest.pynest_ext.devices.RramDelayParams`); input STDP may select the
   ones that align a pattern.
 
 Two phases (:meth:`PatternNetwork.start_phase2`): the input synapses learn
@@ -161,7 +161,7 @@ class PatternNetwork(Simulated):
     Parameters
     ----------
     names : ModelNames
-        From :func:`pynest_ext.kernel.setup_kernel`.
+        From :func:`seqnest.pynest_ext.kernel.setup_kernel`.
     n_items, n_in : int
         Items (vocabulary size) and input channels.
     neuron, inh, ee, inp, net : parameter sets

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Simulated time of a network builder, run in interruptible pieces.
 
-Shared by the builders of :mod:`pynest_ext.networks`: the builder keeps the
+Shared by the builders of :mod:`seqnest.pynest_ext.networks`: the builder keeps the
 biological time itself (every kernel-status read costs 10-20 ms in a
 paper-size network) and runs NEST in pieces of at most :data:`RUN_PIECE_MS`
 inside one ``RunManager`` context, so that Ctrl-C takes effect within about a

@@ -10,7 +10,7 @@ per element that drives its whole subpopulation.
 Lifecycle: ``SequenceNetwork(...)`` -> :meth:`create` -> :meth:`connect` ->
 :meth:`run` (repeatedly) -> recordings
 (:meth:`take_spikes`, :meth:`take_dap_samples`, :meth:`ee_connectivity`).
-The kernel must have been set up with :func:`pynest_ext.kernel.setup_kernel`.
+The kernel must have been set up with :func:`seqnest.pynest_ext.kernel.setup_kernel`.
 Neurons are identified by their 0-based index in the excitatory population
 (subpopulation ``index // n_E``), never by NEST node ids, in everything this
 class returns.
@@ -133,7 +133,7 @@ class SequenceNetwork(Simulated):
     Parameters
     ----------
     names : ModelNames
-        Model names from :func:`pynest_ext.kernel.setup_kernel`.
+        Model names from :func:`seqnest.pynest_ext.kernel.setup_kernel`.
     n_subpopulations : int
         M, one per element of the vocabulary.
     neuron, inh, synapse, net : parameter sets
@@ -327,7 +327,7 @@ class SequenceNetwork(Simulated):
         self._connected = True
 
     def inject_noise(self, params, t_stop: float, rng: np.random.Generator):
-        """Connect the noise of ``params`` (:class:`pynest_ext.noise.NoiseParams`) up to
+        """Connect the noise of ``params`` (:class:`seqnest.pynest_ext.noise.NoiseParams`) up to
         ``t_stop`` (ms), drawn with ``rng``; needs ``current_input=True``."""
         from ..noise import inject_noise
         if not self.current_input:

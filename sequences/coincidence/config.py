@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pynest_ext.devices import RramDelayParams, RramWeightParams
-from pynest_ext.networks.coincidence import CdNetworkParams
-from pynest_ext.params import ParameterError, ParameterSet
+from seqnest.pynest_ext.devices import RramDelayParams, RramWeightParams
+from seqnest.pynest_ext.networks.coincidence import CdNetworkParams
+from seqnest.pynest_ext.params import ParameterError, ParameterSet
 
 from ..tasks.mts_xor import MtsXorParams
 from ..tasks.patterns import PatternParams

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pynest_ext.params import ParameterError
+from seqnest.pynest_ext.params import ParameterError
 
 from ..metrics import wilson_interval
 from ..rundir import (RunDirError, atomic_directory, check_output, environment, read_json,
@@ -89,7 +89,7 @@ def _spikes_per_sample(config: CdConfig) -> float:
 def check_memory(config: CdConfig, n_samples: int, spikes_per_sample: float,
                  n_inputs: int, n_outputs: int) -> None:
     """Refuse a task or network that cannot fit in the memory available now."""
-    from pynest_ext.resources import available_memory_bytes
+    from seqnest.pynest_ext.resources import available_memory_bytes
     n_d = config.network.n_d
     data = n_samples * spikes_per_sample * DATA_BYTES_PER_SPIKE
     batch = (config.training.batch_size * spikes_per_sample * n_outputs * n_d
@@ -108,7 +108,7 @@ def check_memory(config: CdConfig, n_samples: int, spikes_per_sample: float,
 
 def _check_nest_resources(branches: int, threads: int) -> None:
     """Refuse thread counts far above the cores and networks beyond the memory."""
-    from pynest_ext.resources import available_memory_bytes, check_threads
+    from seqnest.pynest_ext.resources import available_memory_bytes, check_threads
     if not isinstance(threads, int) or threads < 1:
         raise ParameterError(f"threads: must be a whole number >= 1, got {threads!r}")
     check_threads(threads, "threads")
@@ -223,8 +223,8 @@ def cd_eval(run_dir: str | os.PathLike, sigma: float | None = None, trials: int 
     ``check`` samples are also run through the trainer's model and the
     agreement is recorded (0: no check).
     """
-    from pynest_ext.buildcache import provide
-    from pynest_ext.devices import RramWeightParams
+    from seqnest.pynest_ext.buildcache import provide
+    from seqnest.pynest_ext.devices import RramWeightParams
 
     config, params, model = load_model(run_dir)
     run = Path(run_dir)
@@ -259,7 +259,7 @@ def cd_eval(run_dir: str | os.PathLike, sigma: float | None = None, trials: int 
 def _evaluate(run: Path, model: dict, rram, test: SpikeDataset, n_trials: int, seed: int,
               threads: int, out: Path, force: bool, module, progress: bool,
               check: int) -> dict:
-    from pynest_ext.networks.coincidence import CoincidenceNetwork
+    from seqnest.pynest_ext.networks.coincidence import CoincidenceNetwork
 
     programmed = rram.program(model["weights"], _rng(seed, STREAM_PROGRAM))
     index = np.arange(n_trials) % len(test)

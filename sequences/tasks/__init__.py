@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Tasks, one module per kind of stimulus (none imports NEST).
 
-* :mod:`~sequences.tasks.sequence_sets`: sequence sets, frequencies and the
+* :mod:`~seqnest.sequences.tasks.sequence_sets`: sequence sets, frequencies and the
   presentation schedule of the temporal memory;
-* :mod:`~sequences.tasks.mts_xor`: the multi-time-scale XOR task;
-* :mod:`~sequences.tasks.patterns`: frozen spatio-temporal spike patterns with
+* :mod:`~seqnest.sequences.tasks.mts_xor`: the multi-time-scale XOR task;
+* :mod:`~seqnest.sequences.tasks.patterns`: frozen spatio-temporal spike patterns with
   jitter and background;
-* :mod:`~sequences.tasks.shd`: a reader of the Spiking Heidelberg Digits HDF5
+* :mod:`~seqnest.sequences.tasks.shd`: a reader of the Spiking Heidelberg Digits HDF5
   files.
 """

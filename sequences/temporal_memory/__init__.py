@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Experiments of the spiking temporal memory (no NEST import at package import).
 
-* :mod:`~sequences.temporal_memory.learn`: train on a sequence set, evaluate
+* :mod:`~seqnest.sequences.temporal_memory.learn`: train on a sequence set, evaluate
   every episode;
-* :mod:`~sequences.temporal_memory.replay`: replay from the learned
+* :mod:`~seqnest.sequences.temporal_memory.replay`: replay from the learned
   connectivity, and noise-driven replay trials;
-* :mod:`~sequences.temporal_memory.branches`: decoding and statistics of
+* :mod:`~seqnest.sequences.temporal_memory.branches`: decoding and statistics of
   replay trials among branches.
 """

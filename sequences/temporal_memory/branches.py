@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pynest_ext.params import ParameterError
+from seqnest.pynest_ext.params import ParameterError
 
 from ..metrics import wilson_interval
 

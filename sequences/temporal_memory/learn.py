@@ -3,9 +3,9 @@
 
 :func:`train` sets up the kernel, builds the network, presents the set for the
 configured number of episodes and, after each episode, computes the metrics
-of :mod:`sequences.metrics` from that episode's recordings (then discards the
+of :mod:`seqnest.sequences.metrics` from that episode's recordings (then discards the
 raw recordings from NEST's memory). It returns a :class:`TrainingResult`;
-:mod:`sequences.rundir` writes it to disk.
+:mod:`seqnest.sequences.rundir` writes it to disk.
 """
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pynest_ext.buildcache import BuiltModule, provide
-from pynest_ext.kernel import KernelConfig, setup_kernel
-from pynest_ext.networks.temporal_memory import EEConnectivity, SequenceNetwork
+from seqnest.pynest_ext.buildcache import BuiltModule, provide
+from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
+from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity, SequenceNetwork
 
 from ..config import RunConfig
 from ..metrics import (counts_new_daps, episodes_to_convergence, mean_pairwise_jaccard, predicted_vector,
@@ -171,7 +171,7 @@ def _evaluate_episode(evaluate: "_EpisodeEvaluator", ep: int, plan: list[tuple[f
 def _sample_plan(config: RunConfig, schedule: Schedule, episode: int) -> list[tuple[float, ...]]:
     """dAP sample instants of each presentation in ``episode``: the penultimate
     element's onset + ``evaluation.sample_delay``, preceded by the onset itself
-    where only new dAPs count (:func:`sequences.metrics.counts_new_daps`)."""
+    where only new dAPs count (:func:`seqnest.sequences.metrics.counts_new_daps`)."""
     delay = config.evaluation.sample_delay
     new = counts_new_daps(config.evaluation, config.sequence_set)
     plan = []
@@ -183,8 +183,8 @@ def _sample_plan(config: RunConfig, schedule: Schedule, episode: int) -> list[tu
 
 def check_run_resources(config: RunConfig, processes: int = 1):
     """Refuse, before NEST sees it, a run whose network cannot fit this machine or whose
-    threads are far above its cores (see :func:`pynest_ext.resources.check_resources`)."""
-    from pynest_ext.resources import check_resources
+    threads are far above its cores (see :func:`seqnest.pynest_ext.resources.check_resources`)."""
+    from seqnest.pynest_ext.resources import check_resources
     net = config.network
     return check_resources(len(config.sequence_set.vocabulary), int(net.n_E), float(net.p_EE),
                            config.synapse.KIND, int(config.run.threads), processes)
@@ -197,19 +197,19 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
     Parameters
     ----------
     config : RunConfig
-        Resolved configuration (:func:`sequences.config.resolve_config`).
+        Resolved configuration (:func:`seqnest.sequences.config.resolve_config`).
     module : BuiltModule, optional
         The compiled model module, or a callable that builds it (called once the
         run's resources are checked); default: build or reuse the cached one.
     progress : bool
         Show a progress bar with the current error on stderr.
     ee_floor : {None, "static", "none"}
-        Benchmark floors only (see :class:`pynest_ext.networks.temporal_memory.SequenceNetwork`):
+        Benchmark floors only (see :class:`seqnest.pynest_ext.networks.temporal_memory.SequenceNetwork`):
         the same run with static or without E->E connections.
     resume : ResumeState, optional
-        Continue training a learned network (:func:`sequences.rundir.load_resume_state`)
+        Continue training a learned network (:func:`seqnest.sequences.rundir.load_resume_state`)
         instead of drawing a new one; ``config`` from
-        :func:`sequences.config.resolve_resumed_config`.
+        :func:`seqnest.sequences.config.resolve_resumed_config`.
     """
     t_wall = time.perf_counter()
     run = config.run

@@ -38,9 +38,9 @@ from pathlib import Path
 
 import numpy as np
 
-from pynest_ext.buildcache import BuiltModule, provide
-from pynest_ext.kernel import KernelConfig, setup_kernel
-from pynest_ext.networks.temporal_memory import SequenceNetwork, synaptic_weights
+from seqnest.pynest_ext.buildcache import BuiltModule, provide
+from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
+from seqnest.pynest_ext.networks.temporal_memory import SequenceNetwork, synaptic_weights
 
 from ..metrics import mean_pairwise_jaccard, responders
 from ..rundir import (RunDirError, atomic_directory, check_output, load_config,
@@ -286,13 +286,13 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     """Cue the shared first element ``trials`` times in one simulation under ``noise``.
 
     Each trial is decoded as one branch, ``simultaneous`` or ``failure``
-    (:mod:`sequences.temporal_memory.branches`); ``out`` (default ``RUN_DIR/replay``) receives
+    (:mod:`seqnest.sequences.temporal_memory.branches`); ``out`` (default ``RUN_DIR/replay``) receives
     ``branches.json`` (statistics and every trial), ``replay.json`` (settings,
     timing, the check that trials did not interact) and ``spikes.nix``.
 
     Parameters
     ----------
-    noise : pynest_ext.noise.NoiseParams, optional
+    noise : seqnest.pynest_ext.noise.NoiseParams, optional
         The noise condition (default: none).
     cue : str, optional
         The element to cue (default: the first element most sequences share).
@@ -307,7 +307,7 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
         Replay settings (default: the run's); a trial lasts ``cue_interval`` (plus one
         period of the oscillation, within which its cue falls).
     """
-    from pynest_ext.noise import NoiseParams
+    from seqnest.pynest_ext.noise import NoiseParams
 
     from .branches import branch_structure, branch_statistics, classify_trial
     from .learn import check_run_resources
@@ -320,7 +320,7 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     rp = replay_params if replay_params is not None else cfg.replay
     out = Path(out) if out is not None else run_dir / "replay"
     if trials < 1:
-        from pynest_ext.params import ParameterError
+        from seqnest.pynest_ext.params import ParameterError
         raise ParameterError(f"--trials must be >= 1, got {trials}")
     noise.check_resolution(cfg.run.resolution)
     branches = branch_structure(cfg.sequence_set, cue)
@@ -413,7 +413,7 @@ def _write(out: Path, summary: dict, exc, inh, dap, node_ids, cfg, t_stop: float
            force: bool, extra: dict | None = None) -> None:
     import neo
 
-    from pynest_ext.neo_convert import write_nix
+    from seqnest.pynest_ext.neo_convert import write_nix
     block = neo.Block(name="seqnest replay")
     block.segments.append(network_segment("replay", cfg, (exc.index, exc.times),
                                           (inh.index, inh.times), t_stop,

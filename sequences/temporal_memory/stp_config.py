@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Parameters of a spatio-temporal-pattern (STP) sequence run (Feiler et al. 2024).
 
-Groups: ``inputs`` (:class:`~sequences.tasks.stp_streams.StpParams`),
-``network`` (:class:`~pynest_ext.networks.pattern_input.PatternNetworkParams`),
+Groups: ``inputs`` (:class:`~seqnest.sequences.tasks.stp_streams.StpParams`),
+``network`` (:class:`~seqnest.pynest_ext.networks.pattern_input.PatternNetworkParams`),
 ``neuron``, ``inh_neuron``, ``input_synapse``, ``ee_synapse``, ``delays`` (RRAM
 delay devices, ``network.in_delays = rram``), ``protocol``, ``run``.
 
@@ -19,10 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pynest_ext.devices import RramDelayParams
-from pynest_ext.models import FEILER2024, InhNeuronParams, StmNeuronParams, WeightSynapseParams
-from pynest_ext.networks.pattern_input import InputSynapseParams, PatternNetworkParams
-from pynest_ext.params import Param, ParameterError, ParameterSet, parameter_hash, positive
+from seqnest.pynest_ext.devices import RramDelayParams
+from seqnest.pynest_ext.models import FEILER2024, InhNeuronParams, StmNeuronParams, WeightSynapseParams
+from seqnest.pynest_ext.networks.pattern_input import InputSynapseParams, PatternNetworkParams
+from seqnest.pynest_ext.params import Param, ParameterError, ParameterSet, parameter_hash, positive
 
 from ..tasks.sequence_sets import SequenceSet
 from ..tasks.stp_streams import NOISE_DEFAULTS, RATE_DEFAULTS, StpParams, iteration_ms, stp_set

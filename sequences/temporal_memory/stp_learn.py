@@ -6,7 +6,7 @@
 1. phase 1 (``protocol.phase1_fraction`` of the iterations): the input
    synapses learn (STDP), E->E is frozen; at its end the assemblies are
    identified from the responses of the last ``protocol.assembly_iterations``
-   iterations (:mod:`sequences.temporal_memory.stp_metrics`);
+   iterations (:mod:`seqnest.sequences.temporal_memory.stp_metrics`);
 2. phase 2: the input synapses are frozen, E->E learns, I->E is scaled.
 
 At every sequence's last element of phase 2 the dAP state of the excitatory
@@ -30,10 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pynest_ext.buildcache import BuiltModule, provide
-from pynest_ext.kernel import KernelConfig, setup_kernel
-from pynest_ext.networks.pattern_input import InputWeights, PatternNetwork, inhibition_scale
-from pynest_ext.params import ParameterError
+from seqnest.pynest_ext.buildcache import BuiltModule, provide
+from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
+from seqnest.pynest_ext.networks.pattern_input import InputWeights, PatternNetwork, inhibition_scale
+from seqnest.pynest_ext.params import ParameterError
 
 from ..rundir import atomic_directory, environment, write_json
 from ..tasks.stp_streams import StpStream, make_stream
@@ -79,7 +79,7 @@ def estimate_stp_bytes(config: StpConfig) -> tuple[int, int, int]:
 def check_stp_resources(config: StpConfig, stream_spikes: int, processes: int = 1) -> None:
     """Refuse a network or stream that cannot fit (``processes`` at once), and absurd
     thread counts."""
-    from pynest_ext.resources import available_memory_bytes, check_threads
+    from seqnest.pynest_ext.resources import available_memory_bytes, check_threads
     check_threads(int(config.run.threads), "run.threads", processes)
     ee, inp, need = estimate_stp_bytes(config)
     need = (need + stream_spikes * 40) * int(processes)
@@ -109,7 +109,7 @@ class StpResult:
 def train_stp(config: StpConfig, module: BuiltModule | Callable[[], BuiltModule] | None = None,
               progress: bool = True, floor: bool = False) -> StpResult:
     """Run the two-phase protocol; see the module docstring. ``floor``: the benchmark
-    floor of :class:`~pynest_ext.networks.pattern_input.PatternNetwork` (built-in
+    floor of :class:`~seqnest.pynest_ext.networks.pattern_input.PatternNetwork` (built-in
     models only; everything else unchanged)."""
     t_wall = time.perf_counter()
     run, proto = config.run, config.protocol

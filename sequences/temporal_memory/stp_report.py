@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pynest_ext.networks.pattern_input import InputWeights
+from seqnest.pynest_ext.networks.pattern_input import InputWeights
 
 from ..report import _Figures, _publish, _table, check_report_output, figures_html, html_page
 from ..rundir import RunDirError, read_json

@@ -11,11 +11,11 @@ import json
 import numpy as np
 import pytest
 
-from pynest_ext.noise import NoiseParams
-from sequences.config import resolve_config
-from sequences.temporal_memory.learn import train
-from sequences.temporal_memory.replay import replay_trials
-from sequences.rundir import write_training_run
+from seqnest.pynest_ext.noise import NoiseParams
+from seqnest.sequences.config import resolve_config
+from seqnest.sequences.temporal_memory.learn import train
+from seqnest.sequences.temporal_memory.replay import replay_trials
+from seqnest.sequences.rundir import write_training_run
 
 pytestmark = pytest.mark.nest
 

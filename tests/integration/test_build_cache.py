@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pynest_ext import build
-from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
+from seqnest.pynest_ext import build
+from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
 
 pytestmark = pytest.mark.nest
 
@@ -40,7 +40,7 @@ def test_kernel_config_is_applied(built_module):
     assert status["local_num_threads"] == 2
 
 
-BUILD_SNIPPET = ("import json, sys; from pynest_ext import build; m = build(with_nest=sys.argv[1] or None); "
+BUILD_SNIPPET = ("import json, sys; from seqnest.pynest_ext import build; m = build(with_nest=sys.argv[1] or None); "
                  "print(json.dumps({'path': str(m.path), 'compiled': m.compiled}))")
 
 
@@ -49,7 +49,7 @@ def test_concurrent_builds_share_one_compilation_through_a_given_nest_config(tmp
     """Two processes build into an empty cache at once: one compiles, the other
     waits and reuses it. The build goes through an explicit nest-config (the
     path a source-built NEST takes) to exercise -Dwith-nest."""
-    from pynest_ext.nestconfig import write_wheel_nest_config
+    from seqnest.pynest_ext.nestconfig import write_wheel_nest_config
     nest_config = write_wheel_nest_config(tmp_path / "nest-prefix")
     env = {**os.environ, "SEQNEST_CACHE_DIR": str(tmp_path / "cache")}
     root = Path(__file__).resolve().parents[2]
@@ -66,8 +66,8 @@ def test_concurrent_builds_share_one_compilation_through_a_given_nest_config(tmp
     entries = [p for p in (tmp_path / "cache" / "modules").iterdir() if p.is_dir()]
     assert len(entries) == 1            # no leftover temporary build directories
     # the module built through nest-config loads and provides the models
-    check = ("import sys; from pynest_ext import BuiltModule; from pynest_ext.buildcache import _load_entry; "
-             "from pynest_ext.kernel import setup_kernel; from pathlib import Path; "
+    check = ("import sys; from seqnest.pynest_ext import BuiltModule; from seqnest.pynest_ext.buildcache import _load_entry; "
+             "from seqnest.pynest_ext.kernel import setup_kernel; from pathlib import Path; "
              "d = Path(sys.argv[1]).parent; m = _load_entry(d, d.name, 0.0, False); "
              "print(setup_kernel(module=m).stm_neuron)")
     out = subprocess.run([sys.executable, "-c", check, results[0]["path"]], env=env, cwd=root,

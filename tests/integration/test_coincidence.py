@@ -7,14 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from pynest_ext.devices import RramWeightParams
-from pynest_ext.kernel import KernelConfig, setup_kernel
-from pynest_ext.models import CD_SOMA
-from pynest_ext.networks.coincidence import CoincidenceNetwork
-from sequences.coincidence.train import TrainParams, predict, train
-from sequences.tasks.mts_xor import make_mts_xor
-from sequences.tasks.patterns import PatternParams, make_patterns
-from sequences.tasks.spike_data import SpikeDataset
+from seqnest.pynest_ext.devices import RramWeightParams
+from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
+from seqnest.pynest_ext.models import CD_SOMA
+from seqnest.pynest_ext.networks.coincidence import CoincidenceNetwork
+from seqnest.sequences.coincidence.train import TrainParams, predict, train
+from seqnest.sequences.tasks.mts_xor import make_mts_xor
+from seqnest.sequences.tasks.patterns import PatternParams, make_patterns
+from seqnest.sequences.tasks.spike_data import SpikeDataset
 
 pytestmark = pytest.mark.nest
 
@@ -92,7 +92,7 @@ def test_spiking_variant_emits_at_threshold(built_module):
 
 
 def test_cd_train_eval_report_end_to_end(built_module, tmp_path, capsys):
-    from seqnest_cli.seqnest import main
+    from seqnest.cli.seqnest import main
     run = tmp_path / "run"
     assert main(["cd-train", "--task", "patterns", "--epochs", "3", "--seed", "4",
                  "--set", "training.n_train=120", "--set", "training.n_test=40",
@@ -135,8 +135,8 @@ def test_cd_train_eval_report_end_to_end(built_module, tmp_path, capsys):
 
 
 def test_shd_files_train_and_run_in_nest(built_module, tmp_path):
-    from seqnest_cli.seqnest import main
-    from sequences.tasks.shd import write_shd
+    from seqnest.cli.seqnest import main
+    from seqnest.sequences.tasks.shd import write_shd
     rng = np.random.default_rng(3)
 
     def sample(label):

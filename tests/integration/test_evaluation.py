@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-from pynest_ext.models import InhNeuronParams, StdspSynapseParams, StmNeuronParams
-from pynest_ext.networks.temporal_memory import REGISTER_BITS, NetworkParams, SequenceNetwork
-from pynest_ext.params import ParameterError
-from sequences.config import resolve_config
-from sequences.temporal_memory.learn import train
+from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
+from seqnest.pynest_ext.models import InhNeuronParams, StdspSynapseParams, StmNeuronParams
+from seqnest.pynest_ext.networks.temporal_memory import REGISTER_BITS, NetworkParams, SequenceNetwork
+from seqnest.pynest_ext.params import ParameterError
+from seqnest.sequences.config import resolve_config
+from seqnest.sequences.temporal_memory.learn import train
 
 pytestmark = pytest.mark.nest
 

@@ -9,8 +9,8 @@ About 40 s.
 import numpy as np
 import pytest
 
-from sequences.config import resolve_config
-from sequences.temporal_memory.learn import train
+from seqnest.sequences.config import resolve_config
+from seqnest.sequences.temporal_memory.learn import train
 
 pytestmark = pytest.mark.nest
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pynest_ext.neo_convert import read_nix, split_population
-from seqnest_cli.seqnest import main
+from seqnest.pynest_ext.neo_convert import read_nix, split_population
+from seqnest.cli.seqnest import main
 
 pytestmark = pytest.mark.nest
 
@@ -61,7 +61,7 @@ def test_replay_follows_the_trained_order_faster(run_dir):
 
 def test_run_directory_contents(run_dir):
     params = load(run_dir, "params.json")
-    from sequences.config import config_from_dict
+    from seqnest.sequences.config import config_from_dict
     assert config_from_dict(params["params"]).hash() == params["hash"]
     env = load(run_dir, "env.json")
     assert env["seed"] == 1 and env["module_key"] and env["nest_build_info"]
@@ -98,7 +98,7 @@ def test_run_directory_contents(run_dir):
 def test_asset_finds_the_learned_order_in_repeated_replays(run_dir, tmp_path):
     import shutil
 
-    from sequences.analysis import detect_sequences
+    from seqnest.sequences.analysis import detect_sequences
     copy = tmp_path / "set1"
     shutil.copytree(run_dir, copy)
     assert main(["replay", str(copy), "--repetitions", "3"]) == 0

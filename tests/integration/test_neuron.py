@@ -2,8 +2,8 @@
 """stm_neuron against the analytic and published single-neuron figures."""
 import pytest
 
-from pynest_ext import probes
-from pynest_ext.models import StmNeuronParams
+from seqnest.pynest_ext import probes
+from seqnest.pynest_ext.models import StmNeuronParams
 
 pytestmark = pytest.mark.nest
 
@@ -47,7 +47,7 @@ def test_inhibitory_spike_hyperpolarises_for_either_sign(built_module, weight):
     r = probes.inhibition_response(weight)
     assert r.max_deflection == pytest.approx(0.0, abs=1e-9)
     # peak of a 500 pA exp PSC (tau 1 ms) on tau_m 10 ms, C_m 250 pF
-    from pynest_ext.derived import psp_peak_per_pA
+    from seqnest.pynest_ext.derived import psp_peak_per_pA
     expected = -500.0 * psp_peak_per_pA(10.0, 1.0, 250.0)
     assert r.min_deflection == pytest.approx(expected, rel=0.02)
     assert r.min_deflection < -1.0
@@ -56,8 +56,8 @@ def test_inhibitory_spike_hyperpolarises_for_either_sign(built_module, weight):
 def test_somatic_spike_cancels_the_dap(built_module):
     """dAP at ~12 ms, external input at 40 ms fires the soma: the dAP ends then."""
     import numpy as np
-    from pynest_ext.kernel import import_nest, setup_kernel
-    from pynest_ext.models import RECEPTOR_DEND, RECEPTOR_EXT
+    from seqnest.pynest_ext.kernel import import_nest, setup_kernel
+    from seqnest.pynest_ext.models import RECEPTOR_DEND, RECEPTOR_EXT
     names = setup_kernel()
     nest = import_nest()
     neuron = StmNeuronParams()

@@ -9,8 +9,8 @@ current of every neuron (no synaptic input, threshold out of reach).
 import numpy as np
 import pytest
 
-from pynest_ext.kernel import KernelConfig, setup_kernel
-from pynest_ext.noise import NoiseParams, inject_noise
+from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
+from seqnest.pynest_ext.noise import NoiseParams, inject_noise
 
 pytestmark = pytest.mark.nest
 
@@ -102,7 +102,7 @@ def test_oscillation_is_a_sinusoid_per_subpopulation(built_module):
 
 
 def test_bad_noise_values_are_refused():
-    from pynest_ext.params import ParameterError
+    from seqnest.pynest_ext.params import ParameterError
     with pytest.raises(ParameterError, match="sigma"):
         NoiseParams(sigma=-1.0)
     with pytest.raises(ParameterError, match="c"):

@@ -7,8 +7,8 @@ Jupyter kernel survives it. The tests run in this process: it would end here.
 """
 import pytest
 
-from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-from pynest_ext.models import RECEPTOR_DEND, SYNAPSE_KINDS
+from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
+from seqnest.pynest_ext.models import RECEPTOR_DEND, SYNAPSE_KINDS
 
 pytestmark = pytest.mark.nest
 

@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pytest
 
-from pynest_ext.models import ReramSynapseParams
-from pynest_ext.synapse_probes import reram_population
+from seqnest.pynest_ext.models import ReramSynapseParams
+from seqnest.pynest_ext.synapse_probes import reram_population
 
 pytestmark = pytest.mark.nest
 
@@ -109,7 +109,7 @@ def test_write_noise_spread(built_module):
 
 
 def test_invalid_device_parameters_are_rejected():
-    from pynest_ext.params import ParameterError
+    from seqnest.pynest_ext.params import ParameterError
     for bad in (dict(levels=-2), dict(levels=1), dict(on_off_ratio=0.5),
                 dict(stuck_high_fraction=1.5), dict(stuck_high_fraction=0.6, stuck_low_fraction=0.6),
                 dict(sigma_d2d=-0.1)):
@@ -118,8 +118,8 @@ def test_invalid_device_parameters_are_rejected():
 
 
 def test_read_noise_spread_of_transmitted_weights(built_module):
-    from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-    from pynest_ext.models import RECEPTOR_DEND
+    from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
+    from seqnest.pynest_ext.models import RECEPTOR_DEND
     nest = import_nest()
     params = ReramSynapseParams(sigma_read=0.2)
     names = setup_kernel(KernelConfig(seed=3), module=built_module)

@@ -7,8 +7,8 @@ import shutil
 import numpy as np
 import pytest
 
-from seqnest_cli.seqnest import main
-from sequences.rundir import load_connectivity_arrays, read_json
+from seqnest.cli.seqnest import main
+from seqnest.sequences.rundir import load_connectivity_arrays, read_json
 
 pytestmark = pytest.mark.nest
 

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from pynest_ext.kernel import import_nest, setup_kernel
-from pynest_ext.models import RECEPTOR_DEND, RECEPTOR_EXT, WeightSynapseParams
-from seqnest_cli.seqnest import main
+from seqnest.pynest_ext.kernel import import_nest, setup_kernel
+from seqnest.pynest_ext.models import RECEPTOR_DEND, RECEPTOR_EXT, WeightSynapseParams
+from seqnest.cli.seqnest import main
 
 pytestmark = pytest.mark.nest
 
@@ -140,9 +140,9 @@ def test_two_phases_end_to_end(tmp_path, capsys):
 
 def _network(coding: str, n_per_item: int, iterations: int, seed: int):
     """(config, stream, connected PatternNetwork) of a small S3 network."""
-    from sequences.temporal_memory.stp_config import resolve_stp_config
-    from sequences.temporal_memory.stp_learn import make_run_stream
-    from pynest_ext.networks.pattern_input import PatternNetwork
+    from seqnest.sequences.temporal_memory.stp_config import resolve_stp_config
+    from seqnest.sequences.temporal_memory.stp_learn import make_run_stream
+    from seqnest.pynest_ext.networks.pattern_input import PatternNetwork
 
     cfg = resolve_stp_config(coding, "s3", sets={"network": {"n_E_per_item": n_per_item}},
                              iterations=iterations)
@@ -156,7 +156,7 @@ def _network(coding: str, n_per_item: int, iterations: int, seed: int):
 
 def test_phases_freeze_what_they_should(built_module):
     """Input weights are frozen from phase 2 on; E->E weights do not move in phase 1."""
-    from pynest_ext.networks.pattern_input import PatternNetwork
+    from seqnest.pynest_ext.networks.pattern_input import PatternNetwork
 
     cfg, stream, net = _network("stp-spatial", 30, 4, 1)
     ee0, in0 = net.ee_weights()["weight"], net.input_weights().weight
@@ -188,8 +188,8 @@ def test_oracle_delays_align_each_neurons_item(built_module):
 
 def test_benchmark_floor_runs_the_same_protocol(built_module):
     """The floor (built-in models only) runs the same stream, phases and readout."""
-    from sequences.temporal_memory.stp_config import resolve_stp_config
-    from sequences.temporal_memory.stp_learn import train_stp
+    from seqnest.sequences.temporal_memory.stp_config import resolve_stp_config
+    from seqnest.sequences.temporal_memory.stp_learn import train_stp
 
     cfg = resolve_stp_config("stp-spatial", "s3", sets={"network": {"n_E_per_item": 20},
                                                         "protocol": {"assembly_iterations": 2}},

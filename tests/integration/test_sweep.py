@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from seqnest_cli.seqnest import main
-from sequences.sweep import expand, load_spec, run_point, run_sweep
+from seqnest.cli.seqnest import main
+from seqnest.sequences.sweep import expand, load_spec, run_point, run_sweep
 
 pytestmark = pytest.mark.nest
 
@@ -169,7 +169,7 @@ def test_pattern_sequence_sweep(built_module, tmp_path, capsys):
 
 
 def test_pattern_sequence_spec_refuses_what_does_not_apply(tmp_path):
-    from pynest_ext.params import ParameterError
+    from seqnest.pynest_ext.params import ParameterError
     text = (Path(__file__).parent.parent / "data" / "sweep_stp_tiny.yaml").read_text()
     for extra, message in (("synapse: reram\n", "'synapse' does not apply"),
                            ("", "unknown parameter group 'synapse'")):

@@ -7,9 +7,9 @@ Bouhadjar et al. (2022) rule, set I: per pairing (pre->post lag 40 ms plus a
 """
 import pytest
 
-from pynest_ext import probes
-from pynest_ext.kernel import import_nest, setup_kernel
-from pynest_ext.models import RECEPTOR_DEND, StdspSynapseParams
+from seqnest.pynest_ext import probes
+from seqnest.pynest_ext.kernel import import_nest, setup_kernel
+from seqnest.pynest_ext.models import RECEPTOR_DEND, StdspSynapseParams
 
 pytestmark = pytest.mark.nest
 

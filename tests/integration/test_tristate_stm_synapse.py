@@ -4,8 +4,8 @@ held, drift exact at event times, one pairing at the sequence lag, the gate."""
 import numpy as np
 import pytest
 
-from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-from pynest_ext.models import RECEPTOR_DEND, RECEPTOR_EXT, StmNeuronParams, TristateStmSynapseParams
+from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
+from seqnest.pynest_ext.models import RECEPTOR_DEND, RECEPTOR_EXT, StmNeuronParams, TristateStmSynapseParams
 
 pytestmark = pytest.mark.nest
 

@@ -4,10 +4,10 @@ and the Brader-Senn-Fusi transition probabilities."""
 import numpy as np
 import pytest
 
-from pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-from pynest_ext.models import (RECEPTOR_DEND, BistableSynapseParams, StmNeuronParams,
+from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
+from seqnest.pynest_ext.models import (RECEPTOR_DEND, BistableSynapseParams, StmNeuronParams,
                                TristateSynapseParams)
-from pynest_ext.synapse_probes import gate_trace, transition_curve
+from seqnest.pynest_ext.synapse_probes import gate_trace, transition_curve
 
 pytestmark = pytest.mark.nest
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import quantities as pq
 
-from sequences import analysis
+from seqnest.sequences import analysis
 
 T = 20.0 * pq.s
 

@@ -5,11 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from pynest_ext.params import ParameterError
-from sequences.metrics import prediction_scores, wilson_interval
-from sequences.temporal_memory.branches import (FAILURE, SIMULTANEOUS, branch_statistics,
+from seqnest.pynest_ext.params import ParameterError
+from seqnest.sequences.metrics import prediction_scores, wilson_interval
+from seqnest.sequences.temporal_memory.branches import (FAILURE, SIMULTANEOUS, branch_statistics,
                                                 branch_structure, classify_trial)
-from sequences.tasks.sequence_sets import (TimingParams, frequency_block, make_schedule, named_set,
+from seqnest.sequences.tasks.sequence_sets import (TimingParams, frequency_block, make_schedule, named_set,
                              parse_frequencies, parse_sequences)
 
 BRANCH2 = parse_sequences("A F B D; A F C E")
@@ -103,7 +103,7 @@ def test_every_correct_continuation_is_a_target():
 
 
 def test_the_most_repeated_beginning_sets_tau_h():
-    from sequences.config import resolve_config
+    from seqnest.sequences.config import resolve_config
     assert named_set("set1").context_repeats() == 1.0
     assert named_set("branch3").context_repeats() == 3.0
     cfg = resolve_config(task="branch2")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pynest_ext import buildcache as b
-from pynest_ext.nestconfig import BuildError, NestInstall, write_wheel_nest_config
+from seqnest.pynest_ext import buildcache as b
+from seqnest.pynest_ext.nestconfig import BuildError, NestInstall, write_wheel_nest_config
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = b.source_root()
 
 
 def fake_install(tmp_path: Path, compiler: str = "/bin/true") -> NestInstall:
@@ -19,8 +19,7 @@ def fake_install(tmp_path: Path, compiler: str = "/bin/true") -> NestInstall:
 
 
 def copy_sources(dst: Path) -> Path:
-    shutil.copytree(ROOT / "nestml_models", dst / "nestml_models")
-    shutil.copy2(ROOT / "CMakeLists.txt", dst / "CMakeLists.txt")
+    shutil.copytree(ROOT, dst)
     return dst
 
 
@@ -29,7 +28,7 @@ def test_cache_key_follows_model_sources(tmp_path):
     root = copy_sources(tmp_path / "src")
     key0 = b._key(b._build_inputs(root, nest))
     assert key0 == b._key(b._build_inputs(root, nest))
-    model = next((root / "nestml_models").rglob("stm_neuron.nestml"))
+    model = next(root.rglob("stm_neuron.nestml"))
     model.write_text(model.read_text().replace("tau_dAP ms = 60 ms", "tau_dAP ms = 61 ms"))
     assert b._key(b._build_inputs(root, nest)) != key0
 
@@ -81,7 +80,7 @@ def test_wheel_nest_config_prints_usable_answers(tmp_path):
 
 
 def test_explicit_nest_config_must_exist(tmp_path):
-    from pynest_ext.nestconfig import locate_nest
+    from seqnest.pynest_ext.nestconfig import locate_nest
     with pytest.raises(BuildError, match="nest-config not found"):
         locate_nest(tmp_path / "nope" / "nest-config")
 

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from seqnest_cli.seqnest import main
-from sequences.coincidence.config import resolve_cd_config
-from sequences.tasks.shd import write_shd
-from pynest_ext.params import ParameterError
+from seqnest.cli.seqnest import main
+from seqnest.sequences.coincidence.config import resolve_cd_config
+from seqnest.sequences.tasks.shd import write_shd
+from seqnest.pynest_ext.params import ParameterError
 
 
 @pytest.mark.parametrize("extra, message", [

@@ -5,12 +5,12 @@ import math
 import numpy as np
 import pytest
 
-from pynest_ext.devices import RramWeightParams
-from sequences.coincidence.model import forward, loss_and_grads
-from sequences.coincidence.train import TrainParams, accuracy, predict, train
-from sequences.tasks.mts_xor import make_mts_xor
-from sequences.tasks.patterns import PatternParams, make_patterns
-from sequences.tasks.spike_data import SpikeDataset
+from seqnest.pynest_ext.devices import RramWeightParams
+from seqnest.sequences.coincidence.model import forward, loss_and_grads
+from seqnest.sequences.coincidence.train import TrainParams, accuracy, predict, train
+from seqnest.sequences.tasks.mts_xor import make_mts_xor
+from seqnest.sequences.tasks.patterns import PatternParams, make_patterns
+from seqnest.sequences.tasks.spike_data import SpikeDataset
 
 
 def _naive_scores(w, b, delays, decay, data: SpikeDataset, k: int) -> np.ndarray:

@@ -4,11 +4,11 @@ import h5py
 import numpy as np
 import pytest
 
-from pynest_ext.params import ParameterError
-from sequences.tasks.mts_xor import MtsXorParams, make_mts_xor
-from sequences.tasks.patterns import PatternParams, make_patterns
-from sequences.tasks.shd import ShdParams, load_shd, shd_files, write_shd
-from sequences.tasks.spike_data import SpikeDataset
+from seqnest.pynest_ext.params import ParameterError
+from seqnest.sequences.tasks.mts_xor import MtsXorParams, make_mts_xor
+from seqnest.sequences.tasks.patterns import PatternParams, make_patterns
+from seqnest.sequences.tasks.shd import ShdParams, load_shd, shd_files, write_shd
+from seqnest.sequences.tasks.spike_data import SpikeDataset
 
 
 def test_mts_xor_targets_follow_the_rates():

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from seqnest_cli.seqnest import main
+from seqnest.cli.seqnest import main
 
 
 @pytest.mark.parametrize("argv, fragment", [
@@ -121,7 +121,7 @@ def test_impossible_resources_are_refused_before_nest(tmp_path, capsys, options,
 
 
 def test_resource_estimate_and_thread_warning(monkeypatch):
-    from pynest_ext import resources
+    from seqnest.pynest_ext import resources
     est = resources.estimate_network(14, 150, 0.2, "stdsp")
     assert est.synapses == 882_000
     assert 300 * 2**20 < est.bytes < 700 * 2**20          # set II measured 570-660 MB peak
@@ -174,7 +174,7 @@ def test_unknown_noise_kind_is_an_argument_error(capsys):
 def test_bad_input_is_refused_before_the_module_is_built(tmp_path, capsys, monkeypatch, argv):
     import shutil
 
-    import seqnest_cli.seqnest as cli
+    import seqnest.cli.seqnest as cli
     shutil.copytree(STORED, tmp_path / "run")
     asked = []
     monkeypatch.setattr(cli, "_module", lambda *a, **k: asked.append(1))
@@ -191,7 +191,7 @@ def test_an_error_raised_because_of_ctrl_c_ends_as_interrupted(capsys):
     import os
     import signal
 
-    from seqnest_cli.seqnest import _run
+    from seqnest.cli.seqnest import _run
 
     def swallowed(args):
         try:

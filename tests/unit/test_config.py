@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from pynest_ext.params import ParameterError
-from sequences.config import config_from_dict, parse_set_options, resolve_config
+from seqnest.pynest_ext.params import ParameterError
+from seqnest.sequences.config import config_from_dict, parse_set_options, resolve_config
 
 
 def test_set_one_defaults():
@@ -143,7 +143,7 @@ def test_shared_inhibition_brings_the_race_settings_of_replay():
 
 
 def test_resumed_config_keeps_the_network_and_takes_a_new_task():
-    from sequences.config import resolve_resumed_config
+    from seqnest.sequences.config import resolve_resumed_config
     source = resolve_config(set_options=["neuron.tau_h=500", "synapse.lambda_plus=0.1"],
                             episodes=12, seed=4)
     cfg = resolve_resumed_config(source, sequences="C D B A; E D B F", episodes=3)
@@ -167,6 +167,6 @@ def test_resumed_config_keeps_the_network_and_takes_a_new_task():
     (dict(task="set2"), "has no subpopulation"),
 ])
 def test_resumed_config_refuses_a_different_network(kwargs, fragment):
-    from sequences.config import resolve_resumed_config
+    from seqnest.sequences.config import resolve_resumed_config
     with pytest.raises(ParameterError, match=fragment):
         resolve_resumed_config(resolve_config(), **kwargs)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pynest_ext.networks.temporal_memory import REGISTER_BITS, DapRegister
+from seqnest.pynest_ext.networks.temporal_memory import REGISTER_BITS, DapRegister
 
 HALF = 2.0 ** 51
 

@@ -2,9 +2,9 @@
 """Derived quantities against the values of Bouhadjar et al. (2022)."""
 import pytest
 
-from pynest_ext import derived
-from pynest_ext.models import InhNeuronParams, StdspSynapseParams, StmNeuronParams
-from pynest_ext.params import ParameterError
+from seqnest.pynest_ext import derived
+from seqnest.pynest_ext.models import InhNeuronParams, StdspSynapseParams, StmNeuronParams
+from seqnest.pynest_ext.params import ParameterError
 
 
 def test_psp_to_psc_matches_paper_values():
@@ -52,7 +52,7 @@ def test_dap_plateau_is_8_mV():
 
 
 def test_off_state_dap_threshold():
-    from pynest_ext.derived import off_state_dap_threshold
+    from seqnest.pynest_ext.derived import off_state_dap_threshold
     assert off_state_dap_threshold(59.0, 0.2, 150, 0.0) == 59.0
     assert off_state_dap_threshold(59.0, 0.2, 150, 12.98 / 5) == pytest.approx(59.0 + 30 * 2.596)
     with pytest.raises(ParameterError):

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from pynest_ext.devices import RramDelayParams, RramWeightParams
-from pynest_ext.params import ParameterError
+from seqnest.pynest_ext.devices import RramDelayParams, RramWeightParams
+from seqnest.pynest_ext.params import ParameterError
 
 
 def test_delays_are_lognormal_rounded_and_capped():

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from sequences import figures  # noqa: E402
+from seqnest.sequences import figures  # noqa: E402
 
 VOCAB = ("A", "B", "C")
 N_E = 10
@@ -59,7 +59,7 @@ def test_psth_lines_per_label(ax):
     import neo
     import quantities as pq
 
-    from sequences.analysis import population_psth
+    from seqnest.sequences.analysis import population_psth
     trains = [neo.SpikeTrain([5.0, 15.0, 25.0] * pq.ms, t_stop=40 * pq.ms)]
     sig = population_psth(trains, 10 * pq.ms, 0 * pq.ms, 40 * pq.ms)
     np.testing.assert_allclose(sig.magnitude.ravel(), [100.0, 100.0, 100.0, 0.0])

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from sequences import metrics as m
+from seqnest.sequences import metrics as m
 
 
 def state(counts, n_E=10):
@@ -52,7 +52,7 @@ def test_predicted_vector_checks_shape():
 
 
 def test_replay_decoding_orders_by_median_time_and_thresholds():
-    from sequences.temporal_memory.replay import decode_replay
+    from seqnest.sequences.temporal_memory.replay import decode_replay
     n_E = 10
     # A (subpop 0): 10 neurons at ~1 ms; C (2): 8 neurons at ~20 ms; B (1): 3 neurons (below)
     idx = np.r_[np.arange(10), 20 + np.arange(8), 10 + np.arange(3)]
@@ -63,7 +63,7 @@ def test_replay_decoding_orders_by_median_time_and_thresholds():
 
 
 def test_replay_decoding_sees_an_element_twice():
-    from sequences.temporal_memory.replay import decode_replay
+    from seqnest.sequences.temporal_memory.replay import decode_replay
     # B C K B: subpopulation B (1) fires at 0 ms and again at 40 ms
     idx = np.r_[10 + np.arange(6), 20 + np.arange(6), 10 + np.arange(6)]
     t = np.r_[np.full(6, 0.5), np.full(6, 15.0), np.full(6, 40.0)]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import quantities as pq
 
-from pynest_ext.neo_convert import (Population, population_spiketrain, read_nix, split_population,
+from seqnest.pynest_ext.neo_convert import (Population, population_spiketrain, read_nix, split_population,
                                     write_nix)
 
 
@@ -49,7 +49,7 @@ def test_bad_inputs():
 
 
 def test_node_ids_are_annotated_when_known():
-    from pynest_ext.neo_convert import Population, population_spiketrain, split_population
+    from seqnest.pynest_ext.neo_convert import Population, population_spiketrain, split_population
     pop = Population("E", 4, np.array([0, 3]), np.array([1.0, 2.0]), 2, ("A", "B"),
                      first_node_id=11)
     trains = split_population(population_spiketrain(pop, 0.0, 10.0))

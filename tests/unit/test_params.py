@@ -2,8 +2,8 @@
 """Parameter declaration and validation."""
 import pytest
 
-from pynest_ext.models import InhNeuronParams, StdspSynapseParams, StmNeuronParams
-from pynest_ext.params import ParameterError, parameter_hash
+from seqnest.pynest_ext.models import InhNeuronParams, StdspSynapseParams, StmNeuronParams
+from seqnest.pynest_ext.params import ParameterError, parameter_hash
 
 
 @pytest.mark.parametrize("cls", [StmNeuronParams, InhNeuronParams, StdspSynapseParams])

@@ -2,7 +2,7 @@
 """The replay dAP threshold derived from a learned network's inputs (no NEST)."""
 import numpy as np
 
-from sequences.temporal_memory.replay_thresholds import StepInputs, derive_theta, step_inputs
+from seqnest.sequences.temporal_memory.replay_thresholds import StepInputs, derive_theta, step_inputs
 
 N_E, W, Q = 10, 12.0, 3     # neurons per element, mature weight (pA), quorum
 
@@ -66,7 +66,7 @@ def test_without_daps_the_neurons_that_fired_are_the_targets():
 
 
 def test_per_neuron_thresholds_silence_bystanders_and_keep_the_predicted():
-    from sequences.temporal_memory.replay_thresholds import per_neuron_theta
+    from seqnest.sequences.temporal_memory.replay_thresholds import per_neuron_theta
     # neuron 0: predicted (60 pA) and never a bystander above 10 pA;
     # neuron 1: never predicted, up to 70 pA as a bystander; neuron 2: predicted
     # with 50 pA but 55 pA as a bystander (cannot be separated); neuron 3 active

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from seqnest_cli.seqnest import main
-from sequences.report import write_report
-from sequences.rundir import RunDirError
+from seqnest.cli.seqnest import main
+from seqnest.sequences.report import write_report
+from seqnest.sequences.rundir import RunDirError
 
 STORED = Path(__file__).parent.parent / "data" / "run_small"
 FIGURES = {"raster_first_episode", "raster_last_episode", "learning_curves",
@@ -79,7 +79,7 @@ def test_missing_file_error_names_it(run_dir):
 def test_report_needs_no_nest(run_dir):
     import subprocess
     import sys
-    code = ("import sys; from sequences.report import write_report; "
+    code = ("import sys; from seqnest.sequences.report import write_report; "
             f"write_report({str(run_dir)!r}); "
             "print(any(m == 'nest' or m.startswith('nest.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -106,7 +106,7 @@ def test_sweep_report_plots_each_metric_against_each_parameter(tmp_path, capsys)
 
 
 def test_sweep_report_without_results_names_the_file(tmp_path, capsys):
-    from sequences.report import write_sweep_report
+    from seqnest.sequences.report import write_sweep_report
     with pytest.raises(RunDirError, match="results.csv"):
         write_sweep_report(tmp_path)
 

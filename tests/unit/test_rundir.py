@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from sequences.rundir import (RunDirError, atomic_directory, check_output, load_config,
+from seqnest.sequences.rundir import (RunDirError, atomic_directory, check_output, load_config,
                               load_connectivity, read_json, write_json)
 
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from pynest_ext.params import ParameterError
-from seqnest_cli.seqnest import main
-from sequences.tasks.stp_streams import StpParams, frozen_patterns, iteration_ms, make_stream, stp_set
-from sequences.temporal_memory.stp_config import resolve_stp_config
-from sequences.temporal_memory.stp_metrics import (assign_assemblies, converged_at, jaccard,
+from seqnest.pynest_ext.params import ParameterError
+from seqnest.cli.seqnest import main
+from seqnest.sequences.tasks.stp_streams import StpParams, frozen_patterns, iteration_ms, make_stream, stp_set
+from seqnest.sequences.temporal_memory.stp_config import resolve_stp_config
+from seqnest.sequences.temporal_memory.stp_metrics import (assign_assemblies, converged_at, jaccard,
                                                    predict_item, response_matrix, selectivity)
 
 
@@ -149,7 +149,7 @@ def test_learn_stp_config_file(tmp_path, capsys):
     assert "unknown parameter group 'synapse'" in capsys.readouterr().err
     good = tmp_path / "good.yaml"
     good.write_text("inputs:\n  rate: 90\nprotocol:\n  iterations: 7\n")
-    from sequences.config import load_config_file
+    from seqnest.sequences.config import load_config_file
     c = resolve_stp_config("stp-spatial", file_values=load_config_file(good, groups=False))
     assert c.inputs.rate == 90 and c.protocol.iterations == 7
     assert not out.exists()

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from pynest_ext.params import ParameterError
-from sequences.sweep import expand, load_spec, slurm_job_script
+from seqnest.pynest_ext.params import ParameterError
+from seqnest.sequences.sweep import expand, load_spec, slurm_job_script
 
 #: the tests' tiny sweep, with a second grid parameter, explicit points and cluster options
 GOOD = (Path(__file__).parent.parent / "data" / "sweep_tiny.yaml").read_text().replace(
@@ -83,7 +83,7 @@ def test_slurm_job_script_is_generated_without_submitting(tmp_path):
 
 
 def test_missing_spec_and_bad_output_are_one_line_exit_2(tmp_path, capsys):
-    from seqnest_cli.seqnest import main
+    from seqnest.cli.seqnest import main
     assert main(["sweep", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "sweep spec not found" in err[0]
@@ -91,7 +91,7 @@ def test_missing_spec_and_bad_output_are_one_line_exit_2(tmp_path, capsys):
     assert main(["sweep", str(spec)]) == 2
     assert "needs --out DIR" in capsys.readouterr().err
     (tmp_path / "file").write_text("x")
-    from sequences.sweep import load_spec, run_sweep
+    from seqnest.sequences.sweep import load_spec, run_sweep
     with pytest.raises(ParameterError, match="not a directory"):
         run_sweep(load_spec(spec), tmp_path / "file")
 

@@ -5,11 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from pynest_ext.models import (SYNAPSE_KINDS, BistableSynapseParams, ModelNames,
+from seqnest.pynest_ext.models import (SYNAPSE_KINDS, BistableSynapseParams, ModelNames,
                                ReramSynapseParams, StdspSynapseParams, TristateStmSynapseParams,
                                TristateSynapseParams)
-from pynest_ext.params import ParameterError
-from sequences.config import config_from_dict, resolve_config
+from seqnest.pynest_ext.params import ParameterError
+from seqnest.sequences.config import config_from_dict, resolve_config
 
 N = (1000, 100)
 
@@ -61,7 +61,7 @@ def test_bad_device_parameters(bad, fragment):
 
 
 def test_infinite_values_survive_strict_json(tmp_path):
-    from sequences.rundir import read_json, write_json
+    from seqnest.sequences.rundir import read_json, write_json
     cfg = resolve_config(task="set1", synapse="reram", set_options=["synapse.levels=8"])
     assert math.isinf(cfg.synapse.on_off_ratio) and cfg.synapse.levels == 8
     write_json(tmp_path / "p.json", cfg.to_dict())         # strict: inf is written as null

@@ -2,8 +2,8 @@
 """Sequence sets, parsing, random high-order sets and the stimulus schedule."""
 import pytest
 
-from pynest_ext.params import ParameterError
-from sequences.tasks.sequence_sets import (NAMED_SETS, TimingParams, make_schedule, named_set, parse_sequences,
+from seqnest.pynest_ext.params import ParameterError
+from seqnest.sequences.tasks.sequence_sets import (NAMED_SETS, TimingParams, make_schedule, named_set, parse_sequences,
                              random_high_order)
 
 
@@ -81,7 +81,7 @@ def test_schedule_needs_an_episode():
 def test_alphabet_gives_unused_elements_a_subpopulation():
     s3 = named_set("set3")
     assert "H" in s3.vocabulary and not any("H" in s for s in s3.sequences)
-    from sequences.tasks.sequence_sets import SequenceSet
+    from seqnest.sequences.tasks.sequence_sets import SequenceSet
     with pytest.raises(ParameterError, match="unknown element 'Z'"):
         SequenceSet("x", (("A", "Z"),), alphabet=("A", "B"))
 

@@ -1,0 +1,300 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""seqnest: spiking networks that learn, predict and replay sequences, on NEST.
+
+One import for PyNEST scripts and notebooks::
+
+    import nest
+    import seqnest
+
+    names = seqnest.install()          # build or reuse the NESTML module, load it
+    nrn = nest.Create(names.stm_neuron, 10)
+
+    result = seqnest.learn("runs/set1", task="set1", episodes=40, seed=1)
+    cues, summary = seqnest.replay("runs/set1")
+    block = seqnest.load_spikes("runs/set1")      # neo.Block
+    seqnest.report("runs/set1")                    # HTML report with figures
+
+The functions below are the ones the command line ``seqnest`` runs; the
+packages hold the rest:
+
+* :mod:`seqnest.pynest_ext`: the NEST side (build cache, kernel set-up, model
+  parameters with units, network builders, neo conversion);
+* :mod:`seqnest.sequences`: NEST-free science (tasks, configuration, metrics,
+  analysis, reports, sweeps), one subpackage per model family
+  (``temporal_memory``, ``coincidence``);
+* :mod:`seqnest.cli`: the command line.
+
+Importing :mod:`seqnest` imports neither NEST nor NESTML.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+if TYPE_CHECKING:   # pragma: no cover
+    from seqnest.pynest_ext.buildcache import BuiltModule
+    from seqnest.pynest_ext.models import ModelNames
+    from seqnest.sequences.config import RunConfig
+    from seqnest.sequences.temporal_memory.learn import TrainingResult
+
+__all__ = ["__version__", "install", "build", "resolve_config", "describe_parameters", "learn",
+           "replay", "report", "load_config", "load_metrics", "load_spikes", "load_connectivity",
+           "ParameterError", "BuildError", "SequenceNetwork", "NetworkParams"]
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("seqnest")
+    except PackageNotFoundError:    # pragma: no cover - only in a bare source tree
+        return "0+unknown"
+
+
+#: Version of the installed distribution (``pyproject.toml`` is its only source).
+__version__ = _version()
+
+def __getattr__(name: str):
+    # classes re-exported lazily so that `import seqnest` stays light
+    if name in ("ParameterError",):
+        from seqnest.pynest_ext.params import ParameterError
+        return ParameterError
+    if name == "BuildError":
+        from seqnest.pynest_ext.buildcache import BuildError
+        return BuildError
+    if name in ("SequenceNetwork", "NetworkParams"):
+        from seqnest.pynest_ext.networks import temporal_memory
+        return getattr(temporal_memory, name)
+    raise AttributeError(f"module 'seqnest' has no attribute {name!r}")
+
+
+def build(force: bool = False, with_nest: str | os.PathLike | None = None,
+          jobs: int | None = None) -> "BuiltModule":
+    """Build the NESTML model module, or reuse the cached one.
+
+    Parameters
+    ----------
+    force : bool
+        Compile again even if the cache holds a module for these sources.
+    with_nest : str or path, optional
+        ``nest-config`` of a source-built NEST (default: the pip wheel's NEST).
+    jobs : int, optional
+        Parallel compiler processes (default: the number of cores).
+
+    Returns
+    -------
+    seqnest.pynest_ext.BuiltModule
+        Path of the ``.so`` file, its cache key (a content hash of the model
+        sources, the build recipe, the code-generation options, NESTML, NEST and
+        the compiler) and the NEST names of the models.
+    """
+    from seqnest.pynest_ext.buildcache import build as _build
+    return _build(force=force, with_nest=with_nest, jobs=jobs)
+
+
+def install(with_nest: str | os.PathLike | None = None) -> "ModelNames":
+    """Build (or reuse) the model module and load it into the running NEST kernel.
+
+    The kernel is not reset: resolution, threads and seed stay as the caller set
+    them. Calling it again is harmless; after ``nest.ResetKernel()``, which
+    unloads every module, call it again to load the models again.
+
+    Parameters
+    ----------
+    with_nest : str or path, optional
+        ``nest-config`` of a source-built NEST (default: the pip wheel's NEST).
+
+    Returns
+    -------
+    seqnest.pynest_ext.ModelNames
+        NEST names of the models, e.g. ``names.stm_neuron`` and
+        ``names.stm_stdsp_synapse`` (NESTML renames co-generated neurons, so use
+        these rather than literal strings); ``names.pair(kind)`` gives the neuron
+        and synapse of a synapse kind (``"stdsp"``, ``"reram"``, ...).
+    """
+    from seqnest.pynest_ext.kernel import load_module
+    return load_module(build(with_nest=with_nest))
+
+
+def resolve_config(task: str | None = None, sequences: str | None = None,
+                   params: Mapping[str, Mapping[str, Any]] | None = None,
+                   config_file: str | os.PathLike | None = None, set_options: Sequence[str] = (),
+                   frequencies: Any = None, resume: str | os.PathLike | None = None,
+                   **run_flags: Any) -> "RunConfig":
+    """Resolve and validate every parameter of a sequence-learning run.
+
+    Values are layered: defaults and task-derived values (or, with ``resume``,
+    the resumed run's values), then ``config_file``, then ``params``, then
+    ``set_options``, then ``run_flags``; later layers win.
+
+    Parameters
+    ----------
+    task : str, optional
+        ``set1`` (default), ``set2``, ``set3``, ``task4``, ``branch2``, ``branch3``,
+        ``branch5`` or ``random``.
+    sequences : str, optional
+        A custom set instead of ``task``, e.g. ``"A D B E; F D B C"``.
+    params : mapping, optional
+        ``{group: {key: value}}`` in the units of the parameter tables, e.g.
+        ``{"synapse": {"lambda_plus": 0.08}, "network": {"n_E": 150}}``.
+    config_file : str or path, optional
+        JSON, YAML or TOML file of ``{group: {key: value}}``, or a run's
+        ``params.json`` (which also gives the run's sequences).
+    set_options : sequence of str
+        ``"group.key=value"`` texts as on the command line.
+    frequencies : str or sequence of float, optional
+        Relative training frequency of each sequence.
+    resume : str or path, optional
+        Run directory whose learned network is trained further.
+    **run_flags
+        ``episodes``, ``seed``, ``threads`` or ``synapse`` (``run`` group).
+
+    Returns
+    -------
+    seqnest.sequences.config.RunConfig
+        The sequence set and every parameter group; ``describe_parameters``
+        prints it with units and sources.
+    """
+    from seqnest.sequences.config import resolve_config as _resolve
+    from seqnest.sequences.config import resolve_resumed_config
+    options = dict(task=task, sequences=sequences, config_file=config_file,
+                   set_options=list(set_options), frequencies=frequencies, params=params,
+                   **run_flags)
+    if resume is not None:
+        from seqnest.sequences.rundir import load_config as _load
+        return resolve_resumed_config(_load(resume), **options)
+    return _resolve(**options)
+
+
+def describe_parameters(config: "RunConfig") -> str:
+    """Every parameter group of ``config`` as text: name, value, unit, meaning, source."""
+    from seqnest.sequences.config import describe_config
+    return describe_config(config)
+
+
+def learn(out: str | os.PathLike | None = None, *, force: bool = False, progress: bool = False,
+          module: "BuiltModule | Callable[[], BuiltModule] | None" = None, config: "RunConfig | None" = None,
+          resume: str | os.PathLike | None = None, **options: Any) -> "TrainingResult":
+    """Train the sequence network, evaluate every episode, write a run directory.
+
+    Parameters
+    ----------
+    out : str or path, optional
+        Run directory to write (checked before anything is simulated; written
+        to a temporary sibling and renamed). None: nothing is written.
+    force : bool
+        Replace ``out`` if it holds an earlier seqnest run.
+    progress : bool
+        Progress bar with the current error on stderr.
+    module : BuiltModule or callable, optional
+        The compiled module, or a callable returning it (default: build or reuse).
+    config : RunConfig, optional
+        A resolved configuration; otherwise ``options`` are passed to
+        :func:`resolve_config`.
+    resume : str or path, optional
+        Continue training the network of this run directory.
+    **options
+        :func:`resolve_config` arguments (``task``, ``sequences``, ``params``,
+        ``episodes``, ``seed``, ``threads``, ``synapse``, ...).
+
+    Returns
+    -------
+    seqnest.sequences.temporal_memory.learn.TrainingResult
+        Per-episode prediction error, false positives and negatives (fractions),
+        the connectivity before and after learning, recordings and timings.
+    """
+    from seqnest.sequences.rundir import check_output, load_resume_state, write_training_run
+    from seqnest.sequences.temporal_memory.learn import train
+    state = None
+    if resume is not None:
+        source, state = load_resume_state(resume)
+        if config is None:
+            from seqnest.sequences.config import resolve_resumed_config
+            config = resolve_resumed_config(source, **_config_options(options))
+    elif config is None:
+        config = resolve_config(**options)
+    elif options:
+        raise TypeError(f"learn() got both config and {', '.join(sorted(options))}")
+    if out is not None:
+        check_output(out, force)              # before anything is built or simulated
+    result = train(config, module=module, progress=progress, resume=state)
+    if out is not None:
+        write_training_run(result, out, force=force)
+    return result
+
+
+def _config_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    opts = dict(options)
+    if "set_options" in opts:
+        opts["set_options"] = list(opts["set_options"])
+    return opts
+
+
+def replay(run_dir: str | os.PathLike, *, params: Mapping[str, Any] | None = None,
+           repetitions: int | None = None, module: "BuiltModule | Callable[[], BuiltModule] | None" = None,
+           progress: bool = False) -> tuple[list, dict]:
+    """Replay every learned sequence from a run directory (frozen weights).
+
+    Writes (or replaces) ``RUN_DIR/replay/``.
+
+    Parameters
+    ----------
+    run_dir : str or path
+        A run directory written by :func:`learn`.
+    params : mapping, optional
+        ``replay`` group values for this replay only, e.g.
+        ``{"theta_dAP_mode": "per_neuron", "cue_interval": 300.0}`` (ms).
+    repetitions : int, optional
+        How often each sequence is cued (default ``replay.repetitions``).
+    module, progress
+        As for :func:`learn`.
+
+    Returns
+    -------
+    (list of CueResult, dict)
+        One result per cue (decoded order, whether it is the trained one,
+        duration in ms) and the summary written to ``replay/replay.json``.
+    """
+    from seqnest.sequences.rundir import load_config as _load
+    from seqnest.sequences.temporal_memory.replay import replay_run
+    replay_params = None
+    if params:
+        replay_params = _load(run_dir).replay.replace(**dict(params))
+    return replay_run(run_dir, module=module, repetitions=repetitions,
+                      replay_params=replay_params, progress=progress)
+
+
+def report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+    """Write the HTML report (Elephant analyses, figures as PNG and SVG) of a run
+    directory, a sweep directory, or a coincidence-detection run; return its path.
+    Needs no NEST."""
+    from seqnest.sequences.report import write_any_report
+    return write_any_report(run_dir, out)
+
+
+def load_config(run_dir: str | os.PathLike) -> "RunConfig":
+    """The resolved configuration stored in a run directory (``params.json``)."""
+    from seqnest.sequences.rundir import load_config as _load
+    return _load(run_dir)
+
+
+def load_metrics(run_dir: str | os.PathLike) -> dict:
+    """``metrics.json`` of a run directory: per-episode error, false positives and
+    negatives, convergence episode, timings (s) and peak memory (MB)."""
+    from seqnest.sequences.rundir import check_run_dir, read_json
+    return read_json(check_run_dir(run_dir) / "metrics.json")
+
+
+def load_spikes(run_dir: str | os.PathLike):
+    """The run's spikes as a ``neo.Block`` (segments ``training`` and, once replayed,
+    ``replay``; one compact SpikeTrain per population, split per neuron with
+    :func:`seqnest.pynest_ext.neo_convert.split_population`)."""
+    from seqnest.sequences.rundir import load_spikes as _load
+    return _load(run_dir)
+
+
+def load_connectivity(run_dir: str | os.PathLike):
+    """The E->E connectivity before and after learning (sources, targets,
+    permanences, weights in pA) stored in ``connectivity.npz``."""
+    from seqnest.sequences.rundir import load_connectivity as _load
+    return _load(run_dir)
