@@ -39,7 +39,7 @@ if TYPE_CHECKING:   # pragma: no cover
     from seqnest.sequences.temporal_memory.learn import TrainingResult
 
 __all__ = ["__version__", "install", "build", "resolve_config", "describe_parameters", "learn",
-           "replay", "report", "load_config", "load_metrics", "load_spikes", "load_connectivity",
+           "replay", "report", "sweep", "load_config", "load_metrics", "load_spikes", "load_connectivity",
            "ParameterError", "BuildError", "SequenceNetwork", "NetworkParams"]
 
 
@@ -108,7 +108,7 @@ def install(with_nest: str | os.PathLike | None = None) -> "ModelNames":
     -------
     seqnest.pynest_ext.ModelNames
         NEST names of the models, e.g. ``names.stm_neuron`` and
-        ``names.stm_stdsp_synapse`` (NESTML renames co-generated neurons, so use
+        ``names.stdsp_synapse`` (NESTML renames co-generated neurons, so use
         these rather than literal strings); ``names.pair(kind)`` gives the neuron
         and synapse of a synapse kind (``"stdsp"``, ``"reram"``, ...).
     """
@@ -270,6 +270,43 @@ def report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> 
     Needs no NEST."""
     from seqnest.sequences.report import write_any_report
     return write_any_report(run_dir, out)
+
+
+def sweep(spec: str | os.PathLike, out: str | os.PathLike, *, cluster: str = "local",
+          workers: int = 2, progress: bool = False) -> dict:
+    """Run the missing points of a sweep spec (YAML/JSON/TOML) into ``out``.
+
+    Every point is validated before anything runs; points whose run directory
+    already holds results are reused; ``out/results.csv`` gets one row per point
+    and ``out/failures.json`` the failed ones. :func:`report` on ``out`` writes
+    the sweep report.
+
+    Parameters
+    ----------
+    spec : str or path
+        Sweep spec: ``task``, ``episodes``, ``config`` and ``vary`` (``grid``,
+        ``points``, ``seeds``); see ``specs/`` for examples.
+    out : str or path
+        Sweep directory (created if needed).
+    cluster : {"local", "slurm"}
+        Dask cluster: local processes, or SLURM jobs through dask-jobqueue (the
+        spec's ``slurm`` section).
+    workers : int
+        Dask workers (processes or jobs).
+    progress : bool
+        Progress bar on stderr.
+
+    Returns
+    -------
+    dict
+        ``points``, ``ran``, ``reused`` (counts) and ``failed`` (list).
+    """
+    from seqnest.sequences.sweep import check_sweep_output, expand, load_spec, run_sweep
+    loaded = load_spec(spec)
+    expand(loaded)                      # validates every point before anything runs
+    check_sweep_output(out)
+    build()                             # once, before the workers start
+    return run_sweep(loaded, out, cluster=cluster, workers=workers, progress=progress)
 
 
 def load_config(run_dir: str | os.PathLike) -> "RunConfig":

@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The scripts in examples/ run (tiny sizes), from a directory outside the checkout."""
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.nest
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _run(script: str, *args: str, cwd: Path) -> str:
+    proc = subprocess.run([sys.executable, str(EXAMPLES / script), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_own_network_example_plots_a_dap(tmp_path):
+    out = _run("own_network_dap.py", "--out", "dap.svg", cwd=tmp_path)
+    peak = float(out.split("dAP peak ")[1].split(" pA")[0])
+    assert peak == pytest.approx(200.0)          # I_p of the paper
+    assert (tmp_path / "dap.svg").stat().st_size > 0
+
+
+def test_train_replay_report_example(tmp_path):
+    out = _run("train_replay_report.py", "--out", "run", "--episodes", "2", "--n-E", "20",
+               "--rho", "4", cwd=tmp_path)
+    assert "cue A:" in out and "cue F:" in out
+    for name in ("metrics.json", "replay/replay.json", "report.html", "learning_curve.svg"):
+        assert (tmp_path / "run" / name).is_file(), name
+
+
+def test_sweep_example_spec_is_valid_and_the_script_runs_a_tiny_sweep(tmp_path):
+    from seqnest.sequences.sweep import expand, load_spec
+    assert len(expand(load_spec(EXAMPLES / "sweep_lambda_plus.yaml"))) == 6
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text("task: set1\nepisodes: 2\nconfig:\n  network: {n_E: 20, rho: 4}\n"
+                    "vary:\n  grid:\n    synapse.lambda_plus: [0.08, 0.16]\n  seeds: [1]\n")
+    out = _run("sweep_and_report.py", "--spec", str(spec), "--out", "sweep", "--workers", "1",
+               cwd=tmp_path)
+    assert "2 points: ran 2" in out
+    with open(tmp_path / "sweep" / "results.csv", newline="") as fh:
+        assert len(list(csv.DictReader(fh))) == 2
+    assert (tmp_path / "sweep" / "report.html").is_file()

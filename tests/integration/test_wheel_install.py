@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The wheel carries everything: built from this checkout, installed into a new
+virtual environment, used from a directory outside the repository."""
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.nest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(cmd, **kw):
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    assert proc.returncode == 0, f"{cmd}\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    # the test environment has a recent setuptools (test extra): no download needed
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+          "--disable-pip-version-check", "-q", "-w", str(out), str(ROOT)])
+    wheels = list(out.glob("seqnest-*.whl"))
+    assert len(wheels) == 1
+    return wheels[0]
+
+
+def test_wheel_holds_the_model_sources_and_their_recipe(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    models = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "nestml_models").rglob("*.nestml"))
+    assert models
+    for rel in models + ["nestml_models/CMakeLists.txt"]:
+        assert f"seqnest/{rel}" in names
+    assert "seqnest/__init__.py" in names and "seqnest/cli/seqnest.py" in names
+    # one import namespace: nothing installed at the top level but seqnest
+    top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+    assert top == {"seqnest"}
+
+
+@pytest.fixture(scope="module")
+def venv(wheel, tmp_path_factory) -> Path:
+    """A new venv with the wheel; its dependencies come from this environment's
+    site-packages (a .pth entry), so nothing is downloaded."""
+    env_dir = tmp_path_factory.mktemp("venv")
+    _run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)])
+    python = env_dir / "bin" / "python"
+    site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
+                .stdout.strip())
+    (site / "zz_seqnest_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
+          "--disable-pip-version-check", "-q", str(wheel)])
+    return env_dir
+
+
+def test_installed_wheel_builds_learns_and_imports_from_outside_the_checkout(venv, tmp_path):
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    # a user's own modules named like our source folders must not shadow the package
+    (work / "sequences.py").write_text("raise ImportError('user module imported')\n")
+    (work / "pynest_ext.py").write_text("raise ImportError('user module imported')\n")
+    bin_dir = venv / "bin"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    where = _run([str(bin_dir / "python"), "-c",
+                  "import json, seqnest, seqnest.pynest_ext.buildcache as b; "
+                  "print(json.dumps([seqnest.__file__, str(b.source_root())]))"],
+                 cwd=work, env=env)
+    module_file, source_root = json.loads(where.stdout)
+    assert Path(module_file).is_relative_to(venv) and Path(source_root).is_relative_to(venv)
+    version = _run([str(bin_dir / "seqnest"), "--version"], cwd=work, env=env).stdout
+    assert version.startswith("seqnest ")
+    built = _run([str(bin_dir / "seqnest"), "build"], cwd=work, env=env)
+    assert "reused" in built.stdout, built.stdout           # same content hash: the cached module
+    _run([str(bin_dir / "seqnest"), "learn", "--episodes", "2", "--out", "run", "--no-progress"],
+         cwd=work, env=env)
+    metrics = json.loads((work / "run" / "metrics.json").read_text())
+    assert len(metrics["error"]) == 2
+    _run([str(bin_dir / "seqnest"), "demo"], cwd=work, env=env)
