@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import quantities as pq
@@ -154,12 +154,13 @@ class DetectedSequence:
 
     ``times_ms``: pairs of bin times (first and repeated occurrence) per event;
     ``order``: the element of the majority of each event's neurons, with
-    consecutive repeats collapsed.
+    consecutive repeats collapsed; ``elements``: that element for every event.
     """
 
     cluster: int
     times_ms: list[tuple[float, float]]
     order: list[str]
+    elements: list[str] = field(default_factory=list)
 
 
 def detect_sequences(trains: Sequence, params: AssetParams = AssetParams(),
@@ -192,16 +193,17 @@ def detect_sequences(trains: Sequence, params: AssetParams = AssetParams(),
     for cluster, events in sorted(sse.items()):
         if cluster <= 0 or not events:
             continue
-        times, order = [], []
+        times, order, elements = [], [], []
         for (i, j), neurons in sorted(events.items()):
             if not neurons:
                 continue
             values, counts = np.unique([labels[k] for k in neurons], return_counts=True)
             element = str(values[np.argmax(counts)])
             times.append((float(i) * bin_ms, float(j) * bin_ms))
+            elements.append(element)
             if not order or order[-1] != element:
                 order.append(element)
-        out.append(DetectedSequence(int(cluster), times, order))
+        out.append(DetectedSequence(int(cluster), times, order, elements))
     return out
 
 

@@ -59,8 +59,15 @@ def raster(ax, neuron: np.ndarray, times_ms: np.ndarray, n_E: int, vocabulary: S
     return ax
 
 
-def learning_curves(ax, metrics: Mapping[str, Sequence[float | None]]):
-    """Error, false positives/negatives, active fraction and overlap per episode."""
+def learning_curves(ax, metrics: Mapping[str, Sequence[float | None]],
+                    sparse_fraction: float | None = None, threshold: float = 0.01):
+    """Error, false positives/negatives, active fraction and overlap per episode.
+
+    With the convergence episode (first error below ``threshold``, from
+    ``metrics["episodes_to_convergence"]``) as a vertical line, and
+    ``sparse_fraction`` = rho/n_E, the active fraction of a predicted element in
+    Bouhadjar et al. (2022), as a horizontal line.
+    """
     keys = ("error", "false_positives", "false_negatives", "active_fraction", "overlap")
     for key in keys:
         values = metrics.get(key)
@@ -68,9 +75,34 @@ def learning_curves(ax, metrics: Mapping[str, Sequence[float | None]]):
             continue
         y = np.array([np.nan if v is None else v for v in values], dtype=float)
         ax.plot(np.arange(1, y.size + 1), y, marker=".", ms=3, label=key.replace("_", " "))
+    conv = metrics.get("episodes_to_convergence")
+    if conv is not None:
+        ax.axvline(conv, color="k", ls="--", lw=0.8,
+                   label=f"converged: episode {conv} (error < {threshold:g})")
+    if sparse_fraction is not None:
+        ax.axhline(sparse_fraction, color="grey", ls=":", lw=1,
+                   label=f"paper: active fraction once predicted, rho/n_E = {sparse_fraction:.2f}")
     ax.set_xlabel("episode")
     ax.set_ylabel("value")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7)
+    return ax
+
+
+def asset_structures(ax, detected: Sequence):
+    """ASSET's diagonal structures: each event's time in the first occurrence against
+    its time in the repetition, labelled with the element its neurons belong to."""
+    for k, seq in enumerate(detected):
+        if not seq.times_ms:
+            continue
+        t = np.asarray(seq.times_ms, dtype=float)
+        ax.plot(t[:, 0], t[:, 1], "o-", ms=4, color=f"C{k % 10}",
+                label=f"structure {seq.cluster}: {' '.join(seq.order)}")
+        for (x, y), el in zip(t, seq.elements or [""] * len(t)):
+            ax.annotate(el, (x, y), textcoords="offset points", xytext=(3, 3), fontsize=7)
+    ax.set_xlabel("time of the event (ms)")
+    ax.set_ylabel("time of its repetition (ms)")
+    if detected:
+        ax.legend(fontsize=7)
     return ax
 
 

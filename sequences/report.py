@@ -40,14 +40,15 @@ REPORT_BIN_MS = 5.0
 RESPONSE_WINDOW_MS = 20.0
 
 
-def _png(fig) -> bytes:
+def _png(fig, fmt: str = "png") -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    fig.savefig(buf, format=fmt, dpi=100, bbox_inches="tight")
     return buf.getvalue()
 
 
 class _Figures:
-    """Collects named figures as PNG bytes."""
+    """Collects named figures as PNG bytes (embedded in the page) and SVG (vector
+    copies written beside them)."""
 
     def __init__(self):
         import matplotlib
@@ -55,12 +56,15 @@ class _Figures:
         import matplotlib.pyplot as plt
         self.plt = plt
         self.items: list[tuple[str, str, bytes]] = []
+        self.vectors: dict[str, bytes] = {}
 
-    def add(self, name: str, caption: str, draw, ncols: int = 1, size=(7.0, 3.6)) -> None:
-        fig, axes = self.plt.subplots(1, ncols, figsize=size, constrained_layout=True,
+    def add(self, name: str, caption: str, draw, ncols: int = 1, size=(7.0, 3.6),
+            nrows: int = 1) -> None:
+        fig, axes = self.plt.subplots(nrows, ncols, figsize=size, constrained_layout=True,
                                       squeeze=False)
-        draw(*axes[0])
+        draw(*axes.ravel())
         self.items.append((name, caption, _png(fig)))
+        self.vectors[name] = _png(fig, "svg")
         self.plt.close(fig)
 
 
@@ -68,7 +72,7 @@ def check_report_output(folder: str | os.PathLike) -> Path:
     """Check, before any analysis, that ``folder/report.html`` and ``folder/report/`` can
     be written: the folder exists or can be created and takes new files, and what is
     there already under those names is a report this module wrote (a ``report/``
-    folder of PNG files only), which is replaced; anything else is refused."""
+    folder of PNG and SVG files only), which is replaced; anything else is refused."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise RunDirError(f"report output is not a directory: {folder}")
@@ -76,7 +80,7 @@ def check_report_output(folder: str | os.PathLike) -> Path:
     if page.exists() and not page.is_file():
         raise RunDirError(f"{page} exists and is not a file: not replaced")
     if figures.exists() and not (figures.is_dir() and all(
-            f.is_file() and f.suffix == ".png" for f in figures.iterdir())):
+            f.is_file() and f.suffix in (".png", ".svg") for f in figures.iterdir())):
         raise RunDirError(f"{figures} exists and is not a folder of report figures: "
                           "not replaced (choose another --out)")
     return require_writable(folder, f"cannot write the report into {folder} (use --out DIR)")
@@ -94,6 +98,8 @@ def _publish(folder: Path, figs: _Figures, page_html: str) -> Path:
     try:
         for name, _, png in figs.items:
             (tmp_dir / f"{name}.png").write_bytes(png)
+            if name in figs.vectors:
+                (tmp_dir / f"{name}.svg").write_bytes(figs.vectors[name])
         target = folder / "report"
         if target.exists():               # a previous report (checked): set aside, then drop
             old_dir = Path(tempfile.mkdtemp(prefix=".report-old-", dir=folder))
@@ -120,7 +126,8 @@ def figures_html(figs: _Figures) -> str:
     for name, caption, png in figs.items:
         data = base64.b64encode(png).decode("ascii")
         parts.append(f"<figure><img alt='{name}' src='data:image/png;base64,{data}'>"
-                     f"<figcaption>{html.escape(caption)} ({name}.png)</figcaption></figure>")
+                     f"<figcaption>{html.escape(caption)} (report/{name}.png, "
+                     f"vector: report/{name}.svg)</figcaption></figure>")
     return "".join(parts)
 
 
@@ -141,6 +148,25 @@ def _table(rows) -> str:
     body = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
                    for k, v in rows)
     return f"<table>{body}</table>"
+
+
+def parameter_tables(cfg) -> str:
+    """The run's resolved parameters as one HTML table per group: name, value, unit,
+    meaning, source."""
+    parts = []
+    for name, group in cfg.groups.items():
+        rows = "".join(
+            f"<tr><td><code>{html.escape(key)}</code></td><td>{html.escape(_shown(group[key]))}"
+            f"</td><td>{html.escape(spec.unit)}</td><td>{html.escape(spec.doc)}</td>"
+            f"<td>{html.escape(spec.source)}</td></tr>"
+            for key, spec in type(group).SPECS.items())
+        parts.append(f"<h3>{html.escape(name)}</h3><table><tr><th>name</th><th>value</th>"
+                     f"<th>unit</th><th>meaning</th><th>source</th></tr>{rows}</table>")
+    return "".join(parts)
+
+
+def _shown(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def write_any_report(folder: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
@@ -231,8 +257,13 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
     figs = _Figures()
     for label, ep in (("first", 0), ("last", n_episodes - 1)):
         window = (starts[ep] - start, starts[ep + 1] - start)
+        daps_here = dap is not None and bool(np.any((dap[1] >= starts[ep] - start)
+                                                    & (dap[1] < starts[ep + 1] - start)))
+        note = ("orange: dAP onsets." if daps_here else
+                "dAP onsets are recorded in the last training episode only." if ep < n_episodes - 1
+                else "no dAP onsets recorded.")
         figs.add(f"raster_{label}_episode", f"Spikes in the {label} training episode "
-                 f"(episode {ep + 1}); triangles: stimuli; orange: dAP onsets.",
+                 f"(episode {ep + 1}); triangles: stimuli; {note}",
                  lambda ax, w=window, e=ep: figures.raster(
                      ax, neuron, times, n_E, vocab, w, stimuli, dap=dap,
                      title=f"episode {e + 1}"))
@@ -243,9 +274,13 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
              lambda ax: figures.psth(ax, {el: analysis.population_psth(
                  sts, REPORT_BIN_MS * pq.ms, *last_window) for el, sts in by_element.items()}),
              size=(10, 3.2))
+    sparse = float(cfg.network.rho) / n_E
     figs.add("learning_curves", "Prediction error, false positives and negatives, active "
-             "fraction of the last elements and context overlap per episode.",
-             lambda ax: figures.learning_curves(ax, metrics))
+             "fraction of the last elements and context overlap per episode; dashed: the "
+             "convergence episode (error < 0.01); dotted: rho/n_E, the active fraction of a "
+             "predicted element (Bouhadjar et al. 2022).",
+             lambda ax: figures.learning_curves(ax, metrics, sparse_fraction=sparse),
+             size=(8.0, 4.0))
     def before_after(initial: str, final: str, label: str):
         def draw(a, b):
             for ax, key, when in ((a, initial, "before"), (b, final, "after")):
@@ -297,6 +332,12 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
                                            dap=r_dap, decoded=decoded, title="replay"),
                  size=(10, 3.6))
 
+    if detected:
+        figs.add("asset", "ASSET (Elephant) on the repeated replays: every diagonal structure "
+                 "of the intersection matrix, its events' times in one replay against the "
+                 "repetition, labelled with the subpopulation of the majority of the event's "
+                 "neurons.", lambda ax: figures.asset_structures(ax, detected), size=(6, 5))
+
     summary_rows = [
         ("sequences", "; ".join(metrics.get("sequences", []))),
         ("synapse", metrics.get("synapse", "stdsp")),
@@ -346,8 +387,7 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
         "<h2>Figures</h2>",
     ]
     parts.append(figures_html(figs))
-    parts += ["<h2>Parameters</h2>",
-              f"<pre>{html.escape(json.dumps(cfg.to_dict(), indent=1, default=str))}</pre>",
+    parts += ["<h2>Parameters</h2>", parameter_tables(cfg),
               "<h2>Environment</h2>",
               f"<pre>{html.escape(json.dumps(env, indent=1, default=str))}</pre>",
               f"<p>Report written in {time.perf_counter() - started:.1f} s.</p>",
@@ -386,7 +426,9 @@ def write_sweep_report(sweep_dir: str | os.PathLike,
         raise RunDirError(f"corrupt file {path}: {exc}") from None
     if not table or "point" not in header:
         raise RunDirError(f"{path}: no finished points")
-    varied = [h for h in header if h != "point" and h not in SUMMARY_KEYS]
+    # the seed repeats a point; it is not a parameter whose effect is plotted
+    varied = [h for h in header if h != "point" and h not in SUMMARY_KEYS
+              and h.split(".")[-1] != "seed"]
     metrics = [k for k in SUMMARY_KEYS if k in header
                and any(np.isfinite(_number(r[k])) for r in table)]
     failures = read_json(sweep_dir / "failures.json") if (sweep_dir / "failures.json").is_file() \
@@ -401,16 +443,21 @@ def write_sweep_report(sweep_dir: str | os.PathLike,
             for ax, metric in zip(axes, metrics):
                 x = np.array([pos[r[param]] for r in table], dtype=float)
                 y = np.array([_number(r[metric]) for r in table])
-                ax.plot(x, y, "o", alpha=0.5, ms=4)
+                ax.plot(x, y, "o", alpha=0.5, ms=4, label="point")
                 means = [np.nanmean(y[x == i]) if np.any(np.isfinite(y[x == i])) else np.nan
                          for i in range(len(values))]
-                ax.plot(range(len(values)), means, "-", color="k", lw=1)
+                ax.plot(range(len(values)), means, "-", color="k", lw=1, label="mean")
                 ax.set_xticks(range(len(values)), values, rotation=45, fontsize=7)
                 ax.set_xlabel(param)
                 ax.set_title(metric.replace("_", " "), fontsize=9)
-        figs.add(f"sweep_{param}", f"Summary metrics against {param} (dots: points; line: "
-                 "mean over the other parameters).", draw, ncols=len(metrics),
-                 size=(2.6 * len(metrics), 3.0))
+            axes[0].legend(fontsize=7)
+            for ax in axes[len(metrics):]:
+                ax.axis("off")
+        ncols = min(4, len(metrics))
+        nrows = -(-len(metrics) // ncols)
+        figs.add(f"sweep_{param.replace('.', '_')}", f"Summary metrics against {param} (dots: "
+                 "points, every seed; line: mean over seeds and the other parameters).", draw,
+                 ncols=ncols, nrows=nrows, size=(3.6 * ncols, 2.9 * nrows))
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(r[h]))}</td>" for h in header)
                    + "</tr>" for r in table)

@@ -183,6 +183,27 @@ def read_json(path: Path) -> Any:
         raise RunDirError(f"corrupt JSON in {path}: {exc}") from None
 
 
+def source_revision() -> dict[str, Any]:
+    """The git commit of the plugin's own source checkout (``commit`` None for an
+    installed wheel or when git is unavailable) and whether it had local changes."""
+    import subprocess
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD", "--show-toplevel"],
+                                capture_output=True, text=True, timeout=10)
+        lines = commit.stdout.split()
+        # only our own checkout (an installed wheel may sit inside someone else's repository)
+        if commit.returncode != 0 or len(lines) != 2 or Path(lines[1]).resolve() / "sequences" != here:
+            return {"commit": None, "dirty": None}
+        status = subprocess.run(["git", "-C", str(here), "status", "--porcelain",
+                                 "--untracked-files=no"], capture_output=True, text=True,
+                                timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    dirty = bool(status.stdout.strip()) if status.returncode == 0 else None
+    return {"commit": lines[0], "dirty": dirty}
+
+
 def environment(module_key: str, seed: int, threads: int) -> dict[str, Any]:
     """Software and machine record of a run."""
     versions = {}
@@ -195,6 +216,7 @@ def environment(module_key: str, seed: int, threads: int) -> dict[str, Any]:
     nest = import_nest()
     return {
         "packages": versions,
+        "seqnest_source": source_revision(),
         "python": sys.version.split()[0],
         "nest_build_info": dict(nest.build_info),
         "module_key": module_key,
