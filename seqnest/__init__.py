@@ -161,8 +161,8 @@ def resolve_config(task: str | None = None, sequences: str | None = None,
                    set_options=list(set_options), frequencies=frequencies, params=params,
                    **run_flags)
     if resume is not None:
-        from seqnest.sequences.rundir import load_config as _load
-        return resolve_resumed_config(_load(resume), **options)
+        from seqnest.sequences.rundir import load_resumable_config
+        return resolve_resumed_config(load_resumable_config(resume), **options)
     return _resolve(**options)
 
 

@@ -365,18 +365,25 @@ def load_connectivity(run_dir: str | os.PathLike):
     return EEConnectivity(data["source"], data["target"], data["permanence"], data["weight"])
 
 
+def load_resumable_config(run_dir: str | os.PathLike):
+    """The configuration of a sequence-network run whose network can be trained further
+    (a spatio-temporal-pattern run is refused in one line)."""
+    from .temporal_memory.stp_report import is_stp_run
+    run_dir = check_run_dir(run_dir)
+    if is_stp_run(run_dir):
+        raise RunDirError(f"{run_dir} is a spatio-temporal-pattern run; --resume continues "
+                          "a sequence-network run")
+    return load_config(run_dir)
+
+
 def load_resume_state(run_dir: str | os.PathLike):
     """A training run's learned network, to continue training it
     (:class:`seqnest.sequences.temporal_memory.learn.ResumeState`)."""
     from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity
 
     from .temporal_memory.learn import ResumeState
-    from .temporal_memory.stp_report import is_stp_run
-    run_dir = check_run_dir(run_dir)
-    if is_stp_run(run_dir):
-        raise RunDirError(f"{run_dir} is a spatio-temporal-pattern run; --resume continues "
-                          "a sequence-network run")
-    cfg = load_config(run_dir)
+    cfg = load_resumable_config(run_dir)
+    run_dir = Path(run_dir)
     data = load_connectivity_arrays(run_dir, required=("source", "target", "permanence",
                                                        "weight"))
     params = {k[len("param_"):]: v for k, v in data.items() if k.startswith("param_")}

@@ -83,3 +83,21 @@ def test_installed_wheel_builds_learns_and_imports_from_outside_the_checkout(ven
     metrics = json.loads((work / "run" / "metrics.json").read_text())
     assert len(metrics["error"]) == 2
     _run([str(bin_dir / "seqnest"), "demo"], cwd=work, env=env)
+
+
+def test_sdist_carries_the_models_and_builds_a_complete_wheel(tmp_path):
+    import tarfile
+    code = ("import sys; from setuptools import build_meta as b; "
+            "print(b.build_sdist(sys.argv[1]))")
+    name = _run([sys.executable, "-c", code, str(tmp_path / "sdist")], cwd=ROOT).stdout.split()[-1]
+    sdist = tmp_path / "sdist" / name
+    members = tarfile.open(sdist).getnames()
+    stem = name[:-len(".tar.gz")]
+    for model in (ROOT / "nestml_models").rglob("*.nestml"):
+        assert f"{stem}/{model.relative_to(ROOT).as_posix()}" in members
+    assert f"{stem}/nestml_models/CMakeLists.txt" in members
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+          "--disable-pip-version-check", "-q", "-w", str(tmp_path / "wheel"), str(sdist)])
+    wheel = next((tmp_path / "wheel").glob("seqnest-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert sum(n.endswith(".nestml") for n in names) == len(list((ROOT / "nestml_models").rglob("*.nestml")))

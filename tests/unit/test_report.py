@@ -38,6 +38,12 @@ def test_report_is_self_contained_with_png_files(run_dir):
     assert pngs == FIGURES
     for p in (run_dir / "report").glob("*.png"):
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert p.with_suffix(".svg").read_text().lstrip().startswith("<?xml")   # vector copy
+    # parameters as tables with units and sources, not a JSON dump
+    assert "<th>unit</th>" in text and "<code>theta_dAP</code>" in text and "pA" in text
+    # dAP onsets are recorded in the last episode only: the first raster does not promise them
+    first = text.split("raster_first_episode")[0].rsplit("<figcaption>", 1)[-1]
+    assert "orange: dAP onsets" not in first
     for fragment in ("A D B E; F D B C", "final error", "Parameters", "Environment",
                      "activation sparsity", "connection sparsity", "nest-simulator"):
         assert fragment in text
@@ -98,9 +104,10 @@ def test_sweep_report_plots_each_metric_against_each_parameter(tmp_path, capsys)
     (sweep / "failures.json").write_text('[{"point": "c1", "reason": "KilledWorker: x"}]')
     assert main(["report", str(sweep)]) == 0
     text = (sweep / "report.html").read_text()
-    assert len(re.findall(r"data:image/png;base64,", text)) == 2        # run.seed, synapse.levels
-    assert {p.stem for p in (sweep / "report").glob("*.png")} == {"sweep_run.seed",
-                                                                  "sweep_synapse.levels"}
+    # the seed repeats points: only synapse.levels is plotted against
+    assert len(re.findall(r"data:image/png;base64,", text)) == 1
+    assert {p.name for p in (sweep / "report").iterdir()} == {"sweep_synapse_levels.png",
+                                                             "sweep_synapse_levels.svg"}
     assert "4 finished points, 1 failed" in text and text.count("<tr>") == 5
     assert "report written to" in capsys.readouterr().out
 
@@ -168,3 +175,20 @@ def test_replay_into_a_run_directory_that_takes_no_files_fails_before_any_build(
     assert main(["report", str(run_dir)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot write the report" in err[0] and "--out" in err[0]
+
+
+def test_asset_figure_draws_every_structure_with_its_elements():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from seqnest.sequences.analysis import DetectedSequence
+    from seqnest.sequences.figures import asset_structures
+    fig, ax = plt.subplots()
+    detected = [DetectedSequence(1, [(0.0, 250.0), (10.0, 260.0)], ["A", "D"], ["A", "D"]),
+                DetectedSequence(2, [(500.0, 750.0)], ["F"], ["F"])]
+    asset_structures(ax, detected)
+    assert [t.get_text() for t in ax.texts] == ["A", "D", "F"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["structure 1: A D",
+                                                                    "structure 2: F"]
+    plt.close(fig)
