@@ -19,7 +19,18 @@ A sweep spec (YAML, JSON or TOML) names a base configuration and what to vary::
     cluster:
       threads: 1                # NEST threads per point
       slurm: {queue: batch, walltime: "01:00:00", memory: 4GB, cores: 2,
-              job_extra_directives: ["--account=abc"]}
+              account: abc, interface: ib0,          # the network the workers reach
+              scheduler_options: {port: 8786},       # the client's scheduler
+              worker_extra_args: ["--lifetime", "55m"],
+              job_extra_directives: ["--constraint=cpu"]}
+
+``cluster.slurm`` keys go to dask-jobqueue's ``SLURMCluster`` (``queue``,
+``account``, ``walltime``, ``memory``, ``job_extra_directives``,
+``job_script_prologue`` (e.g. ``module load``), ``interface``,
+``scheduler_options``, ``worker_extra_args``, ``local_directory``,
+``log_directory``, ``python``); ``cores`` are the CPUs booked per job and
+``processes`` the Dask workers per job (each runs one point at a time with
+``cluster.threads`` NEST threads). Every value is checked with the spec.
 
 With ``inputs: stp-spatial`` or ``stp-temporal`` the points are
 spatio-temporal-pattern runs (``seqnest learn --inputs``): ``task`` is ``s3``,
@@ -85,7 +96,11 @@ REPLAY_KEYS = {"trials", "cue", "seed", "conditions"}
 VARY_KEYS = {"grid", "points", "seeds"}
 CLUSTER_KEYS = {"threads", "slurm"}
 SLURM_KEYS = {"queue", "walltime", "memory", "cores", "processes", "job_extra_directives",
-              "account", "job_script_prologue", "local_directory"}
+              "account", "job_script_prologue", "local_directory", "interface",
+              "scheduler_options", "worker_extra_args", "python", "log_directory"}
+#: Keys of ``cluster.slurm.scheduler_options`` (passed to the Dask scheduler, which runs
+#: in the client's process: where the workers must reach it).
+SCHEDULER_OPTION_KEYS = {"interface", "host", "port", "dashboard_address", "protocol"}
 #: Summary metrics copied from each point's metrics.json into results.csv.
 SUMMARY_KEYS = ("final_error", "episodes_to_convergence", "final_false_positives",
                 "final_false_negatives", "final_active_fraction", "mature_synapses_final",
@@ -452,11 +467,7 @@ def _write_results(out: Path, points: Sequence[Point], rows: Mapping[str, dict],
 
 
 def _local_cluster(workers: int):
-    import dask
     from distributed import LocalCluster
-    # a worker that dies (e.g. NEST aborts) fails its point at once instead of
-    # taking it down with the next worker
-    dask.config.set({"distributed.scheduler.allowed-failures": 0})
     return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                         dashboard_address=None, silence_logs=40)
 
@@ -490,6 +501,20 @@ def _check_slurm(slurm: Mapping[str, Any], threads: int, path: Path) -> None:
             _require(isinstance(slurm[key], int) and not isinstance(slurm[key], bool)
                      and slurm[key] >= 1, path,
                      f"'cluster.slurm.{key}' must be a whole number >= 1, got {slurm[key]!r}")
+    for key in ("queue", "account", "interface", "local_directory", "python", "log_directory"):
+        if key in slurm:
+            _require(isinstance(slurm[key], str) and bool(slurm[key].strip()), path,
+                     f"'cluster.slurm.{key}' must be a non-empty text, got {slurm[key]!r}")
+    for key in ("job_extra_directives", "job_script_prologue", "worker_extra_args"):
+        if key in slurm:
+            _require(isinstance(slurm[key], list) and all(isinstance(v, str) for v in slurm[key]),
+                     path, f"'cluster.slurm.{key}' must be a list of texts, got {slurm[key]!r}")
+    if "scheduler_options" in slurm:
+        opts = slurm["scheduler_options"]
+        _require(isinstance(opts, dict) and all(isinstance(k, str) for k in opts), path,
+                 f"'cluster.slurm.scheduler_options' must be a mapping (e.g. {{interface: ib0, "
+                 f"port: 8786}}), got {opts!r}")
+        _unknown(opts, SCHEDULER_OPTION_KEYS, path, "'cluster.slurm.scheduler_options'")
     if "cores" in slurm:
         _require(threads <= slurm["cores"], path,
                  f"'cluster.threads' ({threads}) exceeds the cores booked per job "
@@ -579,6 +604,13 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
                 check_run_resources(p.config, processes=processes)
     build()                                   # once, before fan-out; workers reuse the cache
     started = time.perf_counter()
+    import dask
+    # a worker that dies (NEST aborts, the job is cancelled or reaches its walltime)
+    # fails its point at once instead of taking the next worker down with it
+    dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                     # one point per worker process: no point waits behind another
+                     # on a busy worker while an idle one (a job just started) waits
+                     "distributed.scheduler.worker-saturation": 1.0})
     if cluster == "local":
         dask_cluster = _local_cluster(workers)
         slots = max(1, workers)
