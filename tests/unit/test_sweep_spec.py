@@ -67,6 +67,13 @@ def test_example_specs_in_the_repository_expand():
     (GOOD.replace("cores: 4", "cores: 1"), "exceeds the cores booked per job"),
     (GOOD.replace("cores: 4", "cores: 4, processes: 3"), "3 processes x 2 threads exceed"),
     (GOOD.replace("cores: 4", "cores: two"), "'cluster.slurm.cores' must be a whole number"),
+    (GOOD.replace("cores: 4", "cores: 4, interface: 3"), "'cluster.slurm.interface' must be a non-empty text"),
+    (GOOD.replace("cores: 4", "cores: 4, worker_extra_args: --lifetime"),
+     "'cluster.slurm.worker_extra_args' must be a list of texts"),
+    (GOOD.replace("cores: 4", "cores: 4, scheduler_options: {prot: 8786}"),
+     "unknown key 'prot' in 'cluster.slurm.scheduler_options'"),
+    (GOOD.replace("cores: 4", "cores: 4, scheduler_options: 8786"),
+     "'cluster.slurm.scheduler_options' must be a mapping"),
 ])
 def test_bad_specs_are_rejected_before_anything_runs(tmp_path, text, fragment):
     with pytest.raises(ParameterError, match=fragment.replace("[", r"\[").replace("'", "'")):
@@ -80,6 +87,14 @@ def test_slurm_job_script_is_generated_without_submitting(tmp_path):
                  "#SBATCH --cpus-per-task=4"):
         assert line in script
     assert "--nworkers 2" in script and "--nthreads 1" in script   # cores 4 / threads 2
+
+
+def test_cluster_network_settings_reach_the_job_script(tmp_path):
+    text = GOOD.replace("cores: 4", "cores: 4, interface: lo, worker_extra_args: [--lifetime, 50m], "
+                        "scheduler_options: {port: 0}, job_script_prologue: [module load nest]")
+    script = slurm_job_script(load_spec(write(tmp_path, text)), workers=1)
+    assert "--lifetime 50m" in script and "module load nest" in script
+    assert "--interface lo" in script
 
 
 def test_missing_spec_and_bad_output_are_one_line_exit_2(tmp_path, capsys):
