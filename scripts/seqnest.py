@@ -576,11 +576,22 @@ def _warn_one_line(message, category, filename, lineno, file=None, line=None) ->
 
 
 def main(argv: list[str] | None = None) -> int:
+    import contextlib
     import warnings
+
+    from seqnest.pynest_ext.parallel import launcher_rank
     args = _parser().parse_args(argv)
-    with warnings.catch_warnings():           # one-line warnings, restored afterwards
+    # under mpirun every rank runs the command; rank 0 prints (and writes) for all
+    quiet = open(os.devnull, "w") if launcher_rank() > 0 else None
+    if quiet is not None and hasattr(args, "no_progress"):
+        args.no_progress = True
+    with warnings.catch_warnings(), contextlib.redirect_stdout(quiet or sys.stdout):
         warnings.showwarning = _warn_one_line
-        return _run(args)
+        try:
+            return _run(args)
+        finally:
+            if quiet is not None:
+                quiet.close()
 
 
 class _Interrupts:

@@ -219,7 +219,9 @@ def learn(out: str | os.PathLike | None = None, *, force: bool = False, progress
         check_output(out, force)              # before anything is built or simulated
     result = train(config, module=module, progress=progress, resume=state)
     if out is not None:
-        write_training_run(result, out, force=force)
+        from seqnest.pynest_ext.parallel import is_writer
+        if is_writer():                       # MPI: rank 0 writes the gathered run
+            write_training_run(result, out, force=force)
     return result
 
 

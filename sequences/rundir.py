@@ -222,6 +222,7 @@ def environment(module_key: str, seed: int, threads: int) -> dict[str, Any]:
         "module_key": module_key,
         "seed": seed,
         "threads": threads,
+        "mpi_processes": int(nest.NumProcesses()),
         "host": {"name": platform.node(), "platform": platform.platform(),
                  "machine": platform.machine(), "cpus": os.cpu_count()},
         "command": sys.argv,

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..parallel import allgather_arrays
+
 __all__ = ["RUN_PIECE_MS", "Simulated", "Spikes", "load_generators"]
 
 #: Longest piece of biological time (ms) simulated without returning to Python, so
@@ -88,8 +90,11 @@ class Simulated:
         """Spikes of ``recorder`` since the last call (then cleared), indexed from ``first_id``."""
         t0 = time.perf_counter()
         ev = recorder.get("events")
-        idx = np.asarray(ev["senders"], dtype=np.int64) - first_id
-        times = np.asarray(ev["times"], dtype=float)
+        # under MPI a recorder holds its rank's neurons' spikes: gather them
+        ev = allgather_arrays({"senders": np.asarray(ev["senders"], dtype=np.int64),
+                               "times": np.asarray(ev["times"], dtype=float)})
+        idx = ev["senders"] - first_id
+        times = ev["times"]
         recorder.set({"n_events": 0})
         order = np.lexsort((idx, times))
         self.time_readout_s += time.perf_counter() - t0

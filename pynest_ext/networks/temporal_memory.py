@@ -27,6 +27,7 @@ from ..derived import psp_to_psc
 from ..kernel import import_nest
 from ..models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, EESynapseParams,
                      InhNeuronParams, ModelNames, StmNeuronParams)
+from ..parallel import allgather_arrays, node_values
 from ..params import Choice, Param, ParameterError, ParameterSet, positive
 from .simulation import Simulated, Spikes
 
@@ -403,8 +404,7 @@ class SequenceNetwork(Simulated):
 
     def neuron_state(self) -> dict[str, np.ndarray]:
         """The excitatory neurons' slow state (dAP trace, calcium, learning gate)."""
-        data = self.exc.get(list(self.NEURON_STATE_KEYS))
-        return {k: np.asarray(data[k], dtype=float) for k in self.NEURON_STATE_KEYS}
+        return node_values(self.exc, self.NEURON_STATE_KEYS)
 
     def set_neuron_state(self, state: Mapping[str, np.ndarray]) -> None:
         """Restore :meth:`neuron_state` (after :meth:`create`)."""
@@ -456,7 +456,7 @@ class SequenceNetwork(Simulated):
         if reg is None or not reg.pending(now):
             return
         t0 = time.perf_counter()
-        values = np.atleast_1d(np.asarray(self.exc.get("dAP_register"), dtype=np.float64))
+        values = node_values(self.exc, ["dAP_register"], np.float64)["dAP_register"]
         self._pending_samples.append(reg.decode(now, values.astype(np.uint64)))
         self.time_readout_s += time.perf_counter() - t0
 
@@ -534,8 +534,11 @@ class SequenceNetwork(Simulated):
         t0 = time.perf_counter()
         ev = self.dap_tracer.get("events")
         self.dap_tracer.set({"n_events": 0})
-        senders = np.asarray(ev["senders"], dtype=np.int64) - self.exc[0].global_id
-        onset = np.asarray(ev["t_dAP"], dtype=float)
+        ev = allgather_arrays({"senders": np.asarray(ev["senders"], dtype=np.int64),
+                               "t_dAP": np.asarray(ev["t_dAP"], dtype=float),
+                               "times": np.asarray(ev["times"], dtype=float)})
+        senders = ev["senders"] - self.exc[0].global_id
+        onset = ev["t_dAP"]
         keep = onset >= self._trace_from
         if ev["times"].size:
             # an onset after the last sample is seen in the next call's samples
@@ -550,8 +553,11 @@ class SequenceNetwork(Simulated):
         first = self.exc[0].global_id
         out = {}
         for pop, gen in self.drive.items():
-            targets = self._nest.GetConnections(gen).get("target")
-            out[pop] = sorted(int(t) - first for t in np.atleast_1d(targets))
+            conns = self._nest.GetConnections(gen)
+            local = np.atleast_1d(np.asarray(conns.get("target") if len(conns) else [],
+                                             dtype=np.int64))
+            targets = allgather_arrays({"target": local})["target"]
+            out[pop] = sorted(int(t) - first for t in targets)
         return out
 
     def ee_connectivity(self) -> EEConnectivity:
@@ -570,7 +576,7 @@ class SequenceNetwork(Simulated):
         if self.plastic:
             keys += [skey] + ([ikey] if ikey else [])
             keys += [k for k in resume if k not in keys]
-        data = read_connections(conns, keys)
+        data = allgather_arrays(read_connections(conns, keys))   # each rank: its targets
         src = data["source"].astype(np.int64) - first
         tgt = data["target"].astype(np.int64) - first
         perm = data[skey] if self.plastic else np.full(src.size, np.nan)

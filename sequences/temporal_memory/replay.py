@@ -411,6 +411,9 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
 
 def _write(out: Path, summary: dict, exc, inh, dap, node_ids, cfg, t_stop: float,
            force: bool, extra: dict | None = None) -> None:
+    from seqnest.pynest_ext.parallel import is_writer
+    if not is_writer():                      # MPI: rank 0 writes, the others have the same data
+        return
     import neo
 
     from seqnest.pynest_ext.neo_convert import write_nix

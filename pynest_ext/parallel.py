@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""One network across MPI processes: gather what each rank holds.
+
+Under MPI (NEST built with MPI, ``mpirun -np N``) every rank simulates its own
+part of the network: a recorder returns only the events of the rank's neurons,
+``NodeCollection.get`` only the status of local nodes and ``GetConnections``
+only the connections whose target is local. The functions here read such
+rank-local data and gather it on every rank (``allgather`` of mpi4py), so that
+the caller sees what one process would see; each then puts the gathered data
+into a canonical order (by time and neuron, by target and source). With one
+process they read directly and import no MPI.
+
+Only rank 0 writes files (:func:`is_writer`); the other ranks compute the same
+results and return them.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .kernel import import_nest
+
+__all__ = ["num_processes", "rank", "is_writer", "allgather_arrays", "node_values",
+           "launcher_rank"]
+
+#: Environment variables in which MPI launchers (Open MPI, MPICH/PMI, PMIx) give the
+#: rank, read before NEST is imported (e.g. to silence output on ranks > 0).
+RANK_VARIABLES = ("OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK")
+
+
+def launcher_rank() -> int:
+    """This process's rank as its MPI launcher announced it (0 without a launcher)."""
+    for var in RANK_VARIABLES:
+        value = os.environ.get(var)
+        if value is not None and value.strip().isdigit():
+            return int(value)
+    return 0
+
+
+@functools.cache
+def num_processes() -> int:
+    """MPI processes of the NEST kernel (1 without MPI)."""
+    return int(import_nest().NumProcesses())
+
+
+@functools.cache
+def rank() -> int:
+    """This process's rank in the NEST kernel (0 without MPI)."""
+    return int(import_nest().Rank())
+
+
+def is_writer() -> bool:
+    """Whether this process writes outputs (rank 0)."""
+    return rank() == 0
+
+
+def _comm():
+    try:
+        from mpi4py import MPI
+    except ImportError:
+        raise RuntimeError("NEST runs on several MPI processes but mpi4py is not installed: "
+                           "pip install mpi4py (scripts/build_nest_mpi.sh does)") from None
+    return MPI.COMM_WORLD
+
+
+def allgather_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Concatenate each array over all ranks (rank order); unchanged with one process."""
+    if num_processes() == 1:
+        return {k: np.asarray(v) for k, v in arrays.items()}
+    parts = _comm().allgather({k: np.asarray(v) for k, v in arrays.items()})
+    return {k: np.concatenate([p[k] for p in parts]) for k in arrays}
+
+
+def node_values(nodes, keys: Sequence[str], dtype: Any = float) -> dict[str, np.ndarray]:
+    """``nodes.get(keys)`` for every node of ``nodes``, in the order of ``nodes``,
+    whichever rank holds each node."""
+    nest = import_nest()
+    keys = list(keys)
+    if num_processes() == 1:
+        data = nodes.get(keys)
+        return {k: np.atleast_1d(np.asarray(data[k], dtype=dtype)) for k in keys}
+    local = nest.GetLocalNodeCollection(nodes)
+    ids = np.asarray(local.tolist() if len(local) else [], dtype=np.int64)
+    data = local.get(keys) if len(local) else {k: [] for k in keys}
+    if len(local) == 1:
+        data = {k: [data[k]] for k in keys}
+    gathered = allgather_arrays({"id": ids, **{k: np.asarray(data[k], dtype=dtype)
+                                               for k in keys}})
+    first = nodes[0].global_id
+    index = gathered["id"] - first
+    if index.size != len(nodes) or np.unique(index).size != len(nodes):
+        raise RuntimeError(f"gathered {index.size} node states for {len(nodes)} nodes")
+    out = {}
+    for k in keys:
+        values = np.empty(len(nodes), dtype=gathered[k].dtype)
+        values[index] = gathered[k]
+        out[k] = values
+    return out
