@@ -58,6 +58,13 @@ def current_rss_mb() -> float:
         return peak_rss_mb()
 
 
+def _per_rank(peak_mb: float) -> dict:
+    """MPI process count and every rank's peak memory (MB), gathered on every rank."""
+    from seqnest.pynest_ext.parallel import allgather_arrays, num_processes
+    peaks = allgather_arrays({"peak": np.array([peak_mb])})["peak"]
+    return {"mpi_processes": num_processes(), "peak_rss_mb_per_rank": [float(x) for x in peaks]}
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far (MB)."""
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -339,6 +346,7 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
         "threads": int(run.threads),
         "wall_time_s": time.perf_counter() - t_wall,
         "peak_rss_mb": peak_rss_mb(),
+        **_per_rank(peak_rss_mb()),
     }
 
     def cat(parts):

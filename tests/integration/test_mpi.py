@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""One sequence network across two MPI processes gives what one process with two
+threads gives (NEST's promise per number of virtual processes), and only rank 0
+writes. Runs where NEST with MPI is built (bash scripts/build_nest_mpi.sh)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = [pytest.mark.mpi, pytest.mark.nest]
+
+ROOT = Path(__file__).resolve().parents[2]
+ARGS = ["--task", "set1", "--episodes", "4", "--seed", "7", "--set", "network.n_E=40",
+        "--set", "network.rho=6", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def mpi_env():
+    prefix = subprocess.run(["bash", str(ROOT / "scripts" / "build_nest_mpi.sh"), "--prefix",
+                             sys.executable], capture_output=True, text=True).stdout.strip()
+    if not prefix or not (Path(prefix) / ".complete").is_file():
+        pytest.skip("NEST with MPI is not built (bash scripts/build_nest_mpi.sh)")
+    if shutil.which("mpirun") is None:
+        pytest.skip("mpirun not found")
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:
+        pytest.skip("mpi4py not installed (bash scripts/build_nest_mpi.sh installs it)")
+    site = next(Path(prefix).rglob("site-packages"))
+    env = {**os.environ, "PYTHONPATH": str(site),
+           "SEQNEST_NEST_CONFIG": str(Path(prefix) / "bin" / "nest-config"),
+           "OMPI_MCA_rmaps_base_oversubscribe": "1"}
+    build = subprocess.run([sys.executable, "-m", "seqnest", "build"], env=env,
+                           capture_output=True, text=True, timeout=1800)
+    assert build.returncode == 0, build.stderr[-3000:]
+    return env
+
+
+def _mpirun(env, *args, cwd):
+    cmd = ["mpirun", "--allow-run-as-root", "-np", "2", sys.executable, "-m", "seqnest", *args]
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    return proc.stdout
+
+
+def _single(env, *args, cwd):
+    proc = subprocess.run([sys.executable, "-m", "seqnest", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def _spikes(run: Path, segment: int = 0) -> dict:
+    import seqnest
+    from seqnest.sequences.rundir import population_arrays_optional, population_train, train_arrays
+    seg = seqnest.load_spikes(run).segments[segment]
+    out = {}
+    for pop in ("E", "I"):
+        out[pop] = train_arrays(population_train(seg, pop))
+    out["dAP"] = population_arrays_optional(seg, "E_dAP")
+    return out
+
+
+def test_two_processes_equal_one_process_with_two_threads(mpi_env, tmp_path):
+    out = _mpirun(mpi_env, "learn", *ARGS, "--out", "mpi", cwd=tmp_path)
+    assert out.count("run directory: mpi") == 1            # rank 0 prints, rank 1 does not
+    _mpirun(mpi_env, "replay", "mpi", "--no-progress", cwd=tmp_path)
+    _single(mpi_env, "learn", *ARGS, "--threads", "2", "--out", "single", cwd=tmp_path)
+    _single(mpi_env, "replay", "single", "--no-progress", cwd=tmp_path)
+
+    mpi, single = tmp_path / "mpi", tmp_path / "single"
+    # only the two run directories: rank 1 wrote nothing, no temporary is left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mpi", "single"]
+    assert sorted(p.name for p in mpi.iterdir()) == sorted(p.name for p in single.iterdir())
+    assert json.loads((mpi / "env.json").read_text())["mpi_processes"] == 2
+    assert json.loads((single / "env.json").read_text())["mpi_processes"] == 1
+
+    m1, m2 = (json.loads((d / "metrics.json").read_text()) for d in (mpi, single))
+    for key in ("error", "false_positives", "false_negatives", "active_fraction"):
+        assert m1[key] == m2[key], key
+    c1, c2 = (np.load(d / "connectivity.npz") for d in (mpi, single))
+    assert sorted(c1.files) == sorted(c2.files)
+    for key in c1.files:
+        np.testing.assert_array_equal(c1[key], c2[key], err_msg=key)
+    for segment in (0, 1):                                  # training, replay
+        s1, s2 = _spikes(mpi, segment), _spikes(single, segment)
+        for pop in ("E", "I", "dAP"):
+            assert (s1[pop] is None) == (s2[pop] is None)
+            if s1[pop] is not None:
+                for a, b in zip(s1[pop], s2[pop]):
+                    np.testing.assert_array_equal(a, b, err_msg=f"{pop} segment {segment}")
+        assert len(s1["E"][1]) > 0
+    n1, n2 = (np.load(d / "neuron_state.npz") for d in (mpi, single))
+    for key in n1.files:
+        np.testing.assert_array_equal(n1[key], n2[key], err_msg=key)
+    r1, r2 = (json.loads((d / "replay" / "replay.json").read_text()) for d in (mpi, single))
+    assert [c["decoded"] for c in r1["cues"]] == [c["decoded"] for c in r2["cues"]]
