@@ -83,3 +83,23 @@ def test_source_revision_names_this_checkout_or_nothing():
         head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
                               text=True).stdout.strip()
         assert rev["commit"] == head
+
+
+def test_launcher_rank_comes_from_the_mpi_launchers_environment(monkeypatch):
+    from seqnest.pynest_ext.parallel import RANK_VARIABLES, launcher_rank
+    for var in RANK_VARIABLES:
+        monkeypatch.delenv(var, raising=False)
+    assert launcher_rank() == 0
+    monkeypatch.setenv("PMI_RANK", "3")
+    assert launcher_rank() == 3
+    monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "1")
+    assert launcher_rank() == 1
+
+
+def test_ranks_above_zero_print_nothing(monkeypatch, capsys):
+    monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "1")
+    assert main(["learn", "--dry-run"]) == 0
+    assert capsys.readouterr().out == ""
+    monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "0")
+    assert main(["learn", "--dry-run"]) == 0
+    assert "[neuron]" in capsys.readouterr().out
