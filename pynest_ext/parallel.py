@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -82,7 +83,11 @@ def node_values(nodes, keys: Sequence[str], dtype: Any = float) -> dict[str, np.
     if num_processes() == 1:
         data = nodes.get(keys)
         return {k: np.atleast_1d(np.asarray(data[k], dtype=dtype)) for k in keys}
-    local = nest.GetLocalNodeCollection(nodes)
+    with warnings.catch_warnings():
+        # NEST warns that code acting on local nodes only is unsafe; here every rank
+        # reads its own nodes and the allgather below gives all ranks all values
+        warnings.simplefilter("ignore")
+        local = nest.GetLocalNodeCollection(nodes)
     ids = np.asarray(local.tolist() if len(local) else [], dtype=np.int64)
     data = local.get(keys) if len(local) else {k: [] for k in keys}
     if len(local) == 1:
