@@ -532,10 +532,13 @@ def _slurm_job_shape(spec: SweepSpec, workers: int) -> tuple[int, int]:
     return cpus, int(spec.slurm.get("processes", max(1, cpus // spec.threads)))
 
 
-def _slurm_cluster(spec: SweepSpec, workers: int):
+def _slurm_cluster(spec: SweepSpec, workers: int, out: Path | None = None):
     from dask_jobqueue import SLURMCluster
     cpus, processes = _slurm_job_shape(spec, workers)
     opts = {k: v for k, v in spec.slurm.items() if k not in ("cores", "processes", "memory")}
+    if out is not None and "log_directory" not in opts:
+        # the jobs' SLURM output files go with the sweep, not into the working directory
+        opts["log_directory"] = str(Path(out).resolve() / "slurm-logs")
     memory = spec.slurm.get("memory", "4GB")
     # One Dask thread per worker process (NEST allows one kernel per process, so a
     # process runs one point at a time); the CPUs booked cover NEST's own threads.
@@ -615,7 +618,7 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
         dask_cluster = _local_cluster(workers)
         slots = max(1, workers)
     elif cluster == "slurm":
-        dask_cluster = _slurm_cluster(spec, workers)
+        dask_cluster = _slurm_cluster(spec, workers, out)
         dask_cluster.scale(jobs=max(1, workers))
         slots = max(1, workers) * _slurm_job_shape(spec, workers)[1]
     else:

@@ -49,7 +49,7 @@ def slurm(tmp_path_factory):
 def _sweep(env, spec: Path, out: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "seqnest", "sweep", str(spec), "--cluster",
                              "slurm", "--workers", "2", "--out", str(out), "--no-progress"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=env, cwd=out.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _jobs(env, state: str = "") -> list[str]:
@@ -77,6 +77,9 @@ def test_sweep_runs_on_slurm_jobs_and_a_rerun_reuses_every_point(slurm, tmp_path
     assert "4 points: ran 4, reused 0, failed 0" in out
     rows = _rows(tmp_path / "out")
     assert len(rows) == 4 and all(r["final_error"] != "" for r in rows)
+    # the jobs' output files are kept with the sweep, not in the working directory
+    assert list((tmp_path / "out" / "slurm-logs").glob("*.out"))
+    assert not list(tmp_path.glob("slurm-*.out"))
     print(f"4-point sweep on SLURM: {time.perf_counter() - started:.1f} s, jobs {sorted(seen)}")
 
     before = set(_jobs(slurm))
