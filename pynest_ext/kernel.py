@@ -77,7 +77,7 @@ class KernelConfig:
 
 
 def setup_kernel(config: KernelConfig | None = None, module: BuiltModule | None = None,
-                 install: bool = True) -> ModelNames:
+                 install: bool = True, across_processes: bool = False) -> ModelNames:
     """Reset NEST, configure it and install the model module.
 
     Parameters
@@ -88,6 +88,10 @@ def setup_kernel(config: KernelConfig | None = None, module: BuiltModule | None 
         The compiled module; default: :func:`seqnest.pynest_ext.buildcache.build` (cached).
     install : bool
         Install the module (False gives a plain kernel with built-in models).
+    across_processes : bool
+        The caller gathers every rank's recordings and state
+        (:mod:`seqnest.pynest_ext.parallel`); without it, a kernel spread over
+        several MPI processes is refused in one line.
 
     Returns
     -------
@@ -96,6 +100,9 @@ def setup_kernel(config: KernelConfig | None = None, module: BuiltModule | None 
     """
     config = config or KernelConfig()
     nest = import_nest()
+    if not across_processes:
+        from .parallel import require_one_process
+        require_one_process("this simulation", int(nest.NumProcesses()))
     nest.ResetKernel()
     nest.verbosity = getattr(nest.VerbosityLevel, config.verbosity)
     nest.SetKernelStatus({"resolution": config.resolution,

@@ -25,11 +25,18 @@ import numpy as np
 from .kernel import import_nest
 
 __all__ = ["num_processes", "rank", "is_writer", "allgather_arrays", "node_values",
-           "launcher_rank"]
+           "launcher_rank", "launcher_size", "require_one_process", "one_process_refusal",
+           "ACROSS_PROCESSES"]
 
 #: Environment variables in which MPI launchers (Open MPI, MPICH/PMI, PMIx) give the
 #: rank, read before NEST is imported (e.g. to silence output on ranks > 0).
 RANK_VARIABLES = ("OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK")
+#: The same for the number of processes the launcher started.
+SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE")
+
+#: What gathers every rank's data and so runs across MPI processes; everything else
+#: that simulates refuses to run on more than one (see :func:`require_one_process`).
+ACROSS_PROCESSES = "the sequence network (seqnest learn, replay, example)"
 
 
 def launcher_rank() -> int:
@@ -39,6 +46,35 @@ def launcher_rank() -> int:
         if value is not None and value.strip().isdigit():
             return int(value)
     return 0
+
+
+def launcher_size() -> int:
+    """How many processes this process's MPI launcher started (1 without a launcher)."""
+    for var in SIZE_VARIABLES:
+        value = os.environ.get(var)
+        if value is not None and value.strip().isdigit():
+            return max(1, int(value))
+    return 1
+
+
+def require_one_process(what: str, processes: int | None = None) -> None:
+    """Refuse, in one line, to run ``what`` on more than one MPI process.
+
+    ``processes`` defaults to NEST's process count. Code that reads rank-local
+    state (recorders, ``NodeCollection.get``, ``GetConnections``) without
+    gathering it would silently see part of the network, and every rank would
+    write the same files.
+    """
+    from .params import ParameterError
+    n = num_processes() if processes is None else int(processes)
+    if n > 1:
+        raise ParameterError(one_process_refusal(what, n))
+
+
+def one_process_refusal(what: str, processes: int) -> str:
+    """The one-line refusal of ``what`` on ``processes`` MPI processes."""
+    return (f"{what} runs in one process, not across {processes} MPI processes; "
+            f"only {ACROSS_PROCESSES} does: run it without mpirun")
 
 
 @functools.cache

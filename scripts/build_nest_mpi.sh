@@ -60,7 +60,7 @@ else
     work="$(mktemp -d "${TMPDIR:-/tmp}/nest-mpi-build.XXXXXX")"
     trap 'rm -rf "$work"' EXIT
     say "downloading the nest-simulator $version source distribution"
-    "$python" -m pip download -q --disable-pip-version-check --no-deps --no-binary :all: \
+    "$python" -m pip download -q --disable-pip-version-check --no-deps --no-binary nest-simulator \
         -d "$work" "nest-simulator==$version" || die "pip download nest-simulator==$version failed"
     tar xzf "$work"/nest_simulator-*.tar.gz -C "$work"
     src="$(find "$work" -maxdepth 1 -type d -name 'nest_simulator-*' | head -n 1)"

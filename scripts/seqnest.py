@@ -587,8 +587,13 @@ def main(argv: list[str] | None = None) -> int:
     import contextlib
     import warnings
 
-    from seqnest.pynest_ext.parallel import launcher_rank
+    from seqnest.pynest_ext.parallel import launcher_rank, launcher_size
     args = _parser().parse_args(argv)
+    refused = _one_process_only(args) if launcher_size() > 1 else None
+    if refused is not None:
+        if launcher_rank() == 0:
+            print(f"seqnest: error: {refused}", file=sys.stderr)
+        return 2
     # under mpirun every rank runs the command; rank 0 prints (and writes) for all
     quiet = open(os.devnull, "w") if launcher_rank() > 0 else None
     if quiet is not None and hasattr(args, "no_progress"):
@@ -600,6 +605,22 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if quiet is not None:
                 quiet.close()
+
+
+#: Commands that run across MPI processes (the sequence network gathers every rank's
+#: data; `build` compiles once under a lock); every other one is refused under mpirun.
+_ACROSS_PROCESSES = {"build", "learn", "replay", "example"}
+
+
+def _one_process_only(args: argparse.Namespace) -> str | None:
+    """Why ``args`` cannot run under an MPI launcher of several processes (None: it can)."""
+    from seqnest.pynest_ext.parallel import launcher_size, one_process_refusal
+    what = f"seqnest {args.command}"
+    if args.command == "learn" and getattr(args, "inputs", None):
+        what = f"seqnest learn --inputs {args.inputs}"
+    elif args.command in _ACROSS_PROCESSES:
+        return None
+    return one_process_refusal(what, launcher_size())
 
 
 class _Interrupts:

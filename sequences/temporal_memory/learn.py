@@ -224,7 +224,8 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
     check_run_resources(config)
     module = provide(module)
     names = setup_kernel(KernelConfig(resolution=run.resolution, threads=run.threads,
-                                      seed=run.seed), module=module)
+                                      seed=run.seed), module=module,
+                         across_processes=True)
     schedule = run_schedule(config)
     pop = {el: k for k, el in enumerate(seq_set.vocabulary)}
     stimulus = {pop[el]: t for el, t in schedule.element_times().items()}

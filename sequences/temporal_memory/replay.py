@@ -120,7 +120,8 @@ def replay_run(run_dir: str | os.PathLike,
     neuron = _replay_neuron(cfg, rp, derived)
     module = provide(module)
     names = setup_kernel(KernelConfig(resolution=cfg.run.resolution, threads=cfg.run.threads,
-                                      seed=cfg.run.seed), module=module)
+                                      seed=cfg.run.seed), module=module,
+                         across_processes=True)
     start = cfg.timing.start
     cue_times = [start + i * rp.cue_interval for i in range(len(cued))]
     stimulus, drive, targets = _cues(cfg, run_dir, [(t, pop[seq[0]])
@@ -334,7 +335,8 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     net_p = _replay_network(cfg, rp)
     module = provide(module)
     names = setup_kernel(KernelConfig(resolution=cfg.run.resolution, threads=cfg.run.threads,
-                                      seed=seed), module=module)
+                                      seed=seed), module=module,
+                         across_processes=True)
     h = cfg.run.resolution
     start = cfg.timing.start
     # under an oscillation each cue falls at a uniform time within one period after

@@ -103,3 +103,51 @@ def test_ranks_above_zero_print_nothing(monkeypatch, capsys):
     monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "0")
     assert main(["learn", "--dry-run"]) == 0
     assert "[neuron]" in capsys.readouterr().out
+
+
+def test_launcher_size_comes_from_the_mpi_launchers_environment(monkeypatch):
+    from seqnest.pynest_ext.parallel import SIZE_VARIABLES, launcher_size
+    for var in SIZE_VARIABLES:
+        monkeypatch.delenv(var, raising=False)
+    assert launcher_size() == 1
+    monkeypatch.setenv("PMI_SIZE", "4")
+    assert launcher_size() == 4
+    monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "2")
+    assert launcher_size() == 2
+
+
+@pytest.mark.parametrize("argv, what", [
+    (["report", "runs/x"], "seqnest report"),
+    (["sweep", "spec.yaml", "--out", "o"], "seqnest sweep"),
+    (["demo"], "seqnest demo"),
+    (["cd-eval", "runs/x"], "seqnest cd-eval"),
+    (["learn", "--inputs", "stp-spatial", "--out", "o"], "seqnest learn --inputs stp-spatial"),
+])
+def test_commands_that_do_not_gather_ranks_are_refused_under_mpirun(monkeypatch, capsys, tmp_path,
+                                                                    argv, what):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "2")
+    monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "0")
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith(f"seqnest: error: {what} runs in one process")
+    assert "2 MPI processes" in err
+    assert list(tmp_path.iterdir()) == []          # nothing written
+    monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "1")
+    assert main(argv) == 2
+    assert capsys.readouterr().err == ""           # one line for the whole job, from rank 0
+
+
+def test_the_sequence_network_is_not_refused_under_mpirun(monkeypatch, capsys):
+    monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "2")
+    monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "0")
+    assert main(["learn", "--dry-run"]) == 0
+    assert "[neuron]" in capsys.readouterr().out
+
+
+def test_a_kernel_on_several_processes_is_refused_where_nothing_gathers():
+    from seqnest.pynest_ext import ParameterError
+    from seqnest.pynest_ext.parallel import require_one_process
+    require_one_process("a probe", processes=1)
+    with pytest.raises(ParameterError, match=r"^a probe runs in one process, not across 3 MPI"):
+        require_one_process("a probe", processes=3)
