@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,10 +51,9 @@ def main(argv=None) -> int:
                                          sys.executable, *learn], "mpi")}
     metrics = {}
     for label, (cmd, name) in runs.items():
-        out = args.out / name
-        if out.exists():
-            shutil.rmtree(out)                # this script's own output from an earlier run
-        subprocess.run([*cmd, "--out", str(out)], env=env, check=True, stdout=subprocess.DEVNULL)
+        out = args.out / name                 # --force replaces only a run directory
+        subprocess.run([*cmd, "--out", str(out), "--force"], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
         metrics[label] = json.loads((out / "metrics.json").read_text())
     same = all(np.array_equal(np.load(args.out / "threads" / "connectivity.npz")[k],
                               np.load(args.out / "mpi" / "connectivity.npz")[k])

@@ -5,7 +5,7 @@
 
 Starts the one-node cluster of ``scripts/slurm_local.sh`` (as root; it stays
 up if it was already running), runs ``seqnest sweep SPEC --cluster slurm
---workers W`` for W = 1 and 2 into fresh directories (set I, n_E = 100,
+--workers W`` for W = 1 and 2 into new directories under --out (set I, n_E = 100,
 16 points: 4 learning rates x 4 seeds) and prints wall time, points per
 minute and the speed-up. The same command a user runs, end to end: job
 submission, worker start-up, the points, results.csv.
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -50,9 +50,8 @@ def main(argv=None) -> int:
     times = {}
     try:
         for workers in (1, 2):
-            out = args.out / f"workers{workers}"
-            if out.exists():
-                shutil.rmtree(out)            # this script's own output from an earlier run
+            # a new directory each time (a sweep reuses the points it finds)
+            out = Path(tempfile.mkdtemp(prefix=f"workers{workers}-", dir=args.out))
             started = time.perf_counter()
             subprocess.run([sys.executable, "-m", "seqnest", "sweep", str(spec), "--cluster",
                             "slurm", "--workers", str(workers), "--out", str(out),
@@ -67,7 +66,7 @@ def main(argv=None) -> int:
     print("|---|---|---|")
     for w, t in times.items():
         print(f"| {w} | {t:.1f} | {16 / t * 60:.1f} |")
-    print(f"speed-up with 2 jobs: {times[1] / times[2]:.2f}")
+    print(f"speed-up with 2 jobs: {times[1] / times[2]:.2f} (sweeps in {args.out})")
     return 0
 
 

@@ -25,7 +25,7 @@ import numpy as np
 from .kernel import import_nest
 
 __all__ = ["num_processes", "rank", "is_writer", "allgather_arrays", "node_values",
-           "launcher_rank", "launcher_size", "require_one_process", "one_process_refusal",
+           "launcher_rank", "launcher_size", "launcher_local_size", "require_one_process", "one_process_refusal",
            "ACROSS_PROCESSES"]
 
 #: Environment variables in which MPI launchers (Open MPI, MPICH/PMI, PMIx) give the
@@ -55,6 +55,15 @@ def launcher_size() -> int:
         if value is not None and value.strip().isdigit():
             return max(1, int(value))
     return 1
+
+
+def launcher_local_size() -> int:
+    """How many of the launcher's processes run on this machine (1 without a launcher)."""
+    for var in ("OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"):
+        value = os.environ.get(var)
+        if value is not None and value.strip().isdigit():
+            return max(1, int(value))
+    return launcher_size()
 
 
 def require_one_process(what: str, processes: int | None = None) -> None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from .params import ParameterError
 
-__all__ = ["BYTES_PER_SYNAPSE", "BYTES_PER_NEURON", "NetworkEstimate", "estimate_network",
+__all__ = ["BYTES_PER_SYNAPSE", "BYTES_PER_NEURON", "GATHERED_BYTES_PER_SYNAPSE",
+           "NetworkEstimate", "estimate_network",
            "available_memory_bytes", "available_cores", "check_resources", "check_threads",
            "MAX_THREADS_PER_CORE"]
 
@@ -28,6 +29,12 @@ BYTES_PER_SYNAPSE = {"stdsp": 420, "reram": 560, "tristate": 430, "bistable": 43
 BYTES_PER_NEURON = 20_000
 #: Baseline of a process with NEST, NumPy and neo imported (bytes).
 BASE_BYTES = 200 * 2**20
+#: Under MPI, bytes per E->E synapse that every rank holds whatever its share: the
+#: connections gathered from all ranks at the end of a run (source, target, weight,
+#: state and the kind's per-synapse parameters as 8-byte columns, initial and final
+#: connectivity). Estimate, checked against bench/mpi_scaling.py (8.45 M synapses,
+#: 2 ranks: 2332 MB per rank measured, 2498 MB estimated).
+GATHERED_BYTES_PER_SYNAPSE = 100
 #: More threads than this many per available core is refused as an error.
 MAX_THREADS_PER_CORE = 4
 
@@ -39,12 +46,19 @@ class NetworkEstimate:
     bytes: int
 
 
-def estimate_network(n_subpopulations: int, n_E: int, p_EE: float, kind: str) -> NetworkEstimate:
-    """Resident memory (bytes) of a sequence network of this size."""
+def estimate_network(n_subpopulations: int, n_E: int, p_EE: float, kind: str,
+                     ranks: int = 1) -> NetworkEstimate:
+    """Resident memory (bytes) of a sequence network of this size: of the one
+    process, or of each of ``ranks`` MPI processes (each holds its share of the
+    neurons and of the synapses, which live on their target's rank, and a copy
+    of the gathered connectivity)."""
     neurons = int(n_subpopulations) * int(n_E)
     synapses = neurons * int(round(float(p_EE) * neurons))
-    total = (BASE_BYTES + neurons * BYTES_PER_NEURON
-             + synapses * BYTES_PER_SYNAPSE.get(kind, max(BYTES_PER_SYNAPSE.values())))
+    per_synapse = BYTES_PER_SYNAPSE.get(kind, max(BYTES_PER_SYNAPSE.values()))
+    ranks = max(1, int(ranks))
+    total = BASE_BYTES + (neurons * BYTES_PER_NEURON + synapses * per_synapse) / ranks
+    if ranks > 1:
+        total += synapses * GATHERED_BYTES_PER_SYNAPSE
     return NetworkEstimate(neurons, synapses, int(total))
 
 
@@ -76,23 +90,30 @@ def _gb(n: float) -> str:
 
 
 def check_resources(n_subpopulations: int, n_E: int, p_EE: float, kind: str, threads: int,
-                    processes: int = 1) -> NetworkEstimate:
+                    processes: int = 1, ranks: int = 1, ranks_here: int = 1) -> NetworkEstimate:
     """Refuse a network that cannot fit, and thread counts far above the cores.
 
     ``processes`` networks of this size run at once (sweep workers on this
-    machine). Raises :class:`ParameterError` naming the parameter; warns when
-    the threads exceed the available cores.
+    machine). Under MPI, the network is spread over ``ranks`` processes, of
+    which ``ranks_here`` run on this machine (their threads and their shares of
+    the network count here). Raises :class:`ParameterError` naming the
+    parameter; warns when the threads exceed the available cores.
     """
-    est = estimate_network(n_subpopulations, n_E, p_EE, kind)
+    ranks, ranks_here = max(1, int(ranks)), max(1, int(ranks_here))
+    est = estimate_network(n_subpopulations, n_E, p_EE, kind, ranks)
     avail = available_memory_bytes()
-    need = est.bytes * int(processes)
+    need = est.bytes * int(processes) * ranks_here
     if avail is not None and need > avail:
-        who = f"{processes} networks" if processes > 1 else "the network"
+        if ranks > 1:
+            who = (f"its {ranks_here} of {ranks} MPI processes on this machine need"
+                   if ranks_here > 1 else f"each of its {ranks} MPI processes needs")
+        else:
+            who = f"{processes} networks need" if processes > 1 else "the network needs"
         raise ParameterError(
             f"network.n_E={n_E} (with {n_subpopulations} subpopulations, p_EE={p_EE:g}): "
-            f"{who} need about {_gb(need)} ({est.synapses:,} E->E synapses x "
+            f"{who} about {_gb(need)} ({est.synapses:,} E->E synapses x "
             f"{BYTES_PER_SYNAPSE.get(kind, 0)} B), more than the {_gb(avail)} available")
-    check_threads(threads, "run.threads", processes)
+    check_threads(threads, "run.threads", processes * ranks_here)
     return est
 
 

@@ -190,11 +190,14 @@ def _sample_plan(config: RunConfig, schedule: Schedule, episode: int) -> list[tu
 
 def check_run_resources(config: RunConfig, processes: int = 1):
     """Refuse, before NEST sees it, a run whose network cannot fit this machine or whose
-    threads are far above its cores (see :func:`seqnest.pynest_ext.resources.check_resources`)."""
+    threads are far above its cores (see :func:`seqnest.pynest_ext.resources.check_resources`);
+    under mpirun, each rank checks its share and the ranks on its machine."""
+    from seqnest.pynest_ext.parallel import launcher_local_size, launcher_size
     from seqnest.pynest_ext.resources import check_resources
     net = config.network
     return check_resources(len(config.sequence_set.vocabulary), int(net.n_E), float(net.p_EE),
-                           config.synapse.KIND, int(config.run.threads), processes)
+                           config.synapse.KIND, int(config.run.threads), processes,
+                           ranks=launcher_size(), ranks_here=launcher_local_size())
 
 
 def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | None = None, progress: bool = True,

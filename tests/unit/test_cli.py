@@ -211,3 +211,33 @@ def test_an_error_raised_because_of_ctrl_c_ends_as_interrupted(capsys):
     with pytest.raises(RuntimeError, match="a real bug"):
         _run(argparse.Namespace(func=fails))
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_under_mpi_each_rank_holds_its_share_and_the_ranks_here_add_up(monkeypatch):
+    from seqnest.pynest_ext import resources
+    one = resources.estimate_network(26, 250, 0.2, "stdsp")
+    two = resources.estimate_network(26, 250, 0.2, "stdsp", ranks=2)
+    assert one.synapses == two.synapses == 8_450_000
+    # bench/mpi_scaling.py measured 3538 MB for one process, 2332 MB per rank for two
+    assert 3300 < one.bytes / 2**20 < 4200 and 2300 < two.bytes / 2**20 < 2800
+    assert resources.estimate_network(26, 250, 0.2, "stdsp", ranks=64).bytes < two.bytes
+    monkeypatch.setattr(resources, "available_memory_bytes", lambda: 3 * 2**30)
+    monkeypatch.setattr(resources, "available_cores", lambda: 64)
+    with pytest.raises(resources.ParameterError, match="the network needs about 3.6 GB"):
+        resources.check_resources(26, 250, 0.2, "stdsp", threads=1)
+    resources.check_resources(26, 250, 0.2, "stdsp", threads=1, ranks=2)          # 2 nodes
+    with pytest.raises(resources.ParameterError, match="its 2 of 2 MPI processes on this machine"):
+        resources.check_resources(26, 250, 0.2, "stdsp", threads=1, ranks=2, ranks_here=2)
+
+
+def test_learn_under_mpirun_checks_the_ranks_on_this_machine(monkeypatch, tmp_path, capsys):
+    from seqnest.pynest_ext import resources
+    monkeypatch.setattr(resources, "available_memory_bytes", lambda: 2**30)
+    monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "2")
+    monkeypatch.setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "2")
+    monkeypatch.setenv("OMPI_COMM_WORLD_RANK", "0")
+    assert main(["learn", "--task", "set2", "--set", "network.n_E=400", "--out",
+                 str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "its 2 of 2 MPI processes on this machine" in err[0], err
+    assert not (tmp_path / "r").exists()
