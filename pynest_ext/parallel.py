@@ -25,6 +25,7 @@ import numpy as np
 from .kernel import import_nest
 
 __all__ = ["num_processes", "rank", "is_writer", "allgather_arrays", "node_values",
+           "set_node_values",
            "launcher_rank", "launcher_size", "launcher_local_size", "require_one_process", "one_process_refusal",
            "ACROSS_PROCESSES"]
 
@@ -120,27 +121,51 @@ def allgather_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: np.concatenate([p[k] for p in parts]) for k in arrays}
 
 
+def _local_index(nodes):
+    """The nodes of ``nodes`` that this rank holds, and their positions in ``nodes``
+    (``nodes`` made by one ``nest.Create``: consecutive ids)."""
+    nest = import_nest()
+    with warnings.catch_warnings():
+        # NEST warns that code acting on local nodes only is unsafe; the callers here
+        # act on every rank, each on its own nodes
+        warnings.simplefilter("ignore")
+        local = nest.GetLocalNodeCollection(nodes)
+    ids = np.asarray(local.tolist() if len(local) else [], dtype=np.int64)
+    return local, ids - nodes[0].global_id
+
+
+def set_node_values(nodes, values: Mapping[str, Sequence[float]]) -> None:
+    """``nodes.set`` with one value per node of ``nodes`` (in its order) for each key,
+    whichever rank holds each node (NEST refuses a list for all nodes under MPI)."""
+    arrays = {k: np.asarray(v, dtype=float) for k, v in values.items()}
+    for k, v in arrays.items():
+        if v.shape != (len(nodes),):
+            raise ValueError(f"{k}: {v.size} values for {len(nodes)} nodes")
+    if num_processes() == 1:
+        nodes.set({k: v.tolist() for k, v in arrays.items()})
+        return
+    local, index = _local_index(nodes)
+    if len(local) == 1:
+        local.set({k: float(v[index[0]]) for k, v in arrays.items()})
+    elif len(local):
+        local.set({k: v[index].tolist() for k, v in arrays.items()})
+
+
 def node_values(nodes, keys: Sequence[str], dtype: Any = float) -> dict[str, np.ndarray]:
     """``nodes.get(keys)`` for every node of ``nodes``, in the order of ``nodes``,
     whichever rank holds each node."""
-    nest = import_nest()
     keys = list(keys)
     if num_processes() == 1:
         data = nodes.get(keys)
         return {k: np.atleast_1d(np.asarray(data[k], dtype=dtype)) for k in keys}
-    with warnings.catch_warnings():
-        # NEST warns that code acting on local nodes only is unsafe; here every rank
-        # reads its own nodes and the allgather below gives all ranks all values
-        warnings.simplefilter("ignore")
-        local = nest.GetLocalNodeCollection(nodes)
-    ids = np.asarray(local.tolist() if len(local) else [], dtype=np.int64)
+    local, local_index = _local_index(nodes)
     data = local.get(keys) if len(local) else {k: [] for k in keys}
     if len(local) == 1:
         data = {k: [data[k]] for k in keys}
-    gathered = allgather_arrays({"id": ids, **{k: np.asarray(data[k], dtype=dtype)
-                                               for k in keys}})
-    first = nodes[0].global_id
-    index = gathered["id"] - first
+    # every rank reads its own nodes; the allgather gives all ranks all values
+    gathered = allgather_arrays({"index": local_index, **{k: np.asarray(data[k], dtype=dtype)
+                                                          for k in keys}})
+    index = gathered["index"]
     if index.size != len(nodes) or np.unique(index).size != len(nodes):
         raise RuntimeError(f"gathered {index.size} node states for {len(nodes)} nodes")
     out = {}

@@ -95,8 +95,8 @@ def check_resources(n_subpopulations: int, n_E: int, p_EE: float, kind: str, thr
 
     ``processes`` networks of this size run at once (sweep workers on this
     machine). Under MPI, the network is spread over ``ranks`` processes, of
-    which ``ranks_here`` run on this machine (their threads and their shares of
-    the network count here). Raises :class:`ParameterError` naming the
+    which ``ranks_here`` run on this machine (their shares of the network count
+    here; each rank's threads are checked against the cores it may use). Raises :class:`ParameterError` naming the
     parameter; warns when the threads exceed the available cores.
     """
     ranks, ranks_here = max(1, int(ranks)), max(1, int(ranks_here))
@@ -113,7 +113,8 @@ def check_resources(n_subpopulations: int, n_E: int, p_EE: float, kind: str, thr
             f"network.n_E={n_E} (with {n_subpopulations} subpopulations, p_EE={p_EE:g}): "
             f"{who} about {_gb(need)} ({est.synapses:,} E->E synapses x "
             f"{BYTES_PER_SYNAPSE.get(kind, 0)} B), more than the {_gb(avail)} available")
-    check_threads(threads, "run.threads", processes * ranks_here)
+    # an MPI launcher binds each rank to its own cores: its threads are checked against them
+    check_threads(threads, "run.threads", processes)
     return est
 
 

@@ -27,7 +27,7 @@ from ..derived import psp_to_psc
 from ..kernel import import_nest
 from ..models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, EESynapseParams,
                      InhNeuronParams, ModelNames, StmNeuronParams)
-from ..parallel import allgather_arrays, node_values
+from ..parallel import allgather_arrays, node_values, set_node_values
 from ..params import Choice, Param, ParameterError, ParameterSet, positive
 from .simulation import Simulated, Spikes
 
@@ -413,7 +413,7 @@ class SequenceNetwork(Simulated):
             if key not in self.NEURON_STATE_KEYS or values.shape != (self.N_E,):
                 raise ParameterError(f"neuron state {key!r}: expected {self.N_E} values of "
                                      f"{', '.join(self.NEURON_STATE_KEYS)}")
-            self.exc.set({key: values.tolist()})
+            set_node_values(self.exc, {key: values})
 
     def _connect_static_ee(self, ee: EEConnectivity) -> None:
         nest = self._nest

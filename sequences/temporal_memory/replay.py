@@ -41,6 +41,7 @@ import numpy as np
 from seqnest.pynest_ext.buildcache import BuiltModule, provide
 from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
 from seqnest.pynest_ext.networks.temporal_memory import SequenceNetwork, synaptic_weights
+from seqnest.pynest_ext.parallel import set_node_values
 
 from ..metrics import mean_pairwise_jaccard, responders
 from ..rundir import (RunDirError, atomic_directory, check_output, load_config,
@@ -131,7 +132,7 @@ def replay_run(run_dir: str | os.PathLike,
     t_end = cue_times[-1] + rp.cue_interval
     net.create(stimulus, drive, drive_targets=targets)
     if per_neuron is not None:
-        net.exc.set({"theta_dAP": per_neuron.tolist()})
+        set_node_values(net.exc, {"theta_dAP": per_neuron})
     net.connect(conn)
     net.trace_dap_onsets()
     from tqdm import tqdm
@@ -357,7 +358,7 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
                           current_input=True)
     net.create(stimulus, drive, sample_times=cue_times, drive_targets=targets)
     if per_neuron is not None:
-        net.exc.set({"theta_dAP": per_neuron.tolist()})
+        set_node_values(net.exc, {"theta_dAP": per_neuron})
     net.inject_noise(noise, t_end, rng)
     net.connect(conn)
     from tqdm import tqdm

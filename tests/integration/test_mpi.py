@@ -100,3 +100,67 @@ def test_two_processes_equal_one_process_with_two_threads(mpi_env, tmp_path):
         np.testing.assert_array_equal(n1[key], n2[key], err_msg=key)
     r1, r2 = (json.loads((d / "replay" / "replay.json").read_text()) for d in (mpi, single))
     assert [c["decoded"] for c in r1["cues"]] == [c["decoded"] for c in r2["cues"]]
+
+
+def _same_run(a: Path, b: Path) -> None:
+    """Two run directories hold the same arrays and metrics (timings, memory and the
+    layout aside)."""
+    assert sorted(p.name for p in a.iterdir()) == sorted(p.name for p in b.iterdir())
+    for f in a.glob("*.npz"):
+        x, y = np.load(f), np.load(b / f.name)
+        assert sorted(x.files) == sorted(y.files)
+        for key in x.files:
+            np.testing.assert_array_equal(x[key], y[key], err_msg=f"{f.name}: {key}")
+    m1, m2 = (json.loads((d / "metrics.json").read_text()) for d in (a, b))
+    for key in ("error", "false_positives", "false_negatives", "active_fraction",
+                "mature_synapses"):
+        assert m1.get(key) == m2.get(key), key
+
+
+def test_device_synapse_resume_and_noisy_trials_agree_across_processes(mpi_env, tmp_path):
+    tiny = ["--task", "branch2", "--seed", "4", "--set", "network.n_E=40", "--set",
+            "network.rho=6", "--synapse", "tristate_stm", "--no-progress"]
+    for name, run in (("mpi", _mpirun), ("single", _single)):
+        threads = ["--threads", "2"] if name == "single" else []
+        run(mpi_env, "learn", *tiny, "--episodes", "3", *threads, "--out", name, cwd=tmp_path)
+        # continued training sets every neuron's dAP trace, calcium and gate
+        run(mpi_env, "learn", "--resume", name, "--episodes", "2", "--no-progress", *threads,
+            "--out", f"{name}-resumed", cwd=tmp_path)
+        # per-neuron thresholds are set on every neuron; noisy trials draw from NEST's RNGs
+        run(mpi_env, "replay", f"{name}-resumed", "--set", "replay.theta_dAP_mode=per_neuron",
+            "--no-progress", cwd=tmp_path)
+        run(mpi_env, "replay", f"{name}-resumed", "--trials", "6", "--noise", "shared",
+            "--out", str(tmp_path / f"{name}-trials"), "--no-progress", *threads, cwd=tmp_path)
+    _same_run(tmp_path / "mpi", tmp_path / "single")
+    _same_run(tmp_path / "mpi-resumed", tmp_path / "single-resumed")
+    r1, r2 = (json.loads((tmp_path / d / "replay" / "replay.json").read_text())
+              for d in ("mpi-resumed", "single-resumed"))
+    assert [c["decoded"] for c in r1["cues"]] == [c["decoded"] for c in r2["cues"]]
+    b1, b2 = (json.loads((tmp_path / d / "branches.json").read_text())
+              for d in ("mpi-trials", "single-trials"))
+    assert b1["trials"] == b2["trials"] == 6
+    assert [r["count"] for r in b1["branches"]] == [r["count"] for r in b2["branches"]]
+    assert b1["trials_detail"] == b2["trials_detail"]
+
+
+def test_what_does_not_gather_ranks_is_refused_in_one_line(mpi_env, tmp_path):
+    cmd = ["mpirun", "--allow-run-as-root", "-np", "2", sys.executable, "-m", "seqnest", "demo"]
+    proc = subprocess.run(cmd, env=mpi_env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode != 0
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("seqnest:")]
+    assert errors == ["seqnest: error: seqnest demo runs in one process, not across 2 MPI "
+                      "processes; only the sequence network (seqnest learn, replay, example) "
+                      "does: run it without mpirun"]
+    # from Python: a kernel on two processes where nothing gathers (NEST knows the count)
+    script = tmp_path / "probe.py"
+    script.write_text("from seqnest.pynest_ext import ParameterError\n"
+                      "from seqnest.pynest_ext.kernel import setup_kernel\n"
+                      "try:\n    setup_kernel()\nexcept ParameterError as exc:\n"
+                      "    print('refused:', exc)\n")
+    proc = subprocess.run(["mpirun", "--allow-run-as-root", "-np", "2", sys.executable,
+                           str(script)], env=mpi_env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.count("refused: this simulation runs in one process, not across 2 MPI") == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["probe.py"]
