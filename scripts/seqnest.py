@@ -327,21 +327,24 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from seqnest.sequences.sweep import (check_sweep_output, expand, load_spec, run_sweep,
-                                 slurm_job_script)
+    from seqnest.sequences.sweep import (check_slurm_submission, check_sweep_output, expand,
+                                         load_spec, run_sweep, slurm_job_script)
     spec = load_spec(args.spec)
     points = expand(spec)                     # validates every point before anything runs
     if args.dry_run:
+        script = slurm_job_script(spec, args.workers)
         print(f"{len(points)} points; job script for --cluster slurm:")
-        print(slurm_job_script(spec, args.workers))
+        print(script)
         return 0
     if args.out is None:
         raise ParameterError("seqnest sweep needs --out DIR (or --dry-run)")
+    if args.cluster == "slurm":               # before anything is written or built
+        check_slurm_submission(spec, args.workers)
     started = time.perf_counter()
     check_sweep_output(args.out)              # before the module is built
     _module()                                 # build once before fan-out
     summary = run_sweep(spec, args.out, cluster=args.cluster, workers=args.workers,
-                        progress=not args.no_progress)
+                        progress=not args.no_progress, slurm_checked=True)
     print(f"{summary['points']} points: ran {summary['ran']}, reused {summary['reused']}, "
           f"failed {len(summary['failed'])} ({time.perf_counter() - started:.1f} s)")
     print(f"results: {Path(args.out) / 'results.csv'}; failures: "

@@ -87,7 +87,8 @@ from .config import RunConfig, config_from_dict, load_config_file, resolve_confi
 
 __all__ = ["SweepSpec", "Point", "Condition", "load_spec", "expand", "run_point", "run_sweep",
            "check_sweep_output",
-           "slurm_job_script", "SUMMARY_KEYS", "STP_SUMMARY_KEYS", "ALL_SUMMARY_KEYS"]
+           "slurm_job_script", "check_scheduler_interface", "check_slurm_submission",
+           "SUMMARY_KEYS", "STP_SUMMARY_KEYS", "ALL_SUMMARY_KEYS"]
 
 #: Top-level keys of a spec, and of its ``vary`` and ``cluster`` sections.
 SPEC_KEYS = {"task", "sequences", "frequencies", "synapse", "episodes", "config", "vary",
@@ -540,10 +541,68 @@ def _slurm_cluster(spec: SweepSpec, workers: int, out: Path | None = None):
         # the jobs' SLURM output files go with the sweep, not into the working directory
         opts["log_directory"] = str(Path(out).resolve() / "slurm-logs")
     memory = spec.slurm.get("memory", "4GB")
+    check_scheduler_interface(spec)
     # One Dask thread per worker process (NEST allows one kernel per process, so a
     # process runs one point at a time); the CPUs booked cover NEST's own threads.
-    return SLURMCluster(cores=processes, processes=processes, job_cpu=cpus, memory=memory,
-                        **opts)
+    try:
+        return SLURMCluster(cores=processes, processes=processes, job_cpu=cpus, memory=memory,
+                            **opts)
+    except (RuntimeError, ValueError, OSError) as exc:
+        causes = [exc]                        # the innermost cause names the problem
+        while causes[-1].__cause__ or causes[-1].__context__:
+            causes.append(causes[-1].__cause__ or causes[-1].__context__)
+        cause = next((c for c in reversed(causes) if str(c).strip()), exc)
+        first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        raise ParameterError(f"sweep spec {spec.path}: the sweep's Dask scheduler could not "
+                             f"start with 'cluster.slurm': {first}") from None
+
+
+def check_slurm_submission(spec: SweepSpec, workers: int) -> None:
+    """Refuse, in one line and before anything is written, a SLURM sweep whose jobs
+    could not be submitted: no ``sbatch`` here, no controller that answers, or a
+    job script that SLURM rejects (partition, account, time or memory limits;
+    ``sbatch --test-only``, which submits nothing). Without this, dask-jobqueue
+    retries the submission in the background and the sweep waits for ever."""
+    import shutil
+    import subprocess
+    import tempfile
+    check_scheduler_interface(spec)
+    if shutil.which("sbatch") is None:
+        raise ParameterError("--cluster slurm: sbatch not found on this machine (run the "
+                             "sweep where SLURM's client commands are, e.g. a login node)")
+    script = slurm_job_script(spec, workers)
+    with tempfile.NamedTemporaryFile("w", suffix=".sh", prefix="seqnest-job-") as fh:
+        fh.write(script)
+        fh.flush()
+        try:
+            proc = subprocess.run(["sbatch", "--test-only", fh.name], capture_output=True,
+                                  text=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            raise ParameterError("--cluster slurm: sbatch --test-only did not answer within "
+                                 "60 s (is the SLURM controller up?)") from None
+    if proc.returncode != 0:
+        lines = [ln.strip() for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
+        worst = [ln for ln in lines if "fatal" in ln or "error" in ln] or lines or ["(no output)"]
+        raise ParameterError(f"sweep spec {spec.path}: SLURM would not accept the job script "
+                             f"(sbatch --test-only): {worst[-1]}")
+
+
+def check_scheduler_interface(spec: SweepSpec) -> None:
+    """The network interface on which the client's Dask scheduler listens must exist
+    here (``scheduler_options.interface``, else ``interface``, which dask-jobqueue
+    also gives the workers)."""
+    options = spec.slurm.get("scheduler_options") or {}
+    key = "scheduler_options.interface" if "interface" in options else "interface"
+    name = options.get("interface", spec.slurm.get("interface"))
+    if name is None:
+        return
+    import psutil
+    here = sorted(psutil.net_if_addrs())
+    _require(name in here, spec.path,
+             f"'cluster.slurm.{key}': no network interface {name!r} on this machine, where "
+             f"the sweep's Dask scheduler listens (it has: {', '.join(here)}); give the "
+             f"workers' interface as 'interface' and this machine's as "
+             f"'scheduler_options: {{interface: ...}}'")
 
 
 def _remove_stale_temporaries(folder: Path, names: set[str]) -> None:
@@ -567,14 +626,21 @@ def check_sweep_output(out: str | os.PathLike) -> Path:
 
 
 def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", workers: int = 2,
-              progress: bool = True, point_fn: Callable[[dict, str], dict] = run_point) -> dict:
-    """Run the missing points of ``spec`` into ``out``; return counts and failures."""
+              progress: bool = True, point_fn: Callable[[dict, str], dict] = run_point,
+              slurm_checked: bool = False) -> dict:
+    """Run the missing points of ``spec`` into ``out``; return counts and failures.
+
+    With ``cluster="slurm"``, SLURM is first asked whether it would accept the
+    job script (:func:`check_slurm_submission`; ``slurm_checked``: the caller did).
+    """
     from tqdm import tqdm
 
     from seqnest.pynest_ext.buildcache import build
     from .rundir import RunDirError, read_json
 
     points = expand(spec)
+    if cluster == "slurm" and not slurm_checked:
+        check_slurm_submission(spec, workers)
     out = check_sweep_output(out)
     _remove_stale_temporaries(out, {p.key for p in points})
     rows: dict[str, dict] = {}

@@ -116,3 +116,19 @@ def test_a_cancelled_job_fails_its_point_and_the_others_finish(slurm, tmp_path):
     failures = json.loads((out_dir / "failures.json").read_text())
     assert len(failures) == 1 and failures[0]["reason"].startswith("KilledWorker")
     assert len(_rows(out_dir)) == 5
+
+
+def test_a_job_script_slurm_rejects_is_refused_in_one_line_before_anything_is_written(slurm,
+                                                                                      tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC.format(episodes=2, n_E=20, rho=4, seeds="[1]")
+                    .replace("interface: lo}", "interface: lo, queue: nosuch}"))
+    before = set(_jobs(slurm))
+    proc = subprocess.run([sys.executable, "-m", "seqnest", "sweep", str(spec), "--cluster",
+                           "slurm", "--out", str(tmp_path / "out"), "--no-progress"], env=slurm,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1 and "invalid partition specified: nosuch" in err[0], err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml"]
+    assert set(_jobs(slurm)) == before

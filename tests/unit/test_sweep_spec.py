@@ -148,3 +148,35 @@ def test_replay_conditions_are_crossed_over_their_lists(tmp_path):
     assert len(names) == 7 and names[0] == "none"
     assert "oscillation-amplitude4-frequency70" in names
     assert spec.replay["trials"] == 150
+
+
+def test_an_interface_missing_here_is_one_line_before_anything_starts(tmp_path, capsys):
+    from seqnest.cli.seqnest import main
+    text = GOOD.replace("cores: 4", "cores: 4, interface: nosuch0")
+    spec = write(tmp_path, text)
+    with pytest.raises(ParameterError, match=r"'cluster.slurm.interface': no network interface "
+                                             r"'nosuch0' on this machine.*lo"):
+        slurm_job_script(load_spec(spec), workers=1)
+    assert main(["sweep", str(spec), "--cluster", "slurm", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no network interface 'nosuch0'" in err[0]
+    assert not (tmp_path / "o").exists()
+    # the workers' interface need not exist here when the scheduler's is given
+    text = GOOD.replace("cores: 4", "cores: 4, interface: nosuch0, "
+                        "scheduler_options: {interface: lo}")
+    assert "--interface nosuch0" in slurm_job_script(load_spec(write(tmp_path, text)), workers=1)
+    text = GOOD.replace("cores: 4", "cores: 4, scheduler_options: {interface: nosuch1}")
+    with pytest.raises(ParameterError, match=r"'cluster.slurm.scheduler_options.interface'"):
+        slurm_job_script(load_spec(write(tmp_path, text)), workers=1)
+
+
+def test_a_slurm_sweep_without_sbatch_is_refused_before_anything_is_written(tmp_path, capsys,
+                                                                              monkeypatch):
+    from seqnest.cli.seqnest import main
+    import shutil
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    spec = write(tmp_path, GOOD)
+    assert main(["sweep", str(spec), "--cluster", "slurm", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "sbatch not found" in err[0], err
+    assert not (tmp_path / "o").exists()
