@@ -25,46 +25,46 @@ import numpy as np
 from .kernel import import_nest
 
 __all__ = ["num_processes", "rank", "is_writer", "allgather_arrays", "node_values",
-           "set_node_values",
-           "launcher_rank", "launcher_size", "launcher_local_size", "require_one_process", "one_process_refusal",
-           "ACROSS_PROCESSES"]
+           "set_node_values", "launcher_rank", "launcher_size", "launcher_local_size",
+           "require_one_process", "one_process_refusal", "ACROSS_PROCESSES"]
 
 #: Environment variables in which MPI launchers (Open MPI, MPICH/PMI, PMIx) give the
 #: rank, read before NEST is imported (e.g. to silence output on ranks > 0).
 RANK_VARIABLES = ("OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK")
 #: The same for the number of processes the launcher started.
 SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE")
+#: The same for the number of its processes on this machine.
+LOCAL_SIZE_VARIABLES = ("OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS")
 
 #: What gathers every rank's data and so runs across MPI processes; everything else
 #: that simulates refuses to run on more than one (see :func:`require_one_process`).
 ACROSS_PROCESSES = "the sequence network (seqnest learn, replay, example)"
 
 
-def launcher_rank() -> int:
-    """This process's rank as its MPI launcher announced it (0 without a launcher)."""
-    for var in RANK_VARIABLES:
+def _launcher_number(variables: Sequence[str]) -> int | None:
+    """The first of ``variables`` in the environment that holds a whole number."""
+    for var in variables:
         value = os.environ.get(var)
         if value is not None and value.strip().isdigit():
             return int(value)
-    return 0
+    return None
+
+
+def launcher_rank() -> int:
+    """This process's rank as its MPI launcher announced it (0 without a launcher)."""
+    value = _launcher_number(RANK_VARIABLES)
+    return 0 if value is None else value
 
 
 def launcher_size() -> int:
     """How many processes this process's MPI launcher started (1 without a launcher)."""
-    for var in SIZE_VARIABLES:
-        value = os.environ.get(var)
-        if value is not None and value.strip().isdigit():
-            return max(1, int(value))
-    return 1
+    return max(1, _launcher_number(SIZE_VARIABLES) or 1)
 
 
 def launcher_local_size() -> int:
     """How many of the launcher's processes run on this machine (1 without a launcher)."""
-    for var in ("OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"):
-        value = os.environ.get(var)
-        if value is not None and value.strip().isdigit():
-            return max(1, int(value))
-    return launcher_size()
+    local = _launcher_number(LOCAL_SIZE_VARIABLES)
+    return launcher_size() if local is None else max(1, local)
 
 
 def require_one_process(what: str, processes: int | None = None) -> None:

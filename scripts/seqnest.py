@@ -327,8 +327,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from seqnest.sequences.sweep import (check_slurm_submission, check_sweep_output, expand,
-                                         load_spec, run_sweep, slurm_job_script)
+    from seqnest.sequences.sweep import expand, load_spec, run_sweep, slurm_job_script
     spec = load_spec(args.spec)
     points = expand(spec)                     # validates every point before anything runs
     if args.dry_run:
@@ -338,13 +337,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         return 0
     if args.out is None:
         raise ParameterError("seqnest sweep needs --out DIR (or --dry-run)")
-    if args.cluster == "slurm":               # before anything is written or built
-        check_slurm_submission(spec, args.workers)
     started = time.perf_counter()
-    check_sweep_output(args.out)              # before the module is built
-    _module()                                 # build once before fan-out
+    # run_sweep checks SLURM and the output before it writes, then builds once
     summary = run_sweep(spec, args.out, cluster=args.cluster, workers=args.workers,
-                        progress=not args.no_progress, slurm_checked=True)
+                        progress=not args.no_progress, module=_module)
     print(f"{summary['points']} points: ran {summary['ran']}, reused {summary['reused']}, "
           f"failed {len(summary['failed'])} ({time.perf_counter() - started:.1f} s)")
     print(f"results: {Path(args.out) / 'results.csv'}; failures: "

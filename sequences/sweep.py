@@ -79,9 +79,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seqnest.pynest_ext.params import ParameterError
+
+if TYPE_CHECKING:
+    from seqnest.pynest_ext.buildcache import BuiltModule
 
 from .config import RunConfig, config_from_dict, load_config_file, resolve_config
 
@@ -627,19 +630,21 @@ def check_sweep_output(out: str | os.PathLike) -> Path:
 
 def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", workers: int = 2,
               progress: bool = True, point_fn: Callable[[dict, str], dict] = run_point,
-              slurm_checked: bool = False) -> dict:
+              module: BuiltModule | Callable[[], BuiltModule] | None = None) -> dict:
     """Run the missing points of ``spec`` into ``out``; return counts and failures.
 
     With ``cluster="slurm"``, SLURM is first asked whether it would accept the
-    job script (:func:`check_slurm_submission`; ``slurm_checked``: the caller did).
+    job script (:func:`check_slurm_submission`), before anything is written.
+    ``module``: the compiled module, or a callable that builds it (see
+    :func:`seqnest.pynest_ext.buildcache.provide`), used once the checks passed.
     """
     from tqdm import tqdm
 
-    from seqnest.pynest_ext.buildcache import build
+    from seqnest.pynest_ext.buildcache import provide
     from .rundir import RunDirError, read_json
 
     points = expand(spec)
-    if cluster == "slurm" and not slurm_checked:
+    if cluster == "slurm":
         check_slurm_submission(spec, workers)
     out = check_sweep_output(out)
     _remove_stale_temporaries(out, {p.key for p in points})
@@ -671,7 +676,7 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
                 check_stp_resources(p.config, 0, processes)
             else:
                 check_run_resources(p.config, processes=processes)
-    build()                                   # once, before fan-out; workers reuse the cache
+    provide(module)                           # once, before fan-out; workers reuse the cache
     started = time.perf_counter()
     import dask
     # a worker that dies (NEST aborts, the job is cancelled or reaches its walltime)
