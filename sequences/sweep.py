@@ -536,8 +536,24 @@ def _slurm_job_shape(spec: SweepSpec, workers: int) -> tuple[int, int]:
     return cpus, int(spec.slurm.get("processes", max(1, cpus // spec.threads)))
 
 
-def _slurm_cluster(spec: SweepSpec, workers: int, out: Path | None = None):
+def _import_slurm_cluster():
+    """``dask_jobqueue.SLURMCluster``, with this process's Ctrl-C handler kept.
+
+    Importing dask_jobqueue sets SIGINT's handler to ``sys.exit()`` (its job
+    runner's), so Ctrl-C during a sweep ended the process with exit code 0 and
+    no KeyboardInterrupt; the handler in place before the import is put back."""
+    import signal
+    import threading
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.getsignal(signal.SIGINT) if main else None
     from dask_jobqueue import SLURMCluster
+    if before is not None:
+        signal.signal(signal.SIGINT, before)
+    return SLURMCluster
+
+
+def _slurm_cluster(spec: SweepSpec, workers: int, out: Path | None = None):
+    SLURMCluster = _import_slurm_cluster()
     cpus, processes = _slurm_job_shape(spec, workers)
     opts = {k: v for k, v in spec.slurm.items() if k not in ("cores", "processes", "memory")}
     if out is not None and "log_directory" not in opts:

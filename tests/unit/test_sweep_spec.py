@@ -89,6 +89,13 @@ def test_slurm_job_script_is_generated_without_submitting(tmp_path):
     assert "--nworkers 2" in script and "--nthreads 1" in script   # cores 4 / threads 2
 
 
+def test_making_the_job_script_keeps_the_ctrl_c_handler(tmp_path):
+    import signal
+    before = signal.getsignal(signal.SIGINT)
+    slurm_job_script(load_spec(write(tmp_path, GOOD)), workers=2)
+    assert signal.getsignal(signal.SIGINT) is before
+
+
 def test_cluster_network_settings_reach_the_job_script(tmp_path):
     text = GOOD.replace("cores: 4", "cores: 4, interface: lo, worker_extra_args: [--lifetime, 50m], "
                         "scheduler_options: {port: 0}, job_script_prologue: [module load nest]")
