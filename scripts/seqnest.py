@@ -131,7 +131,7 @@ def _print_learning_summary(result, out) -> None:
     print(f"  sequences: {'; '.join(m['sequences'])}  (task {result.config.task}, "
           f"seed {result.config.run.seed}, {result.config.run.episodes} episodes)")
     print(f"  episodes to convergence (error < {result.config.evaluation.convergence_error:g}): "
-          f"{conv if conv is not None else 'not reached'}")
+          f"{conv if conv is not None else 'not reached'}; " + _stability(m))
     print(f"  final error {m['final_error']:.3f}, false positives {m['false_positives'][-1]:.2f}, "
           f"false negatives {m['false_negatives'][-1]:.2f}, "
           f"active fraction of last elements {m['active_fraction'][-1]:.2f}")
@@ -140,6 +140,26 @@ def _print_learning_summary(result, out) -> None:
           f"wall {m['wall_time_s']:.1f} s ({_layout(m)}), peak memory "
           + (f"{m['peak_rss_mb']:.0f} MB" if m.get("mpi_processes", 1) == 1 else
              "per rank " + ", ".join(f"{x:.0f}" for x in m["peak_rss_mb_per_rank"]) + " MB"))
+
+
+def _stability(m: dict) -> str:
+    """Whether the error stayed converged, and the means over the last episodes."""
+    stays = m.get("stays_converged_from")
+    if m.get("episodes_to_convergence") is None:
+        text = "never below"
+    elif stays is None:
+        text = "not below in the last episode"
+    else:
+        text = f"below from episode {stays} on"
+    relapses = m.get("relapses_after_convergence", 0)
+    if relapses:
+        text += f" ({relapses} episode{'s' if relapses != 1 else ''} above it after the first)"
+    n = m.get("tail_episodes")
+    if n:
+        text += (f"\n  last {n} episodes: mean error {m['tail_error_mean']:.3f} (max "
+                 f"{m['tail_error_max']:.3f}), mean active fraction "
+                 f"{m['tail_active_fraction_mean']:.2f}")
+    return text
 
 
 def _layout(m: dict) -> str:

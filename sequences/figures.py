@@ -64,7 +64,8 @@ def learning_curves(ax, metrics: Mapping[str, Sequence[float | None]],
     """Error, false positives/negatives, active fraction and overlap per episode.
 
     With the convergence episode (first error below ``threshold``, from
-    ``metrics["episodes_to_convergence"]``) as a vertical line, and
+    ``metrics["episodes_to_convergence"]``) as a vertical line, the episodes from
+    which the error stays below it (``metrics["stays_converged_from"]``) shaded, and
     ``sparse_fraction`` = rho/n_E, the active fraction of a predicted element in
     Bouhadjar et al. (2022), as a horizontal line.
     """
@@ -78,7 +79,12 @@ def learning_curves(ax, metrics: Mapping[str, Sequence[float | None]],
     conv = metrics.get("episodes_to_convergence")
     if conv is not None:
         ax.axvline(conv, color="k", ls="--", lw=0.8,
-                   label=f"converged: episode {conv} (error < {threshold:g})")
+                   label=f"first error < {threshold:g}: episode {conv}")
+    stays = metrics.get("stays_converged_from")
+    if stays is not None:
+        n = len(metrics.get("error") or [])
+        ax.axvspan(stays - 0.5, n + 0.5, color="tab:green", alpha=0.08, lw=0,
+                   label=f"stays < {threshold:g} from episode {stays}")
     if sparse_fraction is not None:
         ax.axhline(sparse_fraction, color="grey", ls=":", lw=1,
                    label=f"paper: active fraction once predicted, rho/n_E = {sparse_fraction:.2f}")

@@ -15,6 +15,9 @@ Evaluated once per episode for the last element of every sequence:
   correct, Bouhadjar et al. 2023), error = ||o - y||_2,
   false positives = sum(max(o - y, 0)), false negatives = sum(max(y - o, 0)),
   each averaged over sequences;
+* a subpopulation with more than ``predicted_max_factor * rho`` active dAPs can
+  optionally be refused as a prediction (a non-sparse, unspecific prediction;
+  the authors' later code counts a prediction only if rho/2 <= #dAPs <= 5 rho);
 * active fraction: distinct neurons of the last element's subpopulation that
   fire within ``response_window`` after its onset, divided by n_E (about 1 when
   unpredicted, about rho/n_E when predicted);
@@ -22,6 +25,13 @@ Evaluated once per episode for the last element of every sequence:
   index |A & B| / |A | B| of the sets of its neurons that respond in two
   contexts, averaged over pairs (1 before learning, falls as the
   representations become context specific).
+
+Summaries of a learning curve (:func:`convergence_summary`): the first episode
+with error below the threshold (the paper's "episodes to convergence"), the
+episode from which the error *stays* below it to the end, the episodes after
+the first convergence in which it did not, and the mean error and active
+fraction over the last ``tail_episodes`` episodes. The first number alone hides
+a network that converges once and then loses what it learned.
 
 No NEST here: inputs are NumPy arrays indexed by 0-based excitatory neuron.
 """
@@ -36,7 +46,8 @@ import numpy as np
 from seqnest.pynest_ext.params import Choice, Param, ParameterSet, positive
 
 __all__ = ["EvaluationParams", "counts_new_daps", "predicted_vector", "prediction_scores", "responders",
-           "jaccard", "episodes_to_convergence", "wilson_interval"]
+           "jaccard", "episodes_to_convergence", "stays_converged_from", "relapses",
+           "tail_mean", "convergence_summary", "STABILITY_KEYS", "wilson_interval"]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
 
@@ -56,6 +67,15 @@ class EvaluationParams(ParameterSet):
                                     "this package: covers predicted (~1 ms) and unpredicted "
                                     "(~2.5 ms) latencies, ends before the next element"),
         "convergence_error": positive(0.01, "1", "error below which learning has converged", PAPER),
+        "predicted_max_factor": Param(math.inf, "1", "largest number of active dAPs, in units of "
+                                      "rho, that still counts as a prediction (inf: no bound, "
+                                      "the 2022 measure; 5: the stricter test of the authors' "
+                                      "later code)", "Bouhadjar et al. 2022; "
+                                      "YounesBouhadjar/SpikingTemporalMemory (later code)",
+                                      low=0.0, low_open=True, allow_inf=True),
+        "tail_episodes": Param(10, "1", "episodes at the end of training over which the mean "
+                               "error and active fraction are reported", "this package",
+                               low=1, integer=True),
         "count_daps": Choice("auto", ("auto", "active", "new"), "which dAPs make a prediction: "
                              "all active at the sample (active, the 2022 measure), only those "
                              "that began after the penultimate onset (new), or new for sets "
@@ -70,8 +90,10 @@ def counts_new_daps(evaluation: "EvaluationParams", sequence_set) -> bool:
     return mode == "new" or (mode == "auto" and sequence_set.branches())
 
 
-def predicted_vector(dap_state: np.ndarray, n_E: int, M: int, min_count: float) -> np.ndarray:
-    """Binary vector o (M,): subpopulations with at least ``min_count`` active dAPs.
+def predicted_vector(dap_state: np.ndarray, n_E: int, M: int, min_count: float,
+                     max_count: float = math.inf) -> np.ndarray:
+    """Binary vector o (M,): subpopulations with at least ``min_count`` and at most
+    ``max_count`` active dAPs.
 
     Parameters
     ----------
@@ -82,7 +104,7 @@ def predicted_vector(dap_state: np.ndarray, n_E: int, M: int, min_count: float) 
     if dap_state.shape != (M * n_E,):
         raise ValueError(f"dap_state has shape {dap_state.shape}, expected ({M * n_E},)")
     counts = dap_state.reshape(M, n_E).sum(axis=1)
-    return (counts >= min_count).astype(float)
+    return ((counts >= min_count) & (counts <= max_count)).astype(float)
 
 
 def prediction_scores(o: np.ndarray, target) -> tuple[float, float, float]:
@@ -121,6 +143,51 @@ def episodes_to_convergence(errors: Sequence[float], threshold: float) -> int | 
         if e < threshold:
             return k
     return None
+
+
+def stays_converged_from(errors: Sequence[float], threshold: float) -> int | None:
+    """1-based first episode from which every error to the end is below ``threshold``
+    (None if the last one is not)."""
+    first = None
+    for k, e in enumerate(errors, 1):
+        if e is None or not e < threshold:
+            first = None
+        elif first is None:
+            first = k
+    return first
+
+
+def relapses(errors: Sequence[float], threshold: float) -> int:
+    """Episodes after the first convergence whose error is not below ``threshold``."""
+    first = episodes_to_convergence(errors, threshold)
+    if first is None:
+        return 0
+    return sum(1 for e in errors[first:] if e is None or not e < threshold)
+
+
+def tail_mean(values: Sequence[float | None], n: int) -> float:
+    """Mean of the last ``n`` values (NaN entries and None ignored; nan if none)."""
+    tail = np.array([np.nan if v is None else v for v in list(values)[-n:]], dtype=float)
+    return float(np.nanmean(tail)) if np.any(np.isfinite(tail)) else math.nan
+
+
+#: Keys of :func:`convergence_summary` (in metrics.json, the summary and sweeps).
+STABILITY_KEYS = ("episodes_to_convergence", "stays_converged_from", "relapses_after_convergence",
+                  "tail_episodes", "tail_error_mean", "tail_error_max", "tail_active_fraction_mean")
+
+
+def convergence_summary(curves: dict[str, Sequence[float]], threshold: float,
+                        tail: int) -> dict[str, float | int | None]:
+    """The summary numbers of a learning curve (see the module docstring)."""
+    errors = list(curves["error"])
+    n = min(int(tail), len(errors))
+    return {"episodes_to_convergence": episodes_to_convergence(errors, threshold),
+            "stays_converged_from": stays_converged_from(errors, threshold),
+            "relapses_after_convergence": relapses(errors, threshold),
+            "tail_episodes": n,
+            "tail_error_mean": tail_mean(errors, n),
+            "tail_error_max": float(np.max(errors[-n:])) if n else math.nan,
+            "tail_active_fraction_mean": tail_mean(curves.get("active_fraction", []), n)}
 
 
 def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:

@@ -26,6 +26,7 @@ import numpy as np
 import quantities as pq
 
 from . import analysis, figures
+from .metrics import STABILITY_KEYS, convergence_summary
 from .rundir import (RunDirError, check_run_dir, load_config, load_connectivity_arrays,
                      load_spikes, population_arrays_optional, population_train, read_json,
                      require_writable, train_arrays)
@@ -275,11 +276,18 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
                  sts, REPORT_BIN_MS * pq.ms, *last_window) for el, sts in by_element.items()}),
              size=(10, 3.2))
     sparse = float(cfg.network.rho) / n_E
+    ev = cfg.evaluation
+    # runs written before these keys existed: the same summary from their curves
+    stability = {**convergence_summary(metrics, ev.convergence_error, ev.tail_episodes),
+                 **{k: metrics[k] for k in STABILITY_KEYS if k in metrics}}
     figs.add("learning_curves", "Prediction error, false positives and negatives, active "
-             "fraction of the last elements and context overlap per episode; dashed: the "
-             "convergence episode (error < 0.01); dotted: rho/n_E, the active fraction of a "
+             f"fraction of the last elements and context overlap per episode; dashed: the "
+             f"first episode with error < {ev.convergence_error:g}; shaded: the episodes from "
+             "which it stays below to the end; dotted: rho/n_E, the active fraction of a "
              "predicted element (Bouhadjar et al. 2022).",
-             lambda ax: figures.learning_curves(ax, metrics, sparse_fraction=sparse),
+             lambda ax: figures.learning_curves(ax, {**metrics, **stability},
+                                                sparse_fraction=sparse,
+                                                threshold=ev.convergence_error),
              size=(8.0, 4.0))
     def before_after(initial: str, final: str, label: str):
         def draw(a, b):
@@ -341,7 +349,16 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
     summary_rows = [
         ("sequences", "; ".join(metrics.get("sequences", []))),
         ("synapse", metrics.get("synapse", "stdsp")),
-        ("episodes to convergence", metrics.get("episodes_to_convergence")),
+        ("episodes to convergence (first error below threshold)",
+         stability["episodes_to_convergence"]),
+        ("error stays below threshold from episode",
+         stability["stays_converged_from"] if stability["stays_converged_from"] is not None
+         else "not below in the last episode"),
+        ("episodes above threshold after the first convergence",
+         stability["relapses_after_convergence"]),
+        (f"last {stability['tail_episodes']} episodes: mean (max) error, mean active fraction",
+         f"{stability['tail_error_mean']:.3f} ({stability['tail_error_max']:.3f}), "
+         f"{stability['tail_active_fraction_mean']:.3f}"),
         ("final error", metrics.get("final_error")),
         ("mature / potential synapses",
          f"{int(np.count_nonzero(mature)):,} / {mature.size:,} (connection sparsity "

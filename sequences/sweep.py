@@ -106,7 +106,9 @@ SLURM_KEYS = {"queue", "walltime", "memory", "cores", "processes", "job_extra_di
 #: in the client's process: where the workers must reach it).
 SCHEDULER_OPTION_KEYS = {"interface", "host", "port", "dashboard_address", "protocol"}
 #: Summary metrics copied from each point's metrics.json into results.csv.
-SUMMARY_KEYS = ("final_error", "episodes_to_convergence", "final_false_positives",
+SUMMARY_KEYS = ("final_error", "episodes_to_convergence", "stays_converged_from",
+                "relapses_after_convergence", "tail_error_mean", "tail_active_fraction_mean",
+                "final_false_positives",
                 "final_false_negatives", "final_active_fraction", "mature_synapses_final",
                 "simulate_time_s", "readout_time_s", "wall_time_s", "peak_rss_mb")
 #: The same for spatio-temporal-pattern runs (metrics family "stp").
@@ -346,6 +348,13 @@ def _spec_frequencies(spec: SweepSpec, options: list[str]) -> Any:
 
 def _summary(metrics: Mapping[str, Any]) -> dict[str, Any]:
     out = {}
+    if metrics.get("family") != "stp" and metrics.get("error") \
+            and "stays_converged_from" not in metrics:
+        # a point trained before these keys existed: the same summary from its curve
+        from .metrics import EvaluationParams, convergence_summary
+        ev = EvaluationParams()
+        metrics = {**convergence_summary(metrics, ev.convergence_error, ev.tail_episodes),
+                   **metrics}
     for key in _summary_keys(metrics.get("family") == "stp"):
         if key.startswith("final_") and key not in metrics:
             series = metrics.get(key[len("final_"):])

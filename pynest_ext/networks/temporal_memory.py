@@ -50,7 +50,17 @@ class NetworkParams(ParameterSet):
         "ext_psp_factor": positive(1.1, "1", "PSP peak of an external input in units of V_th "
                                    "(22 mV): fires every unpredicted neuron", PAPER),
         "ie_psp_factor": positive(1.2, "1", "E->I PSP peak in units of theta_I / rho: rho "
-                                  "coincident spikes fire the inhibitory neuron", PAPER),
+                                  "coincident spikes fire the inhibitory neuron (replay: in "
+                                  "units of theta_I / replay quorum)", PAPER),
+        "ie_psp_factor_training": Param(0.0, "1", "E->I PSP peak during training in units of "
+                                        "theta_I / rho, so that rho / factor coincident spikes "
+                                        "fire the inhibitory neuron; 0: ie_psp_factor (the "
+                                        "paper's 1.2, quorum 17 of rho = 20). Sets II, III and "
+                                        "task 4 derive 1.5 (quorum 14): with 17, codes settle "
+                                        "at the quorum and a code that loses one neuron makes "
+                                        "the whole subpopulation fire and relearn (measured, "
+                                        "docs/learning_stability.md)",
+                                        "this package (measured)", low=0.0),
         "ei_psp_factor": positive(2.0, "1", "magnitude of the I->E PSP peak in units of V_th "
                                   "(40 mV)", PAPER),
         "static_delay": Param(0.1, "ms", "delay of all static connections (stimulus, E<->I)",
@@ -88,13 +98,16 @@ def synaptic_weights(neuron: StmNeuronParams, inh: InhNeuronParams, net: Network
     """PSC amplitudes from the PSP peaks of Bouhadjar et al. (2022).
 
     ``ie_divisor`` is the number of coincident E spikes that should fire the
-    inhibitory neuron (default ``rho``; replay uses ``n_E``).
+    inhibitory neuron (default ``rho``, training, with ``ie_psp_factor_training``
+    where it is set; replay gives its quorum, ``n_E`` by default).
     """
     divisor = net.rho if ie_divisor is None else ie_divisor
+    factor = (net.ie_psp_factor_training if ie_divisor is None and net.ie_psp_factor_training > 0
+              else net.ie_psp_factor)
     return SynapticWeights(
         ext=psp_to_psc(net.ext_psp_factor * (neuron.V_th - neuron.E_L), neuron.tau_m,
                        neuron.tau_syn_ext, neuron.C_m),
-        ie=psp_to_psc(net.ie_psp_factor * (inh.V_th - inh.E_L) / divisor, inh.tau_m,
+        ie=psp_to_psc(factor * (inh.V_th - inh.E_L) / divisor, inh.tau_m,
                       inh.tau_syn_ex, inh.C_m),
         ei=psp_to_psc(net.ei_psp_factor * (neuron.V_th - neuron.E_L), neuron.tau_m,
                       neuron.tau_syn_inh, neuron.C_m),

@@ -23,8 +23,8 @@ from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
 from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity, SequenceNetwork
 
 from ..config import RunConfig
-from ..metrics import (counts_new_daps, episodes_to_convergence, mean_pairwise_jaccard, predicted_vector,
-                      prediction_scores, responders)
+from ..metrics import (convergence_summary, counts_new_daps, mean_pairwise_jaccard, predicted_vector,
+                       prediction_scores, responders)
 from ..tasks.sequence_sets import Schedule, make_schedule
 
 __all__ = ["TrainingResult", "ResumeState", "train", "run_schedule", "check_run_resources", "peak_rss_mb",
@@ -114,6 +114,7 @@ class _EpisodeEvaluator:
         self.M = len(seq_set.vocabulary)
         ev = config.evaluation
         self.min_count = ev.predicted_fraction * config.network.rho
+        self.max_count = ev.predicted_max_factor * config.network.rho
         self.window = ev.response_window
         self.shared = seq_set.shared_elements()
         self.per_sequence: dict[str, list] = {"error": [], "false_positives": [],
@@ -134,7 +135,7 @@ class _EpisodeEvaluator:
         seqs = self.schedule.presented(episode)
         errs, fps, fns, fp_names, fracs = [], [], [], [], []
         for i, (index, seq) in enumerate(zip(order, seqs)):
-            o = predicted_vector(dap_rows[i], self.n_E, self.M, self.min_count)
+            o = predicted_vector(dap_rows[i], self.n_E, self.M, self.min_count, self.max_count)
             targets = seq_set.successors(index, len(seq) - 1)   # all correct continuations
             e, fp, fn = prediction_scores(o, [self.pop[el] for el in targets])
             errs.append(e), fps.append(fp), fns.append(fn)
@@ -324,10 +325,10 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
     if initial is None:
         initial = final.initial(config.synapse) if final.initial_state is not None else final
 
-    conv = episodes_to_convergence(curves["error"], config.evaluation.convergence_error)
+    ev = config.evaluation
     metrics = {
         **{k: [None if math.isnan(x) else x for x in v] for k, v in curves.items()},
-        "episodes_to_convergence": conv,
+        **convergence_summary(curves, ev.convergence_error, ev.tail_episodes),
         "final_error": curves["error"][-1],
         "per_sequence": evaluate.per_sequence,
         "sequences": [" ".join(s) for s in seq_set.sequences],

@@ -24,6 +24,34 @@ def test_task_derived_values():
     assert cfg.synapse.dt_max == 100.0 and cfg.neuron.tau_h == 2 * (3 * 50 + 100)
 
 
+def test_paper_size_sets_derive_their_protocol():
+    for task in ("set2", "set3", "task4"):
+        cfg = resolve_config(task=task)
+        assert cfg.sparse_first and cfg.network.ie_psp_factor_training == 1.5, task
+        assert cfg.network.ie_psp_factor == 1.2          # replay keeps the paper's factor
+    one = resolve_config()
+    assert not one.sparse_first and one.network.ie_psp_factor_training == 0
+    custom = resolve_config(sequences="A B C; D B E")
+    assert not custom.sparse_first and custom.network.ie_psp_factor_training == 0
+    old = resolve_config(task="set2", set_options=["run.sparse_first=off",
+                                                   "network.ie_psp_factor_training=0"])
+    assert not old.sparse_first and old.network.ie_psp_factor_training == 0
+    again = config_from_dict(resolve_config(task="set2").to_dict())
+    assert again.network.ie_psp_factor_training == 1.5 and again.sparse_first
+
+
+def test_training_e_to_i_factor_applies_to_training_only():
+    from seqnest.pynest_ext.networks.temporal_memory import synaptic_weights
+    cfg = resolve_config(task="set2")
+    paper = resolve_config(task="set2", set_options=["network.ie_psp_factor_training=0"])
+    train_w = synaptic_weights(cfg.neuron, cfg.inh_neuron, cfg.network).ie
+    paper_w = synaptic_weights(paper.neuron, paper.inh_neuron, paper.network).ie
+    assert train_w == pytest.approx(paper_w * 1.5 / 1.2)
+    replay = synaptic_weights(cfg.neuron, cfg.inh_neuron, cfg.network, ie_divisor=150).ie
+    assert replay == pytest.approx(synaptic_weights(paper.neuron, paper.inh_neuron,
+                                                    paper.network, ie_divisor=150).ie)
+
+
 def test_user_values_win_over_task_values():
     cfg = resolve_config(task="set2", set_options=["synapse.lambda_plus=0.1", "neuron.tau_h=999"])
     assert cfg.synapse.lambda_plus == 0.1 and cfg.neuron.tau_h == 999.0

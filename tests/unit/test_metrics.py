@@ -46,6 +46,34 @@ def test_episodes_to_convergence_is_one_based():
     assert m.episodes_to_convergence([1.0, 0.5], 0.01) is None
 
 
+def test_predicted_vector_upper_bound_refuses_unspecific_predictions():
+    o = m.predicted_vector(state([0, 5, 10, 4]), 10, 4, min_count=5, max_count=9)
+    assert o.tolist() == [0, 1, 0, 0]
+
+
+def test_stays_converged_from_is_the_start_of_the_last_run_below_threshold():
+    errs = [1.0, 0.0, 0.5, 0.0, 0.0]
+    assert m.episodes_to_convergence(errs, 0.01) == 2
+    assert m.stays_converged_from(errs, 0.01) == 4
+    assert m.relapses(errs, 0.01) == 1
+    assert m.stays_converged_from([0.0, 0.0, 0.2], 0.01) is None
+    assert m.stays_converged_from([0.0, 0.0], 0.01) == 1
+    assert m.relapses([1.0, 1.0], 0.01) == 0
+
+
+def test_convergence_summary_tail_means():
+    curves = {"error": [1.0, 0.0, 0.5, 0.0, 0.25], "active_fraction": [1.0, 0.2, 0.4, None, 0.1]}
+    s = m.convergence_summary(curves, 0.01, tail=3)
+    assert s["episodes_to_convergence"] == 2 and s["stays_converged_from"] is None
+    assert s["relapses_after_convergence"] == 2
+    assert s["tail_episodes"] == 3
+    assert s["tail_error_mean"] == pytest.approx(0.25) and s["tail_error_max"] == 0.5
+    assert s["tail_active_fraction_mean"] == pytest.approx(0.25)   # None ignored
+    short = m.convergence_summary({"error": [0.0], "active_fraction": [0.1]}, 0.01, tail=10)
+    assert short["tail_episodes"] == 1 and short["stays_converged_from"] == 1
+    assert set(s) == set(m.STABILITY_KEYS)
+
+
 def test_predicted_vector_checks_shape():
     with pytest.raises(ValueError, match="shape"):
         m.predicted_vector(np.zeros(5, bool), 10, 4, 5)
