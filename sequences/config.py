@@ -62,9 +62,9 @@ class RunParams(ParameterSet):
         "threads": Param(1, "1", "NEST threads (OpenMP)", "user choice", low=1, integer=True),
         "resolution": positive(0.1, "ms", "simulation step", PAPER),
         "sparse_first": Choice("auto", ("auto", "on", "off"), "sparse dendritic drive of the "
-                               "first elements (auto: as the task prescribes: sets II, III and "
-                               "task 4 on, as set III in the paper and every set in the "
-                               "authors' later code; set I and custom sets off)",
+                               "first elements (auto: as the task prescribes: on for sets II and "
+                               "III, as set III in the paper and every set in the authors' "
+                               "later code; off for set I, task 4 and custom sets)",
                                PAPER + "; YounesBouhadjar/SpikingTemporalMemory"),
         "synapse": Choice("stdsp", tuple(SYNAPSE_KINDS), "E->E synapse: stdsp (Bouhadjar et "
                           "al. 2022), reram (on a ReRAM device, 2023), tristate (Rubino et al. "
@@ -499,6 +499,9 @@ def describe_config(config: RunConfig) -> str:
     lines = [f"task {config.task}: {seqs}"]
     if config.sequence_set.frequencies:
         lines.append("frequencies " + ", ".join(f"{f:g}" for f in config.sequence_set.frequencies))
+    # values the named set prescribes (its learning rates, its protocol)
+    from_set = {"synapse": config.sequence_set.synapse_overrides,
+                "network": config.sequence_set.network_overrides}
     for name, group in config.groups.items():
         lines.append("")
         lines.append(f"[{name}]  ({type(group).__name__})")
@@ -508,5 +511,9 @@ def describe_config(config: RunConfig) -> str:
             value = group[key]
             shown = f"{value:g}" if isinstance(value, float) else str(value)
             unit = "" if spec.unit in ("", "1") else f" {spec.unit}"
-            lines.append(f"  {key:<{width}}  {shown}{unit}  {spec.doc}  [{spec.source}]")
+            source = spec.source
+            if from_set.get(name, {}).get(key) == value:
+                source = f"task {config.task}: {config.sequence_set.name}'s own value " \
+                         "(sequences/tasks/sequence_sets.py)"
+            lines.append(f"  {key:<{width}}  {shown}{unit}  {spec.doc}  [{source}]")
     return "\n".join(lines)

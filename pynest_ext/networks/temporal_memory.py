@@ -55,12 +55,10 @@ class NetworkParams(ParameterSet):
         "ie_psp_factor_training": Param(0.0, "1", "E->I PSP peak during training in units of "
                                         "theta_I / rho, so that rho / factor coincident spikes "
                                         "fire the inhibitory neuron; 0: ie_psp_factor (the "
-                                        "paper's 1.2, quorum 17 of rho = 20). Sets II, III and "
-                                        "task 4 derive 1.5 (quorum 14): with 17, codes settle "
-                                        "at the quorum and a code that loses one neuron makes "
-                                        "the whole subpopulation fire and relearn (measured, "
-                                        "docs/learning_stability.md)",
-                                        "this package (measured)", low=0.0),
+                                        "paper's 1.2, quorum 17 of rho = 20); replay keeps "
+                                        "ie_psp_factor (1.5 measured for set II: codes settle "
+                                        "at the lower quorum instead, docs/learning_stability.md)",
+                                        "this package", low=0.0),
         "ei_psp_factor": positive(2.0, "1", "magnitude of the I->E PSP peak in units of V_th "
                                   "(40 mV)", PAPER),
         "static_delay": Param(0.1, "ms", "delay of all static connections (stimulus, E<->I)",

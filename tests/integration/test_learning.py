@@ -37,6 +37,14 @@ def test_set_one_is_learned(run_dir):
     assert m["active_fraction"][0] == pytest.approx(1.0)      # nothing predicted at first
     assert m["false_negatives"][0] == pytest.approx(1.0)
     assert m["overlap"][0] > 0.9 and m["overlap"][-1] < 0.2    # context-specific codes
+    # it stays learned: below the threshold to the end, the last 10 episodes sparse
+    stays = m["stays_converged_from"]
+    assert stays is not None and all(e < 0.01 for e in m["error"][stays - 1:])
+    assert m["relapses_after_convergence"] == sum(
+        e >= 0.01 for e in m["error"][m["episodes_to_convergence"]:])
+    assert m["tail_episodes"] == 10 and m["tail_error_max"] < 0.01
+    assert m["tail_active_fraction_mean"] == pytest.approx(np.mean(m["active_fraction"][-10:]))
+    assert 0.08 <= m["tail_active_fraction_mean"] <= 0.15
 
 
 def test_curves_are_those_of_the_multimeter_evaluation(run_dir):

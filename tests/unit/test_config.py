@@ -18,32 +18,33 @@ def test_set_one_defaults():
 def test_task_derived_values():
     cfg = resolve_config(task="set2")
     assert cfg.neuron.tau_h == 6 * (4 * 40 + 100)
-    assert cfg.synapse.lambda_plus == 0.28 and cfg.synapse.lambda_minus == 0.0063
+    assert cfg.synapse.lambda_plus == 0.39 and cfg.synapse.lambda_minus == 0.005785
     assert resolve_config(task="set3").sparse_first
     cfg = resolve_config(set_options=["timing.delta_T=50"])
     assert cfg.synapse.dt_max == 100.0 and cfg.neuron.tau_h == 2 * (3 * 50 + 100)
 
 
 def test_paper_size_sets_derive_their_protocol():
-    for task in ("set2", "set3", "task4"):
+    for task in ("set2", "set3"):
         cfg = resolve_config(task=task)
-        assert cfg.sparse_first and cfg.network.ie_psp_factor_training == 1.5, task
-        assert cfg.network.ie_psp_factor == 1.2          # replay keeps the paper's factor
-    one = resolve_config()
-    assert not one.sparse_first and one.network.ie_psp_factor_training == 0
+        assert cfg.sparse_first and cfg.network.ie_psp_factor_training == 0, task
+        assert cfg.synapse.lambda_plus == 0.39, task
+    for task in ("set1", "task4"):
+        cfg = resolve_config(task=task)
+        assert not cfg.sparse_first and cfg.synapse.lambda_plus == 0.08, task
     custom = resolve_config(sequences="A B C; D B E")
     assert not custom.sparse_first and custom.network.ie_psp_factor_training == 0
     old = resolve_config(task="set2", set_options=["run.sparse_first=off",
-                                                   "network.ie_psp_factor_training=0"])
-    assert not old.sparse_first and old.network.ie_psp_factor_training == 0
+                                                   "synapse.lambda_plus=0.28"])
+    assert not old.sparse_first and old.synapse.lambda_plus == 0.28
     again = config_from_dict(resolve_config(task="set2").to_dict())
-    assert again.network.ie_psp_factor_training == 1.5 and again.sparse_first
+    assert again.sparse_first
 
 
 def test_training_e_to_i_factor_applies_to_training_only():
     from seqnest.pynest_ext.networks.temporal_memory import synaptic_weights
-    cfg = resolve_config(task="set2")
-    paper = resolve_config(task="set2", set_options=["network.ie_psp_factor_training=0"])
+    cfg = resolve_config(task="set2", set_options=["network.ie_psp_factor_training=1.5"])
+    paper = resolve_config(task="set2")
     train_w = synaptic_weights(cfg.neuron, cfg.inh_neuron, cfg.network).ie
     paper_w = synaptic_weights(paper.neuron, paper.inh_neuron, paper.network).ie
     assert train_w == pytest.approx(paper_w * 1.5 / 1.2)
@@ -198,3 +199,13 @@ def test_resumed_config_refuses_a_different_network(kwargs, fragment):
     from seqnest.sequences.config import resolve_resumed_config
     with pytest.raises(ParameterError, match=fragment):
         resolve_resumed_config(resolve_config(), **kwargs)
+
+
+def test_described_parameters_name_the_values_a_set_prescribes():
+    from seqnest.sequences.config import describe_config
+    text = describe_config(resolve_config(task="set2"))
+    line = next(x for x in text.splitlines() if x.strip().startswith("lambda_plus "))
+    assert "0.39" in line and "set2's own value" in line
+    mine = describe_config(resolve_config(task="set2", set_options=["synapse.lambda_plus=0.28"]))
+    line = next(x for x in mine.splitlines() if x.strip().startswith("lambda_plus "))
+    assert "0.28" in line and "own value" not in line

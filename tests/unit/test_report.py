@@ -45,7 +45,11 @@ def test_report_is_self_contained_with_png_files(run_dir):
     first = text.split("raster_first_episode")[0].rsplit("<figcaption>", 1)[-1]
     assert "orange: dAP onsets" not in first
     for fragment in ("A D B E; F D B C", "final error", "Parameters", "Environment",
-                     "activation sparsity", "connection sparsity", "nest-simulator"):
+                     "activation sparsity", "connection sparsity", "nest-simulator",
+                     # whether it stayed learned, also for a run older than these keys
+                     "error stays below threshold from episode",
+                     "episodes above threshold after the first convergence",
+                     "last 4 episodes: mean (max) error, mean active fraction"):
         assert fragment in text
     assert not list(run_dir.glob(".report*"))                        # no temporary leftovers
 
