@@ -38,10 +38,23 @@ PAPER_TASKS = {"set1": (40, 10), "set2": (85, 10), "set3": (85, 10), "task4": (2
 TASK4_SEEDS = 2
 
 
+def _load(task: str, seed: int, run_dir: Path) -> dict:
+    from seqnest.sequences.metrics import EvaluationParams, convergence_summary
+    m = json.loads((run_dir / "metrics.json").read_text())
+    if "stays_converged_from" not in m:       # a run older than these keys: from its curve
+        ev = EvaluationParams()
+        m = {**convergence_summary(m, ev.convergence_error, ev.tail_episodes), **m}
+    r = json.loads((run_dir / "replay" / "replay.json").read_text())
+    return {"task": task, "seed": seed, "metrics": m, "replay": r, "dir": str(run_dir)}
+
+
 def run_one(task: str, seed: int, episodes: int, out: Path, extra: list[str],
-            threads: int = 1, tail: int | None = None) -> dict:
-    """``seqnest learn`` then ``seqnest replay`` for one (task, seed); their records."""
+            threads: int = 1, tail: int | None = None, reuse: bool = False) -> dict:
+    """``seqnest learn`` then ``seqnest replay`` for one (task, seed); their records.
+    With ``reuse``, a run directory that is already complete is read instead."""
     run_dir = out / f"{task}-seed{seed}"
+    if reuse and (run_dir / "replay" / "replay.json").is_file():
+        return _load(task, seed, run_dir)
     cmd = [sys.executable, "-m", "seqnest"]
     tail_opt = ["--set", f"evaluation.tail_episodes={tail}"] if tail else []
     learn = cmd + ["learn", "--task", task, "--seed", str(seed), "--episodes", str(episodes),
@@ -51,9 +64,7 @@ def run_one(task: str, seed: int, episodes: int, out: Path, extra: list[str],
         proc = subprocess.run(step, capture_output=True, text=True)
         if proc.returncode != 0:
             return {"task": task, "seed": seed, "failed": proc.stderr.strip().splitlines()[-1:]}
-    m = json.loads((run_dir / "metrics.json").read_text())
-    r = json.loads((run_dir / "replay" / "replay.json").read_text())
-    return {"task": task, "seed": seed, "metrics": m, "replay": r, "dir": str(run_dir)}
+    return _load(task, seed, run_dir)
 
 
 def _fmt(x, spec="") -> str:
@@ -101,7 +112,10 @@ def markdown(results: list[dict], command: str) -> str:
     lines += [f"| {' | '.join(row(r))} |" for r in results if "failed" not in r]
     lines += [f"| {r['task']} | {r['seed']} | failed: {' '.join(r['failed'])} |"
               for r in results if "failed" in r]
-    return "\n".join([f"Command: `{command}`", "", *lines, "",
+    return "\n".join(["# Learning sets: results per seed", "",
+                      "Written by `bench/learning_sets.py`; what the columns mean and what the "
+                      "numbers showed: [learning_stability](learning_stability.md).", "",
+                      f"Command: `{command}`", "", *lines, "",
                       *[f"- {s}" for s in summary_rows(results)], ""])
 
 
@@ -152,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--table", type=Path, help="write the table (Markdown) here")
     p.add_argument("--figure", type=Path, help="write the learning curves (PNG) here")
     p.add_argument("--set", action="append", default=[], metavar="GROUP.KEY=VALUE")
+    p.add_argument("--reuse", action="store_true",
+                   help="read run directories that are complete instead of running them again "
+                        "(continue an interrupted bench, or redraw its table and figure)")
     args = p.parse_args(argv)
     tasks = list(PAPER_TASKS) if args.paper else (args.task or [])
     if not tasks:
@@ -168,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         jobs += [(task, s, episodes, tail) for s in seeds]
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(lambda j: run_one(j[0], j[1], j[2], args.out, extra,
-                                                  args.threads, j[3]), jobs))
+                                                  args.threads, j[3], args.reuse), jobs))
     for res in results:
         if "failed" not in res:
             cfg = json.loads((Path(res["dir"]) / "params.json").read_text())["params"]
@@ -203,7 +220,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{res['task']} seed {res['seed']}: cue {c['cue']} replayed "
                       f"{' '.join(c['decoded']) or '(nothing)'} instead of "
                       f"{' '.join(c['expected'])}")
-    command = "python bench/learning_sets.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    # the command that runs everything (--reuse only reads what it wrote)
+    command = "python bench/learning_sets.py " + " ".join(
+        a for a in (argv if argv is not None else sys.argv[1:]) if a != "--reuse")
     if args.table:
         tmp = args.table.with_name(f".{args.table.name}.tmp")
         tmp.write_text(markdown(results, command))

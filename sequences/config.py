@@ -62,10 +62,7 @@ class RunParams(ParameterSet):
         "threads": Param(1, "1", "NEST threads (OpenMP)", "user choice", low=1, integer=True),
         "resolution": positive(0.1, "ms", "simulation step", PAPER),
         "sparse_first": Choice("auto", ("auto", "on", "off"), "sparse dendritic drive of the "
-                               "first elements (auto: as the task prescribes: on for sets II and "
-                               "III, as set III in the paper and every set in the authors' "
-                               "later code; off for set I, task 4 and custom sets)",
-                               PAPER + "; YounesBouhadjar/SpikingTemporalMemory"),
+                               "first elements (auto: as the task prescribes, e.g. set III)", PAPER),
         "synapse": Choice("stdsp", tuple(SYNAPSE_KINDS), "E->E synapse: stdsp (Bouhadjar et "
                           "al. 2022), reram (on a ReRAM device, 2023), tristate (Rubino et al. "
                           "2023), bistable (Brader, Senn & Fusi 2007), tristate_stm (tristate "
@@ -190,7 +187,6 @@ class RunConfig:
                  if self.sequence_set.frequencies else {})
         return {"task": self.task, "sequences": [list(s) for s in self.sequence_set.sequences],
                 "synapse_overrides": dict(self.sequence_set.synapse_overrides),
-                "network_overrides": dict(self.sequence_set.network_overrides),
                 "set_sparse_first": self.sequence_set.sparse_first,
                 "alphabet": list(self.sequence_set.alphabet), **freqs,
                 **{name: group.to_dict() for name, group in self.groups.items()}}
@@ -356,10 +352,8 @@ def _build(task_name: str, seq_set: SequenceSet,
         # values the synapse kind needs of the neuron (e.g. what its gate's calcium counts)
         "neuron": {"tau_h": tau_h, **classes["synapse"].NEURON_DEFAULTS},
         "synapse": derived_synapse,
-        # the set's own protocol values; one inhibitory neuron shared by all
-        # subpopulations for sets with frequencies (the branches compete)
-        "network": {**seq_set.network_overrides,
-                    **({"inhibition": "shared"} if seq_set.frequencies else {})},
+        # one inhibitory neuron shared by all subpopulations: the branches compete
+        "network": {"inhibition": "shared"} if seq_set.frequencies else {},
     }
     inhibition = user.get("network", {}).get("inhibition",
                                               derived["network"].get("inhibition"))
@@ -482,8 +476,7 @@ def config_from_dict(data: Mapping[str, Any]) -> RunConfig:
         seq_set = SequenceSet(data["task"], tuple(tuple(s) for s in data["sequences"]),
                               dict(data.get("synapse_overrides", {})),
                               bool(data.get("set_sparse_first", False)),
-                              tuple(data.get("alphabet", ())),
-                              network_overrides=dict(data.get("network_overrides", {})))
+                              tuple(data.get("alphabet", ())))
         if data.get("frequencies"):
             seq_set = seq_set.with_frequencies(data["frequencies"])
         kind = data.get("run", {}).get("synapse", "stdsp")
@@ -499,9 +492,8 @@ def describe_config(config: RunConfig) -> str:
     lines = [f"task {config.task}: {seqs}"]
     if config.sequence_set.frequencies:
         lines.append("frequencies " + ", ".join(f"{f:g}" for f in config.sequence_set.frequencies))
-    # values the named set prescribes (its learning rates, its protocol)
-    from_set = {"synapse": config.sequence_set.synapse_overrides,
-                "network": config.sequence_set.network_overrides}
+    # values the named set prescribes (its learning rates)
+    from_set = {"synapse": config.sequence_set.synapse_overrides}
     for name, group in config.groups.items():
         lines.append("")
         lines.append(f"[{name}]  ({type(group).__name__})")

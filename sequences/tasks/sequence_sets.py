@@ -62,9 +62,6 @@ class SequenceSet:
         Relative training frequency of each sequence, normalised to sum 1;
         empty: every episode presents every sequence once, in order. Build
         with :meth:`with_frequencies`, which validates and normalises.
-    network_overrides : dict
-        Network values that belong to this set's protocol (``ie_psp_factor_training``),
-        applied unless the user sets them explicitly.
     """
 
     name: str
@@ -73,7 +70,6 @@ class SequenceSet:
     sparse_first: bool = False
     alphabet: tuple[str, ...] = ()
     frequencies: tuple[float, ...] = ()
-    network_overrides: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.sequences:
@@ -203,22 +199,18 @@ def parse_frequencies(text) -> tuple[float, ...]:
 #: Learning rates of the 2022 study for sparse first elements (its set III; the set-III
 #: lambda_minus is the authors' code value, the printed paper value is 0.0057).
 SPARSE_FIRST_RATES = {"lambda_plus": 0.39, "lambda_h": 0.034, "lambda_minus": 0.005785}
-#: The study's set-II rates, for whole first elements (its 2022 set-II protocol:
-#: ``--set run.sparse_first=off`` with these as ``synapse.*``).
+#: The study's set-II rates (whole first elements).
 SET2_2022_RATES = {"lambda_plus": 0.28, "lambda_h": 0.024, "lambda_minus": 0.0063}
 
 #: Learning rates of sets II and III (set I and task 4 use the synapse defaults, as in
-#: the authors' code; task 4 keeps whole first elements, which learn it faster than
-#: sparse ones, docs/learning_stability.md). Set II is presented with sparse first
-#: elements, as set III, and
-#: learns with set III's rates: with whole first elements and its own rates it relapsed
-#: after converging, with sparse first elements and its own rates it converged too late
-#: to settle (docs/learning_stability.md).
+#: the authors' code). Set II with sparse first elements and set III's rates
+#: (``--set run.sparse_first=on`` and these as ``synapse.*``) was measured against the
+#: study's set-II protocol and was not better over fresh seeds
+#: (docs/learning_stability.md).
 NAMED_SETS: dict[str, SequenceSet] = {
     "set1": SequenceSet("set1", _seqs("A D B E; F D B C")),
     "set2": SequenceSet("set2", _seqs("E N D I J; L N D I K; G J M C N; F J M C I; "
-                                      "B C K H I; A C K H F"),
-                        dict(SPARSE_FIRST_RATES), sparse_first=True),
+                                      "B C K H I; A C K H F"), dict(SET2_2022_RATES)),
     "set3": SequenceSet("set3", _seqs("E N D I J; L N D I K; G J M E N; F J M E I; "
                                       "B C K B I; A C K B F"),
                         dict(SPARSE_FIRST_RATES), sparse_first=True,

@@ -43,6 +43,11 @@ def test_four_points_on_two_workers(built_module, spec, tmp_path, capsys):
             assert (run / name).is_file()
         assert json.loads((run / "params.json").read_text())["hash"] == p.key
     assert {r["synapse.lambda_plus"] for r in table} == {"0.08", "0.16"}
+    for r in table:                      # whether each point stayed learned, from its curve
+        m = json.loads((out / r["point"] / "metrics.json").read_text())
+        for key in ("stays_converged_from", "relapses_after_convergence", "tail_error_mean",
+                    "tail_active_fraction_mean"):
+            assert r[key] == ("" if m[key] is None else str(m[key])), key
     assert json.loads((out / "failures.json").read_text()) == []
     assert not list(out.glob(".*tmp*"))
 

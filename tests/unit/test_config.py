@@ -18,27 +18,25 @@ def test_set_one_defaults():
 def test_task_derived_values():
     cfg = resolve_config(task="set2")
     assert cfg.neuron.tau_h == 6 * (4 * 40 + 100)
-    assert cfg.synapse.lambda_plus == 0.39 and cfg.synapse.lambda_minus == 0.005785
+    assert cfg.synapse.lambda_plus == 0.28 and cfg.synapse.lambda_minus == 0.0063
     assert resolve_config(task="set3").sparse_first
     cfg = resolve_config(set_options=["timing.delta_T=50"])
     assert cfg.synapse.dt_max == 100.0 and cfg.neuron.tau_h == 2 * (3 * 50 + 100)
 
 
-def test_paper_size_sets_derive_their_protocol():
-    for task in ("set2", "set3"):
+def test_named_sets_keep_their_2022_protocol():
+    for task, sparse, rate in (("set1", False, 0.08), ("set2", False, 0.28),
+                               ("set3", True, 0.39), ("task4", False, 0.08)):
         cfg = resolve_config(task=task)
-        assert cfg.sparse_first and cfg.network.ie_psp_factor_training == 0, task
-        assert cfg.synapse.lambda_plus == 0.39, task
-    for task in ("set1", "task4"):
-        cfg = resolve_config(task=task)
-        assert not cfg.sparse_first and cfg.synapse.lambda_plus == 0.08, task
+        assert cfg.sparse_first == sparse and cfg.synapse.lambda_plus == rate, task
+        assert cfg.network.ie_psp_factor_training == 0, task
     custom = resolve_config(sequences="A B C; D B E")
     assert not custom.sparse_first and custom.network.ie_psp_factor_training == 0
-    old = resolve_config(task="set2", set_options=["run.sparse_first=off",
-                                                   "synapse.lambda_plus=0.28"])
-    assert not old.sparse_first and old.synapse.lambda_plus == 0.28
-    again = config_from_dict(resolve_config(task="set2").to_dict())
-    assert again.sparse_first
+    other = resolve_config(task="set2", set_options=["run.sparse_first=on",
+                                                     "synapse.lambda_plus=0.39"])
+    assert other.sparse_first and other.synapse.lambda_plus == 0.39
+    again = config_from_dict(other.to_dict())
+    assert again.sparse_first and again.synapse.lambda_plus == 0.39
 
 
 def test_training_e_to_i_factor_applies_to_training_only():
@@ -205,7 +203,7 @@ def test_described_parameters_name_the_values_a_set_prescribes():
     from seqnest.sequences.config import describe_config
     text = describe_config(resolve_config(task="set2"))
     line = next(x for x in text.splitlines() if x.strip().startswith("lambda_plus "))
-    assert "0.39" in line and "set2's own value" in line
-    mine = describe_config(resolve_config(task="set2", set_options=["synapse.lambda_plus=0.28"]))
+    assert "0.28" in line and "set2's own value" in line
+    mine = describe_config(resolve_config(task="set2", set_options=["synapse.lambda_plus=0.3"]))
     line = next(x for x in mine.splitlines() if x.strip().startswith("lambda_plus "))
-    assert "0.28" in line and "own value" not in line
+    assert "0.3" in line and "own value" not in line
