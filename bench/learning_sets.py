@@ -39,11 +39,9 @@ TASK4_SEEDS = 2
 
 
 def _load(task: str, seed: int, run_dir: Path) -> dict:
-    from seqnest.sequences.metrics import EvaluationParams, convergence_summary
-    m = json.loads((run_dir / "metrics.json").read_text())
-    if "stays_converged_from" not in m:       # a run older than these keys: from its curve
-        ev = EvaluationParams()
-        m = {**convergence_summary(m, ev.convergence_error, ev.tail_episodes), **m}
+    from seqnest.sequences.metrics import with_stability
+    # a run older than these keys: the same summary from its curve
+    m = with_stability(json.loads((run_dir / "metrics.json").read_text()))
     r = json.loads((run_dir / "replay" / "replay.json").read_text())
     return {"task": task, "seed": seed, "metrics": m, "replay": r, "dir": str(run_dir)}
 

@@ -38,8 +38,9 @@ No NEST here: inputs are NumPy arrays indexed by 0-based excitatory neuron.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 
@@ -47,7 +48,8 @@ from seqnest.pynest_ext.params import Choice, Param, ParameterSet, positive
 
 __all__ = ["EvaluationParams", "counts_new_daps", "predicted_vector", "prediction_scores", "responders",
            "jaccard", "episodes_to_convergence", "stays_converged_from", "relapses",
-           "tail_mean", "convergence_summary", "STABILITY_KEYS", "wilson_interval"]
+           "tail_mean", "convergence_summary", "STABILITY_KEYS", "with_stability",
+           "wilson_interval"]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
 
@@ -188,6 +190,17 @@ def convergence_summary(curves: dict[str, Sequence[float]], threshold: float,
             "tail_error_mean": tail_mean(errors, n),
             "tail_error_max": float(np.max(errors[-n:])) if n else math.nan,
             "tail_active_fraction_mean": tail_mean(curves.get("active_fraction", []), n)}
+
+
+def with_stability(metrics: Mapping[str, Any],
+                   evaluation: "EvaluationParams | None" = None) -> dict[str, Any]:
+    """``metrics`` with every :data:`STABILITY_KEYS` entry; a record written before
+    these keys existed gets them from its curves (``evaluation``: the run's
+    evaluation parameters, default: the declared defaults). Recorded values win."""
+    if all(k in metrics for k in STABILITY_KEYS) or not metrics.get("error"):
+        return dict(metrics)
+    ev = evaluation if evaluation is not None else EvaluationParams()
+    return {**convergence_summary(metrics, ev.convergence_error, ev.tail_episodes), **metrics}
 
 
 def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:

@@ -26,7 +26,7 @@ import numpy as np
 import quantities as pq
 
 from . import analysis, figures
-from .metrics import STABILITY_KEYS, convergence_summary
+from .metrics import with_stability
 from .rundir import (RunDirError, check_run_dir, load_config, load_connectivity_arrays,
                      load_spikes, population_arrays_optional, population_train, read_json,
                      require_writable, train_arrays)
@@ -278,14 +278,13 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
     sparse = float(cfg.network.rho) / n_E
     ev = cfg.evaluation
     # runs written before these keys existed: the same summary from their curves
-    stability = {**convergence_summary(metrics, ev.convergence_error, ev.tail_episodes),
-                 **{k: metrics[k] for k in STABILITY_KEYS if k in metrics}}
+    stability = with_stability(metrics, ev)
     figs.add("learning_curves", "Prediction error, false positives and negatives, active "
              f"fraction of the last elements and context overlap per episode; dashed: the "
              f"first episode with error < {ev.convergence_error:g}; shaded: the episodes from "
              "which it stays below to the end; dotted: rho/n_E, the active fraction of a "
              "predicted element (Bouhadjar et al. 2022).",
-             lambda ax: figures.learning_curves(ax, {**metrics, **stability},
+             lambda ax: figures.learning_curves(ax, stability,
                                                 sparse_fraction=sparse,
                                                 threshold=ev.convergence_error),
              size=(8.0, 4.0))

@@ -87,6 +87,7 @@ if TYPE_CHECKING:
     from seqnest.pynest_ext.buildcache import BuiltModule
 
 from .config import RunConfig, config_from_dict, load_config_file, resolve_config
+from .metrics import with_stability
 
 __all__ = ["SweepSpec", "Point", "Condition", "load_spec", "expand", "run_point", "run_sweep",
            "check_sweep_output",
@@ -348,13 +349,9 @@ def _spec_frequencies(spec: SweepSpec, options: list[str]) -> Any:
 
 def _summary(metrics: Mapping[str, Any]) -> dict[str, Any]:
     out = {}
-    if metrics.get("family") != "stp" and metrics.get("error") \
-            and "stays_converged_from" not in metrics:
+    if metrics.get("family") != "stp":
         # a point trained before these keys existed: the same summary from its curve
-        from .metrics import EvaluationParams, convergence_summary
-        ev = EvaluationParams()
-        metrics = {**convergence_summary(metrics, ev.convergence_error, ev.tail_episodes),
-                   **metrics}
+        metrics = with_stability(metrics)
     for key in _summary_keys(metrics.get("family") == "stp"):
         if key.startswith("final_") and key not in metrics:
             series = metrics.get(key[len("final_"):])

@@ -74,6 +74,18 @@ def test_convergence_summary_tail_means():
     assert set(s) == set(m.STABILITY_KEYS)
 
 
+def test_with_stability_fills_a_record_older_than_the_keys_and_keeps_recorded_values():
+    old = {"error": [1.0, 0.0, 0.0], "active_fraction": [1.0, 0.2, 0.1]}
+    filled = m.with_stability(old)
+    assert filled["stays_converged_from"] == 2 and filled["tail_episodes"] == 3
+    assert filled["error"] == old["error"] and "stays_converged_from" not in old
+    recorded = {**filled, "stays_converged_from": 7}
+    assert m.with_stability(recorded)["stays_converged_from"] == 7
+    assert m.with_stability({"family": "x"}) == {"family": "x"}   # no curve: nothing to add
+    short = m.with_stability(old, m.EvaluationParams(tail_episodes=1))
+    assert short["tail_episodes"] == 1 and short["tail_active_fraction_mean"] == 0.1
+
+
 def test_predicted_vector_checks_shape():
     with pytest.raises(ValueError, match="shape"):
         m.predicted_vector(np.zeros(5, bool), 10, 4, 5)
