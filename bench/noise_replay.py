@@ -18,7 +18,11 @@ printing the numbers the study is judged by:
 * ``noise_replay_oscillation.png``: the same against the oscillation amplitude,
   one line per frequency;
 * ``noise_replay_three_branches.png``: the 0.2 / 0.5 / 0.3 set under each kind;
-* ``noise_replay_latency.png``: latencies from the cue to the branch head, 0.7 / 0.3.
+* ``noise_replay_latency.png``: latencies from the cue to the branch head, 0.7 / 0.3;
+* ``noise_replay_race.png`` (``--race DIR``, the sweep of
+  ``specs/noise_replay_race.yaml``): without noise, the gap between the two heads'
+  dAP volleys (C's mean onset latency minus B's) and between their first spikes,
+  against the training frequency p of {A,F,B,D}, one line per network.
 
 Run with ``--all`` to run both sweeps first (through ``seqnest sweep``).
 """
@@ -206,17 +210,81 @@ def figure_latency(sweep2: Path, rows, out: Path, sigma_match: float) -> None:
     _save(fig, out / "noise_replay_latency.png")
 
 
+def race_table(rows) -> dict[float, list[dict]]:
+    """Per training frequency p of branch 1: one entry per network (its seed; no-noise
+    condition) with its heads' dAP gap (branch 2 minus branch 1, ms), first-spike gap, dAP volley
+    sizes and the share of trials that replayed branch 1."""
+    out = defaultdict(list)
+    for r in _select(rows, "none"):
+        d1, d2 = r.get("branch1_dap_latency_ms"), r.get("branch2_dap_latency_ms")
+        g1, g2 = r.get("branch1_first_spike_gap_ms"), r.get("branch2_first_spike_gap_ms")
+        # first-spike gaps are relative to the most frequent head: back to 2 minus 1
+        spike_gap = None if g1 is None or g2 is None else g2 - g1
+        out[r["f1"]].append({"network": r.get("run.seed"),
+                             "dap_gap": None if d1 is None or d2 is None else d2 - d1,
+                             "spike_gap": spike_gap,
+                             "n1": r.get("branch1_dap_neurons"), "n2": r.get("branch2_dap_neurons"),
+                             "p_branch1": r["branch1_probability"],
+                             "simultaneous": r["simultaneous"], "failure": r["failure"]})
+    return dict(sorted(out.items()))
+
+
+def figure_race(table: dict, out: Path) -> None:
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    ps = list(table)
+    for ax, key, label in ((axes[0], "dap_gap", "dAP onset gap C - B (ms)"),
+                           (axes[1], "spike_gap", "first-spike gap C - B (ms)")):
+        nets = sorted({e["network"] for es in table.values() for e in es})
+        for net in nets:
+            ys = [next((e[key] for e in table[p] if e["network"] == net), None) for p in ps]
+            ax.plot(ps, [np.nan if y is None else y for y in ys], color="0.7", lw=0.8)
+        mean = [np.nanmean([np.nan if e[key] is None else e[key] for e in table[p]]) for p in ps]
+        ax.plot(ps, mean, color="k", marker="o", label="mean over networks")
+        ax.axhline(0, color="0.5", ls=":")
+        ax.axvline(0.5, color="0.5", ls=":")
+        ax.set_xlabel("training frequency p of A F B D")
+        ax.set_ylabel(label)
+    axes[0].legend(fontsize=8)
+    _save(fig, out / "noise_replay_race.png")
+
+
+def print_race(table: dict) -> None:
+    print("race without noise: per p, gap of C's dAP volley behind B's (ms, mean +- s.d. over "
+          "networks, each network's value; '-': a head without dAPs), first-spike gap, dAP "
+          "volley sizes B / C, P(A F B D), simultaneous + failure")
+
+    def ms(values, sign="+"):
+        v = np.asarray([x for x in values if x is not None], dtype=float)
+        sd = v.std(ddof=1) if v.size > 1 else 0.0
+        return f"{v.mean():{sign}.2f} +- {sd:.2f}" if v.size else "-"
+
+    for p, es in table.items():
+        each = ", ".join("-" if e["dap_gap"] is None else f"{e['dap_gap']:+.2f}" for e in es)
+        print(f"  p {p:.1f}: dAP gap {ms([e['dap_gap'] for e in es])} ({each}); "
+              f"spike gap {ms([e['spike_gap'] for e in es])}; "
+              f"volleys {ms([e['n1'] for e in es], '')} / {ms([e['n2'] for e in es], '')}; "
+              f"P(B) {np.mean([e['p_branch1'] for e in es]):.2f}; "
+              f"bad {np.mean([e['simultaneous'] + e['failure'] for e in es]):.2f}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sweep2", type=Path, help="sweep directory of the two-branch spec")
+    parser.add_argument("sweep2", type=Path, nargs="?",
+                        help="sweep directory of the two-branch spec")
     parser.add_argument("sweep3", type=Path, nargs="?", help="sweep directory of the three-branch spec")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs")
     parser.add_argument("--all", action="store_true", help="run the sweeps first")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--race", type=Path, metavar="DIR",
+                        help="sweep directory of specs/noise_replay_race.yaml")
     args = parser.parse_args(argv)
+    if args.sweep2 is None and args.race is None:
+        parser.error("give a two-branch sweep directory, --race DIR, or both")
     if args.all:
         for spec, folder in (("noise_replay_2branch", args.sweep2),
-                             ("noise_replay_3branch", args.sweep3)):
+                             ("noise_replay_3branch", args.sweep3),
+                             ("noise_replay_race", args.race)):
             if folder is not None:
                 subprocess.run([sys.executable, "-m", "seqnest", "sweep",
                                 str(ROOT / "specs" / f"{spec}.yaml"), "--out", str(folder),
@@ -225,6 +293,13 @@ def main(argv=None) -> int:
     matplotlib.use("Agg")
     out = args.docs / "figures"
     out.mkdir(parents=True, exist_ok=True)
+    if args.race is not None:
+        table = race_table(read_rows(args.race))
+        figure_race(table, out)
+        print_race(table)
+    if args.sweep2 is None:
+        print(f"figures in {out}")
+        return 0
     rows = read_rows(args.sweep2)
     curves = figure_strategy(rows, out)
     shared = [c for c in curves["shared c = 1"] if not np.isnan(c[1])]

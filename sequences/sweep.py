@@ -398,11 +398,15 @@ def _replay_row(stats: Mapping[str, Any]) -> dict[str, Any]:
            "matching_tv_distance": stats["matching_tv_distance"],
            "most_frequent_share": stats["most_frequent_share"],
            "interacting_trials": stats["interacting_trials"]}
-    for k, b in enumerate(stats["branches"], 1):
+    # the race between the heads (absent in records older than it)
+    race = (stats.get("race") or {}).get("heads") or [{}] * len(stats["branches"])
+    for k, (b, r) in enumerate(zip(stats["branches"], race), 1):
         row[f"branch{k}_frequency"] = b["training_frequency"]
         row[f"branch{k}_probability"] = b["probability"]
         row[f"branch{k}_share"] = b["share_of_single"]
         row[f"branch{k}_latency_ms"] = b["latency_ms"]["median"]
+        for key in ("dap_latency_ms", "dap_gap_ms", "first_spike_gap_ms", "dap_neurons"):
+            row[f"branch{k}_{key}"] = (r.get(key) or {}).get("mean")
     return row
 
 

@@ -30,7 +30,8 @@ from seqnest.pynest_ext.params import ParameterError
 from ..metrics import wilson_interval
 
 __all__ = ["Branches", "branch_structure", "TrialOutcome", "classify_trial",
-           "branch_statistics", "SIMULTANEOUS", "FAILURE"]
+           "branch_statistics", "volley_latencies", "head_race", "race_statistics",
+           "SIMULTANEOUS", "FAILURE"]
 
 SIMULTANEOUS = "simultaneous"
 FAILURE = "failure"
@@ -139,6 +140,79 @@ def classify_trial(events: Sequence[tuple[str, float]], branches: Branches, cue_
         return TrialOutcome(cue_time, branches.names[i], i, (i,), order, latency, complete)
     outcome = SIMULTANEOUS if fired else FAILURE
     return TrialOutcome(cue_time, outcome, None, tuple(fired), order, latency, False)
+
+
+def volley_latencies(index: np.ndarray, times: np.ndarray, neurons: tuple[int, int],
+                     t0: float, t1: float, origin: float, max_gap: float) -> dict:
+    """Latencies (ms after ``origin``) of the first volley of events in ``[t0, t1)``
+    among the neurons ``neurons[0] <= index < neurons[1]``.
+
+    Each neuron counts once, with its first event; the volley is the first group of
+    these first events with no gap above ``max_gap``. Returns its size ``n`` and the
+    ``first``, ``mean`` and ``sd`` (over neurons) of the latencies; None values if no
+    neuron had an event."""
+    sel = (times >= t0) & (times < t1) & (index >= neurons[0]) & (index < neurons[1])
+    idx, t = index[sel], times[sel]
+    if t.size == 0:
+        return {"n": 0, "first": None, "mean": None, "sd": None}
+    order = np.lexsort((t, idx))
+    idx, t = idx[order], t[order]
+    first = np.sort(t[np.r_[True, idx[1:] != idx[:-1]]])
+    cut = np.flatnonzero(np.diff(first) > max_gap)
+    volley = first[:cut[0] + 1] if cut.size else first
+    lat = volley - origin
+    return {"n": int(lat.size), "first": round(float(lat[0]), 6),
+            "mean": round(float(lat.mean()), 6),
+            "sd": round(float(lat.std(ddof=1)), 6) if lat.size > 1 else 0.0}
+
+
+def head_race(branches: Branches, vocabulary: Sequence[str], n_E: int, spikes, daps,
+              t0: float, t1: float, origin: float, max_gap: float) -> list[dict]:
+    """The race between the branch heads in one trial: for each head, the first volley
+    of its subpopulation's spikes and dAP onsets (:func:`volley_latencies`) in
+    ``[t0, t1)``, latencies after ``origin`` (the cue's arrival). ``spikes`` and
+    ``daps`` are (index, time) arrays of the excitatory population."""
+    out = []
+    for i in range(len(branches.sequences)):
+        head = branches.head(i)
+        k = vocabulary.index(head)
+        rng = (k * n_E, (k + 1) * n_E)
+        out.append({"head": head,
+                    "spike": volley_latencies(*spikes, rng, t0, t1, origin, max_gap),
+                    "dap": volley_latencies(*daps, rng, t0, t1, origin, max_gap)})
+    return out
+
+
+def race_statistics(races: Sequence[Sequence[dict]], branches: Branches) -> dict:
+    """The heads' latencies over trials and the gap between them.
+
+    For every head: mean (and s.d. over trials) of its per-trial mean dAP-onset
+    and spike latencies. The gap of a head is its mean dAP-onset latency minus
+    that of the most frequent branch's head in the same trial, over the trials in
+    which both had dAPs (positive: the most frequent head is ahead)."""
+    most = int(np.argmax(branches.frequencies))
+
+    def over(values):
+        v = np.asarray([x for x in values if x is not None], dtype=float)
+        return {"n": int(v.size), "mean": round(float(v.mean()), 6) if v.size else None,
+                "sd": round(float(v.std(ddof=1)), 6) if v.size > 1 else (0.0 if v.size else None)}
+
+    rows = []
+    for i, name in enumerate(branches.names):
+        gaps = [r[i]["dap"]["mean"] - r[most]["dap"]["mean"] for r in races
+                if r[i]["dap"]["mean"] is not None and r[most]["dap"]["mean"] is not None]
+        spike_gaps = [r[i]["spike"]["first"] - r[most]["spike"]["first"] for r in races
+                      if r[i]["spike"]["first"] is not None
+                      and r[most]["spike"]["first"] is not None]
+        rows.append({"sequence": name, "head": branches.head(i),
+                     "training_frequency": branches.frequencies[i],
+                     "dap_latency_ms": over([r[i]["dap"]["mean"] for r in races]),
+                     "dap_spread_ms": over([r[i]["dap"]["sd"] for r in races]),
+                     "dap_neurons": over([r[i]["dap"]["n"] or None for r in races]),
+                     "spike_latency_ms": over([r[i]["spike"]["mean"] for r in races]),
+                     "first_spike_ms": over([r[i]["spike"]["first"] for r in races]),
+                     "dap_gap_ms": over(gaps), "first_spike_gap_ms": over(spike_gaps)})
+    return {"reference": branches.names[most], "heads": rows}
 
 
 def _rate(k: int, n: int) -> dict:

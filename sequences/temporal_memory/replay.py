@@ -311,7 +311,8 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     """
     from seqnest.pynest_ext.noise import NoiseParams
 
-    from .branches import branch_structure, branch_statistics, classify_trial
+    from .branches import (branch_statistics, branch_structure, classify_trial, head_race,
+                           race_statistics)
     from .learn import check_run_resources
 
     t_wall = time.perf_counter()
@@ -361,6 +362,7 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
         set_node_values(net.exc, {"theta_dAP": per_neuron})
     net.inject_noise(noise, t_end, rng)
     net.connect(conn)
+    net.trace_dap_onsets()                    # the race between the heads, every trial
     from tqdm import tqdm
     with tqdm(total=trials, desc="replay trials", unit="trial", file=sys.stderr,
               disable=None if progress else True) as bar:
@@ -370,15 +372,19 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
             bar.update(1)
     exc, inh = net.take_spikes()
     _, dap_state = net.take_dap_samples()     # at every cue: dAPs still on?
+    daps = net.take_dap_onsets()
 
     arrival = net_p.static_delay
     min_neurons = rp.fired_fraction * net_p.rho
-    outcomes, interacting = [], []
+    outcomes, interacting, races = [], [], []
     bounds = cue_times[1:] + [t_end]
     for k, (t, t_next) in enumerate(zip(cue_times, bounds)):
         events = decode_replay(exc.index, exc.times, t, t_next, int(net_p.n_E), vocab,
                                min_neurons)
         outcomes.append(classify_trial(events, branches, t, arrival))
+        races.append(head_race(branches, vocab, int(net_p.n_E), (exc.index, exc.times),
+                               (daps.index, daps.times), t, t_next, t + arrival,
+                               MAX_BURST_GAP))
         before = (exc.times >= t - QUIET_BEFORE_CUE_MS) & (exc.times < t)
         active = int(dap_state[k].sum()) if k < len(dap_state) else 0
         if k and (active or before.any()):
@@ -387,10 +393,11 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     stats = branch_statistics(outcomes, branches)
     stats["noise"] = {"kind": noise.kind, **{k: noise[k] for k in noise if k != "kind"}}
     stats["noise_description"] = noise.describe_short()
+    stats["race"] = race_statistics(races, branches)
     stats["trials_detail"] = [
         {"trial": k, "cue_time_ms": o.cue_time, "outcome": o.outcome, "order": list(o.order),
-         "latency_ms": o.latency_ms, "complete": o.complete}
-        for k, o in enumerate(outcomes)]
+         "latency_ms": o.latency_ms, "complete": o.complete, "race": race}
+        for k, (o, race) in enumerate(zip(outcomes, races))]
     stats["interacting_trials"] = len(interacting)
     summary = {
         "mode": "trials", "cue": branches.cue, "trials": trials, "seed": seed,

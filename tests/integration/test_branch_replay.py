@@ -54,6 +54,18 @@ def test_without_noise_the_most_frequent_branch_wins_every_trial(trained, built_
     assert record["branches"][0]["ci95"][0] > 0.7 and record["noise"]["kind"] == "none"
     latencies = [d["latency_ms"] for d in st["trials_detail"]]
     assert np.ptp(latencies) < 0.5 and 20.0 < latencies[0] < 45.0
+    # the race: both heads get dAPs in every trial, B's (trained 0.7) first; each head's
+    # dAPs come before its spikes (seed 1: C's dAP volley 1.3 ms behind B's)
+    race = record["race"]
+    assert race["reference"] == "A F B D"
+    b, c = race["heads"]
+    assert (b["head"], c["head"]) == ("B", "C")
+    assert b["dap_latency_ms"]["n"] == c["dap_latency_ms"]["n"] == 12
+    assert c["dap_gap_ms"]["mean"] > 0.5 and b["dap_gap_ms"]["mean"] == 0.0
+    for d in record["trials_detail"]:
+        for head in d["race"]:
+            assert head["dap"]["n"] >= 5
+            assert head["dap"]["first"] < head["spike"]["first"] < d["latency_ms"] + 5
 
 
 def test_trials_are_reproducible_and_the_seed_matters(trained, built_module, tmp_path):

@@ -8,7 +8,8 @@ import pytest
 from seqnest.pynest_ext.params import ParameterError
 from seqnest.sequences.metrics import prediction_scores, wilson_interval
 from seqnest.sequences.temporal_memory.branches import (FAILURE, SIMULTANEOUS, branch_statistics,
-                                                branch_structure, classify_trial)
+                                                branch_structure, classify_trial, head_race,
+                                                race_statistics, volley_latencies)
 from seqnest.sequences.tasks.sequence_sets import (TimingParams, frequency_block, make_schedule, named_set,
                              parse_frequencies, parse_sequences)
 
@@ -167,3 +168,55 @@ def test_statistics_count_and_score_probability_matching():
     assert st["simultaneous"]["count"] == 1 and st["failure"]["count"] == 1
     always = [classify_trial(ev[0], b, 0.0, 0.1)] * 10
     assert branch_statistics(always, b)["matching_tv_distance"] == pytest.approx(0.3)
+
+
+# -- the race between the heads -------------------------------------------------------------
+def test_volley_latencies_take_each_neurons_first_event_of_the_first_volley():
+    idx = np.array([3, 3, 4, 5, 6, 9, 4])
+    t = np.array([10.5, 11.0, 10.0, 11.5, 30.0, 10.2, 40.0])
+    # neurons 3..7: firsts 10.5, 10.0, 11.5, 30.0; 30.0 is after a gap -> not in the volley
+    v = volley_latencies(idx, t, (3, 8), 0.0, 100.0, 9.0, max_gap=5.0)
+    assert v["n"] == 3 and v["first"] == pytest.approx(1.0)
+    assert v["mean"] == pytest.approx(np.mean([1.5, 1.0, 2.5]))
+    assert v["sd"] == pytest.approx(np.std([1.5, 1.0, 2.5], ddof=1))
+    # the window and the neuron range select; nothing left -> None
+    assert volley_latencies(idx, t, (3, 8), 20.0, 100.0, 9.0, 5.0)["mean"] == pytest.approx(21.0)
+    assert volley_latencies(idx, t, (10, 20), 0.0, 100.0, 0.0, 5.0) == {
+        "n": 0, "first": None, "mean": None, "sd": None}
+    one = volley_latencies(idx, t, (9, 10), 0.0, 100.0, 10.0, 5.0)
+    assert one["n"] == 1 and one["sd"] == 0.0
+
+
+def test_head_race_and_gap_relative_to_the_most_frequent_head():
+    b = branch_structure(BRANCH2.with_frequencies((0.3, 0.7)))      # C's branch most frequent
+    vocab = ("A", "B", "C", "D", "E", "F")
+    n_E = 10
+
+    def trial(t0, b_dap, c_dap):
+        # B = subpopulation 1, C = 2: dAP onsets at the given latencies, spikes 1 ms later
+        di = np.r_[np.arange(10, 13), np.arange(20, 23)]
+        dt = t0 + np.r_[np.full(3, b_dap), np.full(3, c_dap)]
+        return (di, dt + 1.0), (di, dt)
+
+    races = []
+    for t0, (bl, cl) in [(0.0, (6.0, 4.0)), (100.0, (7.0, 4.0))]:
+        spikes, daps = trial(t0, bl, cl)
+        races.append(head_race(b, vocab, n_E, spikes, daps, t0, t0 + 100, t0, 5.0))
+    assert [r["head"] for r in races[0]] == ["B", "C"]
+    assert races[0][0]["dap"]["mean"] == pytest.approx(6.0)
+    assert races[1][1]["spike"]["first"] == pytest.approx(5.0)
+    st = race_statistics(races, b)
+    assert st["reference"] == "A F C E"
+    rows = {r["head"]: r for r in st["heads"]}
+    assert rows["B"]["dap_gap_ms"]["mean"] == pytest.approx(2.5)
+    assert rows["B"]["dap_gap_ms"]["n"] == 2
+    assert rows["C"]["dap_gap_ms"]["mean"] == pytest.approx(0.0)
+    assert rows["B"]["first_spike_gap_ms"]["mean"] == pytest.approx(2.5)
+    assert rows["B"]["dap_latency_ms"]["sd"] == pytest.approx(np.std([6.0, 7.0], ddof=1))
+    # a trial in which a head had no dAP does not enter its gap
+    spikes, daps = trial(200.0, 6.0, 4.0)
+    keep = daps[0] >= 20
+    races.append(head_race(b, vocab, n_E, spikes, (daps[0][keep], daps[1][keep]),
+                           200.0, 300.0, 200.0, 5.0))
+    rows = {r["head"]: r for r in race_statistics(races, b)["heads"]}
+    assert rows["B"]["dap_gap_ms"]["n"] == 2 and rows["B"]["dap_latency_ms"]["n"] == 2
