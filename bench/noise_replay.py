@@ -239,10 +239,16 @@ def figure_race(table: dict, out: Path) -> None:
         for net in nets:
             ys = [next((e[key] for e in table[p] if e["network"] == net), None) for p in ps]
             ax.plot(ps, [np.nan if y is None else y for y in ys], color="0.7", lw=0.8)
-        mean = [np.nanmean([np.nan if e[key] is None else e[key] for e in table[p]]) for p in ps]
+        mean = [np.mean(v) if (v := [e[key] for e in table[p] if e[key] is not None])
+                else np.nan for p in ps]
         ax.plot(ps, mean, color="k", marker="o", label="mean over networks")
+        for p, m in zip(ps, mean):
+            if np.isnan(m):               # the rarer head got no dAP (or spike) at all
+                ax.annotate("rare head\nsilent", (p, 0), ha="center", va="center", fontsize=7,
+                            color="tab:red")
         ax.axhline(0, color="0.5", ls=":")
         ax.axvline(0.5, color="0.5", ls=":")
+        ax.set_xlim(min(ps) - 0.05, max(ps) + 0.05)
         ax.set_xlabel("training frequency p of A F B D")
         ax.set_ylabel(label)
     axes[0].legend(fontsize=8)

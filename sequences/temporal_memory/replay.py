@@ -289,7 +289,10 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
 
     Each trial is decoded as one branch, ``simultaneous`` or ``failure``
     (:mod:`seqnest.sequences.temporal_memory.branches`); ``out`` (default ``RUN_DIR/replay``) receives
-    ``branches.json`` (statistics and every trial), ``replay.json`` (settings,
+    ``branches.json`` (statistics, the race between the branch heads -- the latencies
+    of each head's first dAP-onset and spike volleys, per trial and over trials, see
+    :func:`~seqnest.sequences.temporal_memory.branches.race_statistics` -- and every
+    trial), ``replay.json`` (settings,
     timing, the check that trials did not interact) and ``spikes.nix``.
 
     Parameters
