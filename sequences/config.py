@@ -105,11 +105,21 @@ class ReplayParams(ParameterSet):
                                        "inhibitory neuron ends the running dAPs during replay, "
                                        "so the branches that lost the race stop predicting (on "
                                        "by default under shared inhibition)", "this package"),
+        "psp_reference": Choice("replay", ("replay", "training"), "threshold that the "
+                                "PSP-derived replay weights (cue X->E, I->E, sparse cue drive) "
+                                "are computed at: replay (scaled with the lowered threshold: "
+                                "a 5.5 mV cue, -10 mV inhibition) or training (absolute PSPs "
+                                "as in the 2022 code: a 22 mV cue, -40 mV inhibition)",
+                                "this package; Bouhadjar et al. 2022 code"),
         "ei_scale": Param(1.0, "1", "I->E weight during replay relative to training (0.1 by "
                           "default under shared inhibition: the race between branches is "
                           "decided by the dAP onsets, not by the recovery from inhibition)",
                           "this package", low=0.0, low_open=True),
     }
+
+    def psp_neuron(self, training_neuron, replay_neuron):
+        """The neuron whose thresholds the replay's PSP-derived weights refer to."""
+        return training_neuron if self.psp_reference == "training" else replay_neuron
 
     def quorum(self, network) -> float:
         """Coincident E spikes that fire the inhibitory neuron during replay."""

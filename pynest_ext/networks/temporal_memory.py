@@ -162,6 +162,10 @@ class SequenceNetwork(Simulated):
         makes the same E->E connections (same rule, same random draws) with
         NEST's ``static_synapse`` and the initial weights; "none" leaves them
         out. Everything else, recorders and evaluation included, is unchanged.
+    psp_neuron : StmNeuronParams, optional
+        The neuron whose thresholds the PSP-derived weights (external input, I->E,
+        dendritic drive) refer to (default ``neuron``; replay passes the training
+        neuron to keep the 2022 code's absolute PSPs at a lowered threshold).
     current_input : bool
         Build the excitatory neurons as ``stm_neuron_stim`` (the same model with
         a current input) so that :meth:`inject_noise` can reach them; static
@@ -176,7 +180,8 @@ class SequenceNetwork(Simulated):
                  inh: InhNeuronParams, synapse: EESynapseParams, net: NetworkParams,
                  plastic: bool = True, ie_divisor: float | None = None,
                  rng: np.random.Generator | None = None, ee_floor: str | None = None,
-                 current_input: bool = False) -> None:
+                 current_input: bool = False,
+                 psp_neuron: StmNeuronParams | None = None) -> None:
         if n_subpopulations < 1:
             raise ParameterError("the network needs at least one subpopulation")
         if ee_floor not in self.EE_FLOORS or (ee_floor is not None and not plastic):
@@ -193,7 +198,8 @@ class SequenceNetwork(Simulated):
         self.neuron, self.inh, self.synapse, self.net = neuron, inh, synapse, net
         self.plastic = plastic
         self.rng = rng if rng is not None else np.random.default_rng(1)
-        self.weights = synaptic_weights(neuron, inh, net, ie_divisor)
+        self.weights = synaptic_weights(psp_neuron if psp_neuron is not None else neuron,
+                                        inh, net, ie_divisor)
         self.n_E = int(net.n_E)
         self.N_E = self.M * self.n_E
         self._init_clock(import_nest())

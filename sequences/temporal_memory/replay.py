@@ -33,7 +33,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -128,7 +128,8 @@ def replay_run(run_dir: str | os.PathLike,
     stimulus, drive, targets = _cues(cfg, run_dir, [(t, pop[seq[0]])
                                                     for t, seq in zip(cue_times, cued)])
     net = SequenceNetwork(names, len(vocab), neuron, cfg.inh_neuron, cfg.synapse, net_p,
-                          plastic=False, ie_divisor=rp.quorum(net_p))
+                          plastic=False, ie_divisor=rp.quorum(net_p),
+                          psp_neuron=rp.psp_neuron(cfg.neuron, neuron))
     t_end = cue_times[-1] + rp.cue_interval
     net.create(stimulus, drive, drive_targets=targets)
     if per_neuron is not None:
@@ -178,7 +179,8 @@ def replay_run(run_dir: str | os.PathLike,
                      "theta_dAP_mode": mode,
                      "derived_threshold": derived.to_dict() if derived else None,
                      "cue_interval": rp.cue_interval, "cue_times": cue_times,
-                     "repetitions": int(rp.repetitions)},
+                     "repetitions": int(rp.repetitions),
+                     "replay": rp.to_dict(), "weights_pA": asdict(net.weights)},
         "wall_time_s": time.perf_counter() - t_wall,
     }
     _write(run_dir / "replay", summary, exc, inh, dap, node_ids, cfg, t_end, force)
@@ -244,7 +246,8 @@ def _replay_neuron(cfg, rp, derived=None):
     neuron = n.replace(V_th=n.E_L + rp.V_th_factor * (n.V_th - n.E_L), theta_dAP=theta)
     if rp.inhibition_ends_daps == "on":
         # half the replay I->E weight: one spike of the inhibitory neuron is enough
-        ei = synaptic_weights(neuron, cfg.inh_neuron, _replay_network(cfg, rp)).ei
+        ei = synaptic_weights(rp.psp_neuron(n, neuron), cfg.inh_neuron,
+                              _replay_network(cfg, rp)).ei
         neuron = neuron.replace(I_inh_stop_dAP=0.5 * abs(ei))
     return neuron
 
@@ -357,9 +360,10 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     k_cue = vocab.index(branches.cue)
     stimulus, drive, targets = _cues(cfg, run_dir, [(t, k_cue) for t in cue_times])
     _, derived, per_neuron = _replay_thresholds(cfg, run_dir, conn, rp)
-    net = SequenceNetwork(names, len(vocab), _replay_neuron(cfg, rp, derived), cfg.inh_neuron,
+    neuron = _replay_neuron(cfg, rp, derived)
+    net = SequenceNetwork(names, len(vocab), neuron, cfg.inh_neuron,
                           cfg.synapse, net_p, plastic=False, ie_divisor=rp.quorum(net_p),
-                          current_input=True)
+                          current_input=True, psp_neuron=rp.psp_neuron(cfg.neuron, neuron))
     net.create(stimulus, drive, sample_times=cue_times, drive_targets=targets)
     if per_neuron is not None:
         set_node_values(net.exc, {"theta_dAP": per_neuron})
@@ -409,7 +413,8 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
         "settings": {"V_th_factor": rp.V_th_factor, "theta_dAP_factor": rp.theta_dAP_factor,
                      "cue_interval": rp.cue_interval, "trial_length": slot,
                      "cue_times": cue_times,
-                     "oscillation_phases_deg": (net.noise.phases_deg if net.noise else [])},
+                     "oscillation_phases_deg": (net.noise.phases_deg if net.noise else []),
+                     "replay": rp.to_dict(), "weights_pA": asdict(net.weights)},
         "n_static_synapses": int(np.count_nonzero(conn.weight)),
         "simulate_time_s": net.time_simulate_s,
         "threads": int(cfg.run.threads),

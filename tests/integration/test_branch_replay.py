@@ -100,3 +100,21 @@ def test_the_2022_replay_settings_replay_both_branches_at_once(trained, built_mo
     st = replay_trials(run, 5, NoiseParams(), out=tmp_path / "legacy", replay_params=legacy,
                        module=built_module)
     assert st["simultaneous"]["count"] == 5
+
+
+def test_psp_reference_training_keeps_the_2022_absolute_psps(trained, built_module, tmp_path):
+    """replay.psp_reference = training: the cue and I->E weights are those of training
+    (22 mV and -40 mV PSPs), four times the weights scaled with the lowered threshold."""
+    result, run = trained
+    rp = result.config.replay
+    replay_trials(run, 2, NoiseParams(), out=tmp_path / "scaled", replay_params=rp,
+                  module=built_module)
+    replay_trials(run, 2, NoiseParams(), out=tmp_path / "absolute", module=built_module,
+                  replay_params=rp.replace(psp_reference="training"))
+    w = {k: json.loads((tmp_path / k / "replay.json").read_text())["settings"]
+         for k in ("scaled", "absolute")}
+    assert w["absolute"]["replay"]["psp_reference"] == "training"
+    for key in ("ext", "ei"):
+        assert w["absolute"]["weights_pA"][key] == pytest.approx(
+            w["scaled"]["weights_pA"][key] / rp.V_th_factor)
+    assert w["absolute"]["weights_pA"]["ie"] == pytest.approx(w["scaled"]["weights_pA"]["ie"])

@@ -64,6 +64,7 @@ def test_user_values_win_over_task_values():
     (["neuron.tau_m"], "group.key=value"),
     (["tau_m=3"], "group.key=value"),
     (["network.inhibition=global"], "must be one of per_subpopulation, shared"),
+    (["replay.psp_reference=absolute"], "must be one of replay, training"),
     (["run.episodes=-3"], "run.episodes: must be >= 1"),
     (["network.permanence_init_high=30"], "permanence_init_high exceeds"),
 ])
