@@ -186,10 +186,14 @@ def head_race(branches: Branches, vocabulary: Sequence[str], n_E: int, spikes, d
 def race_statistics(races: Sequence[Sequence[dict]], branches: Branches) -> dict:
     """The heads' latencies over trials and the gap between them.
 
-    For every head: mean (and s.d. over trials) of its per-trial mean dAP-onset
-    and spike latencies. The gap of a head is its mean dAP-onset latency minus
-    that of the most frequent branch's head in the same trial, over the trials in
-    which both had dAPs (positive: the most frequent head is ahead)."""
+    For every head, each as ``{"n", "mean", "sd"}`` over the trials in which the
+    head had a volley (``n`` of them): its per-trial mean dAP-onset latency
+    (``dap_latency_ms``), dAP-onset spread over neurons (``dap_spread_ms``), dAP
+    volley size (``dap_neurons``), mean spike latency and first spike. The gap of
+    a head (``dap_gap_ms``) is its mean dAP-onset latency minus that of the most
+    frequent branch's head in the same trial, over the trials in which both had
+    dAPs (positive: the most frequent head is ahead); ``first_spike_gap_ms`` the
+    same for the first spikes."""
     most = int(np.argmax(branches.frequencies))
 
     def over(values):
