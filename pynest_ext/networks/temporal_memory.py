@@ -522,15 +522,17 @@ class SequenceNetwork(Simulated):
         """
         return max(self.h, min(self.neuron.tau_dAP, self.neuron.t_ref))
 
-    def trace_dap_onsets(self) -> None:
-        """Record every dAP onset from now on (for :meth:`take_dap_onsets`).
+    def trace_dap_onsets(self, neurons: Sequence[int] | None = None) -> None:
+        """Record every dAP onset from now on (for :meth:`take_dap_onsets`), of the
+        excitatory ``neurons`` (0-based indices; default all).
 
         A multimeter samples each neuron's last onset time ``t_dAP`` every
         :attr:`dap_trace_interval` ms. NEST charges a connected multimeter on
         every min_delay slice of the rest of the simulation, whatever its start,
         stop and interval (it about doubles the cost of a set-I or set-II
         episode), so start it only where the onsets are wanted (the last
-        training episode, replay).
+        training episode, replay), on the neurons that are wanted. The neurons
+        are chosen at the first call.
         """
         if not self._connected:
             raise RuntimeError("call connect() before trace_dap_onsets()")
@@ -539,7 +541,8 @@ class SequenceNetwork(Simulated):
             self.dap_tracer = nest.Create("multimeter", params={
                 "record_from": ["t_dAP"],
                 "interval": self._on_grid([self.dap_trace_interval])[0]})
-            nest.Connect(self.dap_tracer, self.exc)
+            nest.Connect(self.dap_tracer, self.exc if neurons is None
+                         else self.exc[sorted({int(i) for i in neurons})])
         # onsets before this time were reported already (or predate the trace)
         self._trace_from = self._now
         self.dap_tracer.set({"n_events": 0})

@@ -369,7 +369,11 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
         set_node_values(net.exc, {"theta_dAP": per_neuron})
     net.inject_noise(noise, t_end, rng)
     net.connect(conn)
-    net.trace_dap_onsets()                    # the race between the heads, every trial
+    # the race between the heads, every trial: their dAP onsets only (a multimeter
+    # costs on every step for each neuron it reads)
+    n_E = int(net_p.n_E)
+    heads = [vocab.index(branches.head(i)) for i in range(len(branches.sequences))]
+    net.trace_dap_onsets([k * n_E + j for k in heads for j in range(n_E)])
     from tqdm import tqdm
     with tqdm(total=trials, desc="replay trials", unit="trial", file=sys.stderr,
               disable=None if progress else True) as bar:
