@@ -132,13 +132,13 @@ def test_dap_onsets_do_not_depend_on_how_the_run_is_split(built_module):
     np.testing.assert_array_equal(np.unique(single, axis=1), np.unique(split, axis=1))
 
 
-@pytest.mark.parametrize("case", ["busy", "closest"])
+@pytest.mark.parametrize("case", ["busy", "closest", "subset"])
 def test_dap_onsets_are_those_of_a_per_step_recording(built_module, case):
     """Every onset, against t_dAP recorded at every step: in a busy network, and where a
     spike cancels a dAP and a strong drive starts the next one as soon as the refractory
     period ends (10.4 ms later; two onsets cannot be closer than t_ref + one step)."""
     net_params = SMALL
-    if case == "busy":
+    if case in ("busy", "subset"):
         drive = {0: list(np.arange(10.0, 400.0, 3.7)), 1: [10.0, 22.5, 23.0, 33.6, 90.0, 160.0]}
         stimulus = {0: list(np.arange(14.0, 400.0, 11.3)), 1: [13.0, 95.0]}
     else:
@@ -153,13 +153,19 @@ def test_dap_onsets_are_those_of_a_per_step_recording(built_module, case):
     nest = import_nest()
     mm = nest.Create("multimeter", params={"record_from": ["t_dAP"], "interval": 0.1})
     nest.Connect(mm, net.exc)
-    net.trace_dap_onsets()
+    # "subset": only the second subpopulation is traced (replay traces the branch heads)
+    traced = range(net.n_E, 2 * net.n_E) if case == "subset" else range(net.N_E)
+    net.trace_dap_onsets(list(traced) if case == "subset" else None)
     net.run(400.0)
     got = net.take_dap_onsets()
     ev = mm.get("events")
     truth = {(int(i), round(float(t), 1)) for i, t in
-             zip(np.asarray(ev["senders"]) - net.exc[0].global_id, ev["t_dAP"]) if t >= 0}
+             zip(np.asarray(ev["senders"]) - net.exc[0].global_id, ev["t_dAP"])
+             if t >= 0 and int(i) in traced}
+    assert truth
     assert {(int(i), round(float(t), 1)) for i, t in zip(got.index, got.times)} == truth
+    if case == "subset":
+        return
     gaps = [np.diff(sorted(t for j, t in truth if j == i)) for i in range(net.N_E)]
     closest = min(g.min() for g in gaps if g.size)
     assert closest < (10.6 if case == "closest" else 20.0)
