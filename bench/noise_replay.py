@@ -233,9 +233,9 @@ def figure_race(table: dict, out: Path) -> None:
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     ps = list(table)
+    nets = sorted({e["network"] for es in table.values() for e in es})
     for ax, key, label in ((axes[0], "dap_gap", "dAP onset gap C - B (ms)"),
                            (axes[1], "spike_gap", "first-spike gap C - B (ms)")):
-        nets = sorted({e["network"] for es in table.values() for e in es})
         for net in nets:
             ys = [next((e[key] for e in table[p] if e["network"] == net), None) for p in ps]
             ax.plot(ps, [np.nan if y is None else y for y in ys], color="0.7", lw=0.8)

@@ -30,7 +30,8 @@ from seqnest.pynest_ext.params import ParameterError
 from ..metrics import wilson_interval
 
 __all__ = ["Branches", "branch_structure", "TrialOutcome", "classify_trial",
-           "branch_statistics", "volley_latencies", "head_race", "race_statistics",
+           "branch_statistics", "head_neurons", "volley_latencies", "head_race",
+           "race_statistics",
            "SIMULTANEOUS", "FAILURE"]
 
 SIMULTANEOUS = "simultaneous"
@@ -166,21 +167,23 @@ def volley_latencies(index: np.ndarray, times: np.ndarray, neurons: tuple[int, i
             "sd": round(float(lat.std(ddof=1)), 6) if lat.size > 1 else 0.0}
 
 
+def head_neurons(branches: Branches, vocabulary: Sequence[str], n_E: int
+                 ) -> list[tuple[int, int]]:
+    """Excitatory index range ``[lo, hi)`` of each branch head's subpopulation."""
+    ks = [list(vocabulary).index(branches.head(i)) for i in range(len(branches.sequences))]
+    return [(k * n_E, (k + 1) * n_E) for k in ks]
+
+
 def head_race(branches: Branches, vocabulary: Sequence[str], n_E: int, spikes, daps,
               t0: float, t1: float, origin: float, max_gap: float) -> list[dict]:
     """The race between the branch heads in one trial: for each head, the first volley
     of its subpopulation's spikes and dAP onsets (:func:`volley_latencies`) in
     ``[t0, t1)``, latencies after ``origin`` (the cue's arrival). ``spikes`` and
     ``daps`` are (index, time) arrays of the excitatory population."""
-    out = []
-    for i in range(len(branches.sequences)):
-        head = branches.head(i)
-        k = vocabulary.index(head)
-        rng = (k * n_E, (k + 1) * n_E)
-        out.append({"head": head,
-                    "spike": volley_latencies(*spikes, rng, t0, t1, origin, max_gap),
-                    "dap": volley_latencies(*daps, rng, t0, t1, origin, max_gap)})
-    return out
+    return [{"head": branches.head(i),
+             "spike": volley_latencies(*spikes, rng, t0, t1, origin, max_gap),
+             "dap": volley_latencies(*daps, rng, t0, t1, origin, max_gap)}
+            for i, rng in enumerate(head_neurons(branches, vocabulary, n_E))]
 
 
 def race_statistics(races: Sequence[Sequence[dict]], branches: Branches) -> dict:
@@ -201,13 +204,14 @@ def race_statistics(races: Sequence[Sequence[dict]], branches: Branches) -> dict
         return {"n": int(v.size), "mean": round(float(v.mean()), 6) if v.size else None,
                 "sd": round(float(v.std(ddof=1)), 6) if v.size > 1 else (0.0 if v.size else None)}
 
+    def gaps(i, kind, stat):
+        """Head i's ``stat`` of its ``kind`` volley minus the most frequent head's, per
+        trial in which both had one."""
+        return [r[i][kind][stat] - r[most][kind][stat] for r in races
+                if r[i][kind][stat] is not None and r[most][kind][stat] is not None]
+
     rows = []
     for i, name in enumerate(branches.names):
-        gaps = [r[i]["dap"]["mean"] - r[most]["dap"]["mean"] for r in races
-                if r[i]["dap"]["mean"] is not None and r[most]["dap"]["mean"] is not None]
-        spike_gaps = [r[i]["spike"]["first"] - r[most]["spike"]["first"] for r in races
-                      if r[i]["spike"]["first"] is not None
-                      and r[most]["spike"]["first"] is not None]
         rows.append({"sequence": name, "head": branches.head(i),
                      "training_frequency": branches.frequencies[i],
                      "dap_latency_ms": over([r[i]["dap"]["mean"] for r in races]),
@@ -215,7 +219,8 @@ def race_statistics(races: Sequence[Sequence[dict]], branches: Branches) -> dict
                      "dap_neurons": over([r[i]["dap"]["n"] or None for r in races]),
                      "spike_latency_ms": over([r[i]["spike"]["mean"] for r in races]),
                      "first_spike_ms": over([r[i]["spike"]["first"] for r in races]),
-                     "dap_gap_ms": over(gaps), "first_spike_gap_ms": over(spike_gaps)})
+                     "dap_gap_ms": over(gaps(i, "dap", "mean")),
+                     "first_spike_gap_ms": over(gaps(i, "spike", "first"))})
     return {"reference": branches.names[most], "heads": rows}
 
 

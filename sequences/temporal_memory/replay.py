@@ -317,8 +317,8 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     """
     from seqnest.pynest_ext.noise import NoiseParams
 
-    from .branches import (branch_statistics, branch_structure, classify_trial, head_race,
-                           race_statistics)
+    from .branches import (branch_statistics, branch_structure, classify_trial, head_neurons,
+                           head_race, race_statistics)
     from .learn import check_run_resources
 
     t_wall = time.perf_counter()
@@ -372,8 +372,8 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     # the race between the heads, every trial: their dAP onsets only (a multimeter
     # costs on every step for each neuron it reads)
     n_E = int(net_p.n_E)
-    heads = [vocab.index(branches.head(i)) for i in range(len(branches.sequences))]
-    net.trace_dap_onsets([k * n_E + j for k in heads for j in range(n_E)])
+    net.trace_dap_onsets([j for lo, hi in head_neurons(branches, vocab, n_E)
+                          for j in range(lo, hi)])
     from tqdm import tqdm
     with tqdm(total=trials, desc="replay trials", unit="trial", file=sys.stderr,
               disable=None if progress else True) as bar:
@@ -390,10 +390,9 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     outcomes, interacting, races = [], [], []
     bounds = cue_times[1:] + [t_end]
     for k, (t, t_next) in enumerate(zip(cue_times, bounds)):
-        events = decode_replay(exc.index, exc.times, t, t_next, int(net_p.n_E), vocab,
-                               min_neurons)
+        events = decode_replay(exc.index, exc.times, t, t_next, n_E, vocab, min_neurons)
         outcomes.append(classify_trial(events, branches, t, arrival))
-        races.append(head_race(branches, vocab, int(net_p.n_E), (exc.index, exc.times),
+        races.append(head_race(branches, vocab, n_E, (exc.index, exc.times),
                                (daps.index, daps.times), t, t_next, t + arrival,
                                MAX_BURST_GAP))
         before = (exc.times >= t - QUIET_BEFORE_CUE_MS) & (exc.times < t)
