@@ -93,6 +93,11 @@ class ReplayParams(ParameterSet):
         "fired_fraction": Param(0.5, "1", "fraction of rho neurons that must fire for a "
                                 "subpopulation to count as replayed", "this package", low=0.0,
                                 low_open=True),
+        "decision": Choice("branch", ("branch", "head"), "what counts as the replay of a "
+                           "branch in --trials: branch (all its elements after the cue, in "
+                           "order) or head (its elements up to the head; a head volley cut "
+                           "by the inhibition counts although the rest of its sequence does "
+                           "not follow)", "this package (criteria of the 2023 study unknown)"),
         "repetitions": Param(1, "1", "times each sequence is cued (in turn); repeated replays "
                              "let ASSET detect the replayed order", "this package", low=1,
                              integer=True),

@@ -407,6 +407,14 @@ def _replay_row(stats: Mapping[str, Any]) -> dict[str, Any]:
         row[f"branch{k}_latency_ms"] = b["latency_ms"]["median"]
         for key in ("dap_latency_ms", "dap_gap_ms", "first_spike_gap_ms", "dap_neurons"):
             row[f"branch{k}_{key}"] = (r.get(key) or {}).get("mean")
+    # the trials decided by heads alone (absent in records older than the two decisions)
+    by_head = stats.get("by_head")
+    if by_head:
+        n = stats["trials"]
+        for k, b in enumerate(stats["branches"], 1):
+            row[f"branch{k}_by_head"] = by_head[b["sequence"]] / n
+        row["simultaneous_by_head"] = by_head["simultaneous"] / n
+        row["failure_by_head"] = by_head["failure"] / n
     return row
 
 

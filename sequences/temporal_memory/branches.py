@@ -5,18 +5,27 @@ Sequences that begin alike ({A,F,B,D}, {A,F,C,E}) branch after their common
 beginning; cued with its first element, the network replays one branch, several
 at once, or none (Bouhadjar et al. 2023). Each branch is recognised by its
 *head*: its element at the first position where it differs from every other
-branch (B and C above). A trial's outcome is
+branch (B and C above). A branch is *replayed* (``decision="branch"``, the
+default) when all its elements replayed in order after the cue, or
+(``decision="head"``) as soon as its elements up to the head did. A trial's
+outcome is
 
-* the branch whose head was replayed, if exactly one was;
-* ``simultaneous`` if the heads of two or more branches were replayed;
+* the branch that was replayed, if exactly one was;
+* ``simultaneous`` if two or more were;
 * ``failure`` if none was.
 
+The two decisions differ when the inhibition cuts the volley of the head that
+lost the race: enough of its neurons fire to count as the head, too few to drive
+the rest of its sequence. Every trial records both (``heads``: branches whose
+head was replayed; ``completed``: branches replayed to their end).
+
 Its latency is the time from the cue's arrival to the replayed head (median
-spike time of the head's burst); the trial is ``complete`` if the rest of the
-chosen branch followed in order. Probabilities carry 95 % Wilson score
-intervals; the probability-matching score is the total-variation distance
-between the branch frequencies among single-branch trials and the training
-frequencies (0: matching; 1 - f_max for always the most frequent branch).
+spike time of the head's burst; the earliest if several); the trial is
+``complete`` if the chosen branch replayed to its end, in order. Probabilities
+carry 95 % Wilson score intervals; the probability-matching score is the
+total-variation distance between the branch frequencies among single-branch
+trials and the training frequencies (0: matching; 1 - f_max for always the most
+frequent branch).
 """
 from __future__ import annotations
 
@@ -32,10 +41,12 @@ from ..metrics import wilson_interval
 __all__ = ["Branches", "branch_structure", "TrialOutcome", "classify_trial",
            "branch_statistics", "head_neurons", "volley_latencies", "head_race",
            "race_statistics",
-           "SIMULTANEOUS", "FAILURE"]
+           "SIMULTANEOUS", "FAILURE", "DECISIONS"]
 
 SIMULTANEOUS = "simultaneous"
 FAILURE = "failure"
+#: what counts as the replay of a branch: its whole sequence, or its head
+DECISIONS = ("branch", "head")
 
 
 @dataclass(frozen=True)
@@ -112,35 +123,45 @@ class TrialOutcome:
     order: tuple[str, ...]         # decoded elements in time order
     latency_ms: float | None       # cue arrival -> replayed head (first head if several)
     complete: bool                 # the chosen branch replayed to its end, in order
+    completed: tuple[int, ...] = ()    # branches replayed to their end, in order
+
+
+def _replayed_to(events: Sequence[tuple[str, float]], seq: Sequence[str], upto: int
+                 ) -> float | None:
+    """Time of ``seq[upto]`` if ``seq[:upto + 1]`` appears in order in ``events``."""
+    k = 0
+    for el, t in events:
+        if el == seq[k]:
+            if k == upto:
+                return t
+            k += 1
+    return None
 
 
 def classify_trial(events: Sequence[tuple[str, float]], branches: Branches, cue_time: float,
-                   arrival: float) -> TrialOutcome:
-    """Outcome of one trial from its decoded ``events`` ((element, time) in time order)."""
+                   arrival: float, decision: str = "branch") -> TrialOutcome:
+    """Outcome of one trial from its decoded ``events`` ((element, time) in time order);
+    ``decision`` says what counts as a branch's replay (module docstring)."""
+    if decision not in DECISIONS:
+        raise ParameterError(f"decision must be one of {', '.join(DECISIONS)}, got {decision!r}")
     order = tuple(el for el, _ in events)
-    fired, first_time = [], []
+    head_time = {}
     for i, seq in enumerate(branches.sequences):
-        pos = branches.heads[i]
-        # the head counts once the elements before it were replayed in order
-        k, t_head = 0, None
-        for el, t in events:
-            if k < pos and el == seq[k]:
-                k += 1
-            elif k == pos and el == seq[pos]:
-                t_head = t
-                break
+        t_head = _replayed_to(events, seq, branches.heads[i])
         if t_head is not None:
-            fired.append(i)
-            first_time.append(t_head)
-    latency = round(min(first_time) - (cue_time + arrival), 6) if first_time else None
-    if len(fired) == 1:
-        i = fired[0]
-        seq, pos = branches.sequences[i], branches.heads[i]
-        rest = iter(order[order.index(seq[pos]):])
-        complete = all(any(el == x for x in rest) for el in seq[pos:])
-        return TrialOutcome(cue_time, branches.names[i], i, (i,), order, latency, complete)
-    outcome = SIMULTANEOUS if fired else FAILURE
-    return TrialOutcome(cue_time, outcome, None, tuple(fired), order, latency, False)
+            head_time[i] = t_head
+    completed = tuple(i for i, seq in enumerate(branches.sequences)
+                      if i in head_time and _replayed_to(events, seq, len(seq) - 1) is not None)
+    chosen = completed if decision == "branch" else tuple(head_time)
+    latency = (round(min(head_time[i] for i in chosen) - (cue_time + arrival), 6)
+               if chosen else None)
+    heads = tuple(head_time)
+    if len(chosen) == 1:
+        i = chosen[0]
+        return TrialOutcome(cue_time, branches.names[i], i, heads, order, latency,
+                            i in completed, completed)
+    outcome = SIMULTANEOUS if chosen else FAILURE
+    return TrialOutcome(cue_time, outcome, None, heads, order, latency, False, completed)
 
 
 def volley_latencies(index: np.ndarray, times: np.ndarray, neurons: tuple[int, int],
@@ -255,6 +276,16 @@ def branch_statistics(outcomes: Sequence[TrialOutcome], branches: Branches) -> d
           if single else None)
     f = np.asarray(branches.frequencies)
     most = int(np.argmax(f))
+
+    def tally(which: str) -> dict:
+        """Outcome counts had every trial been decided by ``which`` replayed branches."""
+        counts = {name: 0 for name in branches.names}
+        counts.update({SIMULTANEOUS: 0, FAILURE: 0})
+        for o in outcomes:
+            got = getattr(o, which)
+            counts[branches.names[got[0]] if len(got) == 1
+                   else SIMULTANEOUS if got else FAILURE] += 1
+        return counts
     return {
         "cue": branches.cue, "trials": n,
         "branches": rows,
@@ -264,4 +295,7 @@ def branch_statistics(outcomes: Sequence[TrialOutcome], branches: Branches) -> d
         "most_frequent_share": rows[most]["probability"],
         "matching_tv_distance": tv,
         "max_probability_tv_distance": float(1.0 - f.max()),
+        # both decisions, whichever decided the outcomes above
+        "by_branch": tally("completed"),
+        "by_head": tally("heads"),
     }

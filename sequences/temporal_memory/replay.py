@@ -391,7 +391,7 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     bounds = cue_times[1:] + [t_end]
     for k, (t, t_next) in enumerate(zip(cue_times, bounds)):
         events = decode_replay(exc.index, exc.times, t, t_next, n_E, vocab, min_neurons)
-        outcomes.append(classify_trial(events, branches, t, arrival))
+        outcomes.append(classify_trial(events, branches, t, arrival, rp.decision))
         races.append(head_race(branches, vocab, n_E, (exc.index, exc.times),
                                (daps.index, daps.times), t, t_next, t + arrival,
                                MAX_BURST_GAP))
@@ -406,7 +406,9 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     stats["race"] = race_statistics(races, branches)
     stats["trials_detail"] = [
         {"trial": k, "cue_time_ms": o.cue_time, "outcome": o.outcome, "order": list(o.order),
-         "latency_ms": o.latency_ms, "complete": o.complete, "race": race}
+         "latency_ms": o.latency_ms, "complete": o.complete,
+         "heads": [branches.names[i] for i in o.heads],
+         "completed": [branches.names[i] for i in o.completed], "race": race}
         for k, (o, race) in enumerate(zip(outcomes, races))]
     stats["interacting_trials"] = len(interacting)
     summary = {

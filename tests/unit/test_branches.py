@@ -135,16 +135,39 @@ def test_trials_are_one_branch_simultaneous_or_failure():
     b = branch_structure(BRANCH2.with_frequencies((0.7, 0.3)))
     one = classify_trial(_events(("A", 2), ("F", 16), ("B", 30.5), ("D", 45)), b, 100.0, 0.1)
     assert one.outcome == "A F B D" and one.branch == 0 and one.complete
+    assert one.heads == (0,) and one.completed == (0,)
     assert one.latency_ms == pytest.approx(30.5 - 100.1)   # times relative to the events given
-    partial = classify_trial(_events(("A", 2), ("F", 16), ("C", 31)), b, 0.0, 0.1)
-    assert partial.branch == 1 and not partial.complete
-    both = classify_trial(_events(("A", 2), ("F", 16), ("B", 30), ("C", 30.4)), b, 0.0, 0.1)
+    partial = _events(("A", 2), ("F", 16), ("C", 31))
+    by_head = classify_trial(partial, b, 0.0, 0.1, "head")
+    assert by_head.branch == 1 and not by_head.complete
+    # a head that does not drive the rest of its sequence is no replay of the branch
+    assert classify_trial(partial, b, 0.0, 0.1).outcome == FAILURE
+    both = classify_trial(_events(("A", 2), ("F", 16), ("B", 30), ("C", 30.4), ("D", 45),
+                                  ("E", 45.3)), b, 0.0, 0.1)
     assert both.outcome == SIMULTANEOUS and both.heads == (0, 1) and both.branch is None
     none = classify_trial(_events(("A", 2), ("F", 16)), b, 0.0, 0.1)
     assert none.outcome == FAILURE and none.latency_ms is None
     # a head without the shared beginning before it is not a replay of the branch
-    skipped = classify_trial(_events(("A", 2), ("B", 16)), b, 0.0, 0.1)
+    skipped = classify_trial(_events(("A", 2), ("B", 16), ("D", 30)), b, 0.0, 0.1, "head")
     assert skipped.outcome == FAILURE
+    with pytest.raises(ParameterError, match="decision"):
+        classify_trial(partial, b, 0.0, 0.1, "first")
+
+
+def test_a_head_cut_by_the_inhibition_decides_only_the_head_count():
+    """Both heads fire, only B's sequence goes on: one branch by whole sequences,
+    simultaneous by heads; the statistics hold both tallies."""
+    b = branch_structure(BRANCH2.with_frequencies((0.6, 0.4)))
+    ev = _events(("A", 2), ("F", 16), ("B", 35.2), ("C", 35.5), ("D", 53.6))
+    whole, head = (classify_trial(ev, b, 0.0, 0.1, d) for d in ("branch", "head"))
+    assert whole.outcome == "A F B D" and whole.complete
+    assert whole.latency_ms == pytest.approx(35.2 - 0.1)
+    assert head.outcome == SIMULTANEOUS
+    assert whole.heads == head.heads == (0, 1) and whole.completed == head.completed == (0,)
+    st = branch_statistics([whole] * 4, b)
+    assert st["by_branch"] == {"A F B D": 4, "A F C E": 0, SIMULTANEOUS: 0, FAILURE: 0}
+    assert st["by_head"] == {"A F B D": 0, "A F C E": 0, SIMULTANEOUS: 4, FAILURE: 0}
+    assert branch_statistics([head] * 4, b)["by_branch"] == st["by_branch"]
 
 
 def test_wilson_interval_matches_known_values():
@@ -157,7 +180,7 @@ def test_statistics_count_and_score_probability_matching():
     b = branch_structure(BRANCH2.with_frequencies((0.7, 0.3)))
     ev = {0: _events(("A", 1), ("F", 2), ("B", 3), ("D", 4)),
           1: _events(("A", 1), ("F", 2), ("C", 3), ("E", 4)),
-          2: _events(("A", 1), ("F", 2), ("B", 3), ("C", 3.2)),
+          2: _events(("A", 1), ("F", 2), ("B", 3), ("C", 3.2), ("D", 4), ("E", 4.1)),
           3: _events(("A", 1))}
     outcomes = [classify_trial(ev[k], b, 0.0, 0.1) for k in [0] * 7 + [1] * 3 + [2, 3]]
     st = branch_statistics(outcomes, b)
