@@ -213,7 +213,8 @@ def figure_latency(sweep2: Path, rows, out: Path, sigma_match: float) -> None:
 def race_table(rows) -> dict[float, list[dict]]:
     """Per training frequency p of branch 1: one entry per network (its seed; no-noise
     condition) with its heads' dAP gap (branch 2 minus branch 1, ms), first-spike gap, dAP volley
-    sizes and the share of trials that replayed branch 1."""
+    sizes and the share of trials that replayed branch 1, decided by whole sequences and by
+    heads alone (``*_by_head``; None in sweeps older than the two decisions)."""
     out = defaultdict(list)
     for r in _select(rows, "none"):
         d1, d2 = r.get("branch1_dap_latency_ms"), r.get("branch2_dap_latency_ms")
@@ -225,7 +226,11 @@ def race_table(rows) -> dict[float, list[dict]]:
                              "spike_gap": spike_gap,
                              "n1": r.get("branch1_dap_neurons"), "n2": r.get("branch2_dap_neurons"),
                              "p_branch1": r["branch1_probability"],
-                             "simultaneous": r["simultaneous"], "failure": r["failure"]})
+                             "simultaneous": r["simultaneous"], "failure": r["failure"],
+                             "p_branch1_by_head": r.get("branch1_by_head"),
+                             "bad_by_head": (None if r.get("simultaneous_by_head") is None
+                                             else r["simultaneous_by_head"]
+                                             + r["failure_by_head"])})
     return dict(sorted(out.items()))
 
 
@@ -258,20 +263,26 @@ def figure_race(table: dict, out: Path) -> None:
 def print_race(table: dict) -> None:
     print("race without noise: per p, gap of C's dAP volley behind B's (ms, mean +- s.d. over "
           "networks, each network's value; '-': a head without dAPs), first-spike gap, dAP "
-          "volley sizes B / C, P(A F B D), simultaneous + failure")
+          "volley sizes B / C, P(A F B D), simultaneous + failure (trials decided by whole "
+          "sequences; in brackets by heads alone)")
 
     def ms(values, sign="+"):
         v = np.asarray([x for x in values if x is not None], dtype=float)
         sd = v.std(ddof=1) if v.size > 1 else 0.0
         return f"{v.mean():{sign}.2f} +- {sd:.2f}" if v.size else "-"
 
+    def by_head(values):
+        return "" if any(v is None for v in values) else f" [{np.mean(values):.2f}]"
+
     for p, es in table.items():
         each = ", ".join("-" if e["dap_gap"] is None else f"{e['dap_gap']:+.2f}" for e in es)
         print(f"  p {p:.1f}: dAP gap {ms([e['dap_gap'] for e in es])} ({each}); "
               f"spike gap {ms([e['spike_gap'] for e in es])}; "
               f"volleys {ms([e['n1'] for e in es], '')} / {ms([e['n2'] for e in es], '')}; "
-              f"P(B) {np.mean([e['p_branch1'] for e in es]):.2f}; "
-              f"bad {np.mean([e['simultaneous'] + e['failure'] for e in es]):.2f}")
+              f"P(B) {np.mean([e['p_branch1'] for e in es]):.2f}"
+              f"{by_head([e['p_branch1_by_head'] for e in es])}; "
+              f"bad {np.mean([e['simultaneous'] + e['failure'] for e in es]):.2f}"
+              f"{by_head([e['bad_by_head'] for e in es])}")
 
 
 def main(argv=None) -> int:

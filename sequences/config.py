@@ -102,9 +102,11 @@ class ReplayParams(ParameterSet):
                              "let ASSET detect the replayed order", "this package", low=1,
                              integer=True),
         "ie_quorum": Param(0.0, "1", "coincident excitatory spikes that fire the inhibitory "
-                           "neuron during replay; 0: n_E, a whole subpopulation (Bouhadjar et "
-                           "al. 2022); under shared inhibition rho / 2 by default, so that the "
-                           "first branch to fire silences the others", "this package",
+                           "neuron during replay (the E->I PSP is ie_psp_factor theta_I / "
+                           "ie_quorum); 0: n_E, a whole subpopulation (the 2022 replay); under "
+                           "shared inhibition rho by default, the training weight (rho / 1.2 "
+                           "coincident spikes), so that the first branch to fire silences the "
+                           "others", "this package",
                            low=0.0),
         "inhibition_ends_daps": Choice("off", ("on", "off"), "whether a spike of the "
                                        "inhibitory neuron ends the running dAPs during replay, "
@@ -114,11 +116,13 @@ class ReplayParams(ParameterSet):
                                 "PSP-derived replay weights (cue X->E, I->E, sparse cue drive) "
                                 "are computed at: replay (scaled with the lowered threshold: "
                                 "a 5.5 mV cue, -10 mV inhibition) or training (absolute PSPs "
-                                "as in the 2022 code: a 22 mV cue, -40 mV inhibition)",
+                                "as in the 2022 code: a 22 mV cue, -40 mV inhibition; the "
+                                "default under shared inhibition)",
                                 "this package; Bouhadjar et al. 2022 code"),
-        "ei_scale": Param(1.0, "1", "I->E weight during replay relative to training (0.1 by "
-                          "default under shared inhibition: the race between branches is "
-                          "decided by the dAP onsets, not by the recovery from inhibition)",
+        "ei_scale": Param(1.0, "1", "I->E weight during replay relative to training (0.025 "
+                          "by default under shared inhibition, a -1 mV PSP: the race between "
+                          "branches is decided by the dAP onsets, not by the recovery from "
+                          "the inhibition that the previous element triggered)",
                           "this package", low=0.0, low_open=True),
     }
 
@@ -133,12 +137,19 @@ class ReplayParams(ParameterSet):
 
 #: Replay settings that differ under shared inhibition (one inhibitory neuron for
 #: all subpopulations, Bouhadjar et al. 2023): a winner-take-all race between
-#: branches, decided by the dAP onsets (a dAP threshold closer to training's keeps
-#: their differences). ``ie_quorum`` is rho times this fraction. Our choices,
-#: measured in docs/noise_replay.md.
-SHARED_INHIBITION_REPLAY = {"inhibition_ends_daps": "on", "ei_scale": 0.1,
-                            "theta_dAP_factor": 0.85}
-SHARED_QUORUM_FRACTION = 0.5
+#: branches, decided by the dAP onsets. As in the 2022 code, the cue and the I->E
+#: weight are absolute PSPs at the training threshold (a 22 mV cue) and the
+#: inhibitory neuron keeps its training E->I weight (``ie_quorum`` = rho times
+#: SHARED_QUORUM_FRACTION: rho / 1.2, about 17 coincident spikes, fire it; the
+#: decoder asks for rho / 2 per element). Three departures, each measured in
+#: docs/noise_replay.md: an inhibitory spike ends the running dAPs (otherwise
+#: both heads fire once the inhibition wears off), the I->E PSP is -1 mV instead of
+#: -40 mV (the inhibition that the previous element's own volley triggers would
+#: otherwise hold both heads and erase their onset gap), and the dAP threshold is
+#: 0.85 of training's instead of 0.7 (a larger onset gap between the heads).
+SHARED_INHIBITION_REPLAY = {"inhibition_ends_daps": "on", "ei_scale": 0.025,
+                            "theta_dAP_factor": 0.85, "psp_reference": "training"}
+SHARED_QUORUM_FRACTION = 1.0
 
 
 class RandomTaskParams(ParameterSet):

@@ -103,12 +103,13 @@ def test_the_2022_replay_settings_replay_both_branches_at_once(trained, built_mo
 
 
 def test_psp_reference_training_keeps_the_2022_absolute_psps(trained, built_module, tmp_path):
-    """replay.psp_reference = training: the cue and I->E weights are those of training
-    (22 mV and -40 mV PSPs), four times the weights scaled with the lowered threshold."""
+    """replay.psp_reference = training (the default under shared inhibition): the cue and
+    I->E weights are those of training (22 mV and -40 mV PSPs, times ei_scale), four times
+    the weights scaled with the lowered threshold."""
     result, run = trained
     rp = result.config.replay
-    replay_trials(run, 2, NoiseParams(), out=tmp_path / "scaled", replay_params=rp,
-                  module=built_module)
+    replay_trials(run, 2, NoiseParams(), out=tmp_path / "scaled", module=built_module,
+                  replay_params=rp.replace(psp_reference="replay"))
     replay_trials(run, 2, NoiseParams(), out=tmp_path / "absolute", module=built_module,
                   replay_params=rp.replace(psp_reference="training"))
     w = {k: json.loads((tmp_path / k / "replay.json").read_text())["settings"]

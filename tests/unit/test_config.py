@@ -162,10 +162,13 @@ def test_frequencies_round_trip_and_leave_other_runs_alone():
 
 def test_shared_inhibition_brings_the_race_settings_of_replay():
     cfg = resolve_config(task="branch2", set_options=["network.rho=12"])
-    assert cfg.replay.ie_quorum == 6.0 and cfg.replay.inhibition_ends_daps == "on"
-    assert cfg.replay.ei_scale == 0.1 and cfg.replay.theta_dAP_factor == 0.85
+    # the training E->I weight (quorum rho), the 2022 absolute PSPs, three named departures
+    assert cfg.replay.ie_quorum == 12.0 and cfg.replay.inhibition_ends_daps == "on"
+    assert cfg.replay.ei_scale == 0.025 and cfg.replay.theta_dAP_factor == 0.85
+    assert cfg.replay.psp_reference == "training" and cfg.replay.decision == "branch"
     per_pop = resolve_config(task="branch2", set_options=["network.inhibition=per_subpopulation"])
     assert per_pop.replay.ie_quorum == 0.0 and per_pop.replay.inhibition_ends_daps == "off"
+    assert per_pop.replay.psp_reference == "replay" and per_pop.replay.ei_scale == 1.0
     user = resolve_config(task="branch2", set_options=["replay.ie_quorum=3"])
     assert user.replay.ie_quorum == 3.0
 
