@@ -45,6 +45,11 @@ SUMMARY = PAPER2023 + " (secondary summary; an estimate to vary)"
 NOISE_KINDS = ("none", "uncorrelated", "shared", "oscillation")
 
 
+#: Largest noise s.d. or oscillation amplitude accepted (pA): a current of 1 nA swings
+#: the membrane by tens of mV, beyond any regime the replay study explores.
+MAX_CURRENT_PA = 1000.0
+
+
 class NoiseParams(ParameterSet):
     """Noise injected into the excitatory neurons during replay."""
 
@@ -55,7 +60,8 @@ class NoiseParams(ParameterSet):
                        "(sinusoid per subpopulation, cue at a random phase)", PAPER2023),
         "sigma": Param(15.0, "pA", "standard deviation of the noise current of each neuron "
                        "(uncorrelated, shared)", SUMMARY + ": ~15 pA with c = 1 matches "
-                       "probabilities", low=0.0),
+                       "probabilities; at most 1 nA (a membrane s.d. of ~12 mV at tau_n = 2 ms, "
+                       "far above the 5 mV replay threshold)", low=0.0, high=MAX_CURRENT_PA),
         "tau_n": positive(2.0, "ms", "correlation time of the noise: the current takes a new "
                           "value every tau_n (piecewise constant, as NEST's noise_generator)",
                           "this package's estimate: the decay time of the external synaptic "
@@ -64,9 +70,11 @@ class NoiseParams(ParameterSet):
                    "subpopulation (shared); sigma stays fixed as c varies", SUMMARY,
                    low=0.0, high=1.0),
         "amplitude": Param(8.0, "pA", "amplitude of the oscillatory current (oscillation)",
-                           SUMMARY + ": 0-16 pA", low=0.0),
-        "frequency": positive(10.0, "Hz", "frequency of the oscillation", SUMMARY
-                              + ": 10, 30 and 70 Hz"),
+                           SUMMARY + ": 0-16 pA; at most 1 nA", low=0.0,
+                           high=MAX_CURRENT_PA),
+        "frequency": Param(10.0, "Hz", "frequency of the oscillation; at least 1 Hz (each "
+                           "trial lasts one period longer)", SUMMARY + ": 10, 30 and 70 Hz",
+                           low=1.0),
     }
 
     @property
@@ -82,11 +90,16 @@ class NoiseParams(ParameterSet):
         return 1000.0 / self.frequency
 
     def check_resolution(self, resolution: float) -> None:
-        """tau_n must be a whole number of simulation steps (NEST's noise_generator)."""
+        """tau_n must be a whole number of simulation steps (NEST's noise_generator)
+        and an oscillation must be slower than half the step rate."""
         steps = self.tau_n / resolution
         self._require(abs(steps - round(steps)) < 1e-9 and round(steps) >= 1,
                       f"noise.tau_n ({self.tau_n:g} ms) must be a multiple of the "
                       f"resolution ({resolution:g} ms)")
+        nyquist = 500.0 / resolution
+        self._require(self.kind != "oscillation" or self.frequency <= nyquist,
+                      f"noise.frequency ({self.frequency:g} Hz) exceeds what the resolution "
+                      f"({resolution:g} ms) can represent ({nyquist:g} Hz)")
 
     def describe_short(self) -> str:
         """One line naming the condition (for logs and figure labels)."""

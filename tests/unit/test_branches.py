@@ -125,6 +125,11 @@ def test_heads_are_the_first_elements_unlike_the_other_branches():
         branch_structure(BRANCH2, "Q")
     with pytest.raises(ParameterError, match="beginning of another"):
         branch_structure(parse_sequences("A F B; A F B D"))
+    # trials need sequences that share their beginning
+    with pytest.raises(ParameterError, match="begins only one sequence.*no two sequences"):
+        branch_structure(parse_sequences("A D B E; F D B C"))
+    with pytest.raises(ParameterError, match="begins only one sequence.*cue one .*: A"):
+        branch_structure(parse_sequences("A F B D; A F C E; X Y"), "X")
 
 
 def _events(*pairs):

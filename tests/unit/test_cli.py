@@ -140,9 +140,17 @@ STORED = Path(__file__).parent.parent / "data" / "run_small"
     (["--trials", "5", "--set", "noise.c=1.5"], "c: must be <= 1"),
     (["--trials", "5", "--set", "noise.sigma=-1"], "sigma: must be >= 0"),
     (["--trials", "5", "--set", "noise.tau_n=0.25"], "multiple of the resolution"),
+    (["--trials", "5", "--set", "noise.sigma=1e9"], "sigma: must be <= 1000"),
+    (["--trials", "5", "--noise", "oscillation", "--set", "noise.frequency=0.001"],
+     "frequency: must be >= 1"),
+    (["--trials", "5", "--noise", "oscillation", "--set", "noise.frequency=6000"],
+     "exceeds what the resolution"),
+    (["--trials", "5", "--noise", "oscillation", "--set", "noise.amplitude=5000"],
+     "amplitude: must be <= 1000"),
     (["--trials", "5", "--set", "network.n_E=3"], "noise.* and replay.* only"),
     (["--trials", "5", "--set", "noise.colour=pink"], "unknown parameter 'colour'"),
     (["--trials", "5", "--cue", "Q"], "cue 'Q' begins no sequence"),
+    (["--trials", "5"], "begins only one sequence"),      # set I: no shared beginning
     (["--out", "{tmp}/elsewhere"], "belong to replay trials"),
     (["--threads", "2"], "belong to replay trials"),
 ])
