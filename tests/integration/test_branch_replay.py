@@ -102,6 +102,23 @@ def test_the_2022_replay_settings_replay_both_branches_at_once(trained, built_mo
     assert st["simultaneous"]["count"] == 5
 
 
+def test_uncorrelated_noise_averages_out_with_the_2022_cue_and_quorum(trained, built_module,
+                                                                      tmp_path):
+    """Independent noise of 15 pA leaves replay with the most frequent branch: the
+    22 mV cue fires every cue neuron, and a quorum of rho lets most of each volley
+    fire before the inhibition ends the dAPs. The earlier settings (a 5.5 mV cue,
+    quorum rho / 2) cut every volley below what the next element needs."""
+    result, run = trained
+    noise = NoiseParams(kind="uncorrelated", sigma=15.0)
+    st = replay_trials(run, 20, noise, out=tmp_path / "now", module=built_module)
+    assert st["branches"][0]["count"] >= 17 and st["failure"]["count"] <= 2    # seed 1: 19, 1
+    before = result.config.replay.replace(psp_reference="replay", ie_quorum=10.0,
+                                          ei_scale=0.1)
+    old = replay_trials(run, 20, noise, out=tmp_path / "before", module=built_module,
+                        replay_params=before)
+    assert old["failure"]["count"] >= 8                                      # seed 1: 12
+
+
 def test_psp_reference_training_keeps_the_2022_absolute_psps(trained, built_module, tmp_path):
     """replay.psp_reference = training (the default under shared inhibition): the cue and
     I->E weights are those of training (22 mV and -40 mV PSPs, times ei_scale), four times
