@@ -43,6 +43,7 @@ from seqnest.pynest_ext.params import Choice, Param, ParameterError, ParameterSe
 from .metrics import EvaluationParams
 from .tasks.sequence_sets import (SequenceSet, TimingParams, named_set, parse_frequencies, parse_sequences,
                     random_high_order)
+from .temporal_memory.branches import DECISIONS
 
 __all__ = ["RunParams", "ReplayParams", "RandomTaskParams", "RunConfig", "GROUPS", "group_classes",
            "resolve_config", "resolve_resumed_config", "parse_set_options", "split_set_option", "load_config_file", "config_from_dict", "TASK_KEYS"]
@@ -93,7 +94,7 @@ class ReplayParams(ParameterSet):
         "fired_fraction": Param(0.5, "1", "fraction of rho neurons that must fire for a "
                                 "subpopulation to count as replayed", "this package", low=0.0,
                                 low_open=True),
-        "decision": Choice("branch", ("branch", "head"), "what counts as the replay of a "
+        "decision": Choice(DECISIONS[0], DECISIONS, "what counts as the replay of a "
                            "branch in --trials: branch (all its elements after the cue, in "
                            "order) or head (its elements up to the head; a head volley cut "
                            "by the inhibition counts although the rest of its sequence does "

@@ -29,6 +29,7 @@ frequent branch).
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -88,13 +89,6 @@ def _common(a: Sequence[str], b: Sequence[str]) -> int:
     return n
 
 
-def _first_counts(seqs: Sequence[Sequence[str]]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for s in seqs:
-        counts[s[0]] = counts.get(s[0], 0) + 1
-    return counts
-
-
 def branch_structure(sequence_set, cue: str | None = None) -> Branches:
     """The branches of ``sequence_set`` started by ``cue`` (default: the first element
     that begins the most sequences, by training frequency)."""
@@ -108,7 +102,7 @@ def branch_structure(sequence_set, cue: str | None = None) -> Branches:
         raise ParameterError(f"cue {cue!r} begins no sequence (first elements: "
                              f"{', '.join(firsts)})")
     if len(idx) < 2:
-        shared = sorted(el for el, n in _first_counts(seqs).items() if n > 1)
+        shared = sorted(el for el, n in Counter(s[0] for s in seqs).items() if n > 1)
         hint = (f"cue one that several begin with: {', '.join(shared)}" if shared
                 else "no two sequences of the set begin alike")
         raise ParameterError(f"cue {cue!r} begins only one sequence ({' '.join(seqs[idx[0]])}): "
