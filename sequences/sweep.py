@@ -323,21 +323,61 @@ def _check_point_replays(spec: SweepSpec, cfg: RunConfig, varied: dict) -> None:
 
 
 def _resolve(spec: SweepSpec, options: list[str]) -> RunConfig:
+    """A point's configuration: the spec's values (its ``config`` and its top-level
+    ``episodes``, ``synapse`` and ``cluster.threads``), then the point's varied keys,
+    which win over all of them."""
     base = [f"{g}.{k}={v}" for g, values in spec.config.items() for k, v in values.items()]
     if spec.inputs is not None:
-        return _resolve_stp(spec, [*base, *options])
-    return resolve_config(task=spec.task, sequences=spec.sequences,
-                          set_options=[*base, *options], episodes=spec.episodes,
-                          frequencies=_spec_frequencies(spec, options),
-                          synapse=spec.synapse, threads=spec.threads)
+        cfg = _resolve_stp(spec, [*base, *_spec_run_options(spec, "protocol.iterations"),
+                                  *options])
+    else:
+        cfg = resolve_config(task=spec.task, sequences=spec.sequences,
+                             set_options=[*base, *_spec_run_options(spec, "run.episodes"),
+                                          *options],
+                             frequencies=_spec_frequencies(spec, options))
+    _check_varied_kept(cfg, options)
+    return cfg
+
+
+def _spec_run_options(spec: SweepSpec, episodes_key: str) -> list[str]:
+    """The spec's top-level run values as --set options (below the varied keys)."""
+    values = {episodes_key: spec.episodes, "run.threads": spec.threads,
+              "run.synapse": spec.synapse if episodes_key.startswith("run.") else None}
+    return [f"{k}={v}" for k, v in values.items() if v is not None]
+
+
+def _check_varied_kept(cfg, options: list[str]) -> None:
+    """Every varied key holds its value in the resolved configuration (a value that
+    something else overrode would label a point with what it did not run)."""
+    groups = getattr(cfg, "groups", None)
+    if groups is None:
+        return
+    from .config import parse_set_options
+    for group, values in parse_set_options(options, check_groups=False).items():
+        for key, wanted in values.items():
+            try:
+                held = groups[group][key]
+            except (KeyError, TypeError):
+                continue                 # task.* and derived keys: checked where they apply
+            if _differs(held, wanted):
+                raise ParameterError(f"{group}.{key}={wanted} is not what the point would run "
+                                     f"({held})")
+
+
+def _differs(held: Any, wanted: Any) -> bool:
+    if isinstance(held, bool) or isinstance(wanted, bool):
+        return bool(held) != bool(wanted)
+    try:
+        return not math.isclose(float(held), float(wanted), rel_tol=1e-12)
+    except (TypeError, ValueError):
+        return str(held) != str(wanted)
 
 
 def _resolve_stp(spec: SweepSpec, options: list[str]):
     from .config import parse_set_options
     from .temporal_memory.stp_config import resolve_stp_config
     sets = parse_set_options(options, check_groups=False)
-    return resolve_stp_config(spec.inputs, spec.sequences or spec.task or "s3", sets=sets,
-                              iterations=spec.episodes, threads=spec.threads)
+    return resolve_stp_config(spec.inputs, spec.sequences or spec.task or "s3", sets=sets)
 
 
 def _spec_frequencies(spec: SweepSpec, options: list[str]) -> Any:

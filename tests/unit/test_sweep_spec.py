@@ -34,6 +34,20 @@ def test_points_are_the_product_of_grid_points_and_seeds(tmp_path):
     assert p.config.network.n_E == 20
 
 
+def test_a_varied_key_wins_over_the_spec_top_level_values(tmp_path):
+    """episodes / synapse / threads at the top of a spec are defaults: a point that
+    varies run.episodes runs what its label says."""
+    text = GOOD.replace("    synapse.lambda_minus: [0.0015, 0.003]\n",
+                        "    run.episodes: [1, 5]\n")
+    points = expand(load_spec(write(tmp_path, text)))
+    assert len(points) == 2 * 2 * 2 * 2
+    for p in points:
+        assert p.config.run.episodes == p.varied["run.episodes"]
+    threads = GOOD.replace("    synapse.lambda_minus: [0.0015, 0.003]\n",
+                           "    run.threads: [1, 3]\n")
+    assert {p.config.run.threads for p in expand(load_spec(write(tmp_path, threads)))} == {1, 3}
+
+
 def test_example_specs_in_the_repository_expand():
     root = Path(__file__).parent.parent.parent / "specs"
     specs = {f.name: load_spec(f) for f in root.glob("*.yaml")}
