@@ -10,15 +10,17 @@ on/off ratio, no variability, no failures, no write noise), set I is learned for
 * on/off ratio r = G_max / G_min: 2, 5, 10, 100, inf;
 * conductance levels: 2, 3, 4, 8, 16, inf;
 * device-to-device variability sigma_d2d: 0, 0.1, 0.2, 0.4;
-* fraction of failed devices: 0, 0.05, 0.1, 0.2 (half stuck high, half low);
+* fraction of failed devices: 0, 0.05, 0.1, 0.2, 0.3 (half stuck high, half low);
 * cycle-to-cycle write noise sigma_write: 0, 0.1, 0.3, 0.5;
 * on/off ratio 10, 5, 2 with the dAP threshold raised by the mean off-state
   input of one active subpopulation (``derived.off_state_dap_threshold``),
-* levels and stuck fraction 0.2 again with a lag window that closes before the
-  skip lag 2 Delta_T (``synapse.dt_max = 75`` ms instead of 80) and twice the
-  episodes (80): the window that stops skip synapses (first element -> third)
-  from maturing, which is what makes quantised devices fail replay,
 
+with the defaults a user gets: a quantised device takes its updates through
+the mixed-precision accumulator (``synapse.update = accumulate``) and stuck-on
+devices are kept out of the read path by the fault map
+(``synapse.fault_map = exclude``). The ablations run the earlier behaviour:
+levels 16, 8, 4, 3, 2 with stochastic rounding (``update = stochastic``) and
+stuck fractions 0.2 and 0.3 with every device read (``fault_map = none``);
 plus the tristate and bistable synapses (whose state is log2(3) and 1 bit).
 Every run is ``seqnest learn --synapse reram --set synapse.KEY=VALUE ...`` in its
 own process (``--jobs`` at a time); a run whose directory already holds
@@ -49,19 +51,20 @@ FACTORS: dict[str, tuple[str, list[float]]] = {
     "on/off ratio": ("on_off_ratio", [math.inf, 100, 10, 5, 2]),
     "levels": ("levels", [math.inf, 16, 8, 4, 3, 2]),
     "device-to-device sigma": ("sigma_d2d", [0.0, 0.1, 0.2, 0.4]),
-    "stuck fraction": ("stuck", [0.0, 0.05, 0.1, 0.2]),
+    "stuck fraction": ("stuck", [0.0, 0.05, 0.1, 0.2, 0.3]),
     "write noise sigma": ("sigma_write", [0.0, 0.1, 0.3, 0.5]),
 }
 #: On/off ratios also run with the dAP threshold raised by the mean off-state
 #: input of one active subpopulation (seqnest.pynest_ext.derived.off_state_dap_threshold).
 COMPENSATED_RATIOS = [10, 5, 2]
-#: The closed lag window (ms) and its episode count; run for these levels and stuck fractions.
-CLOSED_DT_MAX = 75.0
-CLOSED_EPISODES_FACTOR = 2
-CLOSED_LEVELS = [math.inf, 16, 8, 4, 3, 2]
-CLOSED_STUCK = [0.2]
-CLOSED = "levels, dt_max 75 ms, twice the episodes"
-CLOSED_STUCK_NAME = "stuck fraction, dt_max 75 ms, twice the episodes"
+#: Ablations of the two device-level remedies: factor -> (key, values, the option that
+#: turns the remedy off, run-name tag).
+ABLATIONS: dict[str, tuple[str, list[float], str, str]] = {
+    "levels, stochastic rounding": ("levels", [16, 8, 4, 3, 2], "synapse.update=stochastic",
+                                    "stochastic"),
+    "stuck fraction, no fault map": ("stuck", [0.2, 0.3], "synapse.fault_map=none",
+                                     "nofaultmap"),
+}
 OTHER_SYNAPSES = ("stdsp", "tristate", "bistable")
 SEEDS = (1, 2, 3)
 EPISODES = 40
@@ -115,14 +118,10 @@ def conditions(episodes: int = EPISODES) -> list[tuple[str, str, str, list[str],
         out.append((COMPENSATED, f"reram-on_off_ratio-{r:g}-compensated", "reram",
                     [f"synapse.on_off_ratio={r:g}", f"neuron.theta_dAP={compensated_theta(r):.4f}"],
                     float(r), episodes))
-    closed = [f"synapse.dt_max={CLOSED_DT_MAX:g}"]
-    for factor, key, values in ((CLOSED, "levels", CLOSED_LEVELS),
-                                (CLOSED_STUCK_NAME, "stuck", CLOSED_STUCK)):
+    for factor, (key, values, option, tag) in ABLATIONS.items():
         for v in values:
-            label = "inf" if math.isinf(v) else f"{v:g}"
-            opts = [] if math.isinf(v) else synapse_options(key, v)
-            out.append((factor, f"reram-closed-{key}-{label}", "reram", opts + closed, v,
-                        episodes * CLOSED_EPISODES_FACTOR))
+            out.append((factor, f"reram-{key}-{v:g}-{tag}", "reram",
+                        synapse_options(key, v) + [option], v, episodes))
     for syn in OTHER_SYNAPSES:
         out.append(("synapse", syn, syn, [], math.nan, episodes))
     return out
@@ -185,9 +184,9 @@ def figure(conds, summary, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    factors = [*FACTORS, COMPENSATED, CLOSED]
+    factors = [*FACTORS, COMPENSATED, *ABLATIONS]
     episodes = {f: e for f, _, _, _, _, e in conds}
-    fig, axes = plt.subplots(2, 4, figsize=(16, 7), constrained_layout=True)
+    fig, axes = plt.subplots(3, 3, figsize=(14, 10), constrained_layout=True)
     for ax, factor in zip(axes.flat, factors):
         rows = [(v, summary[n]) for f, n, _, _, v, _ in conds
                 if f == factor and "failed" not in summary[n]]
@@ -270,9 +269,16 @@ replay: cues (2 per run) after which the network replayed the trained sequence
 the run's own inputs for the device and tristate synapses, theta_dAP x 0.7 for
 stdsp, see `sequences/temporal_memory/replay_thresholds.py`). Stuck
 fractions are split equally between devices stuck at their high and their low
-state. "State bits" is the long-term plastic state a synapse stores: log2(levels)
-for the device, log2(3) and 1 for the tristate and bistable synapses, a double for
-the continuous rules. Model: `nestml_models/synapses/stm_reram_synapse.nestml`.
+state. Every row runs the defaults a user gets: a quantised device is programmed
+through the mixed-precision accumulator (`synapse.update = accumulate`) and
+stuck-on devices are kept out of the read path by the fault map
+(`synapse.fault_map = exclude`); the rows "stochastic rounding" and "no fault
+map" are the ablations (the earlier behaviour). The lag window is the study's
+(dt_max = 2 Delta_T = 80 ms) for every device. "State bits" is the long-term
+state a synapse stores: log2(levels) plus the accumulator's bits (a sign and
+enough bits to count the per-spike depression below one level step) for the
+device, log2(3) and 1 for the tristate and bistable synapses, a double for the
+continuous rules. Model: `nestml_models/synapses/stm_reram_synapse.nestml`.
 
 ![error versus device property](figures/reram_robustness.png)
 

@@ -3,11 +3,15 @@
 
     python bench/synapse_memory.py [--neurons 900] [--indegree 180]
 
-For each kind (stdsp, reram, tristate, bistable, tristate_stm) a fresh process creates the
+For each kind (stdsp, reram, tristate, bistable, tristate_stm; the ReRAM device
+also quantised, with its mixed-precision accumulator and with stochastic
+rounding) a fresh process creates the
 set-I excitatory population (900 neurons) and connects it with fixed in-degree
 180 (162,000 synapses) exactly as the sequence network does, and reports the
 growth of resident memory during ``nest.Connect`` divided by the number of
-synapses, next to the bits of long-term plastic state a synapse needs.
+synapses, the synapse object's size (NEST's ``sizeof``), and the bits of
+long-term plastic state a synapse needs (for the quantised device: log2 of its
+levels plus the accumulator's bits).
 NESTML 9 stores every synapse parameter in each synapse object (its
 ``@homogeneous`` marks are not used by the NEST code generator), so the
 simulator's footprint is far above the device state.
@@ -22,6 +26,17 @@ import sys
 from seqnest.pynest_ext.models import SYNAPSE_KINDS
 
 KINDS = tuple(SYNAPSE_KINDS)
+#: rows: label -> (kind, parameter overrides)
+VARIANTS: dict[str, tuple[str, dict]] = {
+    "stdsp": ("stdsp", {}),
+    "reram (ideal)": ("reram", {}),
+    "reram, 16 levels, accumulator": ("reram", {"levels": 16}),
+    "reram, 16 levels, stochastic": ("reram", {"levels": 16, "update": "stochastic"}),
+    "reram, 3 levels, accumulator": ("reram", {"levels": 3}),
+    "tristate": ("tristate", {}),
+    "bistable": ("bistable", {}),
+    "tristate_stm": ("tristate_stm", {}),
+}
 
 
 def _rss_bytes() -> int:
@@ -30,7 +45,7 @@ def _rss_bytes() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def worker(kind: str, neurons: int, indegree: int) -> dict:
+def worker(kind: str, neurons: int, indegree: int, overrides: dict | None = None) -> dict:
     import numpy as np
 
     from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
@@ -38,7 +53,7 @@ def worker(kind: str, neurons: int, indegree: int) -> dict:
 
     nest = import_nest()
     names = setup_kernel(KernelConfig())
-    params = SYNAPSE_KINDS[kind]()
+    params = SYNAPSE_KINDS[kind](overrides or {})
     neuron_model, synapse_model = names.pair(kind)
     exc = nest.Create(neuron_model, neurons)
     nest.CopyModel(synapse_model, "memory_probe", params.nest_defaults())
@@ -52,13 +67,16 @@ def worker(kind: str, neurons: int, indegree: int) -> dict:
     grown = _rss_bytes() - before
     n = nest.num_connections
     return {"kind": kind, "synapses": n, "bytes_per_synapse": grown / n,
+            "sizeof": nest.GetDefaults("memory_probe").get("sizeof"),
             "state_bits": params.state_bits}
 
 
-def measure(kind: str, neurons: int = 900, indegree: int = 180) -> dict:
+def measure(kind: str, neurons: int = 900, indegree: int = 180,
+            overrides: dict | None = None) -> dict:
     """:func:`worker` for ``kind`` in a fresh process (its own NEST kernel)."""
     out = subprocess.run([sys.executable, __file__, "--worker", kind, "--neurons",
-                          str(neurons), "--indegree", str(indegree)],
+                          str(neurons), "--indegree", str(indegree),
+                          "--overrides", json.dumps(overrides or {})],
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -68,15 +86,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--neurons", type=int, default=900)
     p.add_argument("--indegree", type=int, default=180)
     p.add_argument("--worker", choices=KINDS, help=argparse.SUPPRESS)
+    p.add_argument("--overrides", default="{}", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, args.neurons, args.indegree)))
+        print(json.dumps(worker(args.worker, args.neurons, args.indegree,
+                                json.loads(args.overrides))))
         return 0
-    print(f"{'synapse':12} {'synapses':>9} {'bytes/synapse':>14} {'plastic state bits':>19}")
-    for kind in KINDS:
-        r = measure(kind, args.neurons, args.indegree)
+    print(f"| synapse | synapses | resident bytes per synapse | object bytes (sizeof) "
+          f"| long-term state bits per synapse |\n|---|---|---|---|---|")
+    for label, (kind, overrides) in VARIANTS.items():
+        r = measure(kind, args.neurons, args.indegree, overrides)
         bits = "64 (double)" if r["state_bits"] >= 64 else f"{r['state_bits']:.2f}"
-        print(f"{kind:12} {r['synapses']:>9} {r['bytes_per_synapse']:>14.0f} {bits:>19}")
+        print(f"| {label} | {r['synapses']} | {r['bytes_per_synapse']:.0f} | {r['sizeof']} "
+              f"| {bits} |")
     return 0
 
 

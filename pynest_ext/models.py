@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .params import Param, ParameterError, ParameterSet, positive
+from .params import Choice, Param, ParameterError, ParameterSet, positive
 
 __all__ = [
     "MODULE_NAME", "CODEGEN_OPTIONS", "ModelNames", "MODEL_NAMES",
@@ -33,6 +33,8 @@ __all__ = [
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
 PAPER_SET1 = PAPER + ", set I"
 RERAM2023 = "Bouhadjar et al. 2023, Neuromorph Comput Eng 3:034014"
+NANDAKUMAR2020 = "Nandakumar et al. 2020, Front Neurosci 14:406 (mixed-precision update)"
+XIA2018 = "Xia et al. 2018, IEEE JETCAS 8:102 (stuck-at-fault-aware mapping)"
 BSF2007 = "Brader, Senn & Fusi 2007, Neural Comput 19:2881"
 RUBINO2023 = "Rubino et al. 2023, AICAS (arXiv:2307.06084)"
 FEILER2024 = "Feiler, Neftci & Bouhadjar 2024, ICONS (arXiv:2410.08637)"
@@ -255,6 +257,8 @@ class EESynapseParams(ParameterSet):
     #: Per-synapse parameters (besides the state and w) that continued training
     #: must restore: drawn at connection time, read after learning.
     RESUME_KEYS: ClassVar[tuple[str, ...]] = ()
+    #: Values of resume keys that connectivity saved before the keys existed.
+    RESUME_DEFAULTS: ClassVar[dict[str, float]] = {}
     #: Parameters used in Python only (not NESTML model parameters).
     PYTHON_ONLY: ClassVar[tuple[str, ...]] = ("delay",)
     #: Neuron values this kind needs (e.g. what its gate's calcium counts),
@@ -263,6 +267,19 @@ class EESynapseParams(ParameterSet):
     #: This kind's own values for a named task (over the task's learning rates),
     #: applied as derived defaults like them.
     TASK_OVERRIDES: ClassVar[dict[str, dict[str, float]]] = {}
+
+    @classmethod
+    def task_derived(cls, pass_ms: float) -> dict[str, float]:
+        """Values this kind derives from the task: ``pass_ms`` is the duration (ms)
+        of one pass over the sequence set (applied as derived defaults)."""
+        return {}
+
+    def with_resume_defaults(self, parameters: dict, size: int) -> dict:
+        """``parameters`` (per-synapse arrays) with the :attr:`RESUME_DEFAULTS` of the
+        keys they lack, as arrays of ``size``."""
+        missing = {k: np.full(size, v) for k, v in self.RESUME_DEFAULTS.items()
+                   if k not in parameters}
+        return {**parameters, **missing}
 
     def _require_lag_window(self) -> None:
         self._require(self.dt_min < self.dt_max,
@@ -386,16 +403,64 @@ class ReramSynapseParams(StdspSynapseParams):
         "stuck_low_fraction": Param(0.0, "1", "fraction of devices stuck at their low (off) "
                                     "state", RERAM2023 + "; MemTorch stuck-at-HRS",
                                     low=0.0, high=1.0),
+        "fault_map": Choice("auto", ("auto", "exclude", "none"),
+                            "exclude: a post-forming test maps the stuck devices and keeps "
+                            "stuck-on cells out of the read path (never read, never "
+                            "programmed); none: every device is read; auto: exclude when "
+                            "devices can be stuck", XIA2018),
+        "update": Choice("auto", ("auto", "accumulate", "stochastic"),
+                         "how a quantised device takes an update: accumulate (mixed "
+                         "precision: a per-synapse accumulator, whole steps programmed when "
+                         "it reaches one) or stochastic (rounding to whole steps at random); "
+                         "auto: accumulate when levels is finite", NANDAKUMAR2020),
     }
     PYTHON_ONLY = ("delay", "w_mature", "levels", "on_off_ratio", "sigma_d2d",
-                   "stuck_high_fraction", "stuck_low_fraction")
-    RESUME_KEYS = ("permanence_min", "permanence_high", "level_step")
+                   "stuck_high_fraction", "stuck_low_fraction", "fault_map", "update")
+    RESUME_KEYS = ("permanence_min", "permanence_high", "level_step", "read_enabled",
+                   "accumulator")
+    #: values of per-synapse keys that connectivity saved before they existed
+    RESUME_DEFAULTS = {"read_enabled": 1.0, "accumulator": 0.0}
 
     def _check_relations(self) -> None:
         super()._check_relations()
         total = self.stuck_high_fraction + self.stuck_low_fraction
         self._require(total <= 1.0, f"stuck_high_fraction + stuck_low_fraction ({total:g}) "
                       "exceeds 1")
+        if self.fault_map == "exclude" and total == 0:
+            raise ParameterError(f"{self.NAME}.fault_map: exclude needs stuck devices "
+                                 "(stuck_high_fraction + stuck_low_fraction is 0)")
+        if self.update == "accumulate" and math.isinf(self.levels):
+            raise ParameterError(f"{self.NAME}.update: accumulate needs a quantised device "
+                                 "(levels is inf: a continuous device takes every update "
+                                 "as it is)")
+
+    @property
+    def excludes_faults(self) -> bool:
+        """Whether stuck-on devices are kept out of the read path (the fault map)."""
+        if self.fault_map == "auto":
+            return self.stuck_high_fraction + self.stuck_low_fraction > 0
+        return self.fault_map == "exclude"
+
+    @property
+    def accumulates(self) -> bool:
+        """Whether updates go through the mixed-precision accumulator."""
+        if self.update == "auto":
+            return not math.isinf(self.levels)
+        return self.update == "accumulate"
+
+    @property
+    def accumulator_bits(self) -> float:
+        """Bits of the accumulator (0 without one): enough to count, below one level
+        step (the accumulator holds 0 <= chi < step), the smallest constant update
+        of the rule (the per-spike depression lambda_minus * P_max, or the
+        smallest nonzero rate times P_max); at least 1."""
+        if not self.accumulates:
+            return 0.0
+        rates = [r for r in (self.lambda_minus, self.lambda_h, self.lambda_plus) if r > 0]
+        if not rates:
+            return 1.0
+        quantum = min(rates) * self.permanence_max
+        return float(max(1, math.ceil(math.log2(self.nominal_step / quantum))))
 
     @property
     def off_weight(self) -> float:
@@ -404,16 +469,37 @@ class ReramSynapseParams(StdspSynapseParams):
 
     @property
     def nominal_step(self) -> float:
-        """Nominal permanence step between two levels (0: continuous)."""
-        return 0.0 if math.isinf(self.levels) else self.permanence_max / (self.levels - 1)
+        """Nominal permanence step between two levels (0: continuous).
+
+        The levels k * step, k = 0 ... levels - 1, are placed so that theta_P is
+        one of them (the device's read reference sits at a level: a device is on
+        from that level up, as the ideal synapse is from theta_P up), with the
+        top level as near P_max as that allows: step = theta_P / round(theta_P *
+        (levels - 1) / P_max), at least one step to theta_P. With 2 levels the
+        device is 0 / theta_P; with 3, 0 / theta_P / 2 theta_P."""
+        if math.isinf(self.levels):
+            return 0.0
+        to_threshold = max(1, math.floor(self.theta_P * (self.levels - 1) / self.permanence_max
+                                         + 0.5))
+        return self.theta_P / to_threshold
+
+    @property
+    def nominal_high(self) -> float:
+        """The device's nominal high state: its top level (P_max if continuous)."""
+        step = self.nominal_step
+        return self.permanence_max if step == 0 else (self.levels - 1) * step
 
     @property
     def state_bits(self) -> float:
-        return 64.0 if math.isinf(self.levels) else math.log2(self.levels)
+        """The device's level (log2 levels) plus the accumulator's bits."""
+        if math.isinf(self.levels):
+            return 64.0
+        return math.log2(self.levels) + self.accumulator_bits
 
     def nest_defaults(self) -> dict[str, float]:
         status = super().nest_defaults()
-        status.update(w_on=self.w_mature, w_off=self.off_weight)
+        status.update(w_on=self.w_mature, w_off=self.off_weight,
+                      accumulate=1.0 if self.accumulates else 0.0)
         return status
 
     def mature(self, state: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -427,23 +513,41 @@ class ReramSynapseParams(StdspSynapseParams):
         spread_high = rng.standard_normal(shape)
         spread_step = rng.standard_normal(shape)
         fate = rng.random(shape)
-        high = self.permanence_max * np.exp(self.sigma_d2d * spread_high)
+        high = self.nominal_high * np.exp(self.sigma_d2d * spread_high)
         step = self.nominal_step * np.exp(self.sigma_d2d * spread_step)
+        acc = np.zeros(shape)
         if self.nominal_step > 0:
-            # programmed to the nearest level, but never across theta_P: a
-            # synapse drawn immature stays immature (levels can sit on theta_P)
-            nearest = np.round(perm / step) * step
-            below = np.floor(perm / step + 1e-9) * step
-            perm = np.where((nearest >= self.theta_P) & (perm < self.theta_P), below, nearest)
             high = np.floor(high / step + 1e-9) * step   # highest level the device reaches
+            below = np.floor(perm / step + 1e-9) * step
+            if self.accumulates:
+                # the initial permanence is split like every later one: whole
+                # levels on the device, the remainder in the accumulator
+                acc = np.where(below < high, np.clip(perm - below, 0.0, None), 0.0)
+                acc = np.minimum(acc, step * (1 - 1e-12))
+                perm = below
+            else:
+                # programmed to the nearest level, but never across theta_P: a
+                # synapse drawn immature stays immature
+                nearest = np.round(perm / step) * step
+                perm = np.where((nearest >= self.theta_P) & (perm < self.theta_P), below,
+                                nearest)
         perm = np.minimum(perm, high)
         low = perm.copy()                                # P_min: the initial permanence
         stuck_high = fate < self.stuck_high_fraction
         stuck_low = (~stuck_high) & (fate < self.stuck_high_fraction + self.stuck_low_fraction)
         perm[stuck_high] = low[stuck_high] = high[stuck_high]
         perm[stuck_low] = low[stuck_low] = high[stuck_low] = 0.0
+        acc[stuck_high | stuck_low] = 0.0
+        read = np.ones(shape)
+        w = self.weight_of(perm)
+        if self.excludes_faults:
+            # the fault map: a stuck-on cell is never read; it takes no part in the
+            # network (recorded with state 0 and weight 0)
+            read[stuck_high] = 0.0
+            perm[stuck_high] = low[stuck_high] = high[stuck_high] = 0.0
+            w[stuck_high] = 0.0
         return {"permanence": perm, "permanence_min": low, "permanence_high": high,
-                "level_step": step, "w": self.weight_of(perm)}
+                "level_step": step, "read_enabled": read, "accumulator": acc, "w": w}
 
     def weight_of(self, state: np.ndarray) -> np.ndarray:
         return np.where(np.asarray(state) >= self.theta_P, self.w_mature, self.off_weight)
@@ -609,11 +713,13 @@ class TristateStmSynapseParams(_DriftingLevels):
                              "this package (the sTM's 20 ms leaves 0.12; docs/hardware_synapses.md)"),
         "dt_min": Param(4.0, "ms", "lower bound of the pre->post lag window", PAPER, low=0.0),
         "dt_max": positive(80.0, "ms", "upper bound of the lag window, 2*Delta_T", PAPER),
-        "alpha": Param(0.02, "1/s", "upward drift speed of X towards a higher level",
-                       "this package: X drifts 0.009 per 440-ms pass over set I, less than a "
-                       "pairing adds (about 0.04), so that pairings accumulate", low=0.0),
-        "beta": Param(0.02, "1/s", "downward drift speed of X towards a lower level",
-                      "this package (as alpha)", low=0.0),
+        "alpha": Param(0.02, "1/s", "upward drift speed of X towards a higher level; "
+                       "derived from the task: DRIFT_PER_PASS per pass over the set",
+                       "this package: X drifts 0.0088 per 440-ms pass over set I (0.02 /s), "
+                       "less than a pairing adds (about 0.04), so that pairings accumulate",
+                       low=0.0),
+        "beta": Param(0.02, "1/s", "downward drift speed of X towards a lower level; derived "
+                      "as alpha", "this package (as alpha)", low=0.0),
         "level_low": Param(0.0, "1", "lowest stable level of X", RUBINO2023, low=0.0, high=1.0),
         "level_mid": Param(0.5, "1", "middle stable level of X (read out as its fraction of "
                            "W: 0.5 gives W/2)", RUBINO2023, low=0.0, high=1.0),
@@ -637,11 +743,21 @@ class TristateStmSynapseParams(_DriftingLevels):
     #: the gate's calcium counts dAPs (a neuron reliably predicted stops learning)
     NEURON_DEFAULTS = {"J_Ca": 0.0, "J_Ca_dAP": 1.0, "tau_Ca": 4000.0,
                        "Ca_stop_high": 6.0, "Ca_stop_low": 2.0}
-    #: set II (passes of 1,560 ms): set II's own lambda_plus (0.28, for the 20-ms
-    #: trace of the sTM) would potentiate 3x as much through the 40-ms trace; 0.1
-    #: gives the sTM's step per pairing, and a slower drift keeps what a pass adds
-    #: (measured, docs/hardware_synapses.md)
-    TASK_OVERRIDES = {"set2": {"lambda_plus": 0.1, "alpha": 0.01, "beta": 0.01}}
+    #: sets II and III: their own lambda_plus (0.28 and 0.39, for the 20-ms trace of
+    #: the sTM) would potentiate about 3x as much through the 40-ms trace; 0.1 gives
+    #: the sTM's step per pairing on set II (measured, docs/hardware_synapses.md), and
+    #: set III takes the same ratio (0.39 x 0.1 / 0.28 = 0.14)
+    TASK_OVERRIDES = {"set2": {"lambda_plus": 0.1}, "set3": {"lambda_plus": 0.14}}
+    #: drift of X per pass over the sequence set: set I's 0.02 /s over its 440-ms
+    #: pass, the anchor measured on set I (docs/hardware_synapses.md). A pair of
+    #: successive elements is visited once per pass, so the same drift per pass keeps
+    #: the balance between what a visit adds and what the drift takes back.
+    DRIFT_PER_PASS = 0.02 * 0.440
+
+    @classmethod
+    def task_derived(cls, pass_ms: float) -> dict[str, float]:
+        rate = cls.DRIFT_PER_PASS / (pass_ms * 1e-3)          # 1/s
+        return {"alpha": rate, "beta": rate}
 
     def _check_relations(self) -> None:
         self._require_lag_window()

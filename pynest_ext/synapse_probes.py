@@ -29,7 +29,8 @@ __all__ = ["ReramSample", "reram_population", "TransitionCurve", "transition_cur
            "GateTrace", "gate_trace"]
 
 #: Keys of a ReRAM connection that are read back.
-RERAM_KEYS = ("permanence", "permanence_min", "permanence_high", "level_step", "w")
+RERAM_KEYS = ("permanence", "permanence_min", "permanence_high", "level_step", "w",
+              "read_enabled", "accumulator")
 
 
 @dataclass

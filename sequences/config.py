@@ -371,6 +371,7 @@ def _build(task_name: str, seq_set: SequenceSet,
     synapse_specs = classes["synapse"].SPECS
     # the set's learning rates and the lag window belong to the permanence rules
     derived_synapse = {k: v for k, v in {"dt_max": 2.0 * timing.delta_T,
+                                         **classes["synapse"].task_derived(episode),
                                          **seq_set.synapse_overrides,
                                          **classes["synapse"].TASK_OVERRIDES.get(task_name, {})
                                          }.items()

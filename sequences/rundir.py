@@ -391,6 +391,7 @@ def load_resume_state(run_dir: str | os.PathLike):
     key = cfg.synapse.INITIAL_STATE_KEY
     if key and key not in params and "initial_permanence" in data:
         params[key] = data["initial_permanence"]          # written before param_* existed
+    params = cfg.synapse.with_resume_defaults(params, np.size(data["source"]))
     conn = EEConnectivity(data["source"], data["target"], data["permanence"], data["weight"],
                           parameters=params)
     missing = [k for k in cfg.synapse.RESUME_KEYS if k not in params]

@@ -400,7 +400,8 @@ class SequenceNetwork(Simulated):
         """Plastic E->E connections in a learned state (continued training)."""
         nest = self._nest
         self._copy_ee_model()
-        missing = [k for k in self.synapse.RESUME_KEYS if k not in ee.parameters]
+        parameters = self.synapse.with_resume_defaults(ee.parameters, np.size(ee.source))
+        missing = [k for k in self.synapse.RESUME_KEYS if k not in parameters]
         if missing:
             raise ParameterError(f"the learned connectivity lacks the {self.synapse.KIND} "
                                  f"synapse's per-synapse {missing[0]!r}")
@@ -408,7 +409,7 @@ class SequenceNetwork(Simulated):
         if src.size == 0:
             return
         arrays = {self.synapse.STATE_KEY: np.asarray(ee.permanence, dtype=float),
-                  **{k: np.asarray(ee.parameters[k], dtype=float)
+                  **{k: np.asarray(parameters[k], dtype=float)
                      for k in self.synapse.RESUME_KEYS}}
         nest.Connect(src, tgt, "one_to_one",
                      {"synapse_model": self.EE_MODEL, "receptor_type": RECEPTOR_DEND,

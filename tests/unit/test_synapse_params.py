@@ -28,7 +28,7 @@ def test_ideal_reram_draws_the_plain_initial_permanences():
 
 def test_device_draws_match_their_parameters():
     p = ReramSynapseParams(levels=16, on_off_ratio=5, sigma_d2d=0.1, stuck_high_fraction=0.1,
-                           stuck_low_fraction=0.05)
+                           stuck_low_fraction=0.05, fault_map="none", update="stochastic")
     a = draw(p)
     n = a["permanence"].size
     stuck_low = a["permanence_high"] == 0
@@ -44,6 +44,59 @@ def test_device_draws_match_their_parameters():
     np.testing.assert_allclose(a["w"][on], p.w_mature)
     np.testing.assert_allclose(a["w"][~on], p.w_mature / 5)
     assert p.state_bits == 4 and ReramSynapseParams().state_bits == 64
+    assert np.all(a["read_enabled"] == 1) and np.all(a["accumulator"] == 0)
+
+
+def test_fault_map_is_the_default_with_stuck_devices_and_excludes_stuck_on_cells():
+    every = dict(levels=16, sigma_d2d=0.1, stuck_high_fraction=0.1, stuck_low_fraction=0.05)
+    assert not ReramSynapseParams(levels=16).excludes_faults
+    assert ReramSynapseParams(stuck_low_fraction=0.01).excludes_faults
+    mapped, read_all = draw(ReramSynapseParams(**every)), draw(ReramSynapseParams(
+        **every, fault_map="none"))
+    stuck_on = read_all["permanence_high"] > 0
+    stuck_on &= read_all["permanence_min"] == read_all["permanence_high"]
+    np.testing.assert_array_equal(mapped["read_enabled"] == 0, stuck_on)
+    # an excluded cell takes no part: state 0, weight 0, pinned by its bounds
+    for key in ("permanence", "permanence_min", "permanence_high", "w"):
+        assert np.all(mapped[key][stuck_on] == 0)
+    # every other device is drawn as without the map (same generator)
+    for key in ("permanence", "permanence_min", "permanence_high", "level_step", "w"):
+        np.testing.assert_array_equal(mapped[key][~stuck_on], read_all[key][~stuck_on])
+
+
+@pytest.mark.parametrize("levels", [2, 3, 4, 5, 6, 8, 16, 33])
+def test_theta_p_is_a_level_of_every_quantised_device(levels):
+    p = ReramSynapseParams(levels=levels)
+    k = p.theta_P / p.nominal_step
+    assert k == round(k) and 1 <= k <= levels - 1
+    assert p.nominal_high == pytest.approx((levels - 1) * p.nominal_step)
+
+
+def test_accumulator_holds_the_initial_remainder():
+    """With the accumulator, device level + accumulator = the initial permanence of
+    the ideal synapse drawn from the same generator."""
+    ideal, q = draw(StdspSynapseParams()), draw(ReramSynapseParams(levels=8))
+    np.testing.assert_allclose(q["permanence"] + q["accumulator"], ideal["permanence"],
+                               atol=1e-9)
+    assert np.all(q["accumulator"] >= 0) and np.all(q["accumulator"] < q["level_step"])
+    k = q["permanence"] / q["level_step"]
+    np.testing.assert_allclose(k, np.round(k), atol=1e-9)
+
+
+def test_accumulator_is_the_default_on_quantised_devices_and_counts_in_the_state_bits():
+    assert not ReramSynapseParams().accumulates
+    q16 = ReramSynapseParams(levels=16)
+    assert q16.accumulates and q16.nest_defaults()["accumulate"] == 1.0
+    # step 1.25 (theta_P = 10 is the 8th level) against the depression 0.0015 * 20 = 0.03:
+    # 41.7 quanta -> 6 bits
+    assert q16.nominal_step == 1.25 and q16.nominal_high == 18.75
+    assert q16.accumulator_bits == 6 and q16.state_bits == pytest.approx(4 + 6)
+    q2 = ReramSynapseParams(levels=2)
+    assert q2.nominal_step == 10 and q2.accumulator_bits == math.ceil(math.log2(10 / 0.03))
+    rounding = ReramSynapseParams(levels=16, update="stochastic")
+    assert rounding.accumulator_bits == 0 and rounding.state_bits == 4
+    assert rounding.nest_defaults()["accumulate"] == 0.0
+    assert "update" not in q16.nest_defaults() and "fault_map" not in q16.nest_defaults()
 
 
 @pytest.mark.parametrize("bad, fragment", [
@@ -54,6 +107,10 @@ def test_device_draws_match_their_parameters():
     (dict(stuck_low_fraction=0.7, stuck_high_fraction=0.4), "exceeds 1"),
     (dict(sigma_write=-1), "sigma_write: must be >= 0"),
     (dict(on_off_ratio="many"), "expected a number"),
+    (dict(fault_map="exclude"), "fault_map: exclude needs stuck devices"),
+    (dict(fault_map="always"), "fault_map: must be one of auto, exclude, none"),
+    (dict(update="accumulate"), "update: accumulate needs a quantised device"),
+    (dict(update="round", levels=8), "update: must be one of"),
 ])
 def test_bad_device_parameters(bad, fragment):
     with pytest.raises(ParameterError, match=fragment):
@@ -133,9 +190,20 @@ def test_tristate_stm_brings_its_neuron_values_and_set_options_win():
     # set II's rates apply, except where the kind has its own values for set II
     set2 = resolve_config(task="set2", synapse="tristate_stm").synapse
     assert set2.lambda_h == resolve_config(task="set2").synapse.lambda_h
-    assert (set2.lambda_plus, set2.alpha, set2.beta) == (0.1, 0.01, 0.01)
+    assert set2.lambda_plus == 0.1
+    # the drift is the same per pass over the set as set I's 0.02 /s over 440 ms
+    assert set2.alpha == set2.beta == pytest.approx(0.02 * 440 / 1560)
+    set1 = resolve_config(task="set1", synapse="tristate_stm").synapse
+    assert set1.alpha == pytest.approx(0.02) and set1.lambda_plus == 0.08
+    set3 = resolve_config(task="set3", synapse="tristate_stm").synapse
+    assert set3.lambda_plus == 0.14 and set3.alpha == pytest.approx(set2.alpha)
+    custom = resolve_config(sequences="A B C; D B E", synapse="tristate_stm").synapse
+    assert custom.alpha == pytest.approx(TristateStmSynapseParams.DRIFT_PER_PASS / 0.36)
     assert resolve_config(task="set2", synapse="tristate_stm",
                           set_options=["synapse.alpha=0.3"]).synapse.alpha == 0.3
+    # the other kinds derive nothing of this
+    assert resolve_config(task="set2", synapse="tristate").synapse.alpha == \
+        TristateSynapseParams().alpha
     assert config_from_dict(cfg.to_dict()).hash() == cfg.hash()
 
 
