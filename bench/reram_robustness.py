@@ -206,14 +206,22 @@ def figure(conds, summary, path: Path) -> None:
         ax.legend(fontsize=7, loc="center right")
         ax.set_ylim(-0.05, 2.15)
     ax = axes.flat[len(factors)]
-    points = [(s["bits"], s["error_mean"], n) for n, s in summary.items()
-              if "failed" not in s and (n.startswith("reram-levels") or n == "reram-ideal"
-                                        or n in ("tristate", "bistable"))]
-    for bits, err, name in points:
-        b = min(bits, 64.0)
-        ax.plot(b, err, "o")
-        ax.annotate(name.replace("reram-", "").replace("levels-", "L="), (b, err),
-                    textcoords="offset points", xytext=(4, 4), fontsize=8)
+    groups = {"device + accumulator": [n for n in summary if n.startswith("reram-levels")
+                                       and not n.endswith("stochastic")],
+              "stochastic rounding": [n for n in summary if n.endswith("-stochastic")],
+              "ideal device": ["reram-ideal"], "tristate": ["tristate"], "bistable": ["bistable"]}
+    for (label, names), marker in zip(groups.items(), "osD^v"):
+        pts = [(min(summary[n]["bits"], 64.0), summary[n]["error_mean"], n) for n in names
+               if "failed" not in summary.get(n, {"failed": 1})]
+        if not pts:
+            continue
+        ax.plot([b for b, _, _ in pts], [e for _, e, _ in pts], marker, linestyle="none",
+                label=label, alpha=0.8)
+        if label == "stochastic rounding":
+            for b, e, n in pts:
+                ax.annotate(n.split("-")[2], (b, e), textcoords="offset points",
+                            xytext=(3, 3), fontsize=7)
+    ax.legend(fontsize=7, loc="upper right")
     ax.set_xscale("log", base=2)
     ax.set_xlabel("bits of plastic state per synapse")
     ax.set_ylabel(f"error after {episodes['levels']} episodes")
