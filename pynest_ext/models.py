@@ -573,6 +573,16 @@ class _DriftingLevels(EESynapseParams):
         status["beta"] = self.beta * 1e-3
         return {k: float(v) for k, v in status.items()}
 
+    def _require_drift_reaches_levels(self) -> None:
+        """A drift in one direction only leaves X short of the levels on the other side
+        (both at 0 is a frozen or analog synapse, which is allowed)."""
+        for one, other in (("alpha", "beta"), ("beta", "alpha")):
+            if self[one] == 0 and self[other] > 0:
+                raise ParameterError(
+                    f"{self.NAME}.{one}: 0 while {other} is {self[other]:g} /s: X could never "
+                    f"drift {'up' if one == 'alpha' else 'down'} to a level (set both to 0 "
+                    "for a synapse without drift)")
+
     def levels(self) -> np.ndarray:
         """The stable levels of X (``n_states`` equally spaced in [0, 1])."""
         return np.linspace(0.0, 1.0, int(self.n_states))
@@ -656,6 +666,7 @@ class TristateSynapseParams(_DriftingLevels):
             self._require(self[lo] < self[hi],
                           f"{lo} ({self[lo]:g}) must be below {hi} ({self[hi]:g})")
         self._require_weight_bounds()
+        self._require_drift_reaches_levels()
 
     def connection_arrays(self, shape: tuple[int, int], init_low: float, init_high: float,
                           rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -762,6 +773,7 @@ class TristateStmSynapseParams(_DriftingLevels):
     def _check_relations(self) -> None:
         self._require_lag_window()
         self._require_weight_bounds()
+        self._require_drift_reaches_levels()
         self._require(self.level_low < self.level_mid < self.level_high,
                       f"levels out of order: level_low ({self.level_low:g}) < level_mid "
                       f"({self.level_mid:g}) < level_high ({self.level_high:g}) is required")
