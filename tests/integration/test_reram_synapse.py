@@ -119,6 +119,17 @@ def test_invalid_device_parameters_are_rejected():
             ReramSynapseParams(**bad)
 
 
+def _dendritic_peaks(nest, post, duration: float) -> np.ndarray:
+    """Simulate ``duration`` ms; the peak dendritic current of each of ``post``."""
+    mm = nest.Create("multimeter", params={"record_from": ["I_dend"], "interval": 0.1})
+    nest.Connect(mm, post)
+    nest.Simulate(duration)
+    ev = mm.get("events")
+    peak = np.zeros(len(post))
+    np.maximum.at(peak, np.asarray(ev["senders"]) - post[0].global_id, np.asarray(ev["I_dend"]))
+    return peak
+
+
 def test_read_noise_spread_of_transmitted_weights(built_module):
     from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
     from seqnest.pynest_ext.models import RECEPTOR_DEND
@@ -136,12 +147,7 @@ def test_read_noise_spread_of_transmitted_weights(built_module):
                  syn_spec={"synapse_model": "read_probe", "receptor_type": RECEPTOR_DEND,
                            "delay": 2.0, "permanence": 15.0, "permanence_min": 15.0,
                            "w": params.w_mature})
-    mm = nest.Create("multimeter", params={"record_from": ["I_dend"], "interval": 0.1})
-    nest.Connect(mm, post)
-    nest.Simulate(30.0)
-    ev = mm.get("events")
-    peak = np.zeros(n)
-    np.maximum.at(peak, np.asarray(ev["senders"]) - post[0].global_id, np.asarray(ev["I_dend"]))
+    peak = _dendritic_peaks(nest, post, 30.0)
     # the alpha current peaks at the transmitted weight
     assert peak.mean() == pytest.approx(params.w_mature, rel=0.02)
     assert peak.std() / params.w_mature == pytest.approx(params.sigma_read, rel=0.1)
@@ -186,12 +192,7 @@ def test_fault_map_keeps_stuck_on_devices_out_of_the_read_path(built_module):
     pre, post = _one_to_one(nest, names, params, n, arrays, "fault_probe")
     gen = nest.Create("spike_generator", params={"spike_times": [10.0, 20.0, 30.0]})
     nest.Connect(gen, pre)
-    mm = nest.Create("multimeter", params={"record_from": ["I_dend"], "interval": 0.1})
-    nest.Connect(mm, post)
-    nest.Simulate(40.0)
-    ev = mm.get("events")
-    peak = np.zeros(n)
-    np.maximum.at(peak, np.asarray(ev["senders"]) - post[0].global_id, np.asarray(ev["I_dend"]))
+    peak = _dendritic_peaks(nest, post, 40.0)
     assert np.all(peak[excluded] == 0.0)
     assert peak[~excluded].min() > 0.5 * params.w_mature
     after = nest.GetConnections(pre, post).get(["permanence", "accumulator"])
