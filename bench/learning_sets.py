@@ -23,6 +23,7 @@ seeds, the band from the lowest to the highest seed).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import subprocess
 import sys
@@ -38,6 +39,30 @@ PAPER_TASKS = {"set1": (40, 10), "set2": (85, 10), "set3": (85, 10), "task4": (2
 TASK4_SEEDS = 2
 
 
+@functools.lru_cache(maxsize=1)
+def _module_key() -> str:
+    from seqnest.pynest_ext.buildcache import build_key
+    return build_key()[0]
+
+
+def is_current(run_dir: Path, task: str, options: list[str], episodes: int, seed: int,
+               synapse: str | None = None) -> bool:
+    """Whether ``run_dir`` holds a finished run trained with the present NESTML models
+    (module key) and the configuration these options give today (its hash): a run
+    made before a model or a default changed is trained again, not reused."""
+    from seqnest.sequences.config import resolve_config
+    from seqnest.sequences.rundir import load_config
+    try:
+        env = json.loads((run_dir / "env.json").read_text())
+        if not (run_dir / "metrics.json").is_file() or env.get("module_key") != _module_key():
+            return False
+        wanted = resolve_config(task=task, synapse=synapse, set_options=options,
+                                episodes=episodes, seed=seed)
+        return load_config(run_dir).hash() == wanted.hash()
+    except (OSError, ValueError, KeyError):
+        return False
+
+
 def _load(task: str, seed: int, run_dir: Path) -> dict:
     from seqnest.sequences.metrics import with_stability
     # a run older than these keys: the same summary from its curve
@@ -51,7 +76,9 @@ def run_one(task: str, seed: int, episodes: int, out: Path, extra: list[str],
     """``seqnest learn`` then ``seqnest replay`` for one (task, seed); their records.
     With ``reuse``, a run directory that is already complete is read instead."""
     run_dir = out / f"{task}-seed{seed}"
-    if reuse and (run_dir / "replay" / "replay.json").is_file():
+    options = [extra[i + 1] for i in range(len(extra) - 1) if extra[i] == "--set"]
+    if reuse and (run_dir / "replay" / "replay.json").is_file() and \
+            is_current(run_dir, task, options, episodes, seed):
         return _load(task, seed, run_dir)
     cmd = [sys.executable, "-m", "seqnest"]
     tail_opt = ["--set", f"evaluation.tail_episodes={tail}"] if tail else []

@@ -39,7 +39,6 @@ with ``--docs DIR``, writes ``DIR/reram_robustness.md`` and
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import math
 import os
@@ -47,6 +46,8 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from learning_sets import is_current
 
 #: Factor -> (synapse parameter(s), values); the first value of each is the ideal device.
 FACTORS: dict[str, tuple[str, list[float]]] = {
@@ -84,7 +85,7 @@ def run_one(name: str, synapse: str, options: list[str], episodes: int, seed: in
             out: Path, force: bool) -> dict:
     run_dir = out / f"{name}-seed{seed}"
     metrics = run_dir / "metrics.json"
-    if force or not reusable(run_dir, synapse, options, episodes, seed):
+    if force or not is_current(run_dir, "set1", options, episodes, seed, synapse):
         cmd = [sys.executable, "-m", "seqnest", "learn", "--task", "set1",
                "--synapse", synapse, "--seed", str(seed), "--episodes", str(episodes),
                "--out", str(run_dir), "--force", "--no-progress"]
@@ -105,29 +106,6 @@ def run_one(name: str, synapse: str, options: list[str], episodes: int, seed: in
             "conv": m["episodes_to_convergence"], "mature": m["mature_synapses_final"],
             "bits": m["synapse_state_bits"], "curve": m["error"],
             "replay_correct": r["n_correct"], "replay_cues": r["n_cues"]}
-
-
-@functools.lru_cache(maxsize=1)
-def _module_key() -> str:
-    from seqnest.pynest_ext.buildcache import build_key
-    return build_key()[0]
-
-
-def reusable(run_dir: Path, synapse: str, options: list[str], episodes: int, seed: int) -> bool:
-    """Whether ``run_dir`` holds a finished run of this condition trained with the
-    present NESTML models (module key) and the present configuration (its hash):
-    a run made before a model or default changed is trained again."""
-    from seqnest.sequences.config import resolve_config
-    from seqnest.sequences.rundir import load_config
-    try:
-        env = json.loads((run_dir / "env.json").read_text())
-        if not (run_dir / "metrics.json").is_file() or env.get("module_key") != _module_key():
-            return False
-        wanted = resolve_config(task="set1", synapse=synapse, set_options=options,
-                                episodes=episodes, seed=seed)
-        return load_config(run_dir).hash() == wanted.hash()
-    except (OSError, ValueError, KeyError):
-        return False
 
 
 def conditions(episodes: int = EPISODES) -> list[tuple[str, str, str, list[str], float, int]]:
