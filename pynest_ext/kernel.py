@@ -10,36 +10,17 @@ kernel up themselves (``seqnest.install()``).
 """
 from __future__ import annotations
 
-import os
-import signal
-import threading
 from dataclasses import dataclass
-from types import ModuleType
 
+from ._nest import import_nest
 from .buildcache import BuildError, BuiltModule, build
 from .models import ModelNames
+from .parallel import require_one_process
 
 __all__ = ["KernelConfig", "import_nest", "load_module", "setup_kernel"]
 
 #: Simulation resolution (ms) of Bouhadjar et al. (2022).
 DEFAULT_RESOLUTION = 0.1
-
-
-def import_nest() -> ModuleType:
-    """Import PyNEST without its start-up banner, with Ctrl-C left to Python.
-
-    NEST installs its own SIGINT handler, which swallows Ctrl-C: a training run
-    went on to the end. Python's handler is put back (in the main thread), so
-    Ctrl-C raises KeyboardInterrupt as soon as a ``nest.Run`` call returns;
-    :class:`seqnest.pynest_ext.networks.temporal_memory.SequenceNetwork` simulates in short pieces for
-    that reason.
-    """
-    os.environ.setdefault("PYNEST_QUIET", "1")
-    import nest
-    if threading.current_thread() is threading.main_thread():
-        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-    return nest
 
 
 @dataclass(frozen=True)
@@ -101,7 +82,6 @@ def setup_kernel(config: KernelConfig | None = None, module: BuiltModule | None 
     config = config or KernelConfig()
     nest = import_nest()
     if not across_processes:
-        from .parallel import require_one_process
         require_one_process("this simulation", int(nest.NumProcesses()))
     nest.ResetKernel()
     nest.verbosity = getattr(nest.VerbosityLevel, config.verbosity)

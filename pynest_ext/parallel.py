@@ -22,7 +22,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .kernel import import_nest
+from ._nest import import_nest
+from .params import ParameterError
 
 __all__ = ["num_processes", "rank", "is_writer", "allgather_arrays", "node_values",
            "set_node_values", "launcher_rank", "launcher_size", "launcher_local_size",
@@ -38,7 +39,8 @@ LOCAL_SIZE_VARIABLES = ("OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS")
 
 #: What gathers every rank's data and so runs across MPI processes; everything else
 #: that simulates refuses to run on more than one (see :func:`require_one_process`).
-ACROSS_PROCESSES = "the sequence network (seqnest learn, replay, example)"
+#: A front end may name its own commands instead (``one_process_refusal(across=...)``).
+ACROSS_PROCESSES = "the sequence network's training and replay"
 
 
 def _launcher_number(variables: Sequence[str]) -> int | None:
@@ -75,16 +77,16 @@ def require_one_process(what: str, processes: int | None = None) -> None:
     gathering it would silently see part of the network, and every rank would
     write the same files.
     """
-    from .params import ParameterError
     n = num_processes() if processes is None else int(processes)
     if n > 1:
         raise ParameterError(one_process_refusal(what, n))
 
 
-def one_process_refusal(what: str, processes: int) -> str:
-    """The one-line refusal of ``what`` on ``processes`` MPI processes."""
+def one_process_refusal(what: str, processes: int, across: str = ACROSS_PROCESSES) -> str:
+    """The one-line refusal of ``what`` on ``processes`` MPI processes; ``across``
+    names what does run across processes."""
     return (f"{what} runs in one process, not across {processes} MPI processes; "
-            f"only {ACROSS_PROCESSES} does: run it without mpirun")
+            f"only {across} does: run it without mpirun")
 
 
 @functools.cache

@@ -639,7 +639,8 @@ def _one_process_only(args: argparse.Namespace) -> str | None:
         what = f"seqnest learn --inputs {args.inputs}"
     elif args.command in _ACROSS_PROCESSES:
         return None
-    return one_process_refusal(what, launcher_size())
+    return one_process_refusal(what, launcher_size(),
+                               across="the sequence network (seqnest learn, replay, example)")
 
 
 class _Interrupts:

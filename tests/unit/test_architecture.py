@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The import graph of the package, read from the sources (no import is executed).
+
+Every import counts, those inside function bodies too: a cycle closed by a
+function-level import is still a cycle.
+"""
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+#: import prefix -> folder, as pyproject.toml maps them
+FOLDERS = {"seqnest.pynest_ext": "pynest_ext", "seqnest.sequences": "sequences"}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for prefix, folder in FOLDERS.items():
+        for path in (ROOT / folder).rglob("*.py"):
+            parts = list(path.relative_to(ROOT / folder).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            found[".".join([prefix, *parts])] = path
+    return found
+
+
+def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(up + ([node.module] if node.module else []))
+            subs = [f"{base}.{alias.name}" for alias in node.names]
+            targets = subs if all(s in modules for s in subs) else [base, *subs]
+        else:
+            continue
+        out.update(t for t in targets if t in modules and t != name)
+    return out
+
+
+def import_graph() -> dict[str, set[str]]:
+    modules = _modules()
+    return {name: _imports(name, path, modules) for name, path in modules.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_nest_adapter_has_no_import_cycle():
+    graph = import_graph()
+    assert "seqnest.pynest_ext.kernel" in graph and len(graph) > 20
+    adapter = {k: {v for v in vs if v.startswith("seqnest.pynest_ext")}
+               for k, vs in graph.items() if k.startswith("seqnest.pynest_ext")}
+    assert cycles(adapter) == []
+
+
+def test_the_nest_adapter_does_not_import_the_science_layer():
+    graph = import_graph()
+    upward = {k: sorted(v for v in vs if v.startswith("seqnest.sequences"))
+              for k, vs in graph.items() if k.startswith("seqnest.pynest_ext")}
+    assert {k: v for k, v in upward.items() if v} == {}
