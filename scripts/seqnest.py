@@ -338,9 +338,9 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from seqnest.sequences.report import write_any_report
+    import seqnest
     started = time.perf_counter()
-    page = write_any_report(args.run_dir, args.out)
+    page = seqnest.report(args.run_dir, args.out)
     print(f"report written to {page} ({time.perf_counter() - started:.1f} s); "
           f"figures in {page.parent / 'report'}")
     return 0

@@ -267,11 +267,22 @@ def replay(run_dir: str | os.PathLike, *, params: Mapping[str, Any] | None = Non
 
 
 def report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
-    """Write the HTML report (Elephant analyses, figures as PNG and SVG) of a run
-    directory, a sweep directory, or a coincidence-detection run; return its path.
-    Needs no NEST."""
-    from seqnest.sequences.report import write_any_report
-    return write_any_report(run_dir, out)
+    """Write the HTML report (Elephant analyses, figures as PNG and SVG) of what
+    ``run_dir`` holds: a sweep directory or a run of any family (its
+    ``params.json["family"]``); return its path. Needs no NEST."""
+    from seqnest.sequences.report import write_report, write_sweep_report
+    from seqnest.sequences.rundir import run_family
+    folder = Path(run_dir)
+    if (folder / "results.csv").is_file() and not (folder / "params.json").is_file():
+        return write_sweep_report(folder, out)
+    family = run_family(folder)
+    if family == "coincidence":
+        from seqnest.sequences.coincidence.report import write_cd_report
+        return write_cd_report(folder, out)
+    if family == "stp":
+        from seqnest.sequences.temporal_memory.stp_report import write_stp_report
+        return write_stp_report(folder, out)
+    return write_report(folder, out)
 
 
 def sweep(spec: str | os.PathLike, out: str | os.PathLike, *, cluster: str = "local",

@@ -433,8 +433,10 @@ def _recorded_set(config_file) -> tuple[str, SequenceSet] | None:
 
 
 def _run_record(data: Any) -> dict | None:
-    """The parameter record of a run's ``params.json`` (``{"hash", "params"}``), or None."""
-    if isinstance(data, dict) and set(data) == {"hash", "params"} and isinstance(data["params"], dict):
+    """The parameter record of a run's ``params.json`` (``{"family", "hash", "params"}``;
+    ``family`` is missing in runs written before it), or None."""
+    if isinstance(data, dict) and set(data) - {"family"} == {"hash", "params"} \
+            and isinstance(data["params"], dict):
         return data["params"]
     return None
 

@@ -170,22 +170,6 @@ def _shown(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def write_any_report(folder: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
-    """The report of whatever ``folder`` holds: a sweep directory, a coincidence-
-    detection run, a spatio-temporal-pattern run or a sequence-network run."""
-    from seqnest.sequences.coincidence.experiment import is_cd_run
-    from seqnest.sequences.coincidence.report import write_cd_report
-    from seqnest.sequences.temporal_memory.stp_report import is_stp_run, write_stp_report
-    folder = Path(folder)
-    if (folder / "results.csv").is_file() and not (folder / "params.json").is_file():
-        return write_sweep_report(folder, out)
-    if is_cd_run(folder):
-        return write_cd_report(folder, out)
-    if is_stp_run(folder):
-        return write_stp_report(folder, out)
-    return write_report(folder, out)
-
-
 def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
     """Write ``OUT/report.html`` and ``OUT/report/*.png`` (``OUT`` defaults to the run
     directory, which may then be read-only if ``out`` is given); return the HTML path."""

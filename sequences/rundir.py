@@ -4,7 +4,9 @@
 A training run directory holds
 
 ============================  ===================================================
-``params.json``               ``{"hash": ..., "params": RunConfig.to_dict()}``
+``params.json``               ``{"family": "temporal_memory", "hash": ...,
+                              "params": RunConfig.to_dict()}`` (every family
+                              writes its name as ``family``: :func:`run_family`)
 ``env.json``                  package versions, ``nest.build_info``, module key,
                               seed, threads, host, command line, time
 ``metrics.json``              per-episode lists and summary figures
@@ -291,7 +293,8 @@ def write_training_run(result, out: str | os.PathLike, force: bool = False) -> P
     cfg, sch = result.config, result.schedule
     out = Path(out)
     with atomic_directory(out, force) as tmp:
-        write_json(tmp / "params.json", {"hash": cfg.hash(), "params": cfg.to_dict()})
+        write_json(tmp / "params.json", {"family": TEMPORAL_MEMORY, "hash": cfg.hash(),
+                                         "params": cfg.to_dict()})
         write_json(tmp / "env.json", environment(result.module_key, int(cfg.run.seed),
                                                  int(cfg.run.threads)))
         write_json(tmp / "metrics.json", result.metrics)
@@ -318,6 +321,36 @@ def check_run_dir(run_dir: str | os.PathLike) -> Path:
     if not run_dir.is_dir():
         raise RunDirError(f"run directory not found: {run_dir}")
     return run_dir
+
+
+#: The model families and the name each writes as ``params.json["family"]``.
+TEMPORAL_MEMORY = "temporal_memory"
+FAMILIES = (TEMPORAL_MEMORY, "stp", "coincidence")
+
+
+def run_family(folder: str | os.PathLike) -> str | None:
+    """The model family of the run directory ``folder`` (None: no readable run).
+
+    Every family writes its name as ``params.json["family"]``; run directories
+    written before that still read: a pattern-sequence run kept it inside its
+    parameter record, a temporal-memory run had none.
+    """
+    path = Path(folder) / "params.json"
+    if not path.is_file():
+        return None
+    try:
+        record = read_json(path)
+    except RunDirError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    if isinstance(record.get("family"), str):
+        return record["family"]
+    params = record.get("params")
+    if isinstance(params, dict):
+        return params.get("family") if isinstance(params.get("family"), str) \
+            else TEMPORAL_MEMORY
+    return None
 
 
 def load_config(run_dir: str | os.PathLike):
@@ -369,9 +402,8 @@ def load_connectivity(run_dir: str | os.PathLike):
 def load_resumable_config(run_dir: str | os.PathLike):
     """The configuration of a sequence-network run whose network can be trained further
     (a spatio-temporal-pattern run is refused in one line)."""
-    from .temporal_memory.stp_report import is_stp_run
     run_dir = check_run_dir(run_dir)
-    if is_stp_run(run_dir):
+    if run_family(run_dir) == "stp":
         raise RunDirError(f"{run_dir} is a spatio-temporal-pattern run; --resume continues "
                           "a sequence-network run")
     return load_config(run_dir)

@@ -29,7 +29,7 @@ from seqnest.pynest_ext.params import ParameterError
 
 from ..metrics import wilson_interval
 from ..rundir import (RunDirError, atomic_directory, check_output, environment, read_json,
-                      write_json)
+                      run_family, write_json)
 from ..tasks.mts_xor import make_mts_xor
 from ..tasks.patterns import make_patterns
 from ..tasks.shd import load_shd, shd_files
@@ -130,11 +130,7 @@ def draw_delays(config: CdConfig, n_out: int, n_in: int, seed: int) -> np.ndarra
 
 def is_cd_run(run_dir: str | os.PathLike) -> bool:
     """Whether ``run_dir`` is a coincidence-detection run directory."""
-    path = Path(run_dir) / "params.json"
-    try:
-        return path.is_file() and read_json(path).get("family") == FAMILY
-    except RunDirError:
-        return False
+    return run_family(run_dir) == FAMILY
 
 
 def cd_train(config: CdConfig, seed: int, out: str | os.PathLike, force: bool = False,

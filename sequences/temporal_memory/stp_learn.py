@@ -289,7 +289,8 @@ def write_stp_run(result: StpResult, out: str | os.PathLike, force: bool = False
     spikes.npz, input_weights.npz (initial, final, assemblies), ee_weights.npz."""
     cfg = result.config
     with atomic_directory(out, force) as tmp:
-        write_json(tmp / "params.json", {"hash": cfg.hash(), "params": cfg.to_dict()})
+        write_json(tmp / "params.json", {"family": FAMILY, "hash": cfg.hash(),
+                                         "params": cfg.to_dict()})
         write_json(tmp / "env.json", environment(result.module_key, int(cfg.run.seed),
                                                  int(cfg.run.threads)))
         write_json(tmp / "metrics.json", result.metrics)

@@ -18,22 +18,14 @@ import numpy as np
 from seqnest.pynest_ext.networks.pattern_input import InputWeights
 
 from ..report import _Figures, _publish, _table, check_report_output, figures_html, html_page
-from ..rundir import RunDirError, read_json
+from ..rundir import RunDirError, read_json, run_family
 
 __all__ = ["write_stp_report", "is_stp_run", "load_stp_run"]
 
 
 def is_stp_run(folder: str | os.PathLike) -> bool:
     """Whether ``folder`` holds a spatio-temporal-pattern run."""
-    path = Path(folder) / "params.json"
-    if not path.is_file():
-        return False
-    try:
-        record = read_json(path)
-    except RunDirError:
-        return False
-    return isinstance(record, dict) and isinstance(record.get("params"), dict) \
-        and record["params"].get("family") == "stp"
+    return run_family(folder) == "stp"
 
 
 def _npz(path: Path) -> dict[str, np.ndarray]:

@@ -96,3 +96,30 @@ def test_the_nest_adapter_does_not_import_the_science_layer():
     upward = {k: sorted(v for v in vs if v.startswith("seqnest.sequences"))
               for k, vs in graph.items() if k.startswith("seqnest.pynest_ext")}
     assert {k: v for k, v in upward.items() if v} == {}
+
+
+def test_the_package_has_no_import_cycle():
+    """Generic modules (run directories, the report toolkit, sweeps) know no family:
+    the dispatch by family lives in the public API (seqnest.report)."""
+    assert cycles(import_graph()) == []
+
+
+def test_every_family_is_read_from_its_run_directory(tmp_path):
+    import json
+
+    from seqnest.sequences.rundir import run_family
+    cases = {"tm_now": {"family": "temporal_memory", "hash": "x", "params": {}},
+             "tm_before": {"hash": "x", "params": {}},
+             "stp_now": {"family": "stp", "hash": "x", "params": {"family": "stp"}},
+             "stp_before": {"hash": "x", "params": {"family": "stp"}},
+             "cd": {"family": "coincidence", "seed": 1},
+             "other": ["not", "a", "record"]}
+    for name, record in cases.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "params.json").write_text(json.dumps(record))
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "params.json").write_text("{")
+    found = {name: run_family(tmp_path / name) for name in [*cases, "broken", "missing"]}
+    assert found == {"tm_now": "temporal_memory", "tm_before": "temporal_memory",
+                     "stp_now": "stp", "stp_before": "stp", "cd": "coincidence",
+                     "other": None, "broken": None, "missing": None}
