@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .buildcache import BuildError, BuiltModule, build, find_cached
 from .models import MODEL_NAMES, ModelNames
-from .params import ParameterError
+from seqnest.params import ParameterError
 
 __all__ = ["BuildError", "BuiltModule", "ModelNames", "MODEL_NAMES", "ParameterError",
            "build", "find_cached", "load_module", "setup_kernel", "KernelConfig"]

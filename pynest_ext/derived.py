@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from .params import ParameterError
+from seqnest.params import ParameterError
 
 __all__ = ["psp_peak_per_pA", "psp_to_psc", "mature_weight", "dap_trace_tau",
            "dap_plateau_depolarisation", "off_state_dap_threshold"]

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from .params import Param, ParameterError, ParameterSet, positive
+from seqnest.params import Param, ParameterError, ParameterSet, positive
 
 __all__ = ["DENRAM", "RramDelayParams", "RramWeightParams"]
 

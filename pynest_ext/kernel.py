@@ -45,7 +45,7 @@ class KernelConfig:
     verbosity: str = "ERROR"
 
     def __post_init__(self) -> None:
-        from .params import ParameterError
+        from seqnest.params import ParameterError
         if not self.resolution > 0:
             raise ParameterError(f"kernel.resolution: must be > 0 ms, got {self.resolution!r}")
         if int(self.threads) != self.threads or self.threads < 1:

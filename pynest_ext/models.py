@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .params import Choice, Param, ParameterError, ParameterSet, positive
+from seqnest.params import Choice, Param, ParameterError, ParameterSet, positive
 
 __all__ = [
     "MODULE_NAME", "CODEGEN_OPTIONS", "ModelNames", "MODEL_NAMES",

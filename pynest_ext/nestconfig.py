@@ -29,6 +29,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from seqnest.errors import BuildError
+
 __all__ = ["NestInstall", "BuildError", "locate_nest", "write_wheel_nest_config", "compiler_id"]
 
 ENV_NEST_CONFIG = "SEQNEST_NEST_CONFIG"
@@ -36,10 +38,6 @@ ENV_NEST_CONFIG = "SEQNEST_NEST_CONFIG"
 #: Compiler flags for modules built against the wheel: NEST's own flags plus the
 #: old C++ ABI (the wheel is built with devtoolset-10, manylinux2014).
 WHEEL_CXXFLAGS = "-fopenmp -O2 -DNDEBUG -std=c++20 -fPIC -D_GLIBCXX_USE_CXX11_ABI=0"
-
-
-class BuildError(RuntimeError):
-    """The module cannot be built; the message is one line and says what to do."""
 
 
 @dataclass(frozen=True)

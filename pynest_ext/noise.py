@@ -35,7 +35,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .params import Choice, Param, ParameterSet, positive
+from seqnest.params import Choice, Param, ParameterSet, positive
 
 __all__ = ["NoiseParams", "NOISE_KINDS", "inject_noise", "NoiseDevices"]
 

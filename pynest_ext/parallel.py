@@ -23,7 +23,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ._nest import import_nest
-from .params import ParameterError
+from seqnest.params import ParameterError
 
 __all__ = ["num_processes", "rank", "is_writer", "allgather_arrays", "node_values",
            "set_node_values", "launcher_rank", "launcher_size", "launcher_local_size",

@@ -20,7 +20,7 @@ import numpy as np
 from .derived import dap_plateau_depolarisation, psp_to_psc
 from .kernel import KernelConfig, import_nest, setup_kernel
 from .models import RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, StdspSynapseParams, StmNeuronParams
-from .params import ParameterError
+from seqnest.params import ParameterError
 
 __all__ = ["DapResponse", "dap_response", "SpikeAdvance", "dap_spike_advance",
            "InhibitionResponse", "inhibition_response", "PairingResult", "synapse_pairing",

@@ -13,7 +13,7 @@ import os
 import warnings
 from dataclasses import dataclass
 
-from .params import ParameterError
+from seqnest.params import ParameterError
 
 __all__ = ["BYTES_PER_SYNAPSE", "BYTES_PER_NEURON", "GATHERED_BYTES_PER_SYNAPSE",
            "NetworkEstimate", "estimate_network",

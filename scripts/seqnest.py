@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 from seqnest.pynest_ext.models import SYNAPSE_KINDS
-from seqnest.pynest_ext.params import ParameterError
+from seqnest.params import ParameterError
 
 __all__ = ["main"]
 

@@ -40,7 +40,8 @@ if TYPE_CHECKING:   # pragma: no cover
 
 __all__ = ["__version__", "install", "build", "resolve_config", "describe_parameters", "learn",
            "replay", "report", "sweep", "load_config", "load_metrics", "load_spikes", "load_connectivity",
-           "ParameterError", "BuildError", "SequenceNetwork", "NetworkParams"]
+           "SeqnestError", "ParameterError", "RunDirError", "BuildError", "SequenceNetwork",
+           "NetworkParams"]
 
 
 def _version() -> str:
@@ -56,12 +57,9 @@ __version__ = _version()
 
 def __getattr__(name: str):
     # classes re-exported lazily so that `import seqnest` stays light
-    if name in ("ParameterError",):
-        from seqnest.pynest_ext.params import ParameterError
-        return ParameterError
-    if name == "BuildError":
-        from seqnest.pynest_ext.buildcache import BuildError
-        return BuildError
+    if name in ("SeqnestError", "ParameterError", "RunDirError", "BuildError"):
+        from seqnest import errors
+        return getattr(errors, name)
     if name in ("SequenceNetwork", "NetworkParams"):
         from seqnest.pynest_ext.networks import temporal_memory
         return getattr(temporal_memory, name)

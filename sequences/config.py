@@ -3,7 +3,7 @@
 
 A run is configured by parameter groups (``neuron``, ``inh_neuron``,
 ``synapse``, ``network``, ``timing``, ``evaluation``, ``replay``, ``run``,
-``random``), each a validated :class:`~seqnest.pynest_ext.params.ParameterSet`, plus the
+``random``), each a validated :class:`~seqnest.params.ParameterSet`, plus the
 sequence set. Values are resolved in this order, later winning:
 
 1. declared defaults (the paper's set-I values);
@@ -22,7 +22,7 @@ config file or ``--set`` (``task: {frequencies: [0.7, 0.3]}``,
 ``--set task.frequencies=0.7,0.3``); they override a named set's own.
 
 Unknown groups and keys, malformed values and impossible combinations raise
-:class:`~seqnest.pynest_ext.params.ParameterError` with a one-line message. The hash of
+:class:`~seqnest.params.ParameterError` with a one-line message. The hash of
 the resolved configuration identifies the run.
 """
 from __future__ import annotations
@@ -38,7 +38,7 @@ from seqnest.pynest_ext.derived import dap_trace_tau
 from seqnest.pynest_ext.models import (SYNAPSE_KINDS, InhNeuronParams, StdspSynapseParams,
                                StmNeuronParams)
 from seqnest.pynest_ext.networks.temporal_memory import NetworkParams
-from seqnest.pynest_ext.params import Choice, Param, ParameterError, ParameterSet, parameter_hash, positive
+from seqnest.params import Choice, Param, ParameterError, ParameterSet, parameter_hash, positive
 
 from .metrics import EvaluationParams
 from .tasks.sequence_sets import (SequenceSet, TimingParams, named_set, parse_frequencies, parse_sequences,

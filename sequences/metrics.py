@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from seqnest.pynest_ext.params import Choice, Param, ParameterSet, positive
+from seqnest.params import Choice, Param, ParameterSet, positive
 
 __all__ = ["EvaluationParams", "counts_new_daps", "predicted_vector", "prediction_scores", "responders",
            "jaccard", "episodes_to_convergence", "stays_converged_from", "relapses",

@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from seqnest.pynest_ext.params import ParameterError
+from seqnest.errors import ParameterError, RunDirError
 
 __all__ = ["RunDirError", "atomic_directory", "check_output", "is_own_directory",
            "require_writable", "write_json", "read_json", "environment",
@@ -61,10 +61,6 @@ __all__ = ["RunDirError", "atomic_directory", "check_output", "is_own_directory"
 
 PACKAGES = ("seqnest", "nest-simulator", "nestml", "numpy", "neo", "nixio", "quantities",
             "elephant", "matplotlib", "tqdm", "dask", "distributed")
-
-
-class RunDirError(ParameterError):
-    """A run directory or one of its files is missing or unreadable."""
 
 
 #: Files that mark a directory as one this tool wrote, by kind: ``--force``

@@ -81,7 +81,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from seqnest.pynest_ext.params import ParameterError
+from seqnest.params import ParameterError
 
 if TYPE_CHECKING:
     from seqnest.pynest_ext.buildcache import BuiltModule

@@ -5,7 +5,7 @@
   comment (equations, references) and its ``parameters`` block (name, unit,
   default, meaning and source of every parameter);
 * ``_generated/parameters.md``: every parameter group of the sequence network,
-  from the :class:`seqnest.pynest_ext.params.ParameterSet` declarations;
+  from the :class:`seqnest.params.ParameterSet` declarations;
 * ``_generated/cli.md``: the ``--help`` of every ``seqnest`` command.
 
 Nothing is fetched: everything comes from the checkout being documented.

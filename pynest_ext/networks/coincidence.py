@@ -34,7 +34,7 @@ import numpy as np
 from ..devices import DENRAM
 from ..kernel import KernelConfig, import_nest, setup_kernel
 from ..models import CD_SOMA, CD_SYNAPSE
-from ..params import Choice, Param, ParameterError, ParameterSet, positive
+from seqnest.params import Choice, Param, ParameterError, ParameterSet, positive
 from .simulation import load_generators
 
 __all__ = ["CdNetworkParams", "CoincidenceNetwork", "TrialLayout", "load_trials"]

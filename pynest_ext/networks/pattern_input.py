@@ -45,7 +45,7 @@ from ..devices import RramDelayParams
 from ..kernel import import_nest
 from ..models import (FEILER2024, RECEPTOR_EXT, RECEPTOR_DEND, RECEPTOR_INH, InhNeuronParams,
                       ModelNames, StmNeuronParams, WeightSynapseParams)
-from ..params import Choice, Param, ParameterError, ParameterSet, positive
+from seqnest.params import Choice, Param, ParameterError, ParameterSet, positive
 from .simulation import Simulated, Spikes, load_generators
 from .temporal_memory import read_connections
 

@@ -28,7 +28,7 @@ from ..kernel import import_nest
 from ..models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, EESynapseParams,
                      InhNeuronParams, ModelNames, StmNeuronParams)
 from ..parallel import allgather_arrays, node_values, set_node_values
-from ..params import Choice, Param, ParameterError, ParameterSet, positive
+from seqnest.params import Choice, Param, ParameterError, ParameterSet, positive
 from .simulation import Simulated, Spikes
 
 __all__ = ["NetworkParams", "SynapticWeights", "synaptic_weights", "SequenceNetwork",

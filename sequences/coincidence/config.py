@@ -14,7 +14,7 @@ from typing import Any
 
 from seqnest.pynest_ext.devices import RramDelayParams, RramWeightParams
 from seqnest.pynest_ext.networks.coincidence import CdNetworkParams
-from seqnest.pynest_ext.params import ParameterError, ParameterSet
+from seqnest.params import ParameterError, ParameterSet
 
 from ..tasks.mts_xor import MtsXorParams
 from ..tasks.patterns import PatternParams

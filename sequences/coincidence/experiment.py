@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seqnest.pynest_ext.params import ParameterError
+from seqnest.params import ParameterError
 
 from ..metrics import wilson_interval
 from ..rundir import (RunDirError, atomic_directory, check_output, environment, read_json,

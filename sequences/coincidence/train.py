@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from seqnest.pynest_ext.devices import RramWeightParams
-from seqnest.pynest_ext.params import Choice, Param, ParameterSet, positive
+from seqnest.params import Choice, Param, ParameterSet, positive
 
 from ..tasks.spike_data import SpikeDataset
 from .model import forward, loss_and_grads

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from seqnest.pynest_ext.params import Param, ParameterSet, positive
+from seqnest.params import Param, ParameterSet, positive
 
 from .spike_data import SpikeDataset, by_step, require_samples
 

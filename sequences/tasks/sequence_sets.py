@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from seqnest.pynest_ext.params import Param, ParameterError, ParameterSet, positive
+from seqnest.params import Param, ParameterError, ParameterSet, positive
 
 __all__ = ["SequenceSet", "named_set", "NAMED_SETS", "parse_sequences", "parse_frequencies",
            "random_high_order", "TimingParams", "Schedule", "make_schedule", "frequency_block",

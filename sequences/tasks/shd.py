@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seqnest.pynest_ext.params import Param, ParameterError, ParameterSet, positive
+from seqnest.params import Param, ParameterError, ParameterSet, positive
 
 from .spike_data import SpikeDataset, by_step
 

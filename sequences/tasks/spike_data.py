@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seqnest.pynest_ext.params import ParameterError
+from seqnest.params import ParameterError
 
 __all__ = ["Batch", "SpikeDataset", "by_step", "require_samples"]
 

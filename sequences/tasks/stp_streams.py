@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seqnest.pynest_ext.params import Choice, Param, ParameterError, ParameterSet, positive
+from seqnest.params import Choice, Param, ParameterError, ParameterSet, positive
 
 from .sequence_sets import SequenceSet, parse_sequences
 

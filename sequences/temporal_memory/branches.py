@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seqnest.pynest_ext.params import ParameterError
+from seqnest.params import ParameterError
 
 from ..metrics import wilson_interval
 

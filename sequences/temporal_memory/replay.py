@@ -329,7 +329,7 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     rp = replay_params if replay_params is not None else cfg.replay
     out = Path(out) if out is not None else run_dir / "replay"
     if trials < 1:
-        from seqnest.pynest_ext.params import ParameterError
+        from seqnest.params import ParameterError
         raise ParameterError(f"--trials must be >= 1, got {trials}")
     noise.check_resolution(cfg.run.resolution)
     branches = branch_structure(cfg.sequence_set, cue)

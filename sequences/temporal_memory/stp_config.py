@@ -22,7 +22,7 @@ from typing import Any
 from seqnest.pynest_ext.devices import RramDelayParams
 from seqnest.pynest_ext.models import FEILER2024, InhNeuronParams, StmNeuronParams, WeightSynapseParams
 from seqnest.pynest_ext.networks.pattern_input import InputSynapseParams, PatternNetworkParams
-from seqnest.pynest_ext.params import Param, ParameterError, ParameterSet, parameter_hash, positive
+from seqnest.params import Param, ParameterError, ParameterSet, parameter_hash, positive
 
 from ..tasks.sequence_sets import SequenceSet
 from ..tasks.stp_streams import NOISE_DEFAULTS, RATE_DEFAULTS, StpParams, iteration_ms, stp_set

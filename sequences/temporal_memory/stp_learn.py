@@ -33,7 +33,7 @@ import numpy as np
 from seqnest.pynest_ext.buildcache import BuiltModule, provide
 from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
 from seqnest.pynest_ext.networks.pattern_input import InputWeights, PatternNetwork, inhibition_scale
-from seqnest.pynest_ext.params import ParameterError
+from seqnest.params import ParameterError
 
 from ..rundir import atomic_directory, environment, write_json
 from ..tasks.stp_streams import StpStream, make_stream

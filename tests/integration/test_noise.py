@@ -102,7 +102,7 @@ def test_oscillation_is_a_sinusoid_per_subpopulation(built_module):
 
 
 def test_bad_noise_values_are_refused():
-    from seqnest.pynest_ext.params import ParameterError
+    from seqnest.params import ParameterError
     with pytest.raises(ParameterError, match="sigma"):
         NoiseParams(sigma=-1.0)
     with pytest.raises(ParameterError, match="c"):

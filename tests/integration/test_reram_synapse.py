@@ -111,7 +111,7 @@ def test_write_noise_spread(built_module):
 
 
 def test_invalid_device_parameters_are_rejected():
-    from seqnest.pynest_ext.params import ParameterError
+    from seqnest.params import ParameterError
     for bad in (dict(levels=-2), dict(levels=1), dict(on_off_ratio=0.5),
                 dict(stuck_high_fraction=1.5), dict(stuck_high_fraction=0.6, stuck_low_fraction=0.6),
                 dict(sigma_d2d=-0.1)):

@@ -174,7 +174,7 @@ def test_pattern_sequence_sweep(built_module, tmp_path, capsys):
 
 
 def test_pattern_sequence_spec_refuses_what_does_not_apply(tmp_path):
-    from seqnest.pynest_ext.params import ParameterError
+    from seqnest.params import ParameterError
     text = (Path(__file__).parent.parent / "data" / "sweep_stp_tiny.yaml").read_text()
     for extra, message in (("synapse: reram\n", "'synapse' does not apply"),
                            ("", "unknown parameter group 'synapse'")):

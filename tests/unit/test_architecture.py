@@ -123,3 +123,22 @@ def test_every_family_is_read_from_its_run_directory(tmp_path):
     assert found == {"tm_now": "temporal_memory", "tm_before": "temporal_memory",
                      "stp_now": "stp", "stp_before": "stp", "cd": "coincidence",
                      "other": None, "broken": None, "missing": None}
+
+
+def test_one_error_hierarchy():
+    import seqnest
+    from seqnest import errors
+    from seqnest.pynest_ext.buildcache import BuildError
+    from seqnest.pynest_ext.params import ParameterError as OldPath
+    from seqnest.sequences.rundir import RunDirError
+    assert BuildError is errors.BuildError and RunDirError is errors.RunDirError
+    assert OldPath is errors.ParameterError is seqnest.ParameterError
+    for cls in (errors.ParameterError, errors.RunDirError, errors.BuildError):
+        assert issubclass(cls, errors.SeqnestError)
+    assert issubclass(errors.ParameterError, ValueError)
+    assert issubclass(errors.BuildError, RuntimeError)
+    sources = [p for folder in ("pynest_ext", "sequences", "seqnest", "scripts")
+               for p in (ROOT / folder).rglob("*.py")]
+    defined = [p for p in sources if any(f"class {n}(" in p.read_text()
+                                         for n in ("ParameterError", "RunDirError", "BuildError"))]
+    assert [p.relative_to(ROOT).as_posix() for p in defined] == ["seqnest/errors.py"]

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from seqnest.pynest_ext.params import ParameterError
+from seqnest.params import ParameterError
 from seqnest.sequences.metrics import prediction_scores, wilson_interval
 from seqnest.sequences.temporal_memory.branches import (FAILURE, SIMULTANEOUS, branch_statistics,
                                                 branch_structure, classify_trial, head_race,

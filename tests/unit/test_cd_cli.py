@@ -6,7 +6,7 @@ import pytest
 from seqnest.cli.seqnest import main
 from seqnest.sequences.coincidence.config import resolve_cd_config
 from seqnest.sequences.tasks.shd import write_shd
-from seqnest.pynest_ext.params import ParameterError
+from seqnest.params import ParameterError
 
 
 @pytest.mark.parametrize("extra, message", [

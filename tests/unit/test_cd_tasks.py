@@ -4,7 +4,7 @@ import h5py
 import numpy as np
 import pytest
 
-from seqnest.pynest_ext.params import ParameterError
+from seqnest.params import ParameterError
 from seqnest.sequences.tasks.mts_xor import MtsXorParams, make_mts_xor
 from seqnest.sequences.tasks.patterns import PatternParams, make_patterns
 from seqnest.sequences.tasks.shd import ShdParams, load_shd, shd_files, write_shd

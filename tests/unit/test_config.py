@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from seqnest.pynest_ext.params import ParameterError
+from seqnest.params import ParameterError
 from seqnest.sequences.config import config_from_dict, parse_set_options, resolve_config
 
 

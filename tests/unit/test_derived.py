@@ -4,7 +4,7 @@ import pytest
 
 from seqnest.pynest_ext import derived
 from seqnest.pynest_ext.models import InhNeuronParams, StdspSynapseParams, StmNeuronParams
-from seqnest.pynest_ext.params import ParameterError
+from seqnest.params import ParameterError
 
 
 def test_psp_to_psc_matches_paper_values():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from seqnest.pynest_ext.devices import RramDelayParams, RramWeightParams
-from seqnest.pynest_ext.params import ParameterError
+from seqnest.params import ParameterError
 
 
 def test_delays_are_lognormal_rounded_and_capped():

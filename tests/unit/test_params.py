@@ -3,7 +3,7 @@
 import pytest
 
 from seqnest.pynest_ext.models import InhNeuronParams, StdspSynapseParams, StmNeuronParams
-from seqnest.pynest_ext.params import ParameterError, parameter_hash
+from seqnest.params import ParameterError, parameter_hash
 
 
 @pytest.mark.parametrize("cls", [StmNeuronParams, InhNeuronParams, StdspSynapseParams])

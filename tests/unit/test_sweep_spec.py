@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from seqnest.pynest_ext.params import ParameterError
+from seqnest.params import ParameterError
 from seqnest.sequences.sweep import expand, load_spec, slurm_job_script
 
 #: the tests' tiny sweep, with a second grid parameter, explicit points and cluster options

@@ -8,7 +8,7 @@ import pytest
 from seqnest.pynest_ext.models import (SYNAPSE_KINDS, BistableSynapseParams, ModelNames,
                                ReramSynapseParams, StdspSynapseParams, TristateStmSynapseParams,
                                TristateSynapseParams)
-from seqnest.pynest_ext.params import ParameterError
+from seqnest.params import ParameterError
 from seqnest.sequences.config import config_from_dict, resolve_config
 
 N = (1000, 100)

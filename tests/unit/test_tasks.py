@@ -2,7 +2,7 @@
 """Sequence sets, parsing, random high-order sets and the stimulus schedule."""
 import pytest
 
-from seqnest.pynest_ext.params import ParameterError
+from seqnest.params import ParameterError
 from seqnest.sequences.tasks.sequence_sets import (NAMED_SETS, TimingParams, make_schedule, named_set, parse_sequences,
                              random_high_order)
 
