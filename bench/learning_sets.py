@@ -51,7 +51,7 @@ def is_current(run_dir: Path, task: str, options: list[str], episodes: int, seed
     (module key) and the configuration these options give today (its hash): a run
     made before a model or a default changed is trained again, not reused."""
     from seqnest.sequences.config import resolve_config
-    from seqnest.sequences.rundir import load_config
+    from seqnest.sequences.temporal_memory.rundir import load_config
     try:
         env = json.loads((run_dir / "env.json").read_text())
         if not (run_dir / "metrics.json").is_file() or env.get("module_key") != _module_key():

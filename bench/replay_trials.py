@@ -46,7 +46,7 @@ from pathlib import Path
 from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
 from seqnest.pynest_ext.noise import NoiseParams, inject_noise
 from seqnest.sequences.temporal_memory.replay import _replay_neuron, _replay_network
-from seqnest.sequences.rundir import load_config, load_connectivity
+from seqnest.sequences.temporal_memory.rundir import load_config, load_connectivity
 from seqnest.pynest_ext.networks.temporal_memory import synaptic_weights
 run = Path({str(run)!r})
 cfg, conn = load_config(run), load_connectivity(run)

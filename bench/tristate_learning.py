@@ -28,7 +28,8 @@ import numpy as np
 from learning_sets import run_one
 from synapse_memory import measure
 
-from seqnest.sequences.rundir import load_config, load_connectivity_arrays
+from seqnest.sequences.rundir import load_connectivity_arrays
+from seqnest.sequences.temporal_memory.rundir import load_config
 
 #: name -> (synapse kind, --set options)
 SYNAPSES = {

@@ -314,7 +314,7 @@ def _print_branches(stats: dict, out: Path) -> None:
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     from seqnest.sequences.temporal_memory.replay import replay_run, replay_trials
-    from seqnest.sequences.rundir import load_config
+    from seqnest.sequences.temporal_memory.rundir import load_config
     cfg = load_config(args.run_dir)
     noise, replay_params = _replay_settings(args, cfg)
     # both replays check the run directory, their inputs and the output before they

@@ -159,7 +159,7 @@ def resolve_config(task: str | None = None, sequences: str | None = None,
                    set_options=list(set_options), frequencies=frequencies, params=params,
                    **run_flags)
     if resume is not None:
-        from seqnest.sequences.rundir import load_resumable_config
+        from seqnest.sequences.temporal_memory.rundir import load_resumable_config
         return resolve_resumed_config(load_resumable_config(resume), **options)
     return _resolve(**options)
 
@@ -201,7 +201,8 @@ def learn(out: str | os.PathLike | None = None, *, force: bool = False, progress
         Per-episode prediction error, false positives and negatives (fractions),
         the connectivity before and after learning, recordings and timings.
     """
-    from seqnest.sequences.rundir import check_output, load_resume_state, write_training_run
+    from seqnest.sequences.rundir import check_output
+    from seqnest.sequences.temporal_memory.rundir import load_resume_state, write_training_run
     from seqnest.sequences.temporal_memory.learn import train
     state = None
     if resume is not None:
@@ -255,7 +256,7 @@ def replay(run_dir: str | os.PathLike, *, params: Mapping[str, Any] | None = Non
         One result per cue (decoded order, whether it is the trained one,
         duration in ms) and the summary written to ``replay/replay.json``.
     """
-    from seqnest.sequences.rundir import load_config as _load
+    from seqnest.sequences.temporal_memory.rundir import load_config as _load
     from seqnest.sequences.temporal_memory.replay import replay_run
     replay_params = None
     if params:
@@ -322,7 +323,7 @@ def sweep(spec: str | os.PathLike, out: str | os.PathLike, *, cluster: str = "lo
 
 def load_config(run_dir: str | os.PathLike) -> "RunConfig":
     """The resolved configuration stored in a run directory (``params.json``)."""
-    from seqnest.sequences.rundir import load_config as _load
+    from seqnest.sequences.temporal_memory.rundir import load_config as _load
     return _load(run_dir)
 
 
@@ -344,5 +345,5 @@ def load_spikes(run_dir: str | os.PathLike):
 def load_connectivity(run_dir: str | os.PathLike):
     """The E->E connectivity before and after learning (sources, targets,
     permanences, weights in pA) stored in ``connectivity.npz``."""
-    from seqnest.sequences.rundir import load_connectivity as _load
+    from seqnest.sequences.temporal_memory.rundir import load_connectivity as _load
     return _load(run_dir)

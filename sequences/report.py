@@ -27,9 +27,10 @@ import quantities as pq
 
 from . import analysis, figures
 from .metrics import with_stability
-from .rundir import (RunDirError, check_run_dir, load_config, load_connectivity_arrays,
-                     load_spikes, population_arrays_optional, population_train, read_json,
-                     require_writable, train_arrays)
+from .rundir import (RunDirError, check_run_dir, load_connectivity_arrays, load_spikes,
+                     population_arrays_optional, population_train, read_json, require_writable,
+                     train_arrays)
+from .temporal_memory.rundir import load_config
 
 __all__ = ["write_report", "write_sweep_report", "check_report_output", "REPORT_BIN_MS"]
 

@@ -406,7 +406,8 @@ def run_point(config_record: dict, run_dir: str, replays: dict | None = None) ->
     there already; then replay it under each condition of ``replays`` not yet
     replayed (worker side)."""
     from .temporal_memory.learn import train
-    from .rundir import RunDirError, read_json, write_training_run
+    from .rundir import RunDirError, read_json
+    from .temporal_memory.rundir import write_training_run
 
     stp = config_record.get("family") == "stp"
     if stp:

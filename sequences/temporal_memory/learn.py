@@ -5,7 +5,7 @@
 configured number of episodes and, after each episode, computes the metrics
 of :mod:`seqnest.sequences.metrics` from that episode's recordings (then discards the
 raw recordings from NEST's memory). It returns a :class:`TrainingResult`;
-:mod:`seqnest.sequences.rundir` writes it to disk.
+:mod:`seqnest.sequences.temporal_memory.rundir` writes it to disk.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from ..config import RunConfig
 from ..metrics import (convergence_summary, counts_new_daps, mean_pairwise_jaccard, predicted_vector,
                        prediction_scores, responders)
 from ..tasks.sequence_sets import Schedule, make_schedule
+from .rundir import ResumeState
 
 __all__ = ["TrainingResult", "ResumeState", "train", "run_schedule", "check_run_resources", "peak_rss_mb",
            "current_rss_mb"]
@@ -88,19 +89,6 @@ class TrainingResult:
     node_ids: dict | None = None                               # NEST id of neuron 0 per population
     #: the E neurons' slow state at the end (dAP trace, calcium, learning gate)
     neuron_state: dict | None = None
-
-
-@dataclass(frozen=True)
-class ResumeState:
-    """A learned network to continue training: its E->E connections in their
-    learned state (with the per-synapse parameters the kind needs) and the
-    E neurons' slow state (None: fresh neurons)."""
-
-    connectivity: EEConnectivity
-    neuron_state: dict | None = None
-    source: str | None = None
-    #: element -> E indices the sparse first-element drive reached in the source run
-    drive_targets: dict | None = None
 
 
 class _EpisodeEvaluator:
@@ -218,7 +206,7 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
         Benchmark floors only (see :class:`seqnest.pynest_ext.networks.temporal_memory.SequenceNetwork`):
         the same run with static or without E->E connections.
     resume : ResumeState, optional
-        Continue training a learned network (:func:`seqnest.sequences.rundir.load_resume_state`)
+        Continue training a learned network (:func:`seqnest.sequences.temporal_memory.rundir.load_resume_state`)
         instead of drawing a new one; ``config`` from
         :func:`seqnest.sequences.config.resolve_resumed_config`.
     """

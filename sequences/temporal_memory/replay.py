@@ -44,8 +44,9 @@ from seqnest.pynest_ext.networks.temporal_memory import SequenceNetwork, synapti
 from seqnest.pynest_ext.parallel import set_node_values
 
 from ..metrics import mean_pairwise_jaccard, responders
-from ..rundir import (RunDirError, atomic_directory, check_output, load_config,
-                     load_connectivity, load_spikes, network_segment, read_json, write_json)
+from ..rundir import (RunDirError, atomic_directory, check_output, load_spikes, read_json,
+                     write_json)
+from .rundir import load_config, load_connectivity, network_segment
 
 __all__ = ["CueResult", "replay_run", "decode_replay", "replay_trials", "RNG_STREAM_REPLAY",
            "derived_replay_theta"]
