@@ -58,7 +58,8 @@ import numpy as np
 from seqnest.errors import RunDirError
 
 __all__ = ["RunDirError", "atomic_directory", "check_output", "is_own_directory",
-           "require_writable", "write_json", "read_json", "environment", "check_run_dir",
+           "require_writable", "write_json", "read_json", "environment", "write_run_record",
+           "check_run_dir",
            "run_family", "load_connectivity_arrays", "load_spikes", "population_train",
            "train_arrays", "population_arrays_optional"]
 
@@ -229,6 +230,18 @@ def environment(module_key: str, seed: int, threads: int) -> dict[str, Any]:
         "command": sys.argv,
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+
+
+def write_run_record(folder: Path, family: str, config, module_key: str,
+                     metrics: dict) -> None:
+    """``params.json`` (the family, the configuration's hash and values), ``env.json``
+    and ``metrics.json`` of a run, into ``folder``. ``config`` has ``hash()``,
+    ``to_dict()`` and ``run.seed`` / ``run.threads``."""
+    write_json(folder / "params.json", {"family": family, "hash": config.hash(),
+                                        "params": config.to_dict()})
+    write_json(folder / "env.json", environment(module_key, int(config.run.seed),
+                                                int(config.run.threads)))
+    write_json(folder / "metrics.json", metrics)
 
 
 def check_run_dir(run_dir: str | os.PathLike) -> Path:

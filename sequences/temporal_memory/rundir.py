@@ -20,8 +20,9 @@ from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity
 from seqnest.pynest_ext.neo_convert import Population, population_spiketrain, write_nix
 
 from ..config import config_from_dict
-from ..rundir import (TEMPORAL_MEMORY, _read_npz, atomic_directory, check_run_dir, environment,
-                      load_connectivity_arrays, read_json, run_family, write_json)
+from ..rundir import (TEMPORAL_MEMORY, _read_npz, atomic_directory, check_run_dir,
+                      load_connectivity_arrays, read_json, run_family, write_json,
+                      write_run_record)
 
 __all__ = ["ResumeState", "network_segment", "write_training_run", "load_config",
            "load_connectivity", "load_resumable_config", "load_resume_state"]
@@ -97,11 +98,7 @@ def write_training_run(result, out: str | os.PathLike, force: bool = False) -> P
     cfg, sch = result.config, result.schedule
     out = Path(out)
     with atomic_directory(out, force) as tmp:
-        write_json(tmp / "params.json", {"family": TEMPORAL_MEMORY, "hash": cfg.hash(),
-                                         "params": cfg.to_dict()})
-        write_json(tmp / "env.json", environment(result.module_key, int(cfg.run.seed),
-                                                 int(cfg.run.threads)))
-        write_json(tmp / "metrics.json", result.metrics)
+        write_run_record(tmp, TEMPORAL_MEMORY, cfg, result.module_key, result.metrics)
         write_json(tmp / "schedule.json", {
             "vocabulary": list(cfg.sequence_set.vocabulary),
             "sequences": [list(s) for s in cfg.sequence_set.sequences],

@@ -35,7 +35,7 @@ from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
 from seqnest.pynest_ext.networks.pattern_input import InputWeights, PatternNetwork, inhibition_scale
 from seqnest.params import ParameterError
 
-from ..rundir import atomic_directory, environment, write_json
+from ..rundir import atomic_directory, write_json, write_run_record
 from ..tasks.stp_streams import StpStream, make_stream
 from .learn import current_rss_mb, peak_rss_mb
 from .stp_config import StpConfig
@@ -289,11 +289,7 @@ def write_stp_run(result: StpResult, out: str | os.PathLike, force: bool = False
     spikes.npz, input_weights.npz (initial, final, assemblies), ee_weights.npz."""
     cfg = result.config
     with atomic_directory(out, force) as tmp:
-        write_json(tmp / "params.json", {"family": FAMILY, "hash": cfg.hash(),
-                                         "params": cfg.to_dict()})
-        write_json(tmp / "env.json", environment(result.module_key, int(cfg.run.seed),
-                                                 int(cfg.run.threads)))
-        write_json(tmp / "metrics.json", result.metrics)
+        write_run_record(tmp, FAMILY, cfg, result.module_key, result.metrics)
         s = result.stream
         write_json(tmp / "stream.json", {
             "vocabulary": list(s.vocabulary), "sequences": [list(q) for q in s.sequences],
