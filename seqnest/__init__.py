@@ -313,12 +313,11 @@ def sweep(spec: str | os.PathLike, out: str | os.PathLike, *, cluster: str = "lo
     dict
         ``points``, ``ran``, ``reused`` (counts) and ``failed`` (list).
     """
-    from seqnest.sequences.sweep import check_sweep_output, expand, load_spec, run_sweep
-    loaded = load_spec(spec)
-    expand(loaded)                      # validates every point before anything runs
-    check_sweep_output(out)
-    build()                             # once, before the workers start
-    return run_sweep(loaded, out, cluster=cluster, workers=workers, progress=progress)
+    from seqnest.sequences.sweep import load_spec, run_sweep
+    # run_sweep validates every point, asks SLURM and checks the output before it
+    # writes anything, then builds the module once (as `seqnest sweep` does)
+    return run_sweep(load_spec(spec), out, cluster=cluster, workers=workers,
+                     progress=progress, module=build)
 
 
 def load_config(run_dir: str | os.PathLike) -> "RunConfig":

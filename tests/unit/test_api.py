@@ -151,3 +151,19 @@ def test_a_kernel_on_several_processes_is_refused_where_nothing_gathers():
     require_one_process("a probe", processes=1)
     with pytest.raises(ParameterError, match=r"^a probe runs in one process, not across 3 MPI"):
         require_one_process("a probe", processes=3)
+
+
+def test_api_sweep_checks_slurm_and_the_output_before_it_builds(tmp_path, monkeypatch):
+    """seqnest.sweep() and `seqnest sweep` share one order: validate, ask SLURM,
+    check the output, then build once."""
+    import shutil
+
+    import seqnest
+    from seqnest.errors import ParameterError
+    built = []
+    monkeypatch.setattr(seqnest, "build", lambda *a, **k: built.append(1))
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)   # no sbatch here
+    spec = Path(__file__).parent.parent / "data" / "sweep_tiny.yaml"
+    with pytest.raises(ParameterError, match="sbatch not found"):
+        seqnest.sweep(spec, tmp_path / "s", cluster="slurm")
+    assert not built and not (tmp_path / "s").exists()
