@@ -142,3 +142,14 @@ def test_one_error_hierarchy():
     defined = [p for p in sources if any(f"class {n}(" in p.read_text()
                                          for n in ("ParameterError", "RunDirError", "BuildError"))]
     assert [p.relative_to(ROOT).as_posix() for p in defined] == ["seqnest/errors.py"]
+
+
+def test_the_build_starts_at_the_root_and_the_recipe_works_as_a_subdirectory():
+    """`cmake -S .` builds the models through nestml_models/CMakeLists.txt, which the
+    wheel ships and `seqnest build` drives; it must not assume it is the top project."""
+    import re
+    root = (ROOT / "CMakeLists.txt").read_text()
+    recipe = (ROOT / "nestml_models" / "CMakeLists.txt").read_text()
+    assert re.search(r"^add_subdirectory\(nestml_models\)", root, re.M)
+    code = "\n".join(line for line in recipe.splitlines() if not line.lstrip().startswith("#"))
+    assert "CMAKE_SOURCE_DIR" not in code and "CMAKE_BINARY_DIR" not in code
