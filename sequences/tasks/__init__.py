@@ -7,5 +7,9 @@
 * :mod:`~seqnest.sequences.tasks.patterns`: frozen spatio-temporal spike patterns with
   jitter and background;
 * :mod:`~seqnest.sequences.tasks.shd`: a reader of the Spiking Heidelberg Digits HDF5
-  files.
+  files;
+* :mod:`~seqnest.sequences.tasks.spike_data`: labelled spike-train samples in
+  discrete time (the classifiers' datasets);
+* :mod:`~seqnest.sequences.tasks.stp_streams`: sequences of spatio-temporal spike
+  patterns as one continuous input stream.
 """
