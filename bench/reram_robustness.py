@@ -286,8 +286,8 @@ stuck-on devices are kept out of the read path by the fault map
 (`synapse.fault_map = exclude`); the rows "stochastic rounding" and "no fault
 map" are the ablations (the earlier behaviour). The lag window is the study's
 (dt_max = 2 Delta_T = 80 ms) for every device. "State bits" is the long-term
-state a synapse stores: log2(levels) plus the accumulator's bits (a sign and
-enough bits to count the per-spike depression below one level step) for the
+state a synapse stores: log2(levels) plus the accumulator's bits (enough to
+count the per-spike depression below one level step) for the
 device, log2(3) and 1 for the tristate and bistable synapses, a double for the
 continuous rules. Model: `nestml_models/synapses/stm_reram_synapse.nestml`.
 

@@ -28,6 +28,7 @@ import numpy as np
 from learning_sets import run_one
 from synapse_memory import measure
 
+from seqnest.sequences.metrics import episodes_to_convergence
 from seqnest.sequences.rundir import load_connectivity_arrays
 from seqnest.sequences.temporal_memory.rundir import load_config
 
@@ -52,11 +53,6 @@ def state_fractions(kind: str, run_dir: Path) -> str:
     else:
         parts = [np.mean(state < syn.theta_P), np.mean(state >= syn.theta_P)]
     return " / ".join(f"{100 * p:.2f}" for p in parts)
-
-
-def first_below(errors: list[float], threshold: float = 0.05) -> int | None:
-    """The first episode (1-based) with error below ``threshold``."""
-    return next((i + 1 for i, e in enumerate(errors) if e < threshold), None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:16} FAILED: {failed[0]['failed']}")
                 continue
             errors = [r["metrics"]["final_error"] for r in mine]
-            firsts = ",".join(str(first_below(r["metrics"]["error"]) or "-") for r in mine)
+            firsts = ",".join(str(episodes_to_convergence(r["metrics"]["error"], 0.05) or "-")
+                              for r in mine)
             ok = sum(r["replay"]["n_correct"] for r in mine)
             cues = sum(r["replay"]["n_cues"] for r in mine)
             fractions = state_fractions(kind, Path(mine[0]["dir"]))

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from seqnest.params import ParameterError
+
 from ._nest import import_nest
 from .buildcache import BuildError, BuiltModule, build
 from .models import ModelNames
@@ -45,7 +47,6 @@ class KernelConfig:
     verbosity: str = "ERROR"
 
     def __post_init__(self) -> None:
-        from seqnest.params import ParameterError
         if not self.resolution > 0:
             raise ParameterError(f"kernel.resolution: must be > 0 ms, got {self.resolution!r}")
         if int(self.threads) != self.threads or self.threads < 1:

@@ -251,9 +251,9 @@ def check_run_dir(run_dir: str | os.PathLike) -> Path:
     return run_dir
 
 
-#: The model families and the name each writes as ``params.json["family"]``.
+#: The name the temporal memory writes as ``params.json["family"]`` (the other
+#: families name themselves: ``stp``, ``coincidence``).
 TEMPORAL_MEMORY = "temporal_memory"
-FAMILIES = (TEMPORAL_MEMORY, "stp", "coincidence")
 
 
 def run_family(folder: str | os.PathLike) -> str | None:

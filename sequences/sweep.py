@@ -328,21 +328,24 @@ def _resolve(spec: SweepSpec, options: list[str]) -> RunConfig:
     which win over all of them."""
     base = [f"{g}.{k}={v}" for g, values in spec.config.items() for k, v in values.items()]
     if spec.inputs is not None:
-        cfg = _resolve_stp(spec, [*base, *_spec_run_options(spec, "protocol.iterations"),
-                                  *options])
+        cfg = _resolve_stp(spec, [*base, *_spec_run_options(spec), *options])
     else:
         cfg = resolve_config(task=spec.task, sequences=spec.sequences,
-                             set_options=[*base, *_spec_run_options(spec, "run.episodes"),
-                                          *options],
+                             set_options=[*base, *_spec_run_options(spec), *options],
                              frequencies=_spec_frequencies(spec, options))
     _check_varied_kept(cfg, options)
     return cfg
 
 
-def _spec_run_options(spec: SweepSpec, episodes_key: str) -> list[str]:
-    """The spec's top-level run values as --set options (below the varied keys)."""
-    values = {episodes_key: spec.episodes, "run.threads": spec.threads,
-              "run.synapse": spec.synapse if episodes_key.startswith("run.") else None}
+def _spec_run_options(spec: SweepSpec) -> list[str]:
+    """The spec's top-level run values as --set options (below the varied keys); a
+    pattern-sequence run counts its episodes as ``protocol.iterations`` and has no
+    synapse kind to choose."""
+    if spec.inputs is not None:
+        values = {"protocol.iterations": spec.episodes, "run.threads": spec.threads}
+    else:
+        values = {"run.episodes": spec.episodes, "run.threads": spec.threads,
+                  "run.synapse": spec.synapse}
     return [f"{k}={v}" for k, v in values.items() if v is not None]
 
 

@@ -130,31 +130,6 @@ def _dendritic_peaks(nest, post, duration: float) -> np.ndarray:
     return peak
 
 
-def test_read_noise_spread_of_transmitted_weights(built_module):
-    from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-    from seqnest.pynest_ext.models import RECEPTOR_DEND
-    nest = import_nest()
-    params = ReramSynapseParams(sigma_read=0.2)
-    names = setup_kernel(KernelConfig(seed=3), module=built_module)
-    n = 2000
-    pre = nest.Create("parrot_neuron", n)
-    post = nest.Create(names.pair("reram")[0], n)
-    gen = nest.Create("spike_generator", params={"spike_times": [10.0]})
-    nest.Connect(gen, pre)
-    nest.CopyModel(names.pair("reram")[1], "read_probe", params.nest_defaults())
-    # every device on (permanence 15 >= theta_P): stored weight w_mature
-    nest.Connect(pre, post, "one_to_one",
-                 syn_spec={"synapse_model": "read_probe", "receptor_type": RECEPTOR_DEND,
-                           "delay": 2.0, "permanence": 15.0, "permanence_min": 15.0,
-                           "w": params.w_mature})
-    peak = _dendritic_peaks(nest, post, 30.0)
-    # the alpha current peaks at the transmitted weight
-    assert peak.mean() == pytest.approx(params.w_mature, rel=0.02)
-    assert peak.std() / params.w_mature == pytest.approx(params.sigma_read, rel=0.1)
-    stored = np.asarray(nest.GetConnections(pre, post).get("w"))
-    np.testing.assert_allclose(stored, params.w_mature)       # reading does not change w
-
-
 def _one_to_one(nest, names, params, n, arrays, model_name):
     """n parrots -> n neurons, one synapse each, with per-synapse ``arrays``."""
     from seqnest.pynest_ext.models import RECEPTOR_DEND
@@ -165,6 +140,25 @@ def _one_to_one(nest, names, params, n, arrays, model_name):
                  syn_spec={"synapse_model": model_name, "receptor_type": RECEPTOR_DEND,
                            "delay": 2.0, **arrays})
     return pre, post
+
+
+def test_read_noise_spread_of_transmitted_weights(built_module):
+    from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
+    nest = import_nest()
+    params = ReramSynapseParams(sigma_read=0.2)
+    names = setup_kernel(KernelConfig(seed=3), module=built_module)
+    n = 2000
+    # every device on (permanence 15 >= theta_P): stored weight w_mature
+    pre, post = _one_to_one(nest, names, params, n, {"permanence": 15.0, "permanence_min": 15.0,
+                                                     "w": params.w_mature}, "read_probe")
+    gen = nest.Create("spike_generator", params={"spike_times": [10.0]})
+    nest.Connect(gen, pre)
+    peak = _dendritic_peaks(nest, post, 30.0)
+    # the alpha current peaks at the transmitted weight
+    assert peak.mean() == pytest.approx(params.w_mature, rel=0.02)
+    assert peak.std() / params.w_mature == pytest.approx(params.sigma_read, rel=0.1)
+    stored = np.asarray(nest.GetConnections(pre, post).get("w"))
+    np.testing.assert_allclose(stored, params.w_mature)       # reading does not change w
 
 
 def test_fault_map_keeps_stuck_on_devices_out_of_the_read_path(built_module):
@@ -184,7 +178,7 @@ def test_fault_map_keeps_stuck_on_devices_out_of_the_read_path(built_module):
     # depressions (one level each) leave it on
     step = params.nominal_step
     arrays = {**drawn, "permanence": np.where(excluded, 0.0, params.theta_P + 2 * step),
-              "permanence_min": np.where(excluded, 0.0, 0.0),
+              "permanence_min": np.zeros(n),
               "permanence_high": np.where(excluded, 0.0, params.nominal_high),
               "level_step": np.full(n, step), "accumulator": np.zeros(n),
               "w": np.where(excluded, 0.0, params.w_mature)}
