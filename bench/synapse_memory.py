@@ -25,9 +25,13 @@ import sys
 
 from seqnest.pynest_ext.models import SYNAPSE_KINDS
 
-KINDS = tuple(SYNAPSE_KINDS)
+#: NEST's own synapse models, connected the same way: the floor of the table
+BUILTIN = ("static_synapse", "stdp_synapse")
+KINDS = tuple(SYNAPSE_KINDS) + BUILTIN
 #: rows: label -> (kind, parameter overrides)
 VARIANTS: dict[str, tuple[str, dict]] = {
+    "NEST static_synapse (floor)": ("static_synapse", {}),
+    "NEST stdp_synapse (floor)": ("stdp_synapse", {}),
     "stdsp": ("stdsp", {}),
     "reram (ideal)": ("reram", {}),
     "reram, 16 levels, accumulator": ("reram", {"levels": 16}),
@@ -53,22 +57,32 @@ def worker(kind: str, neurons: int, indegree: int, overrides: dict | None = None
 
     nest = import_nest()
     names = setup_kernel(KernelConfig())
-    params = SYNAPSE_KINDS[kind](overrides or {})
-    neuron_model, synapse_model = names.pair(kind)
-    exc = nest.Create(neuron_model, neurons)
-    nest.CopyModel(synapse_model, "memory_probe", params.nest_defaults())
-    arrays = params.connection_arrays((neurons, indegree), 0.0, 8.0, np.random.default_rng(1))
+    rng = np.random.default_rng(1)
+    if kind in BUILTIN:
+        # a built-in neuron that keeps the spike history stdp_synapse needs; the
+        # weights drawn per synapse, as the plastic kinds' states are
+        exc = nest.Create("iaf_psc_exp", neurons)
+        nest.CopyModel(kind, "memory_probe")
+        spec = {"weight": rng.uniform(0.0, 1.0, (neurons, indegree)), "delay": 2.0}
+        state_bits = 0.0 if kind == "static_synapse" else 64.0
+    else:
+        params = SYNAPSE_KINDS[kind](overrides or {})
+        neuron_model, synapse_model = names.pair(kind)
+        exc = nest.Create(neuron_model, neurons)
+        nest.CopyModel(synapse_model, "memory_probe", params.nest_defaults())
+        spec = {"receptor_type": RECEPTOR_DEND, "delay": params.delay, "weight": 0.0,
+                **params.connection_arrays((neurons, indegree), 0.0, 8.0, rng)}
+        state_bits = params.state_bits
     before = _rss_bytes()
     nest.Connect(exc, exc, {"rule": "fixed_indegree", "indegree": indegree,
                             "allow_autapses": False, "allow_multapses": False},
-                 syn_spec={"synapse_model": "memory_probe", "receptor_type": RECEPTOR_DEND,
-                           "delay": params.delay, "weight": 0.0, **arrays})
+                 syn_spec={"synapse_model": "memory_probe", **spec})
     nest.Simulate(1.0)     # finalises the connection infrastructure
     grown = _rss_bytes() - before
     n = nest.num_connections
     return {"kind": kind, "synapses": n, "bytes_per_synapse": grown / n,
             "sizeof": nest.GetDefaults("memory_probe").get("sizeof"),
-            "state_bits": params.state_bits}
+            "state_bits": state_bits}
 
 
 def measure(kind: str, neurons: int = 900, indegree: int = 180,
