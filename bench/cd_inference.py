@@ -95,7 +95,7 @@ def main(argv=None) -> int:
     ap.add_argument("--spikes", type=int, default=8000)
     ap.add_argument("--out", help="keep the run directory here (default: a temporary one)")
     args = ap.parse_args(argv)
-    from seqnest.cli.seqnest import main as seqnest
+    from seqnest.cli import main as seqnest
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         t0 = time.perf_counter()

@@ -58,7 +58,7 @@ def run_learn(M: int, threads: int, episodes: int) -> dict:
         out = Path(tmp) / "run"
         argv = ["learn", "--task", task, "--episodes", str(episodes), "--threads", str(threads),
                 "--out", str(out), "--no-progress"] + [x for o in opts for x in ("--set", o)]
-        code = ("import sys; from seqnest.cli.seqnest import main; "
+        code = ("import sys; from seqnest.cli import main; "
                 f"sys.exit(main({argv!r}))")
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

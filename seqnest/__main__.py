@@ -2,6 +2,6 @@
 """``python -m seqnest``: the command line."""
 import sys
 
-from seqnest.cli.seqnest import main
+from seqnest.cli import main
 
 sys.exit(main())

@@ -97,7 +97,7 @@ def parameters_page() -> str:
 
 
 def cli_page() -> str:
-    from seqnest.cli.seqnest import _parser
+    from seqnest.cli import _parser
     parser = _parser()
     out = ["# Command line", "", "`seqnest COMMAND --help` prints these pages.", ""]
     sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")

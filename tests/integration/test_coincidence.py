@@ -92,7 +92,7 @@ def test_spiking_variant_emits_at_threshold(built_module):
 
 
 def test_cd_train_eval_report_end_to_end(built_module, tmp_path, capsys):
-    from seqnest.cli.seqnest import main
+    from seqnest.cli import main
     run = tmp_path / "run"
     assert main(["cd-train", "--task", "patterns", "--epochs", "3", "--seed", "4",
                  "--set", "training.n_train=120", "--set", "training.n_test=40",
@@ -135,7 +135,7 @@ def test_cd_train_eval_report_end_to_end(built_module, tmp_path, capsys):
 
 
 def test_shd_files_train_and_run_in_nest(built_module, tmp_path):
-    from seqnest.cli.seqnest import main
+    from seqnest.cli import main
     from seqnest.sequences.tasks.shd import write_shd
     rng = np.random.default_rng(3)
 

@@ -87,7 +87,7 @@ def test_ctrl_c_stops_cd_train_and_cd_eval(built_module, tmp_path):
                                 4.0, tmp_path)
     assert code == 130 and "interrupted" in err and took < 5.0
     assert listing(tmp_path) == []
-    from seqnest.cli.seqnest import main
+    from seqnest.cli import main
     run = tmp_path / "small"
     assert main(["cd-train", "--task", "patterns", "--epochs", "1", "--no-progress",
                  "--set", "training.n_train=50", "--set", "training.n_test=20",

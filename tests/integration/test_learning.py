@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from seqnest.pynest_ext.neo_convert import read_nix, split_population
-from seqnest.cli.seqnest import main
+from seqnest.cli import main
 
 pytestmark = pytest.mark.nest
 

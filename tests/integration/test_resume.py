@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from seqnest.cli.seqnest import main
+from seqnest.cli import main
 from seqnest.sequences.rundir import load_connectivity_arrays, read_json
 
 pytestmark = pytest.mark.nest

@@ -7,7 +7,7 @@ import pytest
 
 from seqnest.pynest_ext.kernel import import_nest, setup_kernel
 from seqnest.pynest_ext.models import RECEPTOR_DEND, RECEPTOR_EXT, WeightSynapseParams
-from seqnest.cli.seqnest import main
+from seqnest.cli import main
 
 pytestmark = pytest.mark.nest
 

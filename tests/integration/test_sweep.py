@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from seqnest.cli.seqnest import main
+from seqnest.cli import main
 from seqnest.sequences.sweep import expand, load_spec, run_point, run_sweep
 
 pytestmark = pytest.mark.nest

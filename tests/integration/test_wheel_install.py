@@ -39,7 +39,7 @@ def test_wheel_holds_the_model_sources_and_their_recipe(wheel):
     assert models
     for rel in models + ["nestml_models/CMakeLists.txt"]:
         assert f"seqnest/{rel}" in names
-    assert "seqnest/__init__.py" in names and "seqnest/cli/seqnest.py" in names
+    assert "seqnest/__init__.py" in names and "seqnest/cli/__init__.py" in names
     # one import namespace: nothing installed at the top level but seqnest
     top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert top == {"seqnest"}

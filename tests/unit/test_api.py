@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import seqnest
-from seqnest.cli.seqnest import main
+from seqnest.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 STORED = Path(__file__).parents[1] / "data" / "run_small"

@@ -5,21 +5,30 @@ Every import counts, those inside function bodies too: a cycle closed by a
 function-level import is still a cycle.
 """
 import ast
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-#: import prefix -> folder, as pyproject.toml maps them
-FOLDERS = {"seqnest.pynest_ext": "pynest_ext", "seqnest.sequences": "sequences"}
+PACKAGE = ROOT / "seqnest"
+
+
+def _python_files(folder: Path):
+    """Every .py file under `folder`, through its symbolic links to the top-level folders."""
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+        for name in filenames:
+            if name.endswith(".py"):
+                yield Path(dirpath) / name
 
 
 def _modules() -> dict[str, Path]:
+    """Import name -> file, read from the folder path alone (as a static tool reads it)."""
     found = {}
-    for prefix, folder in FOLDERS.items():
-        for path in (ROOT / folder).rglob("*.py"):
-            parts = list(path.relative_to(ROOT / folder).with_suffix("").parts)
-            if parts[-1] == "__init__":
-                parts = parts[:-1]
-            found[".".join([prefix, *parts])] = path
+    for path in _python_files(PACKAGE):
+        parts = ["seqnest", *path.relative_to(PACKAGE).with_suffix("").parts]
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
     return found
 
 
@@ -153,3 +162,51 @@ def test_the_build_starts_at_the_root_and_the_recipe_works_as_a_subdirectory():
     assert re.search(r"^add_subdirectory\(nestml_models\)", root, re.M)
     code = "\n".join(line for line in recipe.splitlines() if not line.lstrip().startswith("#"))
     assert "CMAKE_SOURCE_DIR" not in code and "CMAKE_BINARY_DIR" not in code
+
+
+def test_import_names_are_folder_paths():
+    """seqnest/pynest_ext, seqnest/sequences and seqnest/nestml_models are links to the
+    top-level folders: every `seqnest.*` import resolves to a file by its path alone."""
+    for name in ("pynest_ext", "sequences", "nestml_models"):
+        link = PACKAGE / name
+        assert link.is_symlink() and link.resolve() == ROOT / name, name
+    modules = _modules()
+    assert {"seqnest.cli", "seqnest.pynest_ext.kernel", "seqnest.sequences.rundir"} <= set(modules)
+    unresolved = set()
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("seqnest")):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    base = ".".join(up + ([node.module] if node.module else []))
+                if base not in modules:
+                    unresolved.add(f"{name}: {base}")
+            elif isinstance(node, ast.Import):
+                unresolved.update(f"{name}: {a.name}" for a in node.names
+                                  if a.name.startswith("seqnest") and a.name not in modules)
+    assert unresolved == set()
+
+
+def test_a_static_type_checker_follows_every_import():
+    """mypy reads the package from the folders alone (no import hook): no `seqnest.*`
+    module or name it cannot find."""
+    import shutil
+    import subprocess
+    import sys
+    mypy = shutil.which("mypy", path=str(Path(sys.executable).parent))
+    if mypy is None:
+        import pytest
+        pytest.skip("mypy is not installed (pip install -e '.[test]')")
+    out = subprocess.run([mypy, "-p", "seqnest", "--follow-imports=silent", "--no-incremental",
+                          "--cache-dir", os.devnull],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600).stdout.splitlines()
+    bad = [line for line in out
+           if '"seqnest' in line and ("[import-not-found]" in line or "[attr-defined]" in line
+                                      or "[import-untyped]" in line)]
+    assert bad == []
+    import re
+    checked = re.search(r"checked (\d+) source files", out[-1])
+    # every module, and the three data packages of nestml_models/
+    assert checked and int(checked.group(1)) >= len(_modules()), out[-1]

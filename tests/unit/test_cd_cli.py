@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from seqnest.cli.seqnest import main
+from seqnest.cli import main
 from seqnest.sequences.coincidence.config import resolve_cd_config
 from seqnest.sequences.tasks.shd import write_shd
 from seqnest.params import ParameterError

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from seqnest.cli.seqnest import main
+from seqnest.cli import main
 
 
 @pytest.mark.parametrize("argv, fragment", [
@@ -192,7 +192,7 @@ def test_unknown_noise_kind_is_an_argument_error(capsys):
 def test_bad_input_is_refused_before_the_module_is_built(tmp_path, capsys, monkeypatch, argv):
     import shutil
 
-    import seqnest.cli.seqnest as cli
+    import seqnest.cli as cli
     shutil.copytree(STORED, tmp_path / "run")
     asked = []
     monkeypatch.setattr(cli, "_module", lambda *a, **k: asked.append(1))
@@ -209,7 +209,7 @@ def test_an_error_raised_because_of_ctrl_c_ends_as_interrupted(capsys):
     import os
     import signal
 
-    from seqnest.cli.seqnest import _run
+    from seqnest.cli import _run
 
     def swallowed(args):
         try:

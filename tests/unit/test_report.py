@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from seqnest.cli.seqnest import main
+from seqnest.cli import main
 from seqnest.sequences.report import write_report
 from seqnest.sequences.rundir import RunDirError
 

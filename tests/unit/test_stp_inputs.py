@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from seqnest.params import ParameterError
-from seqnest.cli.seqnest import main
+from seqnest.cli import main
 from seqnest.sequences.tasks.stp_streams import StpParams, frozen_patterns, iteration_ms, make_stream, stp_set
 from seqnest.sequences.temporal_memory.stp_config import resolve_stp_config
 from seqnest.sequences.temporal_memory.stp_metrics import (assign_assemblies, converged_at, jaccard,

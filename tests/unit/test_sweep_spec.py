@@ -123,7 +123,7 @@ def test_cluster_network_settings_reach_the_job_script(tmp_path):
 
 
 def test_missing_spec_and_bad_output_are_one_line_exit_2(tmp_path, capsys):
-    from seqnest.cli.seqnest import main
+    from seqnest.cli import main
     assert main(["sweep", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "sweep spec not found" in err[0]
@@ -176,7 +176,7 @@ def test_replay_conditions_are_crossed_over_their_lists(tmp_path):
 
 
 def test_an_interface_missing_here_is_one_line_before_anything_starts(tmp_path, capsys):
-    from seqnest.cli.seqnest import main
+    from seqnest.cli import main
     text = GOOD.replace("cores: 4", "cores: 4, interface: nosuch0")
     spec = write(tmp_path, text)
     with pytest.raises(ParameterError, match=r"'cluster.slurm.interface': no network interface "
@@ -197,7 +197,7 @@ def test_an_interface_missing_here_is_one_line_before_anything_starts(tmp_path, 
 
 def test_a_slurm_sweep_without_sbatch_is_refused_before_anything_is_written(tmp_path, capsys,
                                                                               monkeypatch):
-    from seqnest.cli.seqnest import main
+    from seqnest.cli import main
     import shutil
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
     spec = write(tmp_path, GOOD)
