@@ -50,7 +50,7 @@ def is_current(run_dir: Path, task: str, options: list[str], episodes: int, seed
     """Whether ``run_dir`` holds a finished run trained with the present NESTML models
     (module key) and the configuration these options give today (its hash): a run
     made before a model or a default changed is trained again, not reused."""
-    from seqnest.sequences.config import resolve_config
+    from seqnest.sequences.temporal_memory.config import resolve_config
     from seqnest.sequences.temporal_memory.rundir import load_config
     try:
         env = json.loads((run_dir / "env.json").read_text())
@@ -64,7 +64,7 @@ def is_current(run_dir: Path, task: str, options: list[str], episodes: int, seed
 
 
 def _load(task: str, seed: int, run_dir: Path) -> dict:
-    from seqnest.sequences.metrics import with_stability
+    from seqnest.sequences.temporal_memory.metrics import with_stability
     # a run older than these keys: the same summary from its curve
     m = with_stability(json.loads((run_dir / "metrics.json").read_text()))
     r = json.loads((run_dir / "replay" / "replay.json").read_text())

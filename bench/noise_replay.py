@@ -198,7 +198,7 @@ def figure_three(rows3, out: Path, sigma_match: float) -> list:
 def figure_latency(sweep2: Path, rows, out: Path, sigma_match: float) -> None:
     import matplotlib.pyplot as plt
 
-    from seqnest.sequences.figures import latency_distributions
+    from seqnest.sequences.temporal_memory.figures import latency_distributions
     sel = [r for r in _select(rows, "shared", sigma=sigma_match, c=1) if abs(r["f1"] - 0.7) < 1e-9]
     if not sel:
         return

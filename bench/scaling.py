@@ -72,7 +72,7 @@ def run_learn(M: int, threads: int, episodes: int) -> dict:
 
 def floor_worker(M: int, threads: int, episodes: int, floor: str) -> dict:
     """Training with static or without E->E connections (same code as `seqnest learn`)."""
-    from seqnest.sequences.config import resolve_config
+    from seqnest.sequences.temporal_memory.config import resolve_config
     from seqnest.sequences.temporal_memory.learn import train
     task, opts = task_args(M)
     cfg = resolve_config(task=task, episodes=episodes, threads=threads, set_options=opts)
@@ -85,7 +85,7 @@ def builtin_worker(M: int, threads: int, episodes: int) -> dict:
 
     from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
     from seqnest.pynest_ext.networks.temporal_memory import synaptic_weights
-    from seqnest.sequences.config import resolve_config
+    from seqnest.sequences.temporal_memory.config import resolve_config
     from seqnest.sequences.tasks.sequence_sets import make_schedule
     task, opts = task_args(M)
     cfg = resolve_config(task=task, episodes=episodes, threads=threads, set_options=opts)
@@ -168,7 +168,7 @@ def summarise(M: int, threads: int, episodes: int) -> dict:
 
 def episode_ms(M: int) -> float:
     """Biological time of one episode (ms)."""
-    from seqnest.sequences.config import resolve_config
+    from seqnest.sequences.temporal_memory.config import resolve_config
     from seqnest.sequences.tasks.sequence_sets import make_schedule
     task, opts = task_args(M)
     cfg = resolve_config(task=task, episodes=1, set_options=opts)

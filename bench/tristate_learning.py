@@ -28,7 +28,7 @@ import numpy as np
 from learning_sets import run_one
 from synapse_memory import measure
 
-from seqnest.sequences.metrics import episodes_to_convergence
+from seqnest.sequences.temporal_memory.metrics import episodes_to_convergence
 from seqnest.sequences.rundir import load_connectivity_arrays
 from seqnest.sequences.temporal_memory.rundir import load_config
 

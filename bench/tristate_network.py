@@ -21,7 +21,7 @@ import sys
 
 import numpy as np
 
-from seqnest.sequences.config import resolve_config
+from seqnest.sequences.temporal_memory.config import resolve_config
 from seqnest.sequences.temporal_memory.learn import train
 
 #: name -> --set options (with --synapse tristate).

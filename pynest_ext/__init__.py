@@ -10,8 +10,8 @@ Importing this package does not import NEST or NESTML.
 """
 from __future__ import annotations
 
-from .buildcache import BuildError, BuiltModule, build, find_cached
-from .models import MODEL_NAMES, ModelNames
+from seqnest.pynest_ext.buildcache import BuildError, BuiltModule, build, find_cached
+from seqnest.pynest_ext.models import MODEL_NAMES, ModelNames
 from seqnest.params import ParameterError
 
 __all__ = ["BuildError", "BuiltModule", "ModelNames", "MODEL_NAMES", "ParameterError",
@@ -20,6 +20,6 @@ __all__ = ["BuildError", "BuiltModule", "ModelNames", "MODEL_NAMES", "ParameterE
 def __getattr__(name: str):
     # kernel-related names import lazily so that `import seqnest.pynest_ext` stays NEST-free
     if name in ("setup_kernel", "KernelConfig", "load_module"):
-        from . import kernel
+        from seqnest.pynest_ext import kernel
         return getattr(kernel, name)
     raise AttributeError(name)

@@ -31,9 +31,9 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from . import codegen, nestconfig
-from .models import CODEGEN_OPTIONS, MODEL_NAMES, MODULE_NAME, ModelNames
-from .nestconfig import BuildError, NestInstall, locate_nest
+from seqnest.pynest_ext import codegen, nestconfig
+from seqnest.pynest_ext.models import CODEGEN_OPTIONS, MODEL_NAMES, MODULE_NAME, ModelNames
+from seqnest.pynest_ext.nestconfig import BuildError, NestInstall, locate_nest
 
 __all__ = ["BuiltModule", "BuildError", "build", "provide", "build_key", "cache_root",
            "find_cached", "source_root"]

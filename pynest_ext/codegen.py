@@ -25,7 +25,7 @@ import re
 import sys
 from pathlib import Path
 
-from .models import CODEGEN_OPTIONS, MODULE_NAME, NEURON, STIM_NEURON
+from seqnest.pynest_ext.models import CODEGEN_OPTIONS, MODULE_NAME, NEURON, STIM_NEURON
 
 __all__ = ["generate", "stim_variant"]
 

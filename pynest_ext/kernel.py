@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from seqnest.params import ParameterError
 
-from ._nest import import_nest
-from .buildcache import BuildError, BuiltModule, build
-from .models import ModelNames
-from .parallel import require_one_process
+from seqnest.pynest_ext._nest import import_nest
+from seqnest.pynest_ext.buildcache import BuildError, BuiltModule, build
+from seqnest.pynest_ext.models import ModelNames
+from seqnest.pynest_ext.parallel import require_one_process
 
 __all__ = ["KernelConfig", "import_nest", "load_module", "setup_kernel"]
 

@@ -22,7 +22,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ._nest import import_nest
+from seqnest.pynest_ext._nest import import_nest
 from seqnest.params import ParameterError
 
 __all__ = ["num_processes", "rank", "is_writer", "allgather_arrays", "node_values",

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 if TYPE_CHECKING:   # pragma: no cover
     from seqnest.pynest_ext.buildcache import BuiltModule
     from seqnest.pynest_ext.models import ModelNames
-    from seqnest.sequences.config import RunConfig
+    from seqnest.sequences.temporal_memory.config import RunConfig
     from seqnest.sequences.temporal_memory.learn import TrainingResult
 
 __all__ = ["__version__", "install", "build", "resolve_config", "describe_parameters", "learn",
@@ -149,12 +149,12 @@ def resolve_config(task: str | None = None, sequences: str | None = None,
 
     Returns
     -------
-    seqnest.sequences.config.RunConfig
+    seqnest.sequences.temporal_memory.config.RunConfig
         The sequence set and every parameter group; ``describe_parameters``
         prints it with units and sources.
     """
-    from seqnest.sequences.config import resolve_config as _resolve
-    from seqnest.sequences.config import resolve_resumed_config
+    from seqnest.sequences.temporal_memory.config import resolve_config as _resolve
+    from seqnest.sequences.temporal_memory.config import resolve_resumed_config
     options = dict(task=task, sequences=sequences, config_file=config_file,
                    set_options=list(set_options), frequencies=frequencies, params=params,
                    **run_flags)
@@ -166,7 +166,7 @@ def resolve_config(task: str | None = None, sequences: str | None = None,
 
 def describe_parameters(config: "RunConfig") -> str:
     """Every parameter group of ``config`` as text: name, value, unit, meaning, source."""
-    from seqnest.sequences.config import describe_config
+    from seqnest.sequences.temporal_memory.config import describe_config
     return describe_config(config)
 
 
@@ -208,7 +208,7 @@ def learn(out: str | os.PathLike | None = None, *, force: bool = False, progress
     if resume is not None:
         source, state = load_resume_state(resume)
         if config is None:
-            from seqnest.sequences.config import resolve_resumed_config
+            from seqnest.sequences.temporal_memory.config import resolve_resumed_config
             config = resolve_resumed_config(source, **_config_options(options))
     elif config is None:
         config = resolve_config(**options)
@@ -269,18 +269,19 @@ def report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> 
     """Write the HTML report (Elephant analyses, figures as PNG and SVG) of what
     ``run_dir`` holds: a sweep directory or a run of any family (its
     ``params.json["family"]``); return its path. Needs no NEST."""
-    from seqnest.sequences.report import write_report, write_sweep_report
-    from seqnest.sequences.rundir import run_family
+    from seqnest.sequences.rundir import COINCIDENCE, PATTERNS, run_family
+    from seqnest.sequences.sweep.report import write_sweep_report
+    from seqnest.sequences.temporal_memory.report import write_report
     folder = Path(run_dir)
     if (folder / "results.csv").is_file() and not (folder / "params.json").is_file():
         return write_sweep_report(folder, out)
     family = run_family(folder)
-    if family == "coincidence":
+    if family == COINCIDENCE:
         from seqnest.sequences.coincidence.report import write_cd_report
         return write_cd_report(folder, out)
-    if family == "stp":
-        from seqnest.sequences.temporal_memory.stp_report import write_stp_report
-        return write_stp_report(folder, out)
+    if family == PATTERNS:
+        from seqnest.sequences.pattern_sequences.report import write_pattern_report
+        return write_pattern_report(folder, out)
     return write_report(folder, out)
 
 

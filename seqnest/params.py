@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .errors import ParameterError
+from seqnest.errors import ParameterError
 
 __all__ = ["Choice", "Param", "ParameterError", "ParameterSet", "parameter_hash", "positive"]
 

@@ -251,9 +251,17 @@ def check_run_dir(run_dir: str | os.PathLike) -> Path:
     return run_dir
 
 
-#: The name the temporal memory writes as ``params.json["family"]`` (the other
-#: families name themselves: ``stp``, ``coincidence``).
+#: The names the families write as ``params.json["family"]``.
 TEMPORAL_MEMORY = "temporal_memory"
+PATTERNS = "patterns"
+COINCIDENCE = "coincidence"
+#: Names written by earlier versions, read as today's.
+OLD_FAMILY_NAMES = {"stp": PATTERNS}
+
+
+def family_name(name: Any) -> Any:
+    """Today's name of a family name read from a file (earlier versions' names mapped)."""
+    return OLD_FAMILY_NAMES.get(name, name) if isinstance(name, str) else name
 
 
 def run_family(folder: str | os.PathLike) -> str | None:
@@ -261,7 +269,7 @@ def run_family(folder: str | os.PathLike) -> str | None:
 
     Every family writes its name as ``params.json["family"]``; run directories
     written before that still read: a pattern-sequence run kept it inside its
-    parameter record, a temporal-memory run had none.
+    parameter record (as ``"stp"``), a temporal-memory run had none.
     """
     path = Path(folder) / "params.json"
     if not path.is_file():
@@ -272,13 +280,12 @@ def run_family(folder: str | os.PathLike) -> str | None:
         return None
     if not isinstance(record, dict):
         return None
-    if isinstance(record.get("family"), str):
-        return record["family"]
+    family = record.get("family")
     params = record.get("params")
-    if isinstance(params, dict):
-        return params.get("family") if isinstance(params.get("family"), str) \
+    if not isinstance(family, str) and isinstance(params, dict):
+        family = params.get("family") if isinstance(params.get("family"), str) \
             else TEMPORAL_MEMORY
-    return None
+    return family_name(family) if isinstance(family, str) else None
 
 
 def _read_npz(path: Path, what: str) -> dict[str, np.ndarray]:

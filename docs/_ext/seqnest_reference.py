@@ -70,7 +70,7 @@ def model_page(path: Path) -> str:
 
 
 def parameters_page() -> str:
-    from seqnest.sequences.config import group_classes
+    from seqnest.sequences.temporal_memory.config import group_classes
     from seqnest.pynest_ext.models import SYNAPSE_KINDS
     out = ["# Every parameter", "",
            "Every parameter of a sequence-network run, by group, as `seqnest learn` resolves "

@@ -3,7 +3,7 @@
 
 * :mod:`~seqnest.pynest_ext.networks.temporal_memory`: the spiking temporal memory
   (Bouhadjar et al. 2022, 2023) and its noise-driven replay;
-* :mod:`~seqnest.pynest_ext.networks.pattern_input`: the sequence memory for
+* :mod:`~seqnest.pynest_ext.networks.pattern_sequences`: the sequence memory for
   spatio-temporal spike patterns learned through plastic input synapses
   (Feiler, Neftci & Bouhadjar 2024);
 * :mod:`~seqnest.pynest_ext.networks.coincidence`: the feed-forward dendritic

@@ -31,11 +31,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..devices import DENRAM
-from ..kernel import KernelConfig, import_nest, setup_kernel
-from ..models import CD_SOMA, CD_SYNAPSE
+from seqnest.pynest_ext.devices import DENRAM
+from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
+from seqnest.pynest_ext.models import CD_SOMA, CD_SYNAPSE
 from seqnest.params import Choice, Param, ParameterError, ParameterSet, positive
-from .simulation import load_generators
+from seqnest.pynest_ext.networks.simulation import load_generators
 
 __all__ = ["CdNetworkParams", "CoincidenceNetwork", "TrialLayout", "load_trials"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..parallel import allgather_arrays
+from seqnest.pynest_ext.parallel import allgather_arrays
 
 __all__ = ["RUN_PIECE_MS", "Simulated", "Spikes", "load_generators"]
 

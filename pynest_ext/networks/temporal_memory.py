@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..derived import psp_to_psc
-from ..kernel import import_nest
-from ..models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, EESynapseParams,
+from seqnest.pynest_ext.derived import psp_to_psc
+from seqnest.pynest_ext.kernel import import_nest
+from seqnest.pynest_ext.models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, EESynapseParams,
                      InhNeuronParams, ModelNames, StmNeuronParams)
-from ..parallel import allgather_arrays, node_values, set_node_values
+from seqnest.pynest_ext.parallel import allgather_arrays, node_values, set_node_values
 from seqnest.params import Choice, Param, ParameterError, ParameterSet, positive
-from .simulation import Simulated, Spikes
+from seqnest.pynest_ext.networks.simulation import Simulated, Spikes
 
 __all__ = ["NetworkParams", "SynapticWeights", "synaptic_weights", "SequenceNetwork",
            "EEConnectivity", "Spikes", "DapRegister", "read_connections", "REGISTER_BITS"]
@@ -347,7 +347,7 @@ class SequenceNetwork(Simulated):
     def inject_noise(self, params, t_stop: float, rng: np.random.Generator):
         """Connect the noise of ``params`` (:class:`seqnest.pynest_ext.noise.NoiseParams`) up to
         ``t_stop`` (ms), drawn with ``rng``; needs ``current_input=True``."""
-        from ..noise import inject_noise
+        from seqnest.pynest_ext.noise import inject_noise
         if not self.current_input:
             raise ParameterError("build the network with current_input=True to inject noise")
         if not self._created:

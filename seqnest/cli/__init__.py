@@ -205,23 +205,23 @@ def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
                          progress=progress, module=_module)   # checks out, resources, then builds
 
 
-def _learn_stp(args: argparse.Namespace) -> int:
-    from seqnest.sequences.config import load_config_file, parse_set_options
+def _learn_patterns(args: argparse.Namespace) -> int:
+    from seqnest.sequences.temporal_memory.config import load_config_file, parse_set_options
     from seqnest.sequences.rundir import check_output
-    from seqnest.sequences.temporal_memory.stp_config import resolve_stp_config
-    from seqnest.sequences.temporal_memory.stp_learn import train_stp, write_stp_run
+    from seqnest.sequences.pattern_sequences.config import resolve_pattern_config
+    from seqnest.sequences.pattern_sequences.learn import train_patterns, write_pattern_run
     for flag, name in ((args.frequencies, "--frequencies"), (args.synapse, "--synapse")):
         if flag is not None:
             raise ParameterError(f"{name} does not apply to --inputs {args.inputs} (set "
                                  "ee_synapse.* or input_synapse.* instead)")
     sets = parse_set_options(args.set or [], check_groups=False)   # groups: the resolver's
     file_values = load_config_file(args.config, groups=False) if args.config else None
-    config = resolve_stp_config(args.inputs, args.sequences or args.task or "s3",
+    config = resolve_pattern_config(args.inputs, args.sequences or args.task or "s3",
                                 file_values=file_values, sets=sets, iterations=args.episodes,
                                 seed=args.seed, threads=args.threads)
     check_output(args.out, args.force)        # before anything is built or simulated
-    result = train_stp(config, module=_module, progress=not args.no_progress)
-    write_stp_run(result, args.out, force=args.force)
+    result = train_patterns(config, module=_module, progress=not args.no_progress)
+    write_pattern_run(result, args.out, force=args.force)
     m = result.metrics
     conv = m["converged_at"]
     print(f"run directory: {args.out}")
@@ -253,7 +253,7 @@ def _cmd_learn(args: argparse.Namespace) -> int:
         if args.resume:
             raise ParameterError("--resume continues a sequence network; it does not apply "
                                  f"to --inputs {args.inputs}")
-        return _learn_stp(args)
+        return _learn_patterns(args)
     result = _learn(args, args.out, args.force, not args.no_progress)
     _print_learning_summary(result, args.out)
     return 0
@@ -274,7 +274,7 @@ def _print_replay(results, summary) -> None:
 def _replay_settings(args: argparse.Namespace, cfg):
     """(NoiseParams, ReplayParams) from --noise and --set noise.*/replay.* options."""
     from seqnest.pynest_ext.noise import NoiseParams
-    from seqnest.sequences.config import split_set_option
+    from seqnest.sequences.temporal_memory.config import split_set_option
     values: dict[str, dict] = {"noise": {}, "replay": {}}
     for opt in args.set or []:
         group, name, value = split_set_option(opt)
@@ -369,7 +369,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cd_sets(options) -> dict:
-    from seqnest.sequences.config import split_set_option
+    from seqnest.sequences.temporal_memory.config import split_set_option
     sets = {}
     for opt in options or []:
         group, name, value = split_set_option(opt)
@@ -475,7 +475,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="relative training frequency of each sequence, e.g. 0.7,0.3 "
                         "(normalised to sum 1; sets the shared inhibition of Bouhadjar et "
                         "al. 2023 unless network.inhibition is given)")
-    p.add_argument("--inputs", choices=["stp-spatial", "stp-temporal"],
+    p.add_argument("--inputs", choices=["spatial", "temporal", "stp-spatial", "stp-temporal"],
+                   metavar="{spatial,temporal}",
                    help="sequence elements are spatio-temporal spike patterns on input "
                         "channels, learned through plastic input synapses (Feiler et al. "
                         "2024); parameter groups: inputs, network, neuron, inh_neuron, "

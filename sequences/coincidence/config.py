@@ -16,10 +16,10 @@ from seqnest.pynest_ext.devices import RramDelayParams, RramWeightParams
 from seqnest.pynest_ext.networks.coincidence import CdNetworkParams
 from seqnest.params import ParameterError, ParameterSet
 
-from ..tasks.mts_xor import MtsXorParams
-from ..tasks.patterns import PatternParams
-from ..tasks.shd import ShdParams
-from .train import TrainParams
+from seqnest.sequences.tasks.mts_xor import MtsXorParams
+from seqnest.sequences.tasks.patterns import PatternParams
+from seqnest.sequences.tasks.shd import ShdParams
+from seqnest.sequences.coincidence.train import TrainParams
 
 __all__ = ["CdConfig", "TASKS", "TASK_DEFAULTS", "resolve_cd_config"]
 

@@ -27,19 +27,19 @@ import numpy as np
 
 from seqnest.params import ParameterError
 
-from ..metrics import wilson_interval
-from ..rundir import (RunDirError, atomic_directory, check_output, environment, read_json,
+from seqnest.sequences.stats import wilson_interval
+from seqnest.sequences.rundir import (COINCIDENCE, RunDirError, atomic_directory, check_output, environment, read_json,
                       run_family, write_json)
-from ..tasks.mts_xor import make_mts_xor
-from ..tasks.patterns import make_patterns
-from ..tasks.shd import load_shd, shd_files
-from ..tasks.spike_data import SpikeDataset
-from .config import CdConfig
-from .train import init_weights, predict, train
+from seqnest.sequences.tasks.mts_xor import make_mts_xor
+from seqnest.sequences.tasks.patterns import make_patterns
+from seqnest.sequences.tasks.shd import load_shd, shd_files
+from seqnest.sequences.tasks.spike_data import SpikeDataset
+from seqnest.sequences.coincidence.config import CdConfig
+from seqnest.sequences.coincidence.train import init_weights, predict, train
 
 __all__ = ["FAMILY", "cd_eval", "cd_train", "is_cd_run", "load_model", "make_datasets"]
 
-FAMILY = "coincidence"
+FAMILY = COINCIDENCE
 STREAM_TRAIN, STREAM_TEST, STREAM_DELAYS, STREAM_TRAINING, STREAM_PROGRAM = range(5)
 
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..tasks.spike_data import Batch
+from seqnest.sequences.tasks.spike_data import Batch
 
 __all__ = ["Forward", "backward", "forward", "loss_and_grads", "softmax_xent"]
 

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..report import _Figures, _publish, _table, check_report_output, figures_html, html_page
-from ..rundir import RunDirError, read_json
-from ..tasks.spike_data import SpikeDataset
-from .experiment import load_model
-from .model import forward
+from seqnest.sequences.html import Figures, check_report_output, figures_html, html_page, publish, table
+from seqnest.sequences.rundir import RunDirError, read_json
+from seqnest.sequences.tasks.spike_data import SpikeDataset
+from seqnest.sequences.coincidence.experiment import load_model
+from seqnest.sequences.coincidence.model import forward
 
 __all__ = ["write_cd_report"]
 
@@ -46,7 +46,7 @@ def write_cd_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = 
     folder = check_report_output(out if out is not None else run)
     test = SpikeDataset.load(run / "test_data.npz")
     evals = _evaluations(run)
-    figs = _Figures()
+    figs = Figures()
 
     history = metrics.get("history", [])
     if history:
@@ -126,11 +126,11 @@ def write_cd_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = 
         f"<td>{100 * e['accuracy']:.1f} % ({100 * e['ci95'][0]:.1f}-{100 * e['ci95'][1]:.1f})"
         f"</td><td>{e.get('agreement', {}).get('max_rel_diff', '')}</td></tr>" for e in evals)
     body = [f"<h1>Dendritic coincidence detection: {html.escape(str(run))}</h1>",
-            _table(rows), "<h2>NEST evaluations</h2>",
+            table(rows), "<h2>NEST evaluations</h2>",
             ("<table><tr><th>name</th><th>sigma</th><th>trials</th><th>accuracy (95 % CI)</th>"
              f"<th>max rel. diff. to trainer</th></tr>{eval_rows}</table>" if evals
              else "<p>none yet: run <code>seqnest cd-eval RUN_DIR</code></p>")]
     body += ["<h2>Figures</h2>", figures_html(figs), "<h2>Parameters</h2>",
              f"<pre>{html.escape(json.dumps(params, indent=1, default=str))}</pre>"]
     page = html_page(f"seqnest coincidence report: {run.name}", body)
-    return _publish(folder, figs, page)
+    return publish(folder, figs, page)

@@ -18,8 +18,8 @@ import numpy as np
 from seqnest.pynest_ext.devices import RramWeightParams
 from seqnest.params import Choice, Param, ParameterSet, positive
 
-from ..tasks.spike_data import SpikeDataset
-from .model import forward, loss_and_grads
+from seqnest.sequences.tasks.spike_data import SpikeDataset
+from seqnest.sequences.coincidence.model import forward, loss_and_grads
 
 __all__ = ["TrainParams", "TrainResult", "accuracy", "init_weights", "predict", "train"]
 

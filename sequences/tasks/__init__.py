@@ -10,6 +10,6 @@
   files;
 * :mod:`~seqnest.sequences.tasks.spike_data`: labelled spike-train samples in
   discrete time (the classifiers' datasets);
-* :mod:`~seqnest.sequences.tasks.stp_streams`: sequences of spatio-temporal spike
+* :mod:`~seqnest.sequences.tasks.pattern_streams`: sequences of spatio-temporal spike
   patterns as one continuous input stream.
 """

@@ -18,7 +18,7 @@ import numpy as np
 
 from seqnest.params import Param, ParameterSet, positive
 
-from .spike_data import SpikeDataset, by_step, require_samples
+from seqnest.sequences.tasks.spike_data import SpikeDataset, by_step, require_samples
 
 __all__ = ["MtsXorParams", "make_mts_xor"]
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from seqnest.params import Param, ParameterError, ParameterSet, positive
 
-from .spike_data import SpikeDataset, by_step
+from seqnest.sequences.tasks.spike_data import SpikeDataset, by_step
 
 __all__ = ["ShdParams", "load_shd", "shd_files", "write_shd"]
 

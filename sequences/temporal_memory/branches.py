@@ -37,7 +37,7 @@ import numpy as np
 
 from seqnest.params import ParameterError
 
-from ..metrics import wilson_interval
+from seqnest.sequences.stats import wilson_interval
 
 __all__ = ["Branches", "branch_structure", "TrialOutcome", "classify_trial",
            "branch_statistics", "head_neurons", "volley_latencies", "head_race",

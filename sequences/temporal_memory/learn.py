@@ -3,7 +3,7 @@
 
 :func:`train` sets up the kernel, builds the network, presents the set for the
 configured number of episodes and, after each episode, computes the metrics
-of :mod:`seqnest.sequences.metrics` from that episode's recordings (then discards the
+of :mod:`seqnest.sequences.temporal_memory.metrics` from that episode's recordings (then discards the
 raw recordings from NEST's memory). It returns a :class:`TrainingResult`;
 :mod:`seqnest.sequences.temporal_memory.rundir` writes it to disk.
 """
@@ -22,11 +22,11 @@ from seqnest.pynest_ext.buildcache import BuiltModule, provide
 from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
 from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity, SequenceNetwork
 
-from ..config import RunConfig
-from ..metrics import (convergence_summary, counts_new_daps, mean_pairwise_jaccard, predicted_vector,
+from seqnest.sequences.temporal_memory.config import RunConfig
+from seqnest.sequences.temporal_memory.metrics import (convergence_summary, counts_new_daps, mean_pairwise_jaccard, predicted_vector,
                        prediction_scores, responders)
-from ..tasks.sequence_sets import Schedule, make_schedule
-from .rundir import ResumeState
+from seqnest.sequences.tasks.sequence_sets import Schedule, make_schedule
+from seqnest.sequences.temporal_memory.rundir import ResumeState
 
 __all__ = ["TrainingResult", "ResumeState", "train", "run_schedule", "check_run_resources", "peak_rss_mb",
            "current_rss_mb"]
@@ -167,7 +167,7 @@ def _evaluate_episode(evaluate: "_EpisodeEvaluator", ep: int, plan: list[tuple[f
 def _sample_plan(config: RunConfig, schedule: Schedule, episode: int) -> list[tuple[float, ...]]:
     """dAP sample instants of each presentation in ``episode``: the penultimate
     element's onset + ``evaluation.sample_delay``, preceded by the onset itself
-    where only new dAPs count (:func:`seqnest.sequences.metrics.counts_new_daps`)."""
+    where only new dAPs count (:func:`seqnest.sequences.temporal_memory.metrics.counts_new_daps`)."""
     delay = config.evaluation.sample_delay
     new = counts_new_daps(config.evaluation, config.sequence_set)
     plan = []
@@ -196,7 +196,7 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
     Parameters
     ----------
     config : RunConfig
-        Resolved configuration (:func:`seqnest.sequences.config.resolve_config`).
+        Resolved configuration (:func:`seqnest.sequences.temporal_memory.config.resolve_config`).
     module : BuiltModule, optional
         The compiled model module, or a callable that builds it (called once the
         run's resources are checked); default: build or reuse the cached one.
@@ -208,7 +208,7 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
     resume : ResumeState, optional
         Continue training a learned network (:func:`seqnest.sequences.temporal_memory.rundir.load_resume_state`)
         instead of drawing a new one; ``config`` from
-        :func:`seqnest.sequences.config.resolve_resumed_config`.
+        :func:`seqnest.sequences.temporal_memory.config.resolve_resumed_config`.
     """
     t_wall = time.perf_counter()
     run = config.run

@@ -43,10 +43,10 @@ from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
 from seqnest.pynest_ext.networks.temporal_memory import SequenceNetwork, synaptic_weights
 from seqnest.pynest_ext.parallel import set_node_values
 
-from ..metrics import mean_pairwise_jaccard, responders
-from ..rundir import (RunDirError, atomic_directory, check_output, load_spikes, read_json,
+from seqnest.sequences.temporal_memory.metrics import mean_pairwise_jaccard, responders
+from seqnest.sequences.rundir import (RunDirError, atomic_directory, check_output, load_spikes, read_json,
                      write_json)
-from .rundir import load_config, load_connectivity, network_segment
+from seqnest.sequences.temporal_memory.rundir import load_config, load_connectivity, network_segment
 
 __all__ = ["CueResult", "replay_run", "decode_replay", "replay_trials", "RNG_STREAM_REPLAY",
            "derived_replay_theta"]
@@ -108,7 +108,7 @@ def replay_run(run_dir: str | os.PathLike,
     cfg = load_config(run_dir)
     conn = load_connectivity(run_dir)
     check_output(run_dir / "replay", force, kind="replay")    # before simulating
-    from .learn import check_run_resources
+    from seqnest.sequences.temporal_memory.learn import check_run_resources
     check_run_resources(cfg)
     seq_set = cfg.sequence_set
     rp = replay_params if replay_params is not None else cfg.replay
@@ -211,9 +211,9 @@ def derived_replay_theta(cfg, run_dir: Path, conn, rp):
     """(:class:`~.replay_thresholds.DerivedThreshold`, per-neuron thresholds) of a
     training run (None, None if its last episode shows no predicted step to learn
     from)."""
-    from ..rundir import population_arrays_optional, population_train, train_arrays
-    from .learn import run_schedule
-    from .replay_thresholds import derive_theta, per_neuron_theta, step_inputs
+    from seqnest.sequences.rundir import population_arrays_optional, population_train, train_arrays
+    from seqnest.sequences.temporal_memory.learn import run_schedule
+    from seqnest.sequences.temporal_memory.replay_thresholds import derive_theta, per_neuron_theta, step_inputs
     sch = run_schedule(cfg)
     ep = sch.n_episodes - 1
     t0, t1 = sch.episode_start(ep), sch.episode_start(ep + 1)
@@ -318,9 +318,9 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     """
     from seqnest.pynest_ext.noise import NoiseParams
 
-    from .branches import (branch_statistics, branch_structure, classify_trial, head_neurons,
+    from seqnest.sequences.temporal_memory.branches import (branch_statistics, branch_structure, classify_trial, head_neurons,
                            head_race, race_statistics)
-    from .learn import check_run_resources
+    from seqnest.sequences.temporal_memory.learn import check_run_resources
 
     t_wall = time.perf_counter()
     run_dir = Path(run_dir)

@@ -19,8 +19,8 @@ from seqnest.errors import ParameterError, RunDirError
 from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity
 from seqnest.pynest_ext.neo_convert import Population, population_spiketrain, write_nix
 
-from ..config import config_from_dict
-from ..rundir import (TEMPORAL_MEMORY, _read_npz, atomic_directory, check_run_dir,
+from seqnest.sequences.temporal_memory.config import config_from_dict
+from seqnest.sequences.rundir import (PATTERNS, TEMPORAL_MEMORY, _read_npz, atomic_directory, check_run_dir,
                       load_connectivity_arrays, read_json, run_family, write_json,
                       write_run_record)
 
@@ -118,7 +118,7 @@ def write_training_run(result, out: str | os.PathLike, force: bool = False) -> P
 
 
 def load_config(run_dir: str | os.PathLike):
-    """The :class:`~seqnest.sequences.config.RunConfig` stored in a run directory."""
+    """The :class:`~seqnest.sequences.temporal_memory.config.RunConfig` stored in a run directory."""
     record = read_json(check_run_dir(run_dir) / "params.json")
     if not isinstance(record, dict) or "params" not in record:
         raise RunDirError(f"corrupt parameter record: {Path(run_dir) / 'params.json'}")
@@ -138,7 +138,7 @@ def load_resumable_config(run_dir: str | os.PathLike):
     """The configuration of a sequence-network run whose network can be trained further
     (a spatio-temporal-pattern run is refused in one line)."""
     run_dir = check_run_dir(run_dir)
-    if run_family(run_dir) == "stp":
+    if run_family(run_dir) == PATTERNS:
         raise RunDirError(f"{run_dir} is a spatio-temporal-pattern run; --resume continues "
                           "a sequence-network run")
     return load_config(run_dir)

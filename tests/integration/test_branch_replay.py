@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from seqnest.pynest_ext.noise import NoiseParams
-from seqnest.sequences.config import resolve_config
+from seqnest.sequences.temporal_memory.config import resolve_config
 from seqnest.sequences.temporal_memory.learn import train
 from seqnest.sequences.temporal_memory.replay import replay_trials
 from seqnest.sequences.temporal_memory.rundir import write_training_run

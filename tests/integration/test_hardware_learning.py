@@ -9,7 +9,7 @@ About 40 s.
 import numpy as np
 import pytest
 
-from seqnest.sequences.config import resolve_config
+from seqnest.sequences.temporal_memory.config import resolve_config
 from seqnest.sequences.temporal_memory.learn import train
 
 pytestmark = pytest.mark.nest

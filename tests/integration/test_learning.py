@@ -69,7 +69,7 @@ def test_replay_follows_the_trained_order_faster(run_dir):
 
 def test_run_directory_contents(run_dir):
     params = load(run_dir, "params.json")
-    from seqnest.sequences.config import config_from_dict
+    from seqnest.sequences.temporal_memory.config import config_from_dict
     assert config_from_dict(params["params"]).hash() == params["hash"]
     env = load(run_dir, "env.json")
     assert env["seed"] == 1 and env["module_key"] and env["nest_build_info"]

@@ -161,7 +161,7 @@ def test_pattern_sequence_sweep(built_module, tmp_path, capsys):
     """A robustness axis of spatio-temporal-pattern runs: run directories of
     seqnest learn --inputs, STP columns in results.csv, and the sweep report."""
     spec = tmp_path / "stp.yaml"
-    spec.write_text((Path(__file__).parent.parent / "data" / "sweep_stp_tiny.yaml").read_text())
+    spec.write_text((Path(__file__).parent.parent / "data" / "sweep_patterns_tiny.yaml").read_text())
     out = tmp_path / "sweep"
     assert main(["sweep", str(spec), "--out", str(out), "--workers", "2", "--no-progress"]) == 0
     assert "2 points: ran 2, reused 0, failed 0" in capsys.readouterr().out
@@ -169,13 +169,13 @@ def test_pattern_sequence_sweep(built_module, tmp_path, capsys):
     assert {r["inputs.channel_jitter"] for r in table} == {"0", "5"}
     assert all(0.0 <= float(r["final_accuracy"]) <= 1.0 for r in table)
     for p in expand(load_spec(spec)):
-        assert json.loads((out / p.key / "params.json").read_text())["params"]["family"] == "stp"
+        assert json.loads((out / p.key / "params.json").read_text())["params"]["family"] == "patterns"
     assert main(["report", str(out)]) == 0 and (out / "report.html").is_file()
 
 
 def test_pattern_sequence_spec_refuses_what_does_not_apply(tmp_path):
     from seqnest.params import ParameterError
-    text = (Path(__file__).parent.parent / "data" / "sweep_stp_tiny.yaml").read_text()
+    text = (Path(__file__).parent.parent / "data" / "sweep_patterns_tiny.yaml").read_text()
     for extra, message in (("synapse: reram\n", "'synapse' does not apply"),
                            ("", "unknown parameter group 'synapse'")):
         spec = tmp_path / "bad.yaml"

@@ -119,7 +119,8 @@ def test_every_family_is_read_from_its_run_directory(tmp_path):
     from seqnest.sequences.rundir import run_family
     cases = {"tm_now": {"family": "temporal_memory", "hash": "x", "params": {}},
              "tm_before": {"hash": "x", "params": {}},
-             "stp_now": {"family": "stp", "hash": "x", "params": {"family": "stp"}},
+             "patterns_now": {"family": "patterns", "hash": "x", "params": {"family": "patterns"}},
+             "stp_marked": {"family": "stp", "hash": "x", "params": {"family": "stp"}},
              "stp_before": {"hash": "x", "params": {"family": "stp"}},
              "cd": {"family": "coincidence", "seed": 1},
              "other": ["not", "a", "record"]}
@@ -130,7 +131,8 @@ def test_every_family_is_read_from_its_run_directory(tmp_path):
     (tmp_path / "broken" / "params.json").write_text("{")
     found = {name: run_family(tmp_path / name) for name in [*cases, "broken", "missing"]}
     assert found == {"tm_now": "temporal_memory", "tm_before": "temporal_memory",
-                     "stp_now": "stp", "stp_before": "stp", "cd": "coincidence",
+                     "patterns_now": "patterns", "stp_marked": "patterns",
+                     "stp_before": "patterns", "cd": "coincidence",
                      "other": None, "broken": None, "missing": None}
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from seqnest.params import ParameterError
-from seqnest.sequences.metrics import prediction_scores, wilson_interval
+from seqnest.sequences.stats import wilson_interval
+from seqnest.sequences.temporal_memory.metrics import prediction_scores
 from seqnest.sequences.temporal_memory.branches import (FAILURE, SIMULTANEOUS, branch_statistics,
                                                 branch_structure, classify_trial, head_race,
                                                 race_statistics, volley_latencies)
@@ -104,7 +105,7 @@ def test_every_correct_continuation_is_a_target():
 
 
 def test_the_most_repeated_beginning_sets_tau_h():
-    from seqnest.sequences.config import resolve_config
+    from seqnest.sequences.temporal_memory.config import resolve_config
     assert named_set("set1").context_repeats() == 1.0
     assert named_set("branch3").context_repeats() == 3.0
     cfg = resolve_config(task="branch2")

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from seqnest.params import ParameterError
-from seqnest.sequences.config import config_from_dict, parse_set_options, resolve_config
+from seqnest.sequences.temporal_memory.config import config_from_dict, parse_set_options, resolve_config
 
 
 def test_set_one_defaults():
@@ -174,7 +174,7 @@ def test_shared_inhibition_brings_the_race_settings_of_replay():
 
 
 def test_resumed_config_keeps_the_network_and_takes_a_new_task():
-    from seqnest.sequences.config import resolve_resumed_config
+    from seqnest.sequences.temporal_memory.config import resolve_resumed_config
     source = resolve_config(set_options=["neuron.tau_h=500", "synapse.lambda_plus=0.1"],
                             episodes=12, seed=4)
     cfg = resolve_resumed_config(source, sequences="C D B A; E D B F", episodes=3)
@@ -198,13 +198,13 @@ def test_resumed_config_keeps_the_network_and_takes_a_new_task():
     (dict(task="set2"), "has no subpopulation"),
 ])
 def test_resumed_config_refuses_a_different_network(kwargs, fragment):
-    from seqnest.sequences.config import resolve_resumed_config
+    from seqnest.sequences.temporal_memory.config import resolve_resumed_config
     with pytest.raises(ParameterError, match=fragment):
         resolve_resumed_config(resolve_config(), **kwargs)
 
 
 def test_described_parameters_name_the_values_a_set_prescribes():
-    from seqnest.sequences.config import describe_config
+    from seqnest.sequences.temporal_memory.config import describe_config
     text = describe_config(resolve_config(task="set2"))
     line = next(x for x in text.splitlines() if x.strip().startswith("lambda_plus "))
     assert "0.28" in line and "set2's own value" in line

@@ -32,7 +32,7 @@ def test_every_model_has_a_reference_page_with_its_parameters(html):
 
 def test_parameter_and_cli_references_are_complete(html):
     from seqnest.cli import _parser
-    from seqnest.sequences.config import GROUPS
+    from seqnest.sequences.temporal_memory.config import GROUPS
     params = (html / "_generated" / "parameters.html").read_text()
     for group in GROUPS:
         assert f"<span class=\"pre\">{group}</span>" in params, group

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from seqnest.sequences import figures  # noqa: E402
+from seqnest.sequences.temporal_memory import figures  # noqa: E402
 
 VOCAB = ("A", "B", "C")
 N_E = 10

@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from seqnest.sequences import metrics as m
+from seqnest.sequences.stats import jaccard
+from seqnest.sequences.temporal_memory import metrics as m
 
 
 def state(counts, n_E=10):
@@ -35,8 +36,8 @@ def test_responders_counts_distinct_neurons_in_window():
 
 
 def test_jaccard_and_pairs():
-    assert m.jaccard(np.array([1, 2]), np.array([2, 3])) == pytest.approx(1 / 3)
-    assert m.jaccard(np.array([]), np.array([])) == 0.0
+    assert jaccard(np.array([1, 2]), np.array([2, 3])) == pytest.approx(1 / 3)
+    assert jaccard(np.array([]), np.array([])) == 0.0
     assert m.mean_pairwise_jaccard([np.array([1]), np.array([1]), np.array([2])]) == pytest.approx(1 / 3)
     assert math.isnan(m.mean_pairwise_jaccard([np.array([1])]))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from seqnest.cli import main
-from seqnest.sequences.report import write_report
+from seqnest.sequences.temporal_memory.report import write_report
 from seqnest.sequences.rundir import RunDirError
 
 STORED = Path(__file__).parent.parent / "data" / "run_small"
@@ -89,7 +89,7 @@ def test_missing_file_error_names_it(run_dir):
 def test_report_needs_no_nest(run_dir):
     import subprocess
     import sys
-    code = ("import sys; from seqnest.sequences.report import write_report; "
+    code = ("import sys; from seqnest.sequences.temporal_memory.report import write_report; "
             f"write_report({str(run_dir)!r}); "
             "print(any(m == 'nest' or m.startswith('nest.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -117,7 +117,7 @@ def test_sweep_report_plots_each_metric_against_each_parameter(tmp_path, capsys)
 
 
 def test_sweep_report_without_results_names_the_file(tmp_path, capsys):
-    from seqnest.sequences.report import write_sweep_report
+    from seqnest.sequences.sweep.report import write_sweep_report
     with pytest.raises(RunDirError, match="results.csv"):
         write_sweep_report(tmp_path)
 
@@ -187,7 +187,7 @@ def test_asset_figure_draws_every_structure_with_its_elements():
     import matplotlib.pyplot as plt
 
     from seqnest.sequences.analysis import DetectedSequence
-    from seqnest.sequences.figures import asset_structures
+    from seqnest.sequences.temporal_memory.figures import asset_structures
     fig, ax = plt.subplots()
     detected = [DetectedSequence(1, [(0.0, 250.0), (10.0, 260.0)], ["A", "D"], ["A", "D"]),
                 DetectedSequence(2, [(500.0, 750.0)], ["F"], ["F"])]

@@ -9,7 +9,7 @@ from seqnest.pynest_ext.models import (SYNAPSE_KINDS, BistableSynapseParams, Mod
                                ReramSynapseParams, StdspSynapseParams, TristateStmSynapseParams,
                                TristateSynapseParams)
 from seqnest.params import ParameterError
-from seqnest.sequences.config import config_from_dict, resolve_config
+from seqnest.sequences.temporal_memory.config import config_from_dict, resolve_config
 
 N = (1000, 100)
 

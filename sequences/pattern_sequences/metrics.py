@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["response_matrix", "assign_assemblies", "selectivity", "predict_item", "jaccard",
+__all__ = ["response_matrix", "assign_assemblies", "selectivity", "predict_item",
            "converged_at"]
 
 
@@ -80,13 +80,6 @@ def predict_item(dap: np.ndarray, assembly: np.ndarray, n_items: int) -> tuple[i
     if top == 0 or np.count_nonzero(counts == top) > 1:
         return -1, counts
     return int(np.argmax(counts)), counts
-
-
-def jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """|a & b| / |a | b| of two boolean masks (nan if both are empty)."""
-    a, b = np.asarray(a, dtype=bool), np.asarray(b, dtype=bool)
-    union = np.count_nonzero(a | b)
-    return float(np.count_nonzero(a & b) / union) if union else float("nan")
 
 
 def converged_at(accuracy: Sequence[float]) -> int | None:

@@ -29,16 +29,16 @@ import numpy as np
 
 from seqnest.params import Choice, Param, ParameterError, ParameterSet, positive
 
-from .sequence_sets import SequenceSet, parse_sequences
+from seqnest.sequences.tasks.sequence_sets import SequenceSet, parse_sequences
 
-__all__ = ["StpParams", "StpStream", "STP_SETS", "stp_set", "frozen_patterns", "make_stream",
+__all__ = ["StreamParams", "PatternStream", "PATTERN_SETS", "pattern_set", "frozen_patterns", "make_stream",
            "RATE_DEFAULTS", "NOISE_DEFAULTS"]
 
 FEILER2024 = "Feiler, Neftci & Bouhadjar 2024, ICONS (arXiv:2410.08637)"
 OURS = "estimate (ours; the paper's value is not published)"
 
 #: Sets of the paper: S3 = {A B D, C B E}, S4 = {A B F D, C B F E}.
-STP_SETS: dict[str, str] = {"s3": "A B D; C B E", "s4": "A B F D; C B F E"}
+PATTERN_SETS: dict[str, str] = {"s3": "A B D; C B E", "s4": "A B F D; C B F E"}
 
 #: Item rate (Hz per active channel) by coding; ours within the paper's range
 #: (spatial 100-140 Hz, temporal 20-30 Hz).
@@ -47,18 +47,18 @@ RATE_DEFAULTS = {"spatial": 120.0, "temporal": 25.0}
 NOISE_DEFAULTS = {"spatial": 0.2, "temporal": 0.1}
 
 
-def stp_set(name_or_text: str) -> SequenceSet:
+def pattern_set(name_or_text: str) -> SequenceSet:
     """``s3``/``s4`` or a user-given set ``"A B D; C B E"`` (validated)."""
     key = name_or_text.strip().lower()
-    if key in STP_SETS:
-        return SequenceSet(key, tuple(tuple(p.split()) for p in STP_SETS[key].split(";")))
+    if key in PATTERN_SETS:
+        return SequenceSet(key, tuple(tuple(p.split()) for p in PATTERN_SETS[key].split(";")))
     if ";" not in name_or_text and len(name_or_text.split()) <= 1:
         raise ParameterError(f"unknown pattern set {name_or_text!r} (known: "
-                             f"{', '.join(STP_SETS)}, or sequences like \"A B D; C B E\")")
+                             f"{', '.join(PATTERN_SETS)}, or sequences like \"A B D; C B E\")")
     return parse_sequences(name_or_text)
 
 
-class StpParams(ParameterSet):
+class StreamParams(ParameterSet):
     """Input channels, patterns, timing, noise and jitter of the STP stream."""
 
     NAME = "inputs"
@@ -119,7 +119,7 @@ def _poisson(rng: np.random.Generator, rate_hz: float, duration: float,
     return times, chan
 
 
-def frozen_patterns(params: StpParams, n_items: int,
+def frozen_patterns(params: StreamParams, n_items: int,
                     rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
     """One frozen pattern per item: (times in ms within the item, channels), time-sorted."""
     out = []
@@ -137,7 +137,7 @@ def frozen_patterns(params: StpParams, n_items: int,
 
 
 @dataclass(frozen=True)
-class StpStream:
+class PatternStream:
     """The input stream and where its items are.
 
     ``times``/``channels``: every input spike (ms, channel), sorted by time.
@@ -173,14 +173,14 @@ class StpStream:
         return np.flatnonzero(self.position == lengths[self.sequence] - 1)
 
 
-def iteration_ms(params: StpParams, seq_set: SequenceSet) -> float:
+def iteration_ms(params: StreamParams, seq_set: SequenceSet) -> float:
     """Duration of one presentation of every sequence (ms)."""
     return float(sum(len(s) * params.item_ms + (len(s) - 1) * params.gap_ms
                      + params.sequence_gap_ms for s in seq_set.sequences))
 
 
-def make_stream(params: StpParams, seq_set: SequenceSet, iterations: int,
-                pattern_rng: np.random.Generator, rng: np.random.Generator) -> StpStream:
+def make_stream(params: StreamParams, seq_set: SequenceSet, iterations: int,
+                pattern_rng: np.random.Generator, rng: np.random.Generator) -> PatternStream:
     """The whole input stream of ``iterations`` iterations over ``seq_set``."""
     if not isinstance(iterations, (int, np.integer)) or iterations < 1:
         raise ParameterError(f"iterations must be a whole number >= 1, got {iterations!r}")
@@ -232,6 +232,6 @@ def make_stream(params: StpParams, seq_set: SequenceSet, iterations: int,
     keep = (times >= 0.0) & (times < now)
     times, chans = times[keep], chans[keep]
     order = np.lexsort((chans, times))
-    return StpStream(times[order], chans[order], np.asarray(onsets), np.asarray(items),
+    return PatternStream(times[order], chans[order], np.asarray(onsets), np.asarray(items),
                      np.asarray(seqs), np.asarray(pos), np.asarray(iters), np.asarray(starts),
                      vocab, seq_set.sequences, tuple(patterns), float(params.item_ms))

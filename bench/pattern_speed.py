@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Speed of a spatio-temporal-pattern run against a floor of NEST built-in models.
 
-    python bench/stp_speed.py [--iterations 20] [--threads 2] [--task s3] [--set G.K=V ...]
+    python bench/pattern_speed.py [--iterations 20] [--threads 2] [--task s3] [--set G.K=V ...]
 
-Runs :func:`seqnest.sequences.temporal_memory.stp_learn.train_stp`, the code path of
-``seqnest learn --inputs stp-spatial`` (stream, network, both phases, the dAP
+Runs :func:`seqnest.sequences.pattern_sequences.learn.train_patterns`, the code path of
+``seqnest learn --inputs spatial`` (stream, network, both phases, the dAP
 readout at every last element, recorders, metrics), once with this package's
 models and once with the floor: the same network, inputs, devices, recorders
 and readout schedule built from NEST's built-in models only
@@ -27,22 +27,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--task", default="s3")
-    parser.add_argument("--inputs", default="stp-spatial")
+    parser.add_argument("--inputs", default="spatial")
     parser.add_argument("--set", action="append", default=[], metavar="GROUP.KEY=VALUE")
     args = parser.parse_args(argv)
 
     from seqnest.pynest_ext.buildcache import provide
-    from seqnest.sequences.config import parse_set_options
-    from seqnest.sequences.temporal_memory.stp_config import resolve_stp_config
-    from seqnest.sequences.temporal_memory.stp_learn import train_stp
+    from seqnest.sequences.temporal_memory.config import parse_set_options
+    from seqnest.sequences.pattern_sequences.config import resolve_pattern_config
+    from seqnest.sequences.pattern_sequences.learn import train_patterns
 
     sets = parse_set_options(args.set, check_groups=False)
-    config = resolve_stp_config(args.inputs, args.task, sets=sets, iterations=args.iterations,
+    config = resolve_pattern_config(args.inputs, args.task, sets=sets, iterations=args.iterations,
                                 threads=args.threads)
     module = provide(None)
     rows = {}
     for label, floor in (("plugin", False), ("floor", True)):
-        m = train_stp(config, module=module, progress=False, floor=floor).metrics
+        m = train_patterns(config, module=module, progress=False, floor=floor).metrics
         rows[label] = m
         n = m["iterations"]
         print(f"{label:>6}: simulate {m['simulate_time_s']:.1f} s ({m['simulate_time_s'] / n:.2f} "

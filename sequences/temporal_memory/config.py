@@ -40,10 +40,10 @@ from seqnest.pynest_ext.models import (SYNAPSE_KINDS, InhNeuronParams, StdspSyna
 from seqnest.pynest_ext.networks.temporal_memory import NetworkParams
 from seqnest.params import Choice, Param, ParameterError, ParameterSet, parameter_hash, positive
 
-from .metrics import EvaluationParams
-from .tasks.sequence_sets import (SequenceSet, TimingParams, named_set, parse_frequencies, parse_sequences,
+from seqnest.sequences.temporal_memory.metrics import EvaluationParams
+from seqnest.sequences.tasks.sequence_sets import (SequenceSet, TimingParams, named_set, parse_frequencies, parse_sequences,
                     random_high_order)
-from .temporal_memory.branches import DECISIONS
+from seqnest.sequences.temporal_memory.branches import DECISIONS
 
 __all__ = ["RunParams", "ReplayParams", "RandomTaskParams", "RunConfig", "GROUPS", "group_classes",
            "resolve_config", "resolve_resumed_config", "parse_set_options", "split_set_option", "load_config_file", "config_from_dict", "TASK_KEYS"]

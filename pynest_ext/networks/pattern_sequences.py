@@ -40,14 +40,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..derived import psp_to_psc
-from ..devices import RramDelayParams
-from ..kernel import import_nest
-from ..models import (FEILER2024, RECEPTOR_EXT, RECEPTOR_DEND, RECEPTOR_INH, InhNeuronParams,
+from seqnest.pynest_ext.derived import psp_to_psc
+from seqnest.pynest_ext.devices import RramDelayParams
+from seqnest.pynest_ext.kernel import import_nest
+from seqnest.pynest_ext.models import (FEILER2024, RECEPTOR_EXT, RECEPTOR_DEND, RECEPTOR_INH, InhNeuronParams,
                       ModelNames, StmNeuronParams, WeightSynapseParams)
 from seqnest.params import Choice, Param, ParameterError, ParameterSet, positive
-from .simulation import Simulated, Spikes, load_generators
-from .temporal_memory import read_connections
+from seqnest.pynest_ext.networks.simulation import Simulated, Spikes, load_generators
+from seqnest.pynest_ext.networks.temporal_memory import read_connections
 
 __all__ = ["PatternNetworkParams", "InputSynapseParams", "PatternNetwork", "InputWeights",
            "inhibition_scale"]
@@ -83,7 +83,7 @@ class PatternNetworkParams(ParameterSet):
         "p_II": Param(0.1, "1", "I->I in-degree as a fraction of N_I", FEILER2024,
                       low=0.0, high=1.0),
         "psp_EI": positive(6.0, "mV", "PSP peak of one E->I spike (2 mV: assemblies barely "
-                           "selective; 10 mV: most neurons silenced; see docs/stp.md)", OURS),
+                           "selective; 10 mV: most neurons silenced; see docs/pattern_sequences.md)", OURS),
         "psp_EI_phase2": Param(0.0, "mV", "E->I PSP peak in phase 2 (0: psp_EI)", OURS,
                                low=0.0),
         "w_IE": positive(400.0, "pA", "magnitude of an I->E PSC (phase 1)", FEILER2024),
@@ -170,7 +170,7 @@ class PatternNetwork(Simulated):
     rng : numpy.random.Generator
         Draws input channels, delays and initial weights.
     floor : bool
-        Benchmark floor (``bench/stp_speed.py``): the same network, inputs,
+        Benchmark floor (``bench/pattern_speed.py``): the same network, inputs,
         devices, recorders and readout built from NEST's built-in models only:
         E neurons ``iaf_psc_exp_multisynapse`` (ports in the same order, the
         dendritic PSC an exponential), E->E ``static_synapse`` with the initial
@@ -178,7 +178,7 @@ class PatternNetwork(Simulated):
     """
 
     INPUT_MODEL = "seqnest_input_synapse"
-    EE_MODEL = "seqnest_stp_ee_synapse"
+    EE_MODEL = "seqnest_pattern_ee_synapse"
     IE_MODEL = "seqnest_ie_synapse"
     EI_MODEL = "seqnest_ei_synapse"
 

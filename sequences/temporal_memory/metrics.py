@@ -45,11 +45,12 @@ from typing import Any
 import numpy as np
 
 from seqnest.params import Choice, Param, ParameterSet, positive
+from seqnest.sequences.stats import jaccard
 
 __all__ = ["EvaluationParams", "counts_new_daps", "predicted_vector", "prediction_scores", "responders",
-           "jaccard", "episodes_to_convergence", "stays_converged_from", "relapses",
-           "tail_mean", "convergence_summary", "STABILITY_KEYS", "with_stability",
-           "wilson_interval"]
+           "episodes_to_convergence", "stays_converged_from", "relapses",
+           "mean_pairwise_jaccard", "tail_mean", "convergence_summary", "STABILITY_KEYS",
+           "with_stability"]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
 
@@ -127,12 +128,6 @@ def responders(index: np.ndarray, times: np.ndarray, neurons: range, t0: float,
     return np.unique(index[sel])
 
 
-def jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """|A & B| / |A | B| (0 if both are empty)."""
-    union = np.union1d(a, b).size
-    return float(np.intersect1d(a, b).size / union) if union else 0.0
-
-
 def mean_pairwise_jaccard(groups: Sequence[np.ndarray]) -> float:
     """Average Jaccard index over all pairs of ``groups`` (nan with fewer than 2)."""
     pairs = [jaccard(a, b) for a, b in combinations(groups, 2)]
@@ -201,13 +196,3 @@ def with_stability(metrics: Mapping[str, Any],
         return dict(metrics)
     ev = evaluation if evaluation is not None else EvaluationParams()
     return {**convergence_summary(metrics, ev.convergence_error, ev.tail_episodes), **metrics}
-
-
-def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """95 % Wilson score interval of a proportion k/n ((0, 1) when n = 0)."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (max(0.0, centre - half), min(1.0, centre + half))

@@ -5,15 +5,16 @@ import pytest
 
 from seqnest.params import ParameterError
 from seqnest.cli import main
-from seqnest.sequences.tasks.stp_streams import StpParams, frozen_patterns, iteration_ms, make_stream, stp_set
-from seqnest.sequences.temporal_memory.stp_config import resolve_stp_config
-from seqnest.sequences.temporal_memory.stp_metrics import (assign_assemblies, converged_at, jaccard,
+from seqnest.sequences.tasks.pattern_streams import StreamParams, frozen_patterns, iteration_ms, make_stream, pattern_set
+from seqnest.sequences.pattern_sequences.config import resolve_pattern_config
+from seqnest.sequences.stats import jaccard
+from seqnest.sequences.pattern_sequences.metrics import (assign_assemblies, converged_at,
                                                    predict_item, response_matrix, selectivity)
 
 
 def _stream(coding="spatial", sets="s3", iterations=3, seed=5, **extra):
-    p = StpParams({"coding": coding, **extra})
-    return p, make_stream(p, stp_set(sets), iterations, np.random.default_rng(seed),
+    p = StreamParams({"coding": coding, **extra})
+    return p, make_stream(p, pattern_set(sets), iterations, np.random.default_rng(seed),
                           np.random.default_rng(seed + 1))
 
 
@@ -42,7 +43,7 @@ def test_spatial_items_use_disjoint_blocks_and_noise_fills_only_gaps():
 def test_stream_timing_and_last_elements():
     p, s = _stream(sets="s4", iterations=2)
     assert s.n_iterations == 2
-    assert s.duration == pytest.approx(p.start_ms + 2 * iteration_ms(p, stp_set("s4")))
+    assert s.duration == pytest.approx(p.start_ms + 2 * iteration_ms(p, pattern_set("s4")))
     assert np.allclose(np.diff(s.onsets[:4]), p.item_ms + p.gap_ms)
     last = s.last_elements()
     assert [s.vocabulary[s.items[j]] for j in last] == ["D", "E", "D", "E"]
@@ -50,7 +51,7 @@ def test_stream_timing_and_last_elements():
 
 
 def test_temporal_items_share_channels_and_differ_in_time():
-    p = StpParams({"coding": "temporal", "rate": 25.0})
+    p = StreamParams({"coding": "temporal", "rate": 25.0})
     pats = frozen_patterns(p, 3, np.random.default_rng(1))
     assert all(np.all(np.diff(t) >= 0) for t, _ in pats)
     assert len(set(pats[0][1]) | set(pats[1][1])) > 50       # all channels are in use
@@ -72,10 +73,10 @@ def test_same_seed_same_stream_and_user_sets():
     _, a = _stream(seed=9)
     _, b = _stream(seed=9)
     assert np.array_equal(a.times, b.times) and np.array_equal(a.channels, b.channels)
-    s = stp_set("X Y Z; W Y V")
+    s = pattern_set("X Y Z; W Y V")
     assert s.sequences == (("X", "Y", "Z"), ("W", "Y", "V"))
     with pytest.raises(ParameterError, match="unknown pattern set"):
-        stp_set("s9")
+        pattern_set("s9")
 
 
 @pytest.mark.parametrize("values, message", [
@@ -86,30 +87,30 @@ def test_same_seed_same_stream_and_user_sets():
 ])
 def test_bad_stream_parameters(values, message):
     with pytest.raises(ParameterError, match=message):
-        StpParams(values)
+        StreamParams(values)
 
 
 def test_blocks_checked_against_inputs():
     with pytest.raises(ParameterError, match="need more channels"):
-        StpParams({"block_channels": 30}).blocks(5)
+        StreamParams({"block_channels": 30}).blocks(5)
     with pytest.raises(ParameterError, match="fewer channels"):
-        StpParams({"n_in": 3}).blocks(5)
+        StreamParams({"n_in": 3}).blocks(5)
 
 
 def test_config_defaults_by_coding_and_set():
-    c = resolve_stp_config("stp-spatial", "s3")
+    c = resolve_pattern_config("stp-spatial", "s3")
     assert c.neuron.I_p == 400 and c.neuron.dAP_spike_reset == 0 and c.neuron.V_th == 18
     assert c.input_synapse.w_init_mean == 300 and c.input_synapse.Wmax == 500
     assert c.protocol.iterations == 200 and c.phase1_iterations == 60
     assert c.neuron.tau_h == pytest.approx(iteration_ms(c.inputs, c.sequence_set))
-    c4 = resolve_stp_config("stp-spatial", "s4")
+    c4 = resolve_pattern_config("stp-spatial", "s4")
     assert c4.input_synapse.w_init_mean == 360 and c4.input_synapse.Wmax == 550
-    t = resolve_stp_config("stp-temporal", "s3")
+    t = resolve_pattern_config("stp-temporal", "s3")
     assert t.neuron.I_p == 120 and t.network.in_delays == "oracle"
     assert t.ee_synapse.w_max == 5 and t.inputs.rate == 25
-    o = resolve_stp_config("stp-spatial", "s3", sets={"neuron": {"I_p": 300}}, iterations=10)
+    o = resolve_pattern_config("stp-spatial", "s3", sets={"neuron": {"I_p": 300}}, iterations=10)
     assert o.neuron.I_p == 300 and o.protocol.iterations == 10
-    assert resolve_stp_config("stp-spatial").hash() != o.hash()
+    assert resolve_pattern_config("stp-spatial").hash() != o.hash()
 
 
 @pytest.mark.parametrize("extra, message", [
@@ -126,7 +127,7 @@ def test_config_defaults_by_coding_and_set():
     (["--set", "protocol.phase1_fraction=0.001", "--episodes", "10"], "no phase-1 iteration"),
     (["--set", "network.in_delays=rram", "--set", "delays.max=0.01"], "delays.max"),
 ])
-def test_learn_stp_rejects_bad_input(tmp_path, capsys, extra, message):
+def test_learn_patterns_rejects_bad_input(tmp_path, capsys, extra, message):
     out = tmp_path / "run"
     code = main(["learn", "--inputs", "stp-spatial", *extra, "--out", str(out)])
     err = capsys.readouterr().err.strip()
@@ -135,7 +136,7 @@ def test_learn_stp_rejects_bad_input(tmp_path, capsys, extra, message):
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
-def test_learn_stp_config_file(tmp_path, capsys):
+def test_learn_patterns_config_file(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("inputs: 3\n")
     out = tmp_path / "run"
@@ -149,8 +150,8 @@ def test_learn_stp_config_file(tmp_path, capsys):
     assert "unknown parameter group 'synapse'" in capsys.readouterr().err
     good = tmp_path / "good.yaml"
     good.write_text("inputs:\n  rate: 90\nprotocol:\n  iterations: 7\n")
-    from seqnest.sequences.config import load_config_file
-    c = resolve_stp_config("stp-spatial", file_values=load_config_file(good, groups=False))
+    from seqnest.sequences.temporal_memory.config import load_config_file
+    c = resolve_pattern_config("stp-spatial", file_values=load_config_file(good, groups=False))
     assert c.inputs.rate == 90 and c.protocol.iterations == 7
     assert not out.exists()
 
@@ -178,6 +179,7 @@ def test_prediction_overlap_and_convergence():
     assert predict_item(np.array([1, 0, 1, 0, 0, 0], bool), asm, 2)[0] == -1     # tie
     assert predict_item(np.zeros(6, bool), asm, 2)[0] == -1
     assert jaccard(np.array([1, 1, 0], bool), np.array([0, 1, 1], bool)) == pytest.approx(1 / 3)
-    assert np.isnan(jaccard(np.zeros(3, bool), np.zeros(3, bool)))
+    assert np.isnan(jaccard(np.zeros(3, bool), np.zeros(3, bool), empty=np.nan))
+    assert jaccard(np.zeros(3, bool), np.zeros(3, bool)) == 0.0
     assert converged_at([0, 0.5, 1, 0.5, 1, 1]) == 4
     assert converged_at([1, 1]) == 0 and converged_at([1, 0.5]) is None

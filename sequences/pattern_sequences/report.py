@@ -15,17 +15,17 @@ from pathlib import Path
 
 import numpy as np
 
-from seqnest.pynest_ext.networks.pattern_input import InputWeights
+from seqnest.pynest_ext.networks.pattern_sequences import InputWeights
 
-from ..report import _Figures, _publish, _table, check_report_output, figures_html, html_page
-from ..rundir import RunDirError, read_json, run_family
+from seqnest.sequences.html import Figures, check_report_output, figures_html, html_page, publish, table
+from seqnest.sequences.rundir import PATTERNS, RunDirError, read_json, run_family
 
-__all__ = ["write_stp_report", "is_stp_run", "load_stp_run"]
+__all__ = ["write_pattern_report", "is_pattern_run", "load_pattern_run"]
 
 
-def is_stp_run(folder: str | os.PathLike) -> bool:
+def is_pattern_run(folder: str | os.PathLike) -> bool:
     """Whether ``folder`` holds a spatio-temporal-pattern run."""
-    return run_family(folder) == "stp"
+    return run_family(folder) == PATTERNS
 
 
 def _npz(path: Path) -> dict[str, np.ndarray]:
@@ -36,10 +36,10 @@ def _npz(path: Path) -> dict[str, np.ndarray]:
         raise RunDirError(f"missing or corrupt file {path}: {exc}") from None
 
 
-def load_stp_run(run_dir: str | os.PathLike) -> dict:
+def load_pattern_run(run_dir: str | os.PathLike) -> dict:
     """params, metrics, stream, spikes, input weights of a run directory."""
     run = Path(run_dir)
-    if not is_stp_run(run):
+    if not is_pattern_run(run):
         raise RunDirError(f"not a spatio-temporal-pattern run directory: {run}")
     out = {"params": read_json(run / "params.json")["params"],
            "metrics": read_json(run / "metrics.json"),
@@ -49,13 +49,13 @@ def load_stp_run(run_dir: str | os.PathLike) -> dict:
     return out
 
 
-def write_stp_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+def write_pattern_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
     """Write ``OUT/report.html`` and ``OUT/report/*.png`` (OUT: the run directory)."""
     run = Path(run_dir)
-    data = load_stp_run(run)
+    data = load_pattern_run(run)
     params, metrics, stream = data["params"], data["metrics"], data["stream"]
     folder = check_report_output(out if out is not None else run)
-    figs = _Figures()
+    figs = Figures()
     vocab = stream["vocabulary"]
     n1 = int(metrics["phase1_iterations"])
     acc = metrics.get("accuracy", [])
@@ -133,12 +133,12 @@ def write_stp_report(run_dir: str | os.PathLike, out: str | os.PathLike | None =
             ("N_E / N_I", f"{metrics['n_E']} / {metrics['n_I']}"),
             ("wall time", f"{metrics['wall_time_s']:.1f} s ({metrics['threads']} threads)")]
     body = [f"<h1>Spatio-temporal pattern sequences: {html.escape(str(run))}</h1>",
-            _table(rows), "<h2>Assemblies</h2>",
+            table(rows), "<h2>Assemblies</h2>",
             "<table><tr><th>item</th><th>neurons</th><th>selectivity (phase 1)</th>"
             f"<th>selectivity (end)</th></tr>{item_rows}</table>",
             "<h2>Figures</h2>", figures_html(figs), "<h2>Parameters</h2>",
             f"<pre>{html.escape(json.dumps(params, indent=1, default=str))}</pre>"]
-    return _publish(folder, figs, html_page(f"seqnest pattern-sequence report: {run.name}",
+    return publish(folder, figs, html_page(f"seqnest pattern-sequence report: {run.name}",
                                             body))
 
 

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Parameters of a spatio-temporal-pattern (STP) sequence run (Feiler et al. 2024).
 
-Groups: ``inputs`` (:class:`~seqnest.sequences.tasks.stp_streams.StpParams`),
-``network`` (:class:`~seqnest.pynest_ext.networks.pattern_input.PatternNetworkParams`),
+Groups: ``inputs`` (:class:`~seqnest.sequences.tasks.pattern_streams.StreamParams`),
+``network`` (:class:`~seqnest.pynest_ext.networks.pattern_sequences.PatternNetworkParams`),
 ``neuron``, ``inh_neuron``, ``input_synapse``, ``ee_synapse``, ``delays`` (RRAM
 delay devices, ``network.in_delays = rram``), ``protocol``, ``run``.
 
@@ -21,19 +21,22 @@ from typing import Any
 
 from seqnest.pynest_ext.devices import RramDelayParams
 from seqnest.pynest_ext.models import FEILER2024, InhNeuronParams, StmNeuronParams, WeightSynapseParams
-from seqnest.pynest_ext.networks.pattern_input import InputSynapseParams, PatternNetworkParams
+from seqnest.pynest_ext.networks.pattern_sequences import InputSynapseParams, PatternNetworkParams
 from seqnest.params import Param, ParameterError, ParameterSet, parameter_hash, positive
+from seqnest.sequences.rundir import PATTERNS
 
-from ..tasks.sequence_sets import SequenceSet
-from ..tasks.stp_streams import NOISE_DEFAULTS, RATE_DEFAULTS, StpParams, iteration_ms, stp_set
+from seqnest.sequences.tasks.sequence_sets import SequenceSet
+from seqnest.sequences.tasks.pattern_streams import NOISE_DEFAULTS, RATE_DEFAULTS, StreamParams, iteration_ms, pattern_set
 
-__all__ = ["ProtocolParams", "StpRunParams", "StpConfig", "STP_GROUPS", "CODING_DEFAULTS",
-           "resolve_stp_config", "INPUT_KINDS"]
+__all__ = ["ProtocolParams", "PatternRunParams", "PatternConfig", "PATTERN_GROUPS", "CODING_DEFAULTS",
+           "resolve_pattern_config", "INPUT_KINDS"]
 
 OURS = "estimate (ours; not published)"
 
-#: ``seqnest learn --inputs`` values and the coding they select.
-INPUT_KINDS = {"stp-spatial": "spatial", "stp-temporal": "temporal"}
+#: ``seqnest learn --inputs`` values and the coding they select (``stp-*``: the names
+#: of earlier versions).
+INPUT_KINDS = {"spatial": "spatial", "temporal": "temporal",
+               "stp-spatial": "spatial", "stp-temporal": "temporal"}
 
 
 class ProtocolParams(ParameterSet):
@@ -60,7 +63,7 @@ class ProtocolParams(ParameterSet):
     }
 
 
-class StpRunParams(ParameterSet):
+class PatternRunParams(ParameterSet):
     NAME = "run"
     SPECS = {
         "seed": Param(1, "1", "seed of NEST's and the run's random number generators",
@@ -105,12 +108,12 @@ def set_defaults(coding: str, seq_set: SequenceSet) -> dict[str, dict[str, Any]]
 
 
 GROUP_CLASSES: dict[str, type[ParameterSet]] = {
-    "inputs": StpParams, "network": PatternNetworkParams, "neuron": StmNeuronParams,
+    "inputs": StreamParams, "network": PatternNetworkParams, "neuron": StmNeuronParams,
     "inh_neuron": InhNeuronParams, "input_synapse": InputSynapseParams,
     "ee_synapse": WeightSynapseParams, "delays": RramDelayParams, "protocol": ProtocolParams,
-    "run": StpRunParams,
+    "run": PatternRunParams,
 }
-STP_GROUPS = tuple(GROUP_CLASSES)
+PATTERN_GROUPS = tuple(GROUP_CLASSES)
 
 #: RRAM delay devices for the input delays (network.in_delays = rram): mean
 #: 20 ms, spread 0.6, capped at the longest input delay (ours).
@@ -118,10 +121,10 @@ DELAY_DEFAULTS = {"C": 1.0, "R_mean": 20.0, "sigma_ln": 0.6, "max": 50.0}
 
 
 @dataclass(frozen=True)
-class StpConfig:
+class PatternConfig:
     coding: str
     sequence_set: SequenceSet
-    inputs: StpParams
+    inputs: StreamParams
     network: PatternNetworkParams
     neuron: StmNeuronParams
     inh_neuron: InhNeuronParams
@@ -129,7 +132,7 @@ class StpConfig:
     ee_synapse: WeightSynapseParams
     delays: RramDelayParams
     protocol: ProtocolParams
-    run: StpRunParams
+    run: PatternRunParams
 
     @property
     def task(self) -> str:
@@ -140,10 +143,10 @@ class StpConfig:
         return int(round(self.protocol.phase1_fraction * self.protocol.iterations))
 
     def groups(self) -> dict[str, ParameterSet]:
-        return {g: getattr(self, g) for g in STP_GROUPS}
+        return {g: getattr(self, g) for g in PATTERN_GROUPS}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"family": "stp", "coding": self.coding,
+        return {"family": PATTERNS, "coding": self.coding,
                 "sequences": [" ".join(s) for s in self.sequence_set.sequences],
                 "set_name": self.sequence_set.name,
                 **{g: p.to_dict() for g, p in self.groups().items()}}
@@ -152,33 +155,33 @@ class StpConfig:
         return parameter_hash(self.to_dict())
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "StpConfig":
+    def from_dict(cls, data: Mapping[str, Any]) -> "PatternConfig":
         try:
-            seq_set = stp_set("; ".join(data["sequences"]))
+            seq_set = pattern_set("; ".join(data["sequences"]))
             if data.get("set_name") in ("s3", "s4"):
-                seq_set = stp_set(data["set_name"])
+                seq_set = pattern_set(data["set_name"])
             return cls(data["coding"], seq_set,
-                       **{g: GROUP_CLASSES[g](data[g]) for g in STP_GROUPS})
+                       **{g: GROUP_CLASSES[g](data[g]) for g in PATTERN_GROUPS})
         except (KeyError, TypeError) as exc:
             raise ParameterError(f"parameters: missing or malformed entry {exc}") from None
 
 
-def resolve_stp_config(inputs: str, sequences: str = "s3",
+def resolve_pattern_config(inputs: str, sequences: str = "s3",
                        file_values: Mapping[str, Mapping[str, Any]] | None = None,
                        sets: Mapping[str, Mapping[str, Any]] | None = None,
                        iterations: int | None = None, seed: int | None = None,
-                       threads: int | None = None) -> StpConfig:
-    """The validated configuration of an STP run (see the module docstring).
+                       threads: int | None = None) -> PatternConfig:
+    """The validated configuration of a pattern-sequence run (see the module docstring).
 
-    ``inputs``: ``stp-spatial`` / ``stp-temporal`` (or ``spatial`` / ``temporal``);
+    ``inputs``: ``spatial`` / ``temporal`` (or ``stp-spatial`` / ``stp-temporal``);
     ``sequences``: ``s3``, ``s4`` or ``"A B D; C B E"``; ``file_values`` and
     ``sets``: ``{group: {key: value}}``.
     """
     coding = INPUT_KINDS.get(inputs, inputs)
     if coding not in INPUT_KINDS.values():
-        raise ParameterError(f"unknown inputs {inputs!r} (known: {', '.join(INPUT_KINDS)})")
-    seq_set = stp_set(sequences)
-    values: dict[str, dict[str, Any]] = {g: {} for g in STP_GROUPS}
+        raise ParameterError(f"unknown inputs {inputs!r} (known: spatial, temporal)")
+    seq_set = pattern_set(sequences)
+    values: dict[str, dict[str, Any]] = {g: {} for g in PATTERN_GROUPS}
     values["neuron"].update(NEURON_2024)
     values["inh_neuron"].update(INH_2024)
     values["delays"].update(DELAY_DEFAULTS)
@@ -190,7 +193,7 @@ def resolve_stp_config(inputs: str, sequences: str = "s3",
         for g, v in source.items():
             if g not in values:
                 raise ParameterError(f"unknown parameter group {g!r} (known: "
-                                     f"{', '.join(STP_GROUPS)})")
+                                     f"{', '.join(PATTERN_GROUPS)})")
             if not isinstance(v, Mapping):
                 raise ParameterError(f"parameter group {g!r} must be a mapping of key: value, "
                                      f"got {v!r}")
@@ -203,17 +206,17 @@ def resolve_stp_config(inputs: str, sequences: str = "s3",
     if values["inputs"].get("coding", coding) != coding:
         raise ParameterError(f"inputs.coding ({values['inputs']['coding']}) contradicts "
                              f"--inputs {inputs}")
-    inputs_params = StpParams(values["inputs"])
+    inputs_params = StreamParams(values["inputs"])
     if "tau_h" not in values["neuron"]:
         # one dAP per iteration is the homeostatic target (as in the 2022 model)
         values["neuron"]["tau_h"] = iteration_ms(inputs_params, seq_set)
-    config = StpConfig(coding, seq_set, inputs_params,
-                       **{g: GROUP_CLASSES[g](values[g]) for g in STP_GROUPS if g != "inputs"})
+    config = PatternConfig(coding, seq_set, inputs_params,
+                       **{g: GROUP_CLASSES[g](values[g]) for g in PATTERN_GROUPS if g != "inputs"})
     _check(config)
     return config
 
 
-def _check(config: StpConfig) -> None:
+def _check(config: PatternConfig) -> None:
     """Relations across groups."""
     inputs, net, proto = config.inputs, config.network, config.protocol
     if inputs.coding == "spatial":

@@ -140,11 +140,11 @@ def test_two_phases_end_to_end(tmp_path, capsys):
 
 def _network(coding: str, n_per_item: int, iterations: int, seed: int):
     """(config, stream, connected PatternNetwork) of a small S3 network."""
-    from seqnest.sequences.temporal_memory.stp_config import resolve_stp_config
-    from seqnest.sequences.temporal_memory.stp_learn import make_run_stream
-    from seqnest.pynest_ext.networks.pattern_input import PatternNetwork
+    from seqnest.sequences.pattern_sequences.config import resolve_pattern_config
+    from seqnest.sequences.pattern_sequences.learn import make_run_stream
+    from seqnest.pynest_ext.networks.pattern_sequences import PatternNetwork
 
-    cfg = resolve_stp_config(coding, "s3", sets={"network": {"n_E_per_item": n_per_item}},
+    cfg = resolve_pattern_config(coding, "s3", sets={"network": {"n_E_per_item": n_per_item}},
                              iterations=iterations)
     stream = make_run_stream(cfg)
     net = PatternNetwork(setup_kernel(), 5, 100, cfg.neuron, cfg.inh_neuron, cfg.ee_synapse,
@@ -156,7 +156,7 @@ def _network(coding: str, n_per_item: int, iterations: int, seed: int):
 
 def test_phases_freeze_what_they_should(built_module):
     """Input weights are frozen from phase 2 on; E->E weights do not move in phase 1."""
-    from seqnest.pynest_ext.networks.pattern_input import PatternNetwork
+    from seqnest.pynest_ext.networks.pattern_sequences import PatternNetwork
 
     cfg, stream, net = _network("stp-spatial", 30, 4, 1)
     ee0, in0 = net.ee_weights()["weight"], net.input_weights().weight
@@ -188,14 +188,14 @@ def test_oracle_delays_align_each_neurons_item(built_module):
 
 def test_benchmark_floor_runs_the_same_protocol(built_module):
     """The floor (built-in models only) runs the same stream, phases and readout."""
-    from seqnest.sequences.temporal_memory.stp_config import resolve_stp_config
-    from seqnest.sequences.temporal_memory.stp_learn import train_stp
+    from seqnest.sequences.pattern_sequences.config import resolve_pattern_config
+    from seqnest.sequences.pattern_sequences.learn import train_patterns
 
-    cfg = resolve_stp_config("stp-spatial", "s3", sets={"network": {"n_E_per_item": 20},
+    cfg = resolve_pattern_config("stp-spatial", "s3", sets={"network": {"n_E_per_item": 20},
                                                         "protocol": {"assembly_iterations": 2}},
                              iterations=4)
-    plugin = train_stp(cfg, module=built_module, progress=False)
-    floor = train_stp(cfg, module=built_module, progress=False, floor=True)
+    plugin = train_patterns(cfg, module=built_module, progress=False)
+    floor = train_patterns(cfg, module=built_module, progress=False, floor=True)
     for r in (plugin, floor):
         assert len(r.metrics["accuracy"]) == 3 and r.exc_spikes[0].size > 0
         assert not np.allclose(r.input_final.weight, r.input_initial.weight)

@@ -1,18 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Learn sequences of spatio-temporal spike patterns (Feiler, Neftci & Bouhadjar 2024).
 
-:func:`train_stp` runs the two-phase protocol on one continuous input stream:
+:func:`train_patterns` runs the two-phase protocol on one continuous input stream:
 
 1. phase 1 (``protocol.phase1_fraction`` of the iterations): the input
    synapses learn (STDP), E->E is frozen; at its end the assemblies are
    identified from the responses of the last ``protocol.assembly_iterations``
-   iterations (:mod:`seqnest.sequences.temporal_memory.stp_metrics`);
+   iterations (:mod:`seqnest.sequences.pattern_sequences.metrics`);
 2. phase 2: the input synapses are frozen, E->E learns, I->E is scaled.
 
 At every sequence's last element of phase 2 the dAP state of the excitatory
 population is read (one read of the population per sequence; no recording
 device: a multimeter would cost on every step of the whole run) and the
-prediction scored. :func:`write_stp_run` writes the run directory.
+prediction scored. :func:`write_pattern_run` writes the run directory.
 
 Random streams of a run (seeded with run.seed): 0 frozen patterns (unless
 ``inputs.pattern_seed``), 1 the stream (jitter, noise), 2 connectivity drawn in
@@ -32,20 +32,21 @@ import numpy as np
 
 from seqnest.pynest_ext.buildcache import BuiltModule, provide
 from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
-from seqnest.pynest_ext.networks.pattern_input import InputWeights, PatternNetwork, inhibition_scale
+from seqnest.pynest_ext.networks.pattern_sequences import InputWeights, PatternNetwork, inhibition_scale
 from seqnest.params import ParameterError
 
-from ..rundir import atomic_directory, write_json, write_run_record
-from ..tasks.stp_streams import StpStream, make_stream
-from .learn import current_rss_mb, peak_rss_mb
-from .stp_config import StpConfig
-from .stp_metrics import (assign_assemblies, converged_at, jaccard, predict_item,
+from seqnest.sequences.rundir import PATTERNS, atomic_directory, write_json, write_run_record
+from seqnest.sequences.tasks.pattern_streams import PatternStream, make_stream
+from seqnest.sequences.temporal_memory.learn import current_rss_mb, peak_rss_mb
+from seqnest.sequences.pattern_sequences.config import PatternConfig
+from seqnest.sequences.stats import jaccard
+from seqnest.sequences.pattern_sequences.metrics import (assign_assemblies, converged_at, predict_item,
                           response_matrix, selectivity)
 
-__all__ = ["StpResult", "train_stp", "write_stp_run", "make_run_stream", "FAMILY",
-           "estimate_stp_bytes", "check_stp_resources"]
+__all__ = ["PatternResult", "train_patterns", "write_pattern_run", "make_run_stream", "FAMILY",
+           "estimate_pattern_bytes", "check_pattern_resources"]
 
-FAMILY = "stp"
+FAMILY = PATTERNS
 STREAM_PATTERNS, STREAM_INPUT, STREAM_CONNECT = range(3)
 
 #: Resident bytes per NESTML E->E synapse and per input synapse (stdp_synapse),
@@ -57,7 +58,7 @@ def _rng(seed: int, stream: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), 1000 + stream])
 
 
-def make_run_stream(config: StpConfig) -> StpStream:
+def make_run_stream(config: PatternConfig) -> PatternStream:
     """The input stream of a run (frozen patterns and presentations)."""
     seed = int(config.run.seed)
     pattern_seed = int(config.inputs.pattern_seed) or seed
@@ -65,7 +66,7 @@ def make_run_stream(config: StpConfig) -> StpStream:
                        _rng(pattern_seed, STREAM_PATTERNS), _rng(seed, STREAM_INPUT))
 
 
-def estimate_stp_bytes(config: StpConfig) -> tuple[int, int, int]:
+def estimate_pattern_bytes(config: PatternConfig) -> tuple[int, int, int]:
     """(E->E synapses, input synapses, resident bytes) of the run's network."""
     n_items = len(config.sequence_set.vocabulary)
     net = config.network
@@ -76,12 +77,12 @@ def estimate_stp_bytes(config: StpConfig) -> tuple[int, int, int]:
     return ee, inp, BASE_BYTES + ee * EE_BYTES + inp * INPUT_BYTES + n_e * NEURON_BYTES
 
 
-def check_stp_resources(config: StpConfig, stream_spikes: int, processes: int = 1) -> None:
+def check_pattern_resources(config: PatternConfig, stream_spikes: int, processes: int = 1) -> None:
     """Refuse a network or stream that cannot fit (``processes`` at once), and absurd
     thread counts."""
     from seqnest.pynest_ext.resources import available_memory_bytes, check_threads
     check_threads(int(config.run.threads), "run.threads", processes)
-    ee, inp, need = estimate_stp_bytes(config)
+    ee, inp, need = estimate_pattern_bytes(config)
     need = (need + stream_spikes * 40) * int(processes)
     avail = available_memory_bytes()
     if avail is not None and need > avail:
@@ -92,9 +93,9 @@ def check_stp_resources(config: StpConfig, stream_spikes: int, processes: int = 
 
 
 @dataclass
-class StpResult:
-    config: StpConfig
-    stream: StpStream
+class PatternResult:
+    config: PatternConfig
+    stream: PatternStream
     metrics: dict
     exc_spikes: tuple[np.ndarray, np.ndarray]
     inh_spikes: tuple[np.ndarray, np.ndarray]
@@ -106,15 +107,15 @@ class StpResult:
     oracle_items: np.ndarray | None = None
 
 
-def train_stp(config: StpConfig, module: BuiltModule | Callable[[], BuiltModule] | None = None,
-              progress: bool = True, floor: bool = False) -> StpResult:
+def train_patterns(config: PatternConfig, module: BuiltModule | Callable[[], BuiltModule] | None = None,
+              progress: bool = True, floor: bool = False) -> PatternResult:
     """Run the two-phase protocol; see the module docstring. ``floor``: the benchmark
-    floor of :class:`~seqnest.pynest_ext.networks.pattern_input.PatternNetwork` (built-in
+    floor of :class:`~seqnest.pynest_ext.networks.pattern_sequences.PatternNetwork` (built-in
     models only; everything else unchanged)."""
     t_wall = time.perf_counter()
     run, proto = config.run, config.protocol
     stream = make_run_stream(config)
-    check_stp_resources(config, int(stream.times.size))
+    check_pattern_resources(config, int(stream.times.size))
     module = provide(module)
     names = setup_kernel(KernelConfig(resolution=run.resolution, threads=run.threads,
                                       seed=run.seed), module=module)
@@ -168,7 +169,7 @@ def train_stp(config: StpConfig, module: BuiltModule | Callable[[], BuiltModule]
             curves["predicted"].append([stream.vocabulary[p] if p >= 0 else None
                                         for p in predicted])
             curves["accuracy"].append(float(np.mean(correct)))
-            pairs = [jaccard(states[a], states[b]) for a in range(n_seq)
+            pairs = [jaccard(states[a], states[b], empty=math.nan) for a in range(n_seq)
                      for b in range(a + 1, n_seq)]
             curves["prediction_overlap"].append(_finite_mean(pairs))
             curves["dap_fraction"].append(float(np.mean([s.mean() for s in states])))
@@ -191,7 +192,7 @@ def train_stp(config: StpConfig, module: BuiltModule | Callable[[], BuiltModule]
         "threads": int(run.threads), "wall_time_s": time.perf_counter() - t_wall,
         "peak_rss_mb": peak_rss_mb(),
     })
-    return StpResult(config, stream, metrics, exc_all, inh_all, assembly, input_initial,
+    return PatternResult(config, stream, metrics, exc_all, inh_all, assembly, input_initial,
                      input_final, ee_final, module.key, getattr(net, "oracle_items", None))
 
 
@@ -201,14 +202,14 @@ def _concat(parts) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
-def _responses(stream: StpStream, spikes, n_neurons: int, first: int, stop: int,
+def _responses(stream: PatternStream, spikes, n_neurons: int, first: int, stop: int,
                window: float) -> np.ndarray:
     sel = (stream.iteration >= first) & (stream.iteration < stop)
     return response_matrix(spikes[0], spikes[1], n_neurons, stream.onsets[sel],
                            stream.items[sel], len(stream.vocabulary), window)
 
 
-def _metrics(config: StpConfig, stream: StpStream, curves: dict, assembly: np.ndarray,
+def _metrics(config: PatternConfig, stream: PatternStream, curves: dict, assembly: np.ndarray,
              select_phase1, select_final, exc, window: float) -> dict:
     proto = config.protocol
     acc = curves["accuracy"]
@@ -248,13 +249,13 @@ def _finite_mean(values) -> float:
     return float(finite.mean()) if finite.size else math.nan
 
 
-def _by_item(stream: StpStream, values) -> dict | None:
+def _by_item(stream: PatternStream, values) -> dict | None:
     if values is None:
         return None
     return {el: (None if math.isnan(v) else float(v)) for el, v in zip(stream.vocabulary, values)}
 
 
-def _shared_overlap(config: StpConfig, stream: StpStream, exc, assembly: np.ndarray,
+def _shared_overlap(config: PatternConfig, stream: PatternStream, exc, assembly: np.ndarray,
                     window: float) -> dict:
     """Per shared item: Jaccard index of its assembly's responders in the first
     two contexts, over the last ``final_iterations`` iterations (mean)."""
@@ -278,13 +279,13 @@ def _shared_overlap(config: StpConfig, stream: StpStream, exc, assembly: np.ndar
                 mask = np.zeros(assembly.size, dtype=bool)
                 mask[index[sel]] = True
                 masks.append(mask & members)
-            values.append(jaccard(*masks))
+            values.append(jaccard(*masks, empty=math.nan))
         values = [v for v in values if not math.isnan(v)]
         out[el] = float(np.mean(values)) if values else None
     return out
 
 
-def write_stp_run(result: StpResult, out: str | os.PathLike, force: bool = False):
+def write_pattern_run(result: PatternResult, out: str | os.PathLike, force: bool = False):
     """Write the run directory: params.json, env.json, metrics.json, stream.json,
     spikes.npz, input_weights.npz (initial, final, assemblies), ee_weights.npz."""
     cfg = result.config

@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The HTML report of a sweep directory (no NEST needed): each summary metric of
+``results.csv`` against each swept parameter, and the table of points."""
+from __future__ import annotations
+
+import csv
+import html
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from seqnest.sequences.html import Figures, check_report_output, figures_html, html_page, publish
+from seqnest.sequences.rundir import RunDirError, check_run_dir, read_json
+from seqnest.sequences.sweep.results import ALL_SUMMARY_KEYS
+
+__all__ = ["write_sweep_report"]
+
+#: The sweep page is wider, its table denser, than a run's.
+WIDE_STYLE = "body{max-width:1400px}table{font-size:85%}th,td{padding:2px 6px}"
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def write_sweep_report(sweep_dir: str | os.PathLike,
+                       out: str | os.PathLike | None = None) -> Path:
+    """Write ``OUT/report.html`` (``OUT`` defaults to the sweep directory): the table of
+    points and each summary metric against each swept parameter (mean over the other
+    parameters, every point shown)."""
+    started = time.perf_counter()
+    sweep_dir = check_run_dir(sweep_dir)
+    out = check_report_output(sweep_dir if out is None else out)
+    path = sweep_dir / "results.csv"
+    if not path.is_file():
+        raise RunDirError(f"missing file: {path}")
+    try:
+        with open(path, newline="") as f:
+            table = list(csv.DictReader(f))
+            header = list(table[0].keys()) if table else []
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise RunDirError(f"corrupt file {path}: {exc}") from None
+    if not table or "point" not in header:
+        raise RunDirError(f"{path}: no finished points")
+    # the seed repeats a point; it is not a parameter whose effect is plotted
+    varied = [h for h in header if h != "point" and h not in ALL_SUMMARY_KEYS
+              and h.split(".")[-1] != "seed"]
+    metrics = [k for k in ALL_SUMMARY_KEYS if k in header
+               and any(np.isfinite(_number(r[k])) for r in table)]
+    failures = read_json(sweep_dir / "failures.json") if (sweep_dir / "failures.json").is_file() \
+        else []
+
+    figs = Figures()
+    for param in varied:
+        values = sorted({r[param] for r in table}, key=lambda v: (_number(v), v))
+        pos = {v: i for i, v in enumerate(values)}
+
+        def draw(*axes, param=param, values=values, pos=pos):
+            for ax, metric in zip(axes, metrics):
+                x = np.array([pos[r[param]] for r in table], dtype=float)
+                y = np.array([_number(r[metric]) for r in table])
+                ax.plot(x, y, "o", alpha=0.5, ms=4, label="point")
+                means = [np.nanmean(y[x == i]) if np.any(np.isfinite(y[x == i])) else np.nan
+                         for i in range(len(values))]
+                ax.plot(range(len(values)), means, "-", color="k", lw=1, label="mean")
+                ax.set_xticks(range(len(values)), values, rotation=45, fontsize=7)
+                ax.set_xlabel(param)
+                ax.set_title(metric.replace("_", " "), fontsize=9)
+            axes[0].legend(fontsize=7)
+            for ax in axes[len(metrics):]:
+                ax.axis("off")
+        ncols = min(4, len(metrics))
+        nrows = -(-len(metrics) // ncols)
+        figs.add(f"sweep_{param.replace('.', '_')}", f"Summary metrics against {param} (dots: "
+                 "points, every seed; line: mean over seeds and the other parameters).", draw,
+                 ncols=ncols, nrows=nrows, size=(3.6 * ncols, 2.9 * nrows))
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(r[h]))}</td>" for h in header)
+                   + "</tr>" for r in table)
+    body = [
+        f"<h1>seqnest sweep {html.escape(sweep_dir.name)}</h1>",
+        f"<p>{len(table)} finished points, {len(failures)} failed "
+        f"(see failures.json); run directories: {html.escape(str(sweep_dir))}/&lt;point&gt;/.</p>",
+        "<h2>Figures</h2>", figures_html(figs),
+        "<h2>Points</h2>", f"<table><tr>{head}</tr>{rows}</table>",
+        f"<p>Report written in {time.perf_counter() - started:.1f} s.</p>",
+    ]
+    return publish(out, figs, html_page(f"seqnest sweep report: {sweep_dir.name}", body,
+                                         style=WIDE_STYLE))

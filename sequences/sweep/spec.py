@@ -1,0 +1,227 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A sweep spec: its keys, its structure and the values checked before anything runs
+(the format is described in :mod:`seqnest.sequences.sweep`)."""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seqnest.params import ParameterError
+from seqnest.sequences.temporal_memory.config import load_config_file
+
+__all__ = ["SweepSpec", "Condition", "load_spec", "require", "unknown"]
+
+
+#: Top-level keys of a spec, and of its ``vary`` and ``cluster`` sections.
+SPEC_KEYS = {"task", "sequences", "frequencies", "synapse", "episodes", "config", "vary",
+             "cluster", "replay", "inputs"}
+
+
+REPLAY_KEYS = {"trials", "cue", "seed", "conditions"}
+
+
+VARY_KEYS = {"grid", "points", "seeds"}
+
+
+CLUSTER_KEYS = {"threads", "slurm"}
+
+
+SLURM_KEYS = {"queue", "walltime", "memory", "cores", "processes", "job_extra_directives",
+              "account", "job_script_prologue", "local_directory", "interface",
+              "scheduler_options", "worker_extra_args", "python", "log_directory"}
+
+
+#: Keys of ``cluster.slurm.scheduler_options`` (passed to the Dask scheduler, which runs
+
+
+#: in the client's process: where the workers must reach it).
+SCHEDULER_OPTION_KEYS = {"interface", "host", "port", "dashboard_address", "protocol"}
+
+
+@dataclass
+class SweepSpec:
+    path: Path
+    task: str | None
+    sequences: str | None
+    synapse: str | None
+    episodes: int | None
+    config: dict
+    grid: dict[str, list]
+    points: list[dict]
+    seeds: list[int]
+    threads: int = 1
+    slurm: dict = field(default_factory=dict)
+    frequencies: Any = None
+    replay: dict | None = None      # {"trials", "cue", "seed", "conditions": [Condition]}
+    inputs: str | None = None       # spatial / temporal: pattern-sequence runs
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One replay condition of a sweep: its name and its noise.* / replay.* values."""
+
+    name: str
+    noise: dict
+    replay: dict
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "noise": dict(self.noise), "replay": dict(self.replay)}
+
+
+def _condition_name(values: Mapping[str, Any]) -> str:
+    parts = [str(values.get("noise.kind", "none"))]
+    for key, value in values.items():
+        if key != "noise.kind":
+            short = key.split(".", 1)[1]
+            parts.append(f"{short}{value:g}" if isinstance(value, float) else f"{short}{value}")
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(parts))
+
+
+def _replay_plan(section: Any, path: Path) -> dict | None:
+    """Check and expand a spec's ``replay`` section."""
+    if section is None:
+        return None
+    from seqnest.pynest_ext.noise import NoiseParams
+    require(isinstance(section, dict), path, "'replay' must be a mapping")
+    unknown(section, REPLAY_KEYS, path, "'replay'")
+    trials = section.get("trials", 150)
+    require(isinstance(trials, int) and not isinstance(trials, bool) and trials >= 1, path,
+            "'replay.trials' must be a whole number >= 1")
+    seed = section.get("seed")
+    require(seed is None or (isinstance(seed, int) and seed >= 1), path,
+            "'replay.seed' must be a whole number >= 1")
+    raw = section.get("conditions") or [{"noise.kind": "none"}]
+    require(isinstance(raw, list) and all(isinstance(c, dict) for c in raw), path,
+            "'replay.conditions' must be a list of mappings")
+    conditions, names = [], set()
+    for entry in raw:
+        keys = list(entry)
+        lists = [v if isinstance(v, list) else [v] for v in entry.values()]
+        for combo in itertools.product(*lists):
+            values = dict(zip(keys, combo))
+            groups: dict[str, dict] = {"noise": {}, "replay": {}}
+            for key, value in values.items():
+                group, dot, name = key.partition(".")
+                require(dot == "." and group in groups and bool(name), path,
+                        f"replay condition key {key!r}: use noise.KEY or replay.KEY")
+                groups[group][name] = value
+            try:
+                NoiseParams(groups["noise"])
+            except ParameterError as exc:
+                raise ParameterError(f"sweep spec {path}: replay condition {values}: {exc}") \
+                    from None
+            name = _condition_name(values)
+            require(name not in names, path, f"replay condition {name} is listed twice")
+            names.add(name)
+            conditions.append(Condition(name, groups["noise"], groups["replay"]))
+    return {"trials": trials, "cue": section.get("cue"), "seed": seed, "conditions": conditions}
+
+
+def require(ok: bool, path: Path, message: str) -> None:
+    if not ok:
+        raise ParameterError(f"sweep spec {path}: {message}")
+
+
+def unknown(section: Mapping, allowed: set, path: Path, where: str) -> None:
+    extra = sorted(set(section) - allowed)
+    if extra:
+        raise ParameterError(f"sweep spec {path}: unknown key {extra[0]!r} in {where} "
+                             f"(known: {', '.join(sorted(allowed))})")
+
+
+def load_spec(path: str | os.PathLike) -> SweepSpec:
+    """Read and check the structure of a sweep spec (values are checked by :func:`expand`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParameterError(f"sweep spec not found: {path}")
+    data = load_config_file(path, groups=False)
+    unknown(data, SPEC_KEYS, path, "the spec")
+    vary = data.get("vary") or {}
+    cluster = data.get("cluster") or {}
+    require(isinstance(vary, dict), path, "'vary' must be a mapping")
+    require(isinstance(cluster, dict), path, "'cluster' must be a mapping")
+    unknown(vary, VARY_KEYS, path, "'vary'")
+    unknown(cluster, CLUSTER_KEYS, path, "'cluster'")
+    grid = vary.get("grid") or {}
+    require(isinstance(grid, dict), path, "'vary.grid' must map group.key to a list")
+    for key, values in grid.items():
+        require(isinstance(values, list) and len(values) > 0, path,
+                f"'vary.grid.{key}' must be a non-empty list")
+    points = vary.get("points") or [{}]
+    require(isinstance(points, list) and all(isinstance(p, dict) for p in points), path,
+            "'vary.points' must be a list of mappings")
+    seeds = vary.get("seeds")
+    require(seeds is None or (isinstance(seeds, list) and seeds
+                              and all(isinstance(s, int) and not isinstance(s, bool)
+                                      for s in seeds)),
+            path, "'vary.seeds' must be a non-empty list of whole numbers")
+    slurm = cluster.get("slurm") or {}
+    require(isinstance(slurm, dict), path, "'cluster.slurm' must be a mapping")
+    unknown(slurm, SLURM_KEYS, path, "'cluster.slurm'")
+    threads = cluster.get("threads", 1)
+    require(isinstance(threads, int) and threads >= 1, path,
+            "'cluster.threads' must be a whole number >= 1")
+    _check_slurm(slurm, threads, path)
+    base = data.get("config") or {}
+    require(isinstance(base, dict) and all(isinstance(v, dict) for v in base.values()), path,
+            "'config' must map groups to {key: value}")
+    inputs = data.get("inputs")
+    if inputs is not None:
+        from seqnest.sequences.pattern_sequences.config import INPUT_KINDS
+        require(inputs in INPUT_KINDS, path, "'inputs' must be spatial or temporal")
+        for key in ("synapse", "frequencies", "replay"):
+            require(data.get(key) is None, path, f"'{key}' does not apply to inputs: {inputs}")
+    return SweepSpec(path, data.get("task"), data.get("sequences"), data.get("synapse"),
+                     data.get("episodes"), base, grid, points, list(seeds or []), threads, slurm,
+                     data.get("frequencies"), _replay_plan(data.get("replay"), path), inputs)
+
+
+#: SLURM memory ("4GB", "500 MB", "2G", "16GiB") and walltime ("[D-]HH:MM[:SS]", "MM").
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*([KMGTP]i?B?)?\s*$", re.IGNORECASE)
+
+
+_WALLTIME = re.compile(r"^(\d+-)?\d{1,3}(:\d{2}){0,2}$")
+
+
+def _check_slurm(slurm: Mapping[str, Any], threads: int, path: Path) -> None:
+    """Values of ``cluster.slurm`` that SLURM or dask-jobqueue would reject later."""
+    if "memory" in slurm:
+        require(isinstance(slurm["memory"], str) and bool(_MEMORY.match(slurm["memory"])),
+                path, f"'cluster.slurm.memory' must be a size such as 4GB or 500MB, "
+                f"got {slurm['memory']!r}")
+    if "walltime" in slurm:
+        require(isinstance(slurm["walltime"], str) and bool(_WALLTIME.match(slurm["walltime"])),
+                path, f"'cluster.slurm.walltime' must be HH:MM:SS (or D-HH:MM:SS), "
+                f"got {slurm['walltime']!r}")
+    for key in ("cores", "processes"):
+        if key in slurm:
+            require(isinstance(slurm[key], int) and not isinstance(slurm[key], bool)
+                    and slurm[key] >= 1, path,
+                    f"'cluster.slurm.{key}' must be a whole number >= 1, got {slurm[key]!r}")
+    for key in ("queue", "account", "interface", "local_directory", "python", "log_directory"):
+        if key in slurm:
+            require(isinstance(slurm[key], str) and bool(slurm[key].strip()), path,
+                    f"'cluster.slurm.{key}' must be a non-empty text, got {slurm[key]!r}")
+    for key in ("job_extra_directives", "job_script_prologue", "worker_extra_args"):
+        if key in slurm:
+            require(isinstance(slurm[key], list) and all(isinstance(v, str) for v in slurm[key]),
+                    path, f"'cluster.slurm.{key}' must be a list of texts, got {slurm[key]!r}")
+    if "scheduler_options" in slurm:
+        opts = slurm["scheduler_options"]
+        require(isinstance(opts, dict) and all(isinstance(k, str) for k in opts), path,
+                f"'cluster.slurm.scheduler_options' must be a mapping (e.g. {{interface: ib0, "
+                f"port: 8786}}), got {opts!r}")
+        unknown(opts, SCHEDULER_OPTION_KEYS, path, "'cluster.slurm.scheduler_options'")
+    if "cores" in slurm:
+        require(threads <= slurm["cores"], path,
+                f"'cluster.threads' ({threads}) exceeds the cores booked per job "
+                f"('cluster.slurm.cores': {slurm['cores']})")
+        if "processes" in slurm:
+            require(slurm["processes"] * threads <= slurm["cores"], path,
+                    f"{slurm['processes']} processes x {threads} threads exceed the "
+                    f"{slurm['cores']} cores booked per job")
