@@ -35,11 +35,22 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 if TYPE_CHECKING:   # pragma: no cover
     from seqnest.pynest_ext.buildcache import BuiltModule
     from seqnest.pynest_ext.models import ModelNames
+    from seqnest.pynest_ext.noise import NoiseParams
     from seqnest.sequences.temporal_memory.config import RunConfig
     from seqnest.sequences.temporal_memory.learn import TrainingResult
 
-__all__ = ["__version__", "install", "build", "resolve_config", "describe_parameters", "learn",
-           "replay", "report", "sweep", "load_config", "load_metrics", "load_spikes", "load_connectivity",
+from seqnest._coincidence_api import cd_eval, cd_train, resolve_cd_config
+from seqnest._pattern_api import learn_patterns, resolve_pattern_config
+from seqnest._runs_api import report, sweep, sweep_plan
+
+__all__ = ["__version__", "install", "build", "demo",
+           # temporal memory
+           "resolve_config", "describe_parameters", "learn", "replay", "replay_trials",
+           "load_config", "load_metrics", "load_spikes", "load_connectivity",
+           # pattern sequences; coincidence detection
+           "resolve_pattern_config", "learn_patterns", "resolve_cd_config", "cd_train", "cd_eval",
+           # runs of any family, sweeps
+           "report", "sweep", "sweep_plan",
            "SeqnestError", "ParameterError", "RunDirError", "BuildError", "SequenceNetwork",
            "NetworkParams"]
 
@@ -67,7 +78,7 @@ def __getattr__(name: str):
 
 
 def build(force: bool = False, with_nest: str | os.PathLike | None = None,
-          jobs: int | None = None) -> "BuiltModule":
+          jobs: int | None = None, on_compile: Callable[[], None] | None = None) -> "BuiltModule":
     """Build the NESTML model module, or reuse the cached one.
 
     Parameters
@@ -78,6 +89,8 @@ def build(force: bool = False, with_nest: str | os.PathLike | None = None,
         ``nest-config`` of a source-built NEST (default: the pip wheel's NEST).
     jobs : int, optional
         Parallel compiler processes (default: the number of cores).
+    on_compile : callable, optional
+        Called once if a compilation starts (not when the cache is reused).
 
     Returns
     -------
@@ -87,7 +100,7 @@ def build(force: bool = False, with_nest: str | os.PathLike | None = None,
         the compiler) and the NEST names of the models.
     """
     from seqnest.pynest_ext.buildcache import build as _build
-    return _build(force=force, with_nest=with_nest, jobs=jobs)
+    return _build(force=force, with_nest=with_nest, jobs=jobs, on_compile=on_compile)
 
 
 def install(with_nest: str | os.PathLike | None = None) -> "ModelNames":
@@ -112,6 +125,24 @@ def install(with_nest: str | os.PathLike | None = None) -> "ModelNames":
     """
     from seqnest.pynest_ext.kernel import load_module
     return load_module(build(with_nest=with_nest))
+
+
+def demo(seed: int = 1) -> dict:
+    """The single-neuron and single-synapse demonstrations (``seqnest demo``): the
+    dAP of one dendritic input, the spike advance it gives, the response to an
+    inhibitory spike of either sign, and the structural-plasticity synapse under
+    pairings at z = 0, 1, 2 (each with its analytic expectation)."""
+    from seqnest.pynest_ext import probes
+    from seqnest.pynest_ext.kernel import KernelConfig
+    from seqnest.pynest_ext.models import StdspSynapseParams
+    kernel, syn = KernelConfig(seed=seed), StdspSynapseParams()
+    weights = (probes.INHIBITORY_TEST_WEIGHT, -probes.INHIBITORY_TEST_WEIGHT)
+    return {"dap_trigger_weight": probes.DAP_TRIGGER_WEIGHT,
+            "dap": probes.dap_response(kernel=kernel),
+            "advance": probes.dap_spike_advance(kernel=kernel),
+            "inhibition": [(w, probes.inhibition_response(w, kernel=kernel)) for w in weights],
+            "pairing": [(z, probes.synapse_pairing(z, synapse=syn, kernel=kernel))
+                        for z in (0.0, 1.0, 2.0)]}
 
 
 def resolve_config(task: str | None = None, sequences: str | None = None,
@@ -265,60 +296,49 @@ def replay(run_dir: str | os.PathLike, *, params: Mapping[str, Any] | None = Non
                       replay_params=replay_params, progress=progress)
 
 
-def report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
-    """Write the HTML report (Elephant analyses, figures as PNG and SVG) of what
-    ``run_dir`` holds: a sweep directory or a run of any family (its
-    ``params.json["family"]``); return its path. Needs no NEST."""
-    from seqnest.sequences.rundir import COINCIDENCE, PATTERNS, run_family
-    from seqnest.sequences.sweep.report import write_sweep_report
-    from seqnest.sequences.temporal_memory.report import write_report
-    folder = Path(run_dir)
-    if (folder / "results.csv").is_file() and not (folder / "params.json").is_file():
-        return write_sweep_report(folder, out)
-    family = run_family(folder)
-    if family == COINCIDENCE:
-        from seqnest.sequences.coincidence.report import write_cd_report
-        return write_cd_report(folder, out)
-    if family == PATTERNS:
-        from seqnest.sequences.pattern_sequences.report import write_pattern_report
-        return write_pattern_report(folder, out)
-    return write_report(folder, out)
-
-
-def sweep(spec: str | os.PathLike, out: str | os.PathLike, *, cluster: str = "local",
-          workers: int = 2, progress: bool = False) -> dict:
-    """Run the missing points of a sweep spec (YAML/JSON/TOML) into ``out``.
-
-    Every point is validated before anything runs; points whose run directory
-    already holds results are reused; ``out/results.csv`` gets one row per point
-    and ``out/failures.json`` the failed ones. :func:`report` on ``out`` writes
-    the sweep report.
+def replay_trials(run_dir: str | os.PathLike, trials: int, *,
+                  noise: "Mapping[str, Any] | NoiseParams | None" = None,
+                  params: Mapping[str, Any] | None = None, out: str | os.PathLike | None = None,
+                  cue: str | None = None, seed: int | None = None, threads: int | None = None,
+                  module: "BuiltModule | Callable[[], BuiltModule] | None" = None,
+                  progress: bool = False) -> dict:
+    """Cue the shared first element ``trials`` times, decode each trial as one branch,
+    simultaneous or failure (Bouhadjar et al. 2023), and write ``branches.json``.
 
     Parameters
     ----------
-    spec : str or path
-        Sweep spec: ``task``, ``episodes``, ``config`` and ``vary`` (``grid``,
-        ``points``, ``seeds``); see ``specs/`` for examples.
-    out : str or path
-        Sweep directory (created if needed).
-    cluster : {"local", "slurm"}
-        Dask cluster: local processes, or SLURM jobs through dask-jobqueue (the
-        spec's ``slurm`` section).
-    workers : int
-        Dask workers (processes or jobs).
-    progress : bool
-        Progress bar on stderr.
+    run_dir : str or path
+        A run directory written by :func:`learn`.
+    trials : int
+        Number of cues.
+    noise : mapping or NoiseParams, optional
+        Noise during the trials, e.g. ``{"kind": "shared", "sigma": 15, "c": 0.5}``
+        (default: none).
+    params : mapping, optional
+        ``replay`` group values for these trials only.
+    out : str or path, optional
+        Replay directory (default ``RUN_DIR/replay``; replaced if it is one).
+    cue, seed, threads
+        Element to cue (default: the one most sequences start with), the seed of
+        NEST, the noise and the cue jitter (default ``run.seed``), NEST threads.
+    module, progress
+        As for :func:`learn`.
 
     Returns
     -------
     dict
-        ``points``, ``ran``, ``reused`` (counts) and ``failed`` (list).
+        The branch statistics written to ``branches.json`` (probabilities with 95 %
+        intervals, latencies, matching distance).
     """
-    from seqnest.sequences.sweep import load_spec, run_sweep
-    # run_sweep validates every point, asks SLURM and checks the output before it
-    # writes anything, then builds the module once (as `seqnest sweep` does)
-    return run_sweep(load_spec(spec), out, cluster=cluster, workers=workers,
-                     progress=progress, module=build)
+    from seqnest.pynest_ext.noise import NoiseParams
+    from seqnest.sequences.temporal_memory.replay import replay_trials as _trials
+    from seqnest.sequences.temporal_memory.rundir import load_config as _load
+    noise_params = noise if isinstance(noise, NoiseParams) else NoiseParams(dict(noise or {}))
+    replay_params = _load(run_dir).replay.replace(**dict(params or {}))
+    target = Path(out) if out is not None else Path(run_dir) / "replay"
+    return _trials(run_dir, trials, noise_params, out=target, cue=cue, seed=seed,
+                   replay_params=replay_params, module=module, progress=progress,
+                   threads=threads)
 
 
 def load_config(run_dir: str | os.PathLike) -> "RunConfig":

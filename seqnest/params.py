@@ -7,6 +7,10 @@ source. A :class:`ParameterSet` subclass lists its :class:`Param` declarations i
 non-numeric or non-finite value, or a value outside the declared bounds raises
 :class:`ParameterError` with a one-line message naming the parameter.
 
+Every family resolves its configuration in layers (defaults, then values derived
+from the task, a file, ``--set`` options and flags; later layers win) through one
+function, :func:`resolve_layers`, which also parses the command line's ``--set``.
+
 This module does not import NEST.
 """
 from __future__ import annotations
@@ -14,13 +18,16 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterator, Mapping
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any, ClassVar, Union
 
 from seqnest.errors import ParameterError
 
-__all__ = ["Choice", "Param", "ParameterError", "ParameterSet", "parameter_hash", "positive"]
+__all__ = ["Choice", "Param", "ParameterError", "ParameterSet", "parameter_hash", "positive",
+           "coerce", "split_set_option", "resolve_layers", "read_parameter_file"]
 
 
 @dataclass(frozen=True)
@@ -203,3 +210,107 @@ def parameter_hash(params: Mapping[str, Any]) -> str:
     """Stable SHA-256 (hex, 16 chars) of a JSON-serialisable parameter mapping."""
     blob = json.dumps(params, sort_keys=True, separators=(",", ":"), default=float)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+# -- layered resolution: defaults -> derived -> file -> --set -> flags, later wins -----------
+
+def coerce(text: str) -> Any:
+    """A ``--set`` value as typed: ``true``/``false``, an int, a float, else the text."""
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return text.strip()
+
+
+def split_set_option(opt: str) -> tuple[str, str, Any]:
+    """``"neuron.tau_h=500"`` -> ``("neuron", "tau_h", 500)`` (value typed, names unchecked)."""
+    key, sep, value = opt.partition("=")
+    group, dot, name = key.strip().partition(".")
+    if not sep or not dot or not group or not name:
+        raise ParameterError(f"--set expects group.key=value, got {opt!r}")
+    return group, name, coerce(value)
+
+
+#: One layer of values: ``{group: {key: value}}``, ``{"group.key": value}`` or
+#: ``["group.key=value", ...]`` (the command line's ``--set``).
+Layer = Union[Mapping[str, Any], Sequence[str]]
+
+
+def _layer_items(layer: Layer) -> Iterator[tuple[str, str, Any]]:
+    if isinstance(layer, str):
+        raise ParameterError(f"parameters: expected a mapping or a list of group.key=value, "
+                             f"got the text {layer!r}")
+    if not isinstance(layer, Mapping):
+        for opt in layer:
+            yield split_set_option(str(opt))
+        return
+    for key, value in layer.items():
+        group, dot, name = str(key).partition(".")
+        if dot:
+            if not group or not name:
+                raise ParameterError(f"parameter {key!r}: expected group.key")
+            yield group, name, value
+        elif isinstance(value, Mapping):
+            for name, v in value.items():
+                yield group, str(name), v
+        else:
+            raise ParameterError(f"parameter group {key!r} must be a mapping of key: value, "
+                                 f"got {value!r}")
+
+
+def resolve_layers(known: Sequence[str], *layers: Layer | None,
+                   hint: str = "") -> dict[str, dict[str, Any]]:
+    """Merge layers of parameter values into ``{group: {key: value}}``, later layers
+    winning; every family resolves its configuration (and the command line its
+    ``--set`` options) through this one function.
+
+    ``known``: the groups a layer may name (an unknown one is refused in one line,
+    with ``hint`` appended); None layers are skipped. The keys are checked by each
+    group's :class:`ParameterSet` when the family builds it.
+    """
+    out: dict[str, dict[str, Any]] = {g: {} for g in known}
+
+    def refuse(group: str, where: str) -> None:
+        raise ParameterError(f"unknown parameter group {group!r}{where} (known: "
+                             f"{', '.join(known)}){hint}")
+
+    for layer in layers:
+        if isinstance(layer, Mapping):          # an empty group is still named
+            for key in layer:
+                if "." not in str(key) and key not in out:
+                    refuse(str(key), "")
+        for group, name, value in _layer_items(layer or {}):
+            if group not in out:
+                refuse(group, f" in {group}.{name}")
+            out[group][name] = value
+    return out
+
+
+def read_parameter_file(path: str | os.PathLike) -> Any:
+    """The content of a JSON, YAML or TOML file (one-line errors naming the file)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParameterError(f"config file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix not in (".json", ".yaml", ".yml", ".toml"):
+        raise ParameterError(f"config file {path}: unknown format {suffix!r} "
+                             "(use .json, .yaml or .toml)")
+    try:
+        text = path.read_text()
+        if suffix == ".json":
+            data = json.loads(text)
+        elif suffix == ".toml":
+            import tomllib
+            data = tomllib.loads(text)
+        else:
+            import yaml
+            data = yaml.safe_load(text)
+    except Exception as exc:  # parser errors differ per format; report one line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ParameterError(f"config file {path}: cannot parse: {first}") from None
+    return {} if data is None else data

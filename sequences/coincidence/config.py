@@ -8,13 +8,13 @@ them, unknown groups or keys are refused with one line.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from seqnest.pynest_ext.devices import RramDelayParams, RramWeightParams
 from seqnest.pynest_ext.networks.coincidence import CdNetworkParams
-from seqnest.params import ParameterError, ParameterSet
+from seqnest.params import ParameterError, ParameterSet, resolve_layers
 
 from seqnest.sequences.tasks.mts_xor import MtsXorParams
 from seqnest.sequences.tasks.patterns import PatternParams
@@ -84,19 +84,13 @@ class CdConfig:
             raise ParameterError(f"parameters: missing or malformed entry {exc}") from None
 
 
-def resolve_cd_config(task: str, sets: Mapping[str, Any] | None = None) -> CdConfig:
-    """Defaults of ``task`` with ``sets`` ({"group.key": value}) applied, validated."""
+def resolve_cd_config(task: str, params: Mapping[str, Any] | None = None,
+                      set_options: Sequence[str] = ()) -> CdConfig:
+    """Defaults of ``task``, then ``params`` (``{"group.key": value}`` or
+    ``{group: {key: value}}``), then ``set_options`` (``"group.key=value"``), validated."""
     if task not in TASKS:
         raise ParameterError(f"unknown task {task!r} (known: {', '.join(TASKS)})")
-    groups: dict[str, dict[str, Any]] = {g: {} for g in GROUPS}
-    for g, values in TASK_DEFAULTS[task].items():
-        groups[g].update(values)
-    for key, value in (sets or {}).items():
-        group, _, name = key.partition(".")
-        if group not in groups or not name:
-            raise ParameterError(f"unknown parameter {key!r}: expected group.key with group "
-                                 f"one of {', '.join(GROUPS)}")
-        groups[group][name] = value
+    groups = resolve_layers(list(GROUPS), TASK_DEFAULTS[task], params, list(set_options))
     config = CdConfig(task, TASKS[task](groups["task"]), CdNetworkParams(groups["network"]),
                       RramDelayParams(groups["delays"]), RramWeightParams(groups["rram"]),
                       TrainParams(groups["training"]))

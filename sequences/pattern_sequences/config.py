@@ -22,7 +22,7 @@ from typing import Any
 from seqnest.pynest_ext.devices import RramDelayParams
 from seqnest.pynest_ext.models import FEILER2024, InhNeuronParams, StmNeuronParams, WeightSynapseParams
 from seqnest.pynest_ext.networks.pattern_sequences import InputSynapseParams, PatternNetworkParams
-from seqnest.params import Param, ParameterError, ParameterSet, parameter_hash, positive
+from seqnest.params import Param, ParameterError, ParameterSet, parameter_hash, positive, resolve_layers
 from seqnest.sequences.rundir import PATTERNS
 
 from seqnest.sequences.tasks.sequence_sets import SequenceSet
@@ -181,28 +181,14 @@ def resolve_pattern_config(inputs: str, sequences: str = "s3",
     if coding not in INPUT_KINDS.values():
         raise ParameterError(f"unknown inputs {inputs!r} (known: spatial, temporal)")
     seq_set = pattern_set(sequences)
-    values: dict[str, dict[str, Any]] = {g: {} for g in PATTERN_GROUPS}
-    values["neuron"].update(NEURON_2024)
-    values["inh_neuron"].update(INH_2024)
-    values["delays"].update(DELAY_DEFAULTS)
-    values["inputs"]["coding"] = coding
-    for source in (CODING_DEFAULTS[coding], set_defaults(coding, seq_set)):
-        for g, v in source.items():
-            values[g].update(v)
-    for source in (file_values or {}, sets or {}):
-        for g, v in source.items():
-            if g not in values:
-                raise ParameterError(f"unknown parameter group {g!r} (known: "
-                                     f"{', '.join(PATTERN_GROUPS)})")
-            if not isinstance(v, Mapping):
-                raise ParameterError(f"parameter group {g!r} must be a mapping of key: value, "
-                                     f"got {v!r}")
-            values[g].update(v)
-    if iterations is not None:
-        values["protocol"]["iterations"] = iterations
-    for key, flag in (("seed", seed), ("threads", threads)):
-        if flag is not None:
-            values["run"][key] = flag
+    flags = {"protocol": {"iterations": iterations}, "run": {"seed": seed, "threads": threads}}
+    values = resolve_layers(
+        PATTERN_GROUPS,
+        {"neuron": NEURON_2024, "inh_neuron": INH_2024, "delays": DELAY_DEFAULTS,
+         "inputs": {"coding": coding}},
+        CODING_DEFAULTS[coding], set_defaults(coding, seq_set),      # defaults, derived
+        file_values, sets,                                            # the user's layers
+        {g: {k: v for k, v in kv.items() if v is not None} for g, kv in flags.items()})
     if values["inputs"].get("coding", coding) != coding:
         raise ParameterError(f"inputs.coding ({values['inputs']['coding']}) contradicts "
                              f"--inputs {inputs}")

@@ -28,7 +28,6 @@ the resolved configuration identifies the run.
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -38,7 +37,8 @@ from seqnest.pynest_ext.derived import dap_trace_tau
 from seqnest.pynest_ext.models import (SYNAPSE_KINDS, InhNeuronParams, StdspSynapseParams,
                                StmNeuronParams)
 from seqnest.pynest_ext.networks.temporal_memory import NetworkParams
-from seqnest.params import Choice, Param, ParameterError, ParameterSet, parameter_hash, positive
+from seqnest.params import (Choice, Param, ParameterError, ParameterSet, parameter_hash, positive,
+                            read_parameter_file, resolve_layers, split_set_option)
 
 from seqnest.sequences.temporal_memory.metrics import EvaluationParams
 from seqnest.sequences.tasks.sequence_sets import (SequenceSet, TimingParams, named_set, parse_frequencies, parse_sequences,
@@ -46,7 +46,7 @@ from seqnest.sequences.tasks.sequence_sets import (SequenceSet, TimingParams, na
 from seqnest.sequences.temporal_memory.branches import DECISIONS
 
 __all__ = ["RunParams", "ReplayParams", "RandomTaskParams", "RunConfig", "GROUPS", "group_classes",
-           "resolve_config", "resolve_resumed_config", "parse_set_options", "split_set_option", "load_config_file", "config_from_dict", "TASK_KEYS"]
+           "resolve_config", "resolve_resumed_config", "parse_set_options", "load_config_file", "config_from_dict", "TASK_KEYS"]
 
 PAPER = "Bouhadjar et al. 2022, PLoS Comput Biol 18:e1010233"
 
@@ -180,6 +180,8 @@ GROUPS: dict[str, type[ParameterSet]] = {
 #: Keys of the ``task`` section of a config file or ``--set`` (not a parameter group:
 #: they change the sequence set, not a model).
 TASK_KEYS = ("frequencies",)
+#: What a layer of values may name: the groups and the ``task`` section.
+KNOWN_GROUPS = (*GROUPS, "task")
 
 
 def group_classes(synapse_kind: str = "stdsp") -> dict[str, type[ParameterSet]]:
@@ -222,45 +224,19 @@ class RunConfig:
         return parameter_hash(self.to_dict())
 
 
-def _coerce(text: str) -> Any:
-    low = text.strip().lower()
-    if low in ("true", "false"):
-        return low == "true"
-    for conv in (int, float):
-        try:
-            return conv(text)
-        except ValueError:
-            pass
-    return text.strip()
-
-
-def split_set_option(opt: str) -> tuple[str, str, Any]:
-    """``"neuron.tau_h=500"`` -> ``("neuron", "tau_h", 500)`` (value typed, names unchecked)."""
-    key, sep, value = opt.partition("=")
-    group, dot, name = key.strip().partition(".")
-    if not sep or not dot or not group or not name:
-        raise ParameterError(f"--set expects group.key=value, got {opt!r}")
-    return group, name, _coerce(value)
-
-
 def parse_set_options(options: Sequence[str],
                       check_groups: bool = True) -> dict[str, dict[str, Any]]:
     """``["neuron.tau_h=500", ...]`` -> ``{"neuron": {"tau_h": 500}}``; the groups are
     checked against this module's (sequence-network) groups unless ``check_groups`` is
     False (other families' resolvers check their own)."""
+    if check_groups:
+        values = resolve_layers(KNOWN_GROUPS, options)
+        return {g: v for g, v in values.items() if v}
     out: dict[str, dict[str, Any]] = {}
     for opt in options:
         group, name, value = split_set_option(opt)
-        if check_groups:
-            _check_group(group)
         out.setdefault(group, {})[name] = value
     return out
-
-
-def _check_group(group: str) -> None:
-    if group not in GROUPS and group != "task":
-        raise ParameterError(f"unknown parameter group {group!r} (known: {', '.join(GROUPS)}, "
-                             "task)")
 
 
 def load_config_file(path: str | Path, groups: bool = True) -> dict[str, Any]:
@@ -268,29 +244,7 @@ def load_config_file(path: str | Path, groups: bool = True) -> dict[str, Any]:
 
     With ``groups=False`` any mapping is accepted (sweep specs).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ParameterError(f"config file not found: {path}")
-    text = path.read_text()
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".json":
-            data = json.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            import yaml
-            data = yaml.safe_load(text)
-        elif suffix == ".toml":
-            data = tomllib.loads(text)
-        else:
-            raise ParameterError(f"config file {path}: unknown format {suffix!r} "
-                                 "(use .json, .yaml or .toml)")
-    except ParameterError:
-        raise
-    except Exception as exc:  # parser errors differ per format; report one line
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ParameterError(f"config file {path}: cannot parse: {first}") from None
-    if data is None:
-        data = {}
+    data = read_parameter_file(path)
     record = _run_record(data)
     if record is not None:         # a run's params.json: its groups (the set: _recorded_set)
         data = {g: v for g, v in record.items() if g in GROUPS}
@@ -303,8 +257,7 @@ def load_config_file(path: str | Path, groups: bool = True) -> dict[str, Any]:
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise ParameterError(f"config file {path}: expected a mapping of groups to mappings "
                              "({group: {key: value}})")
-    for group in data:
-        _check_group(group)
+    resolve_layers(KNOWN_GROUPS, data)       # unknown groups refused in one line
     return data
 
 
@@ -312,8 +265,7 @@ def _check_params(params: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """``{group: {key: value}}`` given from Python: a mapping of known groups to mappings."""
     if not isinstance(params, Mapping) or not all(isinstance(v, Mapping) for v in params.values()):
         raise ParameterError("params: expected a mapping of groups to mappings ({group: {key: value}})")
-    for group in params:
-        _check_group(group)
+    resolve_layers(KNOWN_GROUPS, params)
     return {g: dict(v) for g, v in params.items()}
 
 
@@ -323,14 +275,6 @@ def _task_options(values: Mapping[str, Any]) -> dict[str, Any]:
         if key not in TASK_KEYS:
             raise ParameterError(f"unknown key task.{key} (known: {', '.join(TASK_KEYS)})")
     return dict(values)
-
-
-def _merge(*layers: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for layer in layers:
-        for group, values in layer.items():
-            out.setdefault(group, {}).update(values)
-    return out
 
 
 def _select_set(task: str | None, sequences: str | None,
@@ -389,7 +333,7 @@ def _build(task_name: str, seq_set: SequenceSet,
         rho = NetworkParams(user.get("network", {})).rho
         derived["replay"] = {**SHARED_INHIBITION_REPLAY,
                              "ie_quorum": max(1.0, SHARED_QUORUM_FRACTION * rho)}
-    values = _merge(derived, user)
+    values = resolve_layers(list(GROUPS), derived, user)
     _check_synapse_keys(classes["synapse"], values.get("synapse", {}))
     groups = {name: cls(values.get(name, {})) for name, cls in classes.items()}
     net, syn = groups["network"], groups["synapse"]
@@ -449,10 +393,10 @@ def _user_values(config_file, set_options: Sequence[str], frequencies: Any,
     winning; the pseudo-group ``task``'s options)."""
     from_file = load_config_file(config_file) if config_file else {}
     given = _check_params(params or {})
-    from_set = parse_set_options(set_options)
     flags = {"run": {k: v for k, v in run_flags.items() if v is not None},
              "task": {} if frequencies is None else {"frequencies": frequencies}}
-    user = _merge(base or {}, from_file, given, from_set, flags)
+    user = resolve_layers(KNOWN_GROUPS, base, from_file, given, list(set_options), flags)
+    user = {g: v for g, v in user.items() if v or g == "task"}
     return user, _task_options(user.pop("task", {}))
 
 

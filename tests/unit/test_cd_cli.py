@@ -13,7 +13,7 @@ from seqnest.params import ParameterError
     (["--train-noise", "-0.1"], "training.sigma_train: must be >= 0"),
     (["--set", "delays.C=1e-9"], "rounds below the resolution"),
     (["--set", "delays.max=0.2"], "delays.max"),
-    (["--set", "bogus.x=1"], "unknown parameter 'bogus.x'"),
+    (["--set", "bogus.x=1"], "unknown parameter group 'bogus' in bogus.x"),
     (["--set", "task.jitter=-1"], "patterns.jitter"),
     (["--set", "task.nope=1"], "nope"),
     (["--set", "network.delays=maybe"], "network.delays"),
@@ -58,7 +58,7 @@ def test_cd_train_shd_data_checked(tmp_path, capsys):
 
 
 def test_task_defaults_and_overrides():
-    cfg = resolve_cd_config("mts-xor", {"network.n_d": "4", "rram.sigma": "0.1"})
+    cfg = resolve_cd_config("mts-xor", {"network.n_d": "4"}, ["rram.sigma=0.1"])
     assert cfg.network.n_d == 4 and cfg.network.tau_m == 2.0 and cfg.rram.sigma == 0.1
     assert cfg.delays.max == 99.0 and cfg.dt == 1.0
     shd = resolve_cd_config("shd")

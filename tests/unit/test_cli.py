@@ -195,7 +195,7 @@ def test_bad_input_is_refused_before_the_module_is_built(tmp_path, capsys, monke
     import seqnest.cli as cli
     shutil.copytree(STORED, tmp_path / "run")
     asked = []
-    monkeypatch.setattr(cli, "_module", lambda *a, **k: asked.append(1))
+    monkeypatch.setattr(cli.common, "module", lambda *a, **k: asked.append(1))
     code = main([a.replace("{run}", str(tmp_path / "run")) for a in argv])
     assert code == 2 and not asked
     assert len(capsys.readouterr().err.strip().splitlines()) == 1

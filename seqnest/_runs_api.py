@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Public API on run and sweep directories of every family, re-exported as
+``seqnest.report``, ``seqnest.sweep`` and ``seqnest.sweep_plan``."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # pragma: no cover
+    from seqnest.pynest_ext.buildcache import BuiltModule
+
+__all__ = ["report", "sweep", "sweep_plan"]
+
+
+def report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+    """Write the HTML report (Elephant analyses, figures as PNG and SVG) of what
+    ``run_dir`` holds: a sweep directory or a run of any family (its
+    ``params.json["family"]``); return its path. Needs no NEST."""
+    from seqnest.sequences.rundir import COINCIDENCE, PATTERNS, run_family
+    from seqnest.sequences.sweep.report import write_sweep_report
+    from seqnest.sequences.temporal_memory.report import write_report
+    folder = Path(run_dir)
+    if (folder / "results.csv").is_file() and not (folder / "params.json").is_file():
+        return write_sweep_report(folder, out)
+    family = run_family(folder)
+    if family == COINCIDENCE:
+        from seqnest.sequences.coincidence.report import write_cd_report
+        return write_cd_report(folder, out)
+    if family == PATTERNS:
+        from seqnest.sequences.pattern_sequences.report import write_pattern_report
+        return write_pattern_report(folder, out)
+    return write_report(folder, out)
+
+
+def sweep(spec: str | os.PathLike, out: str | os.PathLike, *, cluster: str = "local",
+          workers: int = 2, progress: bool = False,
+          module: "BuiltModule | Callable[[], BuiltModule] | None" = None) -> dict:
+    """Run the missing points of a sweep spec (YAML/JSON/TOML) into ``out``.
+
+    Every point is validated before anything runs; points whose run directory
+    already holds results are reused; ``out/results.csv`` gets one row per point
+    and ``out/failures.json`` the failed ones. :func:`report` on ``out`` writes
+    the sweep report.
+
+    Parameters
+    ----------
+    spec : str or path
+        Sweep spec: ``task``, ``episodes``, ``config`` and ``vary`` (``grid``,
+        ``points``, ``seeds``); see ``specs/`` for examples.
+    out : str or path
+        Sweep directory (created if needed).
+    cluster : {"local", "slurm"}
+        Dask cluster: local processes, or SLURM jobs through dask-jobqueue (the
+        spec's ``slurm`` section).
+    workers : int
+        Dask workers (processes or jobs).
+    progress : bool
+        Progress bar on stderr.
+    module : BuiltModule or callable, optional
+        The compiled module, or a callable returning it (default: build or reuse),
+        called once the checks passed.
+
+    Returns
+    -------
+    dict
+        ``points``, ``ran``, ``reused`` (counts) and ``failed`` (list).
+    """
+    from seqnest.sequences.sweep import load_spec, run_sweep
+    # run_sweep validates every point, asks SLURM and checks the output before it
+    # writes anything, then builds the module once (as `seqnest sweep` does)
+    if module is None:
+        from seqnest.pynest_ext.buildcache import build as module
+    return run_sweep(load_spec(spec), out, cluster=cluster, workers=workers,
+                     progress=progress, module=module)
+
+
+def sweep_plan(spec: str | os.PathLike, *, workers: int = 2) -> dict:
+    """Validate every point of a sweep spec and return ``{"points": n, "job_script":
+    text}``: what ``cluster="slurm"`` would submit (nothing runs or is submitted)."""
+    from seqnest.sequences.sweep import expand, load_spec, slurm_job_script
+    loaded = load_spec(spec)
+    return {"points": len(expand(loaded)), "job_script": slurm_job_script(loaded, workers)}

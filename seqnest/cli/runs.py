@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""``seqnest report`` (a run of any family, or a sweep) and ``seqnest sweep``."""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import seqnest
+from seqnest.cli import common
+from seqnest.cli.common import positive_int
+from seqnest.params import ParameterError
+
+__all__ = ["add_parsers"]
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    page = seqnest.report(args.run_dir, args.out)
+    print(f"report written to {page} ({time.perf_counter() - started:.1f} s); "
+          f"figures in {page.parent / 'report'}")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    if args.dry_run:
+        plan = seqnest.sweep_plan(args.spec, workers=args.workers)   # validates every point
+        print(f"{plan['points']} points; job script for --cluster slurm:")
+        print(plan["job_script"])
+        return 0
+    if args.out is None:
+        raise ParameterError("seqnest sweep needs --out DIR (or --dry-run)")
+    started = time.perf_counter()
+    # the sweep checks its points, SLURM and the output before it writes, then builds once
+    summary = seqnest.sweep(args.spec, args.out, cluster=args.cluster, workers=args.workers,
+                            progress=not args.no_progress, module=common.module)
+    print(f"{summary['points']} points: ran {summary['ran']}, reused {summary['reused']}, "
+          f"failed {len(summary['failed'])} ({time.perf_counter() - started:.1f} s)")
+    print(f"results: {Path(args.out) / 'results.csv'}; failures: "
+          f"{Path(args.out) / 'failures.json'}")
+    return 0 if not summary["failed"] else 1
+
+
+def add_parsers(sub) -> None:
+    """The commands on run and sweep directories: report, sweep."""
+    p = sub.add_parser("report", help="write RUN_DIR/report.html for a run or a sweep "
+                                      "directory (no NEST needed)")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a run directory or a sweep directory")
+    p.add_argument("--out", metavar="DIR", help="write report.html and report/ here "
+                   "(default: into RUN_DIR, which may then be read-only)")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("sweep", help="run a parameter sweep on Dask (local or SLURM)")
+    p.add_argument("spec", metavar="SPEC", help="sweep spec (YAML, JSON or TOML)")
+    p.add_argument("--out", metavar="DIR", help="sweep directory (existing points are reused)")
+    p.add_argument("--cluster", choices=["local", "slurm"], default="local")
+    p.add_argument("--workers", type=positive_int, default=2,
+                   help="worker processes (local) or SLURM jobs (default 2)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="validate the spec and print the SLURM job script; run nothing")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_sweep)
