@@ -10,6 +10,8 @@ and compares the threads with the cores this process may use.
 from __future__ import annotations
 
 import os
+import resource
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -129,3 +131,18 @@ def check_threads(threads: int, name: str, processes: int = 1) -> None:
     if threads * processes > cores:
         warnings.warn(f"{who} exceeds the {cores} cores available: slower, not faster",
                       RuntimeWarning, stacklevel=3)
+
+
+def current_rss_mb() -> float:
+    """Resident memory of this process now (MB; Linux, else the peak so far)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:
+        return peak_rss_mb()
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (MB)."""
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / 1024.0 if sys.platform.startswith("linux") else kb / 1024.0 ** 2

@@ -94,6 +94,6 @@ def cd_eval(run_dir: str | os.PathLike, *, sigma: float | None = None, trials: i
     from seqnest.params import resolve_layers
     from seqnest.sequences.coincidence.experiment import cd_eval as _eval
     device = resolve_layers(("rram",), {"rram": dict(rram or {})}, set_options,
-                            hint=": cd-eval takes the RRAM device parameters")["rram"]
+                            hint=": cd-eval --set takes rram.* device parameters")["rram"]
     return _eval(run_dir, sigma=sigma, trials=trials, seed=seed, threads=threads, out=out,
                  force=force, rram_sets=device, module=module, progress=progress, check=check)

@@ -61,7 +61,8 @@ __all__ = ["RunDirError", "atomic_directory", "check_output", "is_own_directory"
            "require_writable", "write_json", "read_json", "environment", "write_run_record",
            "check_run_dir",
            "run_family", "load_connectivity_arrays", "load_spikes", "population_train",
-           "train_arrays", "population_arrays_optional"]
+           "train_arrays", "population_arrays_optional", "family_name", "remove_stale_temporaries",
+           "TEMPORAL_MEMORY", "PATTERNS", "COINCIDENCE"]
 
 PACKAGES = ("seqnest", "nest-simulator", "nestml", "numpy", "neo", "nixio", "quantities",
             "elephant", "matplotlib", "tqdm", "dask", "distributed")
@@ -362,3 +363,14 @@ def load_spikes(run_dir: str | os.PathLike):
             raise RunDirError(f"{path}: no {name} segment")
         block.segments.append(segment)
     return block
+
+
+def remove_stale_temporaries(folder: Path, names: set[str]) -> None:
+    """Remove the hidden temporary directories that a killed or interrupted worker left
+    behind in ``folder`` for one of ``names`` (``.<name>.tmp-*``, ``.<name>.old-*``,
+    written by :func:`atomic_directory`; the random suffix has no dot)."""
+    import shutil
+    for d in folder.glob(".*.*-*"):
+        name, _, rest = d.name[1:].rpartition(".")
+        if d.is_dir() and name in names and rest.startswith(("tmp-", "old-")):
+            shutil.rmtree(d, ignore_errors=True)

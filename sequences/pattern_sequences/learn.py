@@ -37,7 +37,7 @@ from seqnest.params import ParameterError
 
 from seqnest.sequences.rundir import PATTERNS, atomic_directory, write_json, write_run_record
 from seqnest.sequences.tasks.pattern_streams import PatternStream, make_stream
-from seqnest.sequences.temporal_memory.learn import current_rss_mb, peak_rss_mb
+from seqnest.pynest_ext.resources import current_rss_mb, peak_rss_mb
 from seqnest.sequences.pattern_sequences.config import PatternConfig
 from seqnest.sequences.stats import jaccard
 from seqnest.sequences.pattern_sequences.metrics import (assign_assemblies, converged_at, predict_item,

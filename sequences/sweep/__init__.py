@@ -65,18 +65,24 @@ point: its parameters and summary metrics) and ``DIR/failures.json`` (points
 that raised or whose worker died, with the reason) up to date. Running the same
 sweep again runs only the points whose run directory is missing.
 
-The package: :mod:`~seqnest.sequences.sweep.spec` (the spec and its checks),
+The package knows no model family: each family describes itself as a
+:class:`~seqnest.sequences.sweep.family.SweepFamily` and registers it under the
+entry-point group ``seqnest.sweep_families``; a spec with ``inputs`` selects
+pattern sequences, any other the temporal memory.
+
+The package: :mod:`~seqnest.sequences.sweep.family` (what a family provides),
+:mod:`~seqnest.sequences.sweep.spec` (the spec and its checks),
 :mod:`~seqnest.sequences.sweep.points` (expansion into resolved points),
 :mod:`~seqnest.sequences.sweep.slurm` (dask-jobqueue), :mod:`~seqnest.sequences.sweep.run`
 (client and worker), :mod:`~seqnest.sequences.sweep.results` (results.csv, replays.csv,
 failures.json) and :mod:`~seqnest.sequences.sweep.report` (the HTML report).
 """
+from seqnest.sequences.sweep.family import ReplaySupport, SweepFamily, families
 from seqnest.sequences.sweep.points import Point, expand
-from seqnest.sequences.sweep.results import ALL_SUMMARY_KEYS, PATTERN_SUMMARY_KEYS, SUMMARY_KEYS
 from seqnest.sequences.sweep.run import check_sweep_output, run_point, run_sweep
 from seqnest.sequences.sweep.slurm import check_scheduler_interface, check_slurm_submission, slurm_job_script
 from seqnest.sequences.sweep.spec import Condition, SweepSpec, load_spec
 
 __all__ = ["SweepSpec", "Point", "Condition", "load_spec", "expand", "run_point", "run_sweep",
            "check_sweep_output", "slurm_job_script", "check_scheduler_interface",
-           "check_slurm_submission", "SUMMARY_KEYS", "PATTERN_SUMMARY_KEYS", "ALL_SUMMARY_KEYS"]
+           "check_slurm_submission", "SweepFamily", "ReplaySupport", "families"]

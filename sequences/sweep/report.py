@@ -13,7 +13,6 @@ import numpy as np
 
 from seqnest.sequences.html import Figures, check_report_output, figures_html, html_page, publish
 from seqnest.sequences.rundir import RunDirError, check_run_dir, read_json
-from seqnest.sequences.sweep.results import ALL_SUMMARY_KEYS
 
 __all__ = ["write_sweep_report"]
 
@@ -47,11 +46,10 @@ def write_sweep_report(sweep_dir: str | os.PathLike,
         raise RunDirError(f"corrupt file {path}: {exc}") from None
     if not table or "point" not in header:
         raise RunDirError(f"{path}: no finished points")
-    # the seed repeats a point; it is not a parameter whose effect is plotted
-    varied = [h for h in header if h != "point" and h not in ALL_SUMMARY_KEYS
-              and h.split(".")[-1] != "seed"]
-    metrics = [k for k in ALL_SUMMARY_KEYS if k in header
-               and any(np.isfinite(_number(r[k])) for r in table)]
+    # varied keys are group.key, summary metrics plain names; the seed repeats a point
+    varied = [h for h in header if "." in h and h.split(".")[-1] != "seed"]
+    metrics = [h for h in header if h != "point" and "." not in h
+               and any(np.isfinite(_number(r[h])) for r in table)]
     failures = read_json(sweep_dir / "failures.json") if (sweep_dir / "failures.json").is_file() \
         else []
 

@@ -11,34 +11,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seqnest.params import ParameterError
-from seqnest.sequences.temporal_memory.config import load_config_file
+from seqnest.params import ParameterError, read_parameter_file
+from seqnest.sequences.sweep.family import SweepFamily, families, family_of_spec
 
 __all__ = ["SweepSpec", "Condition", "load_spec", "require", "unknown"]
 
 
-#: Top-level keys of a spec, and of its ``vary`` and ``cluster`` sections.
-SPEC_KEYS = {"task", "sequences", "frequencies", "synapse", "episodes", "config", "vary",
-             "cluster", "replay", "inputs"}
-
-
+#: Top-level keys of every spec (a family adds its own: SweepFamily.spec_keys), and
+#: the keys of its ``replay``, ``vary`` and ``cluster`` sections.
+COMMON_KEYS = {"task", "sequences", "episodes", "config", "vary", "cluster", "replay"}
 REPLAY_KEYS = {"trials", "cue", "seed", "conditions"}
-
-
 VARY_KEYS = {"grid", "points", "seeds"}
-
-
 CLUSTER_KEYS = {"threads", "slurm"}
-
-
 SLURM_KEYS = {"queue", "walltime", "memory", "cores", "processes", "job_extra_directives",
               "account", "job_script_prologue", "local_directory", "interface",
               "scheduler_options", "worker_extra_args", "python", "log_directory"}
-
-
 #: Keys of ``cluster.slurm.scheduler_options`` (passed to the Dask scheduler, which runs
-
-
 #: in the client's process: where the workers must reach it).
 SCHEDULER_OPTION_KEYS = {"interface", "host", "port", "dashboard_address", "protocol"}
 
@@ -46,9 +34,9 @@ SCHEDULER_OPTION_KEYS = {"interface", "host", "port", "dashboard_address", "prot
 @dataclass
 class SweepSpec:
     path: Path
+    family: SweepFamily             # the model family the spec selects
     task: str | None
     sequences: str | None
-    synapse: str | None
     episodes: int | None
     config: dict
     grid: dict[str, list]
@@ -56,9 +44,16 @@ class SweepSpec:
     seeds: list[int]
     threads: int = 1
     slurm: dict = field(default_factory=dict)
-    frequencies: Any = None
     replay: dict | None = None      # {"trials", "cue", "seed", "conditions": [Condition]}
-    inputs: str | None = None       # spatial / temporal: pattern-sequence runs
+    extra: dict = field(default_factory=dict)    # the family's own top-level keys
+
+    def __getattr__(self, name: str) -> Any:
+        # a family's own keys read as attributes (spec.inputs, spec.frequencies, ...)
+        extra = self.__dict__.get("extra", {})
+        family = self.__dict__.get("family")
+        if family is not None and name in family.spec_keys:
+            return extra.get(name)
+        raise AttributeError(name)
 
 
 @dataclass(frozen=True)
@@ -139,8 +134,15 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
     path = Path(path)
     if not path.is_file():
         raise ParameterError(f"sweep spec not found: {path}")
-    data = load_config_file(path, groups=False)
-    unknown(data, SPEC_KEYS, path, "the spec")
+    data = read_parameter_file(path)
+    require(isinstance(data, dict), path, "expected a mapping at the top level")
+    family = family_of_spec(data)
+    allowed = (COMMON_KEYS - ({"replay"} if family.replays is None else set())) | family.spec_keys
+    elsewhere = set().union(*(f.spec_keys for f in families().values()), {"replay"}) - allowed
+    for key in sorted(set(data) & elsewhere):
+        require(False, path, f"'{key}' does not apply to the {family.name} family"
+                + (f" ({family.selector}: {data[family.selector]})" if family.selector else ""))
+    unknown(data, allowed, path, f"the spec ({family.name})")
     vary = data.get("vary") or {}
     cluster = data.get("cluster") or {}
     require(isinstance(vary, dict), path, "'vary' must be a mapping")
@@ -170,15 +172,10 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
     base = data.get("config") or {}
     require(isinstance(base, dict) and all(isinstance(v, dict) for v in base.values()), path,
             "'config' must map groups to {key: value}")
-    inputs = data.get("inputs")
-    if inputs is not None:
-        from seqnest.sequences.pattern_sequences.config import INPUT_KINDS
-        require(inputs in INPUT_KINDS, path, "'inputs' must be spatial or temporal")
-        for key in ("synapse", "frequencies", "replay"):
-            require(data.get(key) is None, path, f"'{key}' does not apply to inputs: {inputs}")
-    return SweepSpec(path, data.get("task"), data.get("sequences"), data.get("synapse"),
-                     data.get("episodes"), base, grid, points, list(seeds or []), threads, slurm,
-                     data.get("frequencies"), _replay_plan(data.get("replay"), path), inputs)
+    return SweepSpec(path, family, data.get("task"), data.get("sequences"), data.get("episodes"),
+                     base, grid, points, list(seeds or []), threads, slurm,
+                     _replay_plan(data.get("replay"), path),
+                     {k: data[k] for k in family.spec_keys if k in data})
 
 
 #: SLURM memory ("4GB", "500 MB", "2G", "16GiB") and walltime ("[D-]HH:MM[:SS]", "MM").

@@ -11,7 +11,10 @@
   replay trials among branches;
 * :mod:`~seqnest.sequences.temporal_memory.rundir`: the run directory of a training
   run (write, read back, continue training);
-* ``stp_config``, ``stp_learn``, ``stp_metrics``, ``stp_report``: sequences of
-  spatio-temporal spike patterns (Feiler, Neftci & Bouhadjar 2024): configuration,
-  two-phase protocol, metrics, report.
+* :mod:`~seqnest.sequences.temporal_memory.config`: parameters and their resolution;
+* :mod:`~seqnest.sequences.temporal_memory.metrics`: prediction error, convergence
+  and stability;
+* :mod:`~seqnest.sequences.temporal_memory.figures`: the report's figures;
+* :mod:`~seqnest.sequences.temporal_memory.report`: the HTML report of a run;
+* :mod:`~seqnest.sequences.temporal_memory.sweeping`: the family in sweeps.
 """

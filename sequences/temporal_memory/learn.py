@@ -10,7 +10,6 @@ raw recordings from NEST's memory). It returns a :class:`TrainingResult`;
 from __future__ import annotations
 
 import math
-import resource
 import sys
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ import numpy as np
 from seqnest.pynest_ext.buildcache import BuiltModule, provide
 from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
 from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity, SequenceNetwork
+from seqnest.pynest_ext.resources import current_rss_mb, peak_rss_mb
 
 from seqnest.sequences.temporal_memory.config import RunConfig
 from seqnest.sequences.temporal_memory.metrics import (convergence_summary, counts_new_daps, mean_pairwise_jaccard, predicted_vector,
@@ -28,8 +28,7 @@ from seqnest.sequences.temporal_memory.metrics import (convergence_summary, coun
 from seqnest.sequences.tasks.sequence_sets import Schedule, make_schedule
 from seqnest.sequences.temporal_memory.rundir import ResumeState
 
-__all__ = ["TrainingResult", "ResumeState", "train", "run_schedule", "check_run_resources", "peak_rss_mb",
-           "current_rss_mb"]
+__all__ = ["TrainingResult", "ResumeState", "train", "run_schedule", "check_run_resources"]
 
 #: Wall-clock seconds between two reads of the dAP registers for the progress
 #: bar's error (a read of the population costs 20-60 ms; the registers are
@@ -50,26 +49,11 @@ def run_schedule(config: RunConfig) -> Schedule:
     return make_schedule(config.sequence_set, config.timing, int(config.run.episodes), rng)
 
 
-def current_rss_mb() -> float:
-    """Resident memory of this process now (MB; Linux, else the peak so far)."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * resource.getpagesize() / 2**20
-    except OSError:
-        return peak_rss_mb()
-
-
 def _per_rank(peak_mb: float) -> dict:
     """MPI process count and every rank's peak memory (MB), gathered on every rank."""
     from seqnest.pynest_ext.parallel import allgather_arrays, num_processes
     peaks = allgather_arrays({"peak": np.array([peak_mb])})["peak"]
     return {"mpi_processes": num_processes(), "peak_rss_mb_per_rank": [float(x) for x in peaks]}
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (MB)."""
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return kb / 1024.0 if sys.platform.startswith("linux") else kb / 1024.0 ** 2
 
 
 @dataclass

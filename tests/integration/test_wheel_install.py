@@ -24,10 +24,17 @@ def _run(cmd, **kw):
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    import shutil
     out = tmp_path_factory.mktemp("dist")
+    # from a copy of the sources as a fresh clone has them: a build/ folder left by an
+    # earlier build would carry modules that no longer exist into the wheel
+    src = tmp_path_factory.mktemp("src") / "seqnest"
+    shutil.copytree(ROOT, src, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "runs", "*.egg-info", "__pycache__", ".mypy_cache",
+        ".pytest_cache", "_build", "_generated"))
     # the test environment has a recent setuptools (test extra): no download needed
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-          "--disable-pip-version-check", "-q", "-w", str(out), str(ROOT)])
+          "--disable-pip-version-check", "-q", "-w", str(out), str(src)])
     wheels = list(out.glob("seqnest-*.whl"))
     assert len(wheels) == 1
     return wheels[0]
@@ -40,6 +47,13 @@ def test_wheel_holds_the_model_sources_and_their_recipe(wheel):
     for rel in models + ["nestml_models/CMakeLists.txt"]:
         assert f"seqnest/{rel}" in names
     assert "seqnest/__init__.py" in names and "seqnest/cli/__init__.py" in names
+    # every module of the tree (through the links of seqnest/), and no other
+    tree = {p.relative_to(ROOT).as_posix()
+            for d, _, files in os.walk(ROOT / "seqnest", followlinks=True)
+            for p in (Path(d) / f for f in files) if p.suffix == ".py"}
+    assert {n for n in names if n.endswith(".py")} == tree
+    assert "seqnest.sweep_families" in zipfile.ZipFile(wheel).read(
+        next(n for n in names if n.endswith("entry_points.txt"))).decode()
     # one import namespace: nothing installed at the top level but seqnest
     top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert top == {"seqnest"}

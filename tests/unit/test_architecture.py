@@ -212,3 +212,55 @@ def test_a_static_type_checker_follows_every_import():
     checked = re.search(r"checked (\d+) source files", out[-1])
     # every module, and the three data packages of nestml_models/
     assert checked and int(checked.group(1)) >= len(_modules()), out[-1]
+
+
+def test_the_command_line_is_thin():
+    """The CLI modules call the public API; what else they import is the parameter
+    vocabulary their parsers offer (synapse kinds, noise kinds, frequencies)."""
+    graph = import_graph()
+    allowed = {"seqnest", "seqnest.params", "seqnest.errors", "seqnest.pynest_ext.models",
+               "seqnest.pynest_ext.noise", "seqnest.sequences.tasks.sequence_sets",
+               "seqnest.pynest_ext.parallel"}
+    cli = {name: deps for name, deps in graph.items() if name.split(".")[:2] == ["seqnest", "cli"]}
+    assert len(cli) >= 6
+    beyond = {name: sorted(d for d in deps if d not in allowed and not d.startswith("seqnest.cli"))
+              for name, deps in cli.items()}
+    assert {k: v for k, v in beyond.items() if v} == {}
+
+
+def test_no_family_imports_another():
+    graph = import_graph()
+    families = ("temporal_memory", "pattern_sequences", "coincidence")
+    crossing = []
+    for name, deps in graph.items():
+        parts = name.split(".")
+        if parts[:2] != ["seqnest", "sequences"] or len(parts) < 3 or parts[2] not in families:
+            continue
+        crossing += [(name, d) for d in deps
+                     if d.split(".")[:2] == ["seqnest", "sequences"] and len(d.split(".")) > 2
+                     and d.split(".")[2] in families and d.split(".")[2] != parts[2]]
+    assert crossing == []
+
+
+def test_generic_science_modules_know_no_family():
+    """Run directories, the report toolkit, statistics, analyses and the sweep package
+    import no family; families plug into sweeps through entry points."""
+    graph = import_graph()
+    generic = ["seqnest.sequences.rundir", "seqnest.sequences.html", "seqnest.sequences.stats",
+               "seqnest.sequences.analysis",
+               *(name for name in graph if name.startswith("seqnest.sequences.sweep"))]
+    assert len(generic) >= 11
+    families = ("temporal_memory", "pattern_sequences", "coincidence")
+    for name in generic:
+        assert not [d for d in graph[name] if any(f".{f}" in d for f in families)], name
+
+
+def test_every_family_that_sweeps_is_registered():
+    import tomllib
+
+    from seqnest.sequences.sweep import families
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"][
+        "seqnest.sweep_families"]
+    found = families()
+    assert set(found) == {"temporal_memory", "patterns"} == set(declared)
+    assert [f.name for f in found.values() if f.selector is None] == ["temporal_memory"]
