@@ -48,7 +48,7 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     runs = {"1 process x 2 threads": ([sys.executable, *learn, "--threads", "2"], "threads"),
             "2 processes x 1 thread": (["mpirun", "--allow-run-as-root", "-np", "2",
-                                         sys.executable, *learn], "mpi")}
+                                        sys.executable, *learn], "mpi")}
     metrics = {}
     for label, (cmd, name) in runs.items():
         out = args.out / name                 # --force replaces only a run directory

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sets = parse_set_options(args.set, check_groups=False)
     config = resolve_pattern_config(args.inputs, args.task, sets=sets, iterations=args.iterations,
-                                threads=args.threads)
+                                    threads=args.threads)
     module = provide(None)
     rows = {}
     for label, floor in (("plugin", False), ("floor", True)):

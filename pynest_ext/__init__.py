@@ -17,6 +17,7 @@ from seqnest.params import ParameterError
 __all__ = ["BuildError", "BuiltModule", "ModelNames", "MODEL_NAMES", "ParameterError",
            "build", "find_cached", "load_module", "setup_kernel", "KernelConfig"]
 
+
 def __getattr__(name: str):
     # kernel-related names import lazily so that `import seqnest.pynest_ext` stays NEST-free
     if name in ("setup_kernel", "KernelConfig", "load_module"):

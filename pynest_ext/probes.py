@@ -19,7 +19,8 @@ import numpy as np
 
 from seqnest.pynest_ext.derived import dap_plateau_depolarisation, psp_to_psc
 from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-from seqnest.pynest_ext.models import RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, StdspSynapseParams, StmNeuronParams
+from seqnest.pynest_ext.models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH,
+                                       StdspSynapseParams, StmNeuronParams)
 from seqnest.params import ParameterError
 
 __all__ = ["DapResponse", "dap_response", "SpikeAdvance", "dap_spike_advance",

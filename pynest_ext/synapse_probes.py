@@ -21,9 +21,9 @@ import numpy as np
 from seqnest.pynest_ext.buildcache import BuiltModule
 from seqnest.pynest_ext.derived import psp_to_psc
 from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-from seqnest.pynest_ext.models import (RECEPTOR_DEND, RECEPTOR_EXT, ReramSynapseParams, StmNeuronParams,
-                     TristateSynapseParams)
-from seqnest.pynest_ext.networks.temporal_memory import read_connections
+from seqnest.pynest_ext.models import (RECEPTOR_DEND, RECEPTOR_EXT, ReramSynapseParams,
+                                       StmNeuronParams, TristateSynapseParams)
+from seqnest.pynest_ext.networks.simulation import read_connections
 
 __all__ = ["ReramSample", "reram_population", "TransitionCurve", "transition_curve",
            "GateTrace", "gate_trace"]

@@ -66,6 +66,7 @@ def _version() -> str:
 #: Version of the installed distribution (``pyproject.toml`` is its only source).
 __version__ = _version()
 
+
 def __getattr__(name: str):
     # classes re-exported lazily so that `import seqnest` stays light
     if name in ("SeqnestError", "ParameterError", "RunDirError", "BuildError"):

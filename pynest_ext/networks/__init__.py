@@ -10,7 +10,9 @@
   coincidence detector with RRAM delays and weights (DenRAM, D'Agostino et al.
   2024);
 * :mod:`~seqnest.pynest_ext.networks.simulation`: the simulated time the builders
-  share, run in interruptible pieces.
+  share, run in interruptible pieces, and the chunked read of connections;
+* :mod:`~seqnest.pynest_ext.networks.dap_register`: decoding the dAP samples the
+  sTM neuron keeps in a bit register.
 
 Importing this package does not import NEST.
 """

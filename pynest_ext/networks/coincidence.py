@@ -97,7 +97,7 @@ class CoincidenceNetwork:
                                   module)
         self._nest = nest = import_nest()
         self.somata = nest.Create(CD_SOMA, self.n_out, params={"tau_m": float(tau_m),
-                                                              "spiking": bool(spiking)})
+                                                               "spiking": bool(spiking)})
         self.inputs = nest.Create("spike_generator", self.n_in)
         self._connected = False
         self._noise = False

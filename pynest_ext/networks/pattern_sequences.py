@@ -31,6 +31,8 @@ and the I->E weights are scaled.
 
 Neurons are identified by their 0-based index within their population, never
 by NEST node ids, in everything this class returns.
+
+Size: about 400 lines: one network class with its two parameter groups.
 """
 from __future__ import annotations
 
@@ -43,11 +45,12 @@ import numpy as np
 from seqnest.pynest_ext.derived import psp_to_psc
 from seqnest.pynest_ext.devices import RramDelayParams
 from seqnest.pynest_ext.kernel import import_nest
-from seqnest.pynest_ext.models import (FEILER2024, RECEPTOR_EXT, RECEPTOR_DEND, RECEPTOR_INH, InhNeuronParams,
-                      ModelNames, StmNeuronParams, WeightSynapseParams)
+from seqnest.pynest_ext.models import (FEILER2024, RECEPTOR_EXT, RECEPTOR_DEND, RECEPTOR_INH,
+                                       InhNeuronParams, ModelNames, StmNeuronParams,
+                                       WeightSynapseParams)
 from seqnest.params import Choice, Param, ParameterError, ParameterSet, positive
 from seqnest.pynest_ext.networks.simulation import Simulated, Spikes, load_generators
-from seqnest.pynest_ext.networks.temporal_memory import read_connections
+from seqnest.pynest_ext.networks.simulation import read_connections
 
 __all__ = ["PatternNetworkParams", "InputSynapseParams", "PatternNetwork", "InputWeights",
            "inhibition_scale"]
@@ -125,7 +128,7 @@ class InputSynapseParams(ParameterSet):
 
     def nest_defaults(self) -> dict[str, float]:
         return {k: float(self[k]) for k in ("lambda", "alpha", "mu_plus", "mu_minus",
-                                              "tau_plus", "Wmax")}
+                                            "tau_plus", "Wmax")}
 
 
 def inhibition_scale(net: PatternNetworkParams, longest: int) -> float:
@@ -221,7 +224,7 @@ class PatternNetwork(Simulated):
         if self.floor:
             n = self.neuron
             status = {k: float(n[k]) for k in ("C_m", "tau_m", "E_L", "V_reset", "V_th",
-                                                "t_ref")}
+                                               "t_ref")}
             status["tau_syn"] = [float(n.tau_syn_ext), float(n.tau_syn_dend),
                                  float(n.tau_syn_inh)]
             model = "iaf_psc_exp_multisynapse"

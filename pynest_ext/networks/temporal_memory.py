@@ -14,6 +14,11 @@ The kernel must have been set up with :func:`seqnest.pynest_ext.kernel.setup_ker
 Neurons are identified by their 0-based index in the excitatory population
 (subpopulation ``index // n_E``), never by NEST node ids, in everything this
 class returns.
+
+Size: above 400 lines because one class, :class:`SequenceNetwork`, owns the
+whole NEST lifecycle of the network (create, connect, inject noise, run, read
+spikes, dAP samples and synapses); splitting it would spread one object's state
+over modules.
 """
 from __future__ import annotations
 
@@ -26,10 +31,11 @@ import numpy as np
 from seqnest.pynest_ext.derived import psp_to_psc
 from seqnest.pynest_ext.kernel import import_nest
 from seqnest.pynest_ext.models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, EESynapseParams,
-                     InhNeuronParams, ModelNames, StmNeuronParams)
+                                       InhNeuronParams, ModelNames, StmNeuronParams)
 from seqnest.pynest_ext.parallel import allgather_arrays, node_values, set_node_values
 from seqnest.params import Choice, Param, ParameterError, ParameterSet, positive
-from seqnest.pynest_ext.networks.simulation import Simulated, Spikes
+from seqnest.pynest_ext.networks.dap_register import REGISTER_BITS, DapRegister
+from seqnest.pynest_ext.networks.simulation import Simulated, Spikes, read_connections
 
 __all__ = ["NetworkParams", "SynapticWeights", "synaptic_weights", "SequenceNetwork",
            "EEConnectivity", "Spikes", "DapRegister", "read_connections", "REGISTER_BITS"]
@@ -606,108 +612,3 @@ class SequenceNetwork(Simulated):
         return EEConnectivity(src[order].astype(np.int32), tgt[order].astype(np.int32),
                               perm[order], data[wkey][order], initial,
                               {k: data[k][order] for k in resume})
-
-
-#: Samples ``stm_neuron``'s ``dAP_register`` holds exactly (52 bits of a double).
-REGISTER_BITS = 52
-
-
-class DapRegister:
-    """Which bits of ``stm_neuron``'s ``dAP_register`` hold the dAP samples.
-
-    The register shifts once in every step in which spikes arrive at a neuron's
-    external port: at the sample requests (every E neuron) and at the stimulus
-    arrivals (the stimulated subpopulation). With both schedules known, the
-    bit of sample j in subpopulation k, read at step T, is
-    ``(number of arrival steps of k up to T) - 1 - (index of sample j among them)``.
-
-    Parameters
-    ----------
-    sample_steps : int array
-        Steps (time / resolution) of the sample arrivals, increasing.
-    stimulus_steps : mapping subpopulation -> int array
-        Arrival steps of the stimulus spikes at each subpopulation.
-    M, n_E : int
-        Subpopulations and neurons per subpopulation.
-    resolution : float
-        Simulation step (ms), to report the sample times in ms.
-    """
-
-    def __init__(self, sample_steps: np.ndarray, stimulus_steps: Mapping[int, np.ndarray],
-                 M: int, n_E: int, resolution: float) -> None:
-        self.samples = np.asarray(sample_steps, dtype=np.int64)
-        self.n_E, self.h = int(n_E), float(resolution)
-        self.arrivals = [np.union1d(self.samples, np.asarray(stimulus_steps.get(k, []),
-                                                             dtype=np.int64))
-                         for k in range(M)]
-        self.sample_index = [np.searchsorted(a, self.samples) for a in self.arrivals]
-        self.read = 0        # samples decoded so far
-
-    def pending(self, now: int) -> bool:
-        """Whether samples up to step ``now`` are still to be decoded."""
-        return self.read < self.samples.size and self.samples[self.read] <= now
-
-    def latest_read_step(self, end: int) -> int | None:
-        """Step at which to read the register before running on to ``end``, if any.
-
-        None when every unread sample up to ``end`` stays in the register until
-        ``end``; otherwise the last step before the oldest unread sample would
-        be shifted out of some subpopulation's register.
-        """
-        if not self.pending(end):
-            return None
-        j = self.read
-        cut = None
-        for a, idx in zip(self.arrivals, self.sample_index):
-            last = idx[j] + REGISTER_BITS - 1          # arrival that fills the register
-            if last + 1 < a.size and a[last + 1] <= end:
-                cut = a[last] if cut is None else min(cut, a[last])
-        return None if cut is None else int(cut)
-
-    def decode(self, now: int, register: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Sample times (ms) and dAP states (samples x neurons) read at step ``now``."""
-        due = int(np.searchsorted(self.samples, now, side="right"))
-        j = np.arange(self.read, due)
-        state = np.zeros((j.size, register.size), dtype=bool)
-        for k, (a, idx) in enumerate(zip(self.arrivals, self.sample_index)):
-            shift = int(np.searchsorted(a, now, side="right")) - 1 - idx[j]
-            if np.any(shift >= REGISTER_BITS):
-                raise RuntimeError("the dAP register was read too late: samples were lost")
-            block = register[k * self.n_E:(k + 1) * self.n_E]
-            state[:, k * self.n_E:(k + 1) * self.n_E] = (
-                (block[None, :] >> shift.astype(np.uint64)[:, None]) & np.uint64(1)).astype(bool)
-        self.read = due
-        return self.samples[j] * self.h, state
-
-#: Connections read per call: NEST builds a full status dictionary per
-#: connection (several kB for NESTML synapses), so reading all at once would
-#: cost about 1 GB per 160,000 synapses.
-READ_CHUNK = 4000
-
-
-def read_connections(conns, keys: Sequence[str], chunk: int = READ_CHUNK) -> dict[str, np.ndarray]:
-    """``conns.get(keys)`` as NumPy arrays, in chunks to bound peak memory.
-
-    Where PyNEST exposes its connection-status call (``nestkernel_api``, NEST
-    3.8-3.10), it is called directly: ``SynapseCollection.get`` adds a full
-    kernel-status query per call (30 ms in a set-I network) and restructures
-    the result in Python, together 15-20 % of the read.
-    """
-    import_nest()
-    try:
-        from nest import nestkernel_api
-        status = nestkernel_api.llapi_get_connection_status
-    except (ImportError, AttributeError):
-        status = None
-    parts: dict[str, list] = {k: [] for k in keys}
-    for start in range(0, len(conns), chunk):
-        part = conns[start:start + chunk]
-        if status is not None:
-            dicts = status(part._datum)
-            for k in keys:
-                parts[k].append(np.array([d[k] for d in dicts]))
-        else:
-            data = part.get(list(keys))
-            for k in keys:
-                parts[k].append(np.atleast_1d(np.asarray(data[k])))
-    return {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in parts.items()}

@@ -74,7 +74,7 @@ def _print_frequencies(config, given) -> None:
     from seqnest.sequences.tasks.sequence_sets import frequency_block, parse_frequencies
     block, counts = frequency_block(seq_set.frequencies)
     shown = ", ".join(f"{' '.join(s)}: {f:.4g}" for s, f in zip(seq_set.sequences,
-                                                                 seq_set.frequencies))
+                                                                seq_set.frequencies))
     raw = ""
     if given is not None:
         values = parse_frequencies(given)

@@ -28,8 +28,8 @@ import numpy as np
 from seqnest.params import ParameterError
 
 from seqnest.sequences.stats import wilson_interval
-from seqnest.sequences.rundir import (COINCIDENCE, RunDirError, atomic_directory, check_output, environment, read_json,
-                      run_family, write_json)
+from seqnest.sequences.rundir import (COINCIDENCE, RunDirError, atomic_directory, check_output,
+                                      environment, read_json, run_family, write_json)
 from seqnest.sequences.tasks.mts_xor import make_mts_xor
 from seqnest.sequences.tasks.patterns import make_patterns
 from seqnest.sequences.tasks.shd import load_shd, shd_files

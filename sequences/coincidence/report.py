@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from seqnest.sequences.html import Figures, check_report_output, figures_html, html_page, publish, table
+from seqnest.sequences.html import (Figures, check_report_output, figures_html, html_page, publish,
+                                    table)
 from seqnest.sequences.rundir import RunDirError, read_json
 from seqnest.sequences.tasks.spike_data import SpikeDataset
 from seqnest.sequences.coincidence.experiment import load_model
@@ -38,16 +39,9 @@ def _evaluations(run: Path) -> list[dict]:
     return sorted(rows, key=lambda r: (r.get("sigma", 0.0), r["name"]))
 
 
-def write_cd_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
-    """Write ``OUT/report.html`` and ``OUT/report/*.png`` (OUT: the run directory)."""
-    run = Path(run_dir)
-    config, params, model = load_model(run)
-    metrics = read_json(run / "metrics.json")
-    folder = check_report_output(out if out is not None else run)
-    test = SpikeDataset.load(run / "test_data.npz")
-    evals = _evaluations(run)
-    figs = Figures()
-
+def _result_figures(figs: Figures, metrics: dict, evals: list, model) -> None:
+    """The learning curve, accuracy against read noise, the delays and the confusion
+    matrix of the noise-free evaluation."""
     history = metrics.get("history", [])
     if history:
         def curve(ax):
@@ -93,27 +87,44 @@ def write_cd_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = 
         figs.add("confusion", "Confusion matrix of the noise-free NEST evaluation (rows "
                  "normalised).", confusion, size=(4.6, 4.0))
 
-    n_show = min(2, len(test))
-    if n_show:
-        decay = math.exp(-float(model["dt"]) / float(model["tau_m"]))
-        fw = forward(model["weights"], model["bias"], model["delays"], decay,
-                     test.batch(np.arange(n_show)), test.n_steps, test.windows)
-        t = np.arange(test.n_steps) * test.dt
 
-        def traces(*axes):
-            for k, ax in enumerate(axes):
-                for n in range(fw.V.shape[1]):
-                    ax.plot(t, fw.V[k, n], lw=1, label=f"output {n}" if fw.V.shape[1] <= 4
-                            else None)
-                for a, b in test.windows:
-                    ax.axvspan(a * test.dt, b * test.dt, color="0.9", zorder=0)
-                ax.set(xlabel="time (ms)", ylabel="V", title=f"test sample {k}, labels "
-                       f"{test.labels[k].tolist()}")
-            if fw.V.shape[1] <= 4:
-                axes[0].legend(frameon=False, fontsize=8)
-        figs.add("traces", "Membrane values of the outputs for the first test samples "
-                 "(grey: readout windows; the score is the maximum within each).", traces,
-                 ncols=n_show, size=(5.0 * n_show, 3.2))
+def _trace_figure(figs: Figures, model, test: SpikeDataset) -> None:
+    """The outputs' membrane values for the first test samples (trainer's model)."""
+    n_show = min(2, len(test))
+    if not n_show:
+        return
+    decay = math.exp(-float(model["dt"]) / float(model["tau_m"]))
+    fw = forward(model["weights"], model["bias"], model["delays"], decay,
+                 test.batch(np.arange(n_show)), test.n_steps, test.windows)
+    t = np.arange(test.n_steps) * test.dt
+
+    def traces(*axes):
+        for k, ax in enumerate(axes):
+            for n in range(fw.V.shape[1]):
+                ax.plot(t, fw.V[k, n], lw=1, label=f"output {n}" if fw.V.shape[1] <= 4
+                        else None)
+            for a, b in test.windows:
+                ax.axvspan(a * test.dt, b * test.dt, color="0.9", zorder=0)
+            ax.set(xlabel="time (ms)", ylabel="V", title=f"test sample {k}, labels "
+                   f"{test.labels[k].tolist()}")
+        if fw.V.shape[1] <= 4:
+            axes[0].legend(frameon=False, fontsize=8)
+    figs.add("traces", "Membrane values of the outputs for the first test samples "
+             "(grey: readout windows; the score is the maximum within each).", traces,
+             ncols=n_show, size=(5.0 * n_show, 3.2))
+
+
+def write_cd_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+    """Write ``OUT/report.html`` and ``OUT/report/*.png`` (OUT: the run directory)."""
+    run = Path(run_dir)
+    config, params, model = load_model(run)
+    metrics = read_json(run / "metrics.json")
+    folder = check_report_output(out if out is not None else run)
+    test = SpikeDataset.load(run / "test_data.npz")
+    evals = _evaluations(run)
+    figs = Figures()
+    _result_figures(figs, metrics, evals, model)
+    _trace_figure(figs, model, test)
 
     rows = [("task", config.task), ("weights", metrics["n_weights"]),
             ("inputs x outputs x delays", f"{metrics['n_inputs']} x {metrics['n_outputs']} x "

@@ -20,13 +20,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from seqnest.pynest_ext.devices import RramDelayParams
-from seqnest.pynest_ext.models import FEILER2024, InhNeuronParams, StmNeuronParams, WeightSynapseParams
+from seqnest.pynest_ext.models import (FEILER2024, InhNeuronParams, StmNeuronParams,
+                                       WeightSynapseParams)
 from seqnest.pynest_ext.networks.pattern_sequences import InputSynapseParams, PatternNetworkParams
-from seqnest.params import Param, ParameterError, ParameterSet, parameter_hash, positive, resolve_layers
+from seqnest.params import (Param, ParameterError, ParameterSet, parameter_hash, positive,
+                            resolve_layers)
 from seqnest.sequences.rundir import PATTERNS
 
 from seqnest.sequences.tasks.sequence_sets import SequenceSet
-from seqnest.sequences.tasks.pattern_streams import NOISE_DEFAULTS, RATE_DEFAULTS, StreamParams, iteration_ms, pattern_set
+from seqnest.sequences.tasks.pattern_streams import (NOISE_DEFAULTS, RATE_DEFAULTS, StreamParams,
+                                                     iteration_ms, pattern_set)
 
 __all__ = ["ProtocolParams", "PatternRunParams", "PatternConfig", "PATTERN_GROUPS", "CODING_DEFAULTS",
            "resolve_pattern_config", "INPUT_KINDS"]
@@ -167,10 +170,10 @@ class PatternConfig:
 
 
 def resolve_pattern_config(inputs: str, sequences: str = "s3",
-                       file_values: Mapping[str, Mapping[str, Any]] | None = None,
-                       sets: Mapping[str, Mapping[str, Any]] | None = None,
-                       iterations: int | None = None, seed: int | None = None,
-                       threads: int | None = None) -> PatternConfig:
+                           file_values: Mapping[str, Mapping[str, Any]] | None = None,
+                           sets: Mapping[str, Mapping[str, Any]] | None = None,
+                           iterations: int | None = None, seed: int | None = None,
+                           threads: int | None = None) -> PatternConfig:
     """The validated configuration of a pattern-sequence run (see the module docstring).
 
     ``inputs``: ``spatial`` / ``temporal`` (or ``stp-spatial`` / ``stp-temporal``);
@@ -197,7 +200,7 @@ def resolve_pattern_config(inputs: str, sequences: str = "s3",
         # one dAP per iteration is the homeostatic target (as in the 2022 model)
         values["neuron"]["tau_h"] = iteration_ms(inputs_params, seq_set)
     config = PatternConfig(coding, seq_set, inputs_params,
-                       **{g: GROUP_CLASSES[g](values[g]) for g in PATTERN_GROUPS if g != "inputs"})
+                           **{g: GROUP_CLASSES[g](values[g]) for g in PATTERN_GROUPS if g != "inputs"})
     _check(config)
     return config
 

@@ -32,7 +32,8 @@ import numpy as np
 
 from seqnest.pynest_ext.buildcache import BuiltModule, provide
 from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
-from seqnest.pynest_ext.networks.pattern_sequences import InputWeights, PatternNetwork, inhibition_scale
+from seqnest.pynest_ext.networks.pattern_sequences import (InputWeights, PatternNetwork,
+                                                           inhibition_scale)
 from seqnest.params import ParameterError
 
 from seqnest.sequences.rundir import PATTERNS, atomic_directory, write_json, write_run_record
@@ -40,8 +41,8 @@ from seqnest.sequences.tasks.pattern_streams import PatternStream, make_stream
 from seqnest.pynest_ext.resources import current_rss_mb, peak_rss_mb
 from seqnest.sequences.pattern_sequences.config import PatternConfig
 from seqnest.sequences.stats import jaccard
-from seqnest.sequences.pattern_sequences.metrics import (assign_assemblies, converged_at, predict_item,
-                          response_matrix, selectivity)
+from seqnest.sequences.pattern_sequences.metrics import (assign_assemblies, converged_at,
+                                                         predict_item, response_matrix, selectivity)
 
 __all__ = ["PatternResult", "train_patterns", "write_pattern_run", "make_run_stream", "FAMILY",
            "estimate_pattern_bytes", "check_pattern_resources"]
@@ -108,7 +109,7 @@ class PatternResult:
 
 
 def train_patterns(config: PatternConfig, module: BuiltModule | Callable[[], BuiltModule] | None = None,
-              progress: bool = True, floor: bool = False) -> PatternResult:
+                   progress: bool = True, floor: bool = False) -> PatternResult:
     """Run the two-phase protocol; see the module docstring. ``floor``: the benchmark
     floor of :class:`~seqnest.pynest_ext.networks.pattern_sequences.PatternNetwork` (built-in
     models only; everything else unchanged)."""
@@ -135,7 +136,6 @@ def train_patterns(config: PatternConfig, module: BuiltModule | Callable[[], Bui
     n_iter, n1 = int(proto.iterations), config.phase1_iterations
     window = float(config.inputs.item_ms + config.inputs.gap_ms)
     last = stream.last_elements()
-    n_seq = len(stream.sequences)
     exc_parts, inh_parts = [], []
     assembly = np.full(net.N_E, -1)
     curves: dict[str, list] = {"accuracy": [], "prediction_overlap": [], "dap_fraction": [],
@@ -147,7 +147,7 @@ def train_patterns(config: PatternConfig, module: BuiltModule | Callable[[], Bui
         if it == n1:
             spikes = _concat(exc_parts[n1 - min(int(proto.assembly_iterations), n1):n1])
             resp = _responses(stream, spikes, net.N_E, n1 - min(int(proto.assembly_iterations),
-                                                                  n1), n1, window)
+                                                                n1), n1, window)
             assembly = assign_assemblies(resp, float(proto.min_response))
             phase1_select = selectivity(resp, assembly)
             net.start_phase2(scale)
@@ -163,16 +163,8 @@ def train_patterns(config: PatternConfig, module: BuiltModule | Callable[[], Bui
         exc_parts.append((exc.index, exc.times))
         inh_parts.append((inh.index, inh.times))
         if it >= n1:
-            truth = stream.items[last[stream.iteration[last] == it]]
-            correct = [bool(p == t) for p, t in zip(predicted, truth)]
-            curves["correct"].append(correct)
-            curves["predicted"].append([stream.vocabulary[p] if p >= 0 else None
-                                        for p in predicted])
-            curves["accuracy"].append(float(np.mean(correct)))
-            pairs = [jaccard(states[a], states[b], empty=math.nan) for a in range(n_seq)
-                     for b in range(a + 1, n_seq)]
-            curves["prediction_overlap"].append(_finite_mean(pairs))
-            curves["dap_fraction"].append(float(np.mean([s.mean() for s in states])))
+            _score_iteration(curves, stream, stream.items[last[stream.iteration[last] == it]],
+                             states, predicted)
             bar.set_postfix(accuracy=f"{curves['accuracy'][-1]:.2f}")
         bar.update(1)
     bar.close()
@@ -193,7 +185,23 @@ def train_patterns(config: PatternConfig, module: BuiltModule | Callable[[], Bui
         "peak_rss_mb": peak_rss_mb(),
     })
     return PatternResult(config, stream, metrics, exc_all, inh_all, assembly, input_initial,
-                     input_final, ee_final, module.key, getattr(net, "oracle_items", None))
+                         input_final, ee_final, module.key, getattr(net, "oracle_items", None))
+
+
+def _score_iteration(curves: dict, stream: PatternStream, truth, states: list,
+                     predicted: list) -> None:
+    """Append one phase-2 iteration's scores: per last element whether the predicted
+    item is right, the accuracy, the overlap of the predictive sets of different
+    sequences and the active dAP fraction."""
+    n_seq = len(states)
+    correct = [bool(p == t) for p, t in zip(predicted, truth)]
+    curves["correct"].append(correct)
+    curves["predicted"].append([stream.vocabulary[p] if p >= 0 else None for p in predicted])
+    curves["accuracy"].append(float(np.mean(correct)))
+    pairs = [jaccard(states[a], states[b], empty=math.nan) for a in range(n_seq)
+             for b in range(a + 1, n_seq)]
+    curves["prediction_overlap"].append(_finite_mean(pairs))
+    curves["dap_fraction"].append(float(np.mean([s.mean() for s in states])))
 
 
 def _concat(parts) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,8 @@ import numpy as np
 
 from seqnest.pynest_ext.networks.pattern_sequences import InputWeights
 
-from seqnest.sequences.html import Figures, check_report_output, figures_html, html_page, publish, table
+from seqnest.sequences.html import (Figures, check_report_output, figures_html, html_page, publish,
+                                    table)
 from seqnest.sequences.rundir import PATTERNS, RunDirError, read_json, run_family
 
 __all__ = ["write_pattern_report", "is_pattern_run", "load_pattern_run"]
@@ -49,15 +50,7 @@ def load_pattern_run(run_dir: str | os.PathLike) -> dict:
     return out
 
 
-def write_pattern_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
-    """Write ``OUT/report.html`` and ``OUT/report/*.png`` (OUT: the run directory)."""
-    run = Path(run_dir)
-    data = load_pattern_run(run)
-    params, metrics, stream = data["params"], data["metrics"], data["stream"]
-    folder = check_report_output(out if out is not None else run)
-    figs = Figures()
-    vocab = stream["vocabulary"]
-    n1 = int(metrics["phase1_iterations"])
+def _curve_figure(figs: Figures, metrics: dict, n1: int) -> None:
     acc = metrics.get("accuracy", [])
     if acc:
         def curve(ax):
@@ -73,6 +66,10 @@ def write_pattern_report(run_dir: str | os.PathLike, out: str | os.PathLike | No
                  "Jaccard overlap of the neurons predicting the last elements of different "
                  "sequences, per phase-2 iteration.", curve)
 
+
+def _weight_figure(figs: Figures, data: dict, params: dict, vocab) -> np.ndarray:
+    """The input weight matrix before and after learning; returns the neuron order
+    (by assembly) the figures share."""
     inputs = data["inputs"]
     assembly = inputs["assembly"]
     n_e, n_in = assembly.size, int(params["inputs"]["n_in"])
@@ -98,6 +95,11 @@ def write_pattern_report(run_dir: str | os.PathLike, out: str | os.PathLike | No
              "channel-neuron pair), neurons sorted by assembly (white lines); unassigned "
              "neurons at the bottom.", weights, ncols=2, size=(11.0, 4.5))
 
+    return order
+
+
+def _raster_figure(figs: Figures, data: dict, stream: dict, order: np.ndarray, vocab) -> None:
+    n_e = order.size
     sp = data["spikes"]
     starts = stream["iteration_starts"]
     if len(starts) >= 2 and sp["exc_times"].size:
@@ -117,6 +119,19 @@ def write_pattern_report(run_dir: str | os.PathLike, out: str | os.PathLike | No
         figs.add("raster", "Excitatory spikes in the last iteration (shaded: items).", raster,
                  size=(10.0, 4.0))
 
+
+def write_pattern_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+    """Write ``OUT/report.html`` and ``OUT/report/*.png`` (OUT: the run directory)."""
+    run = Path(run_dir)
+    data = load_pattern_run(run)
+    params, metrics, stream = data["params"], data["metrics"], data["stream"]
+    folder = check_report_output(out if out is not None else run)
+    figs = Figures()
+    vocab = stream["vocabulary"]
+    n1 = int(metrics["phase1_iterations"])
+    _curve_figure(figs, metrics, n1)
+    order = _weight_figure(figs, data, params, vocab)
+    _raster_figure(figs, data, stream, order, vocab)
     sel1 = metrics.get("selectivity_phase1") or {}
     self_final = metrics.get("selectivity_final") or {}
     item_rows = "".join(
@@ -139,7 +154,7 @@ def write_pattern_report(run_dir: str | os.PathLike, out: str | os.PathLike | No
             "<h2>Figures</h2>", figures_html(figs), "<h2>Parameters</h2>",
             f"<pre>{html.escape(json.dumps(params, indent=1, default=str))}</pre>"]
     return publish(folder, figs, html_page(f"seqnest pattern-sequence report: {run.name}",
-                                            body))
+                                           body))
 
 
 def _fmt(value) -> str:

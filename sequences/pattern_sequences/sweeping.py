@@ -20,8 +20,8 @@ __all__ = ["FAMILY", "SUMMARY_KEYS"]
 
 #: The same for pattern-sequence runs (metrics family "patterns").
 SUMMARY_KEYS = ("final_accuracy", "converged_at", "stp_detection", "final_prediction_overlap",
-                        "unassigned", "simulate_time_s", "readout_time_s", "wall_time_s",
-                        "peak_rss_mb")
+                "unassigned", "simulate_time_s", "readout_time_s", "wall_time_s",
+                "peak_rss_mb")
 
 
 def _resolve(spec, options: list[str], own: list[str]) -> PatternConfig:

@@ -80,7 +80,8 @@ failures.json) and :mod:`~seqnest.sequences.sweep.report` (the HTML report).
 from seqnest.sequences.sweep.family import ReplaySupport, SweepFamily, families
 from seqnest.sequences.sweep.points import Point, expand
 from seqnest.sequences.sweep.run import check_sweep_output, run_point, run_sweep
-from seqnest.sequences.sweep.slurm import check_scheduler_interface, check_slurm_submission, slurm_job_script
+from seqnest.sequences.sweep.slurm import (check_scheduler_interface, check_slurm_submission,
+                                           slurm_job_script)
 from seqnest.sequences.sweep.spec import Condition, SweepSpec, load_spec
 
 __all__ = ["SweepSpec", "Point", "Condition", "load_spec", "expand", "run_point", "run_sweep",

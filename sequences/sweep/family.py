@@ -106,6 +106,6 @@ def family_of_record(record: Mapping[str, Any]) -> SweepFamily:
     name = record.get("family")
     for family in families().values():
         if name == family.name or name in family.old_names or (name is None
-                                                              and family.selector is None):
+                                                               and family.selector is None):
             return family
     raise ParameterError(f"no sweep support for model family {name!r}")

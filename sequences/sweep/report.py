@@ -89,4 +89,4 @@ def write_sweep_report(sweep_dir: str | os.PathLike,
         f"<p>Report written in {time.perf_counter() - started:.1f} s.</p>",
     ]
     return publish(out, figs, html_page(f"seqnest sweep report: {sweep_dir.name}", body,
-                                         style=WIDE_STYLE))
+                                        style=WIDE_STYLE))

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seqnest.params import ParameterError
-from seqnest.sequences.rundir import RunDirError, read_json, remove_stale_temporaries, require_writable
+from seqnest.sequences.rundir import (RunDirError, read_json, remove_stale_temporaries,
+                                      require_writable)
 from seqnest.sequences.sweep.family import family_of_record
 from seqnest.sequences.sweep.points import expand
 from seqnest.sequences.sweep.results import write_results

@@ -233,5 +233,5 @@ def make_stream(params: StreamParams, seq_set: SequenceSet, iterations: int,
     times, chans = times[keep], chans[keep]
     order = np.lexsort((chans, times))
     return PatternStream(times[order], chans[order], np.asarray(onsets), np.asarray(items),
-                     np.asarray(seqs), np.asarray(pos), np.asarray(iters), np.asarray(starts),
-                     vocab, seq_set.sequences, tuple(patterns), float(params.item_ms))
+                         np.asarray(seqs), np.asarray(pos), np.asarray(iters), np.asarray(starts),
+                         vocab, seq_set.sequences, tuple(patterns), float(params.item_ms))

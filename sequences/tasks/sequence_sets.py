@@ -20,6 +20,10 @@ holding sequence i exactly K*f_i times in an order drawn from the run's seeded
 generator; episodes cut this stream into pieces of S. The realised frequencies
 therefore equal the requested ones over every block (and over every
 lcm(K, S) / S episodes).
+
+Size: above 400 lines because the sequence sets and the schedule that presents
+them are one concept (a set's frequencies decide the schedule's blocks); both are
+small pure classes.
 """
 from __future__ import annotations
 

@@ -24,6 +24,10 @@ config file or ``--set`` (``task: {frequencies: [0.7, 0.3]}``,
 Unknown groups and keys, malformed values and impossible combinations raise
 :class:`~seqnest.params.ParameterError` with a one-line message. The hash of
 the resolved configuration identifies the run.
+
+Size: above 400 lines because it declares the run's own parameter groups (run,
+replay, random task) next to the layered resolution that assembles every group,
+including a resumed run's.
 """
 from __future__ import annotations
 
@@ -35,14 +39,15 @@ from typing import Any
 
 from seqnest.pynest_ext.derived import dap_trace_tau
 from seqnest.pynest_ext.models import (SYNAPSE_KINDS, InhNeuronParams, StdspSynapseParams,
-                               StmNeuronParams)
+                                       StmNeuronParams)
 from seqnest.pynest_ext.networks.temporal_memory import NetworkParams
 from seqnest.params import (Choice, Param, ParameterError, ParameterSet, parameter_hash, positive,
                             read_parameter_file, resolve_layers, split_set_option)
 
 from seqnest.sequences.temporal_memory.metrics import EvaluationParams
-from seqnest.sequences.tasks.sequence_sets import (SequenceSet, TimingParams, named_set, parse_frequencies, parse_sequences,
-                    random_high_order)
+from seqnest.sequences.tasks.sequence_sets import (SequenceSet, TimingParams, named_set,
+                                                   parse_frequencies, parse_sequences,
+                                                   random_high_order)
 from seqnest.sequences.temporal_memory.branches import DECISIONS
 
 __all__ = ["RunParams", "ReplayParams", "RandomTaskParams", "RunConfig", "GROUPS", "group_classes",
@@ -328,7 +333,7 @@ def _build(task_name: str, seq_set: SequenceSet,
         "network": {"inhibition": "shared"} if seq_set.frequencies else {},
     }
     inhibition = user.get("network", {}).get("inhibition",
-                                              derived["network"].get("inhibition"))
+                                             derived["network"].get("inhibition"))
     if inhibition == "shared":
         rho = NetworkParams(user.get("network", {})).rho
         derived["replay"] = {**SHARED_INHIBITION_REPLAY,

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -23,8 +24,9 @@ from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity, Sequence
 from seqnest.pynest_ext.resources import current_rss_mb, peak_rss_mb
 
 from seqnest.sequences.temporal_memory.config import RunConfig
-from seqnest.sequences.temporal_memory.metrics import (convergence_summary, counts_new_daps, mean_pairwise_jaccard, predicted_vector,
-                       prediction_scores, responders)
+from seqnest.sequences.temporal_memory.metrics import (convergence_summary, counts_new_daps,
+                                                       mean_pairwise_jaccard, predicted_vector,
+                                                       prediction_scores, responders)
 from seqnest.sequences.tasks.sequence_sets import Schedule, make_schedule
 from seqnest.sequences.temporal_memory.rundir import ResumeState
 
@@ -173,32 +175,24 @@ def check_run_resources(config: RunConfig, processes: int = 1):
                            ranks=launcher_size(), ranks_here=launcher_local_size())
 
 
-def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | None = None, progress: bool = True,
-          ee_floor: str | None = None, resume: ResumeState | None = None) -> TrainingResult:
-    """Train and evaluate; see the module docstring.
+@dataclass
+class _Built:
+    """A network created and connected for training, with its sampling plan."""
 
-    Parameters
-    ----------
-    config : RunConfig
-        Resolved configuration (:func:`seqnest.sequences.temporal_memory.config.resolve_config`).
-    module : BuiltModule, optional
-        The compiled model module, or a callable that builds it (called once the
-        run's resources are checked); default: build or reuse the cached one.
-    progress : bool
-        Show a progress bar with the current error on stderr.
-    ee_floor : {None, "static", "none"}
-        Benchmark floors only (see :class:`seqnest.pynest_ext.networks.temporal_memory.SequenceNetwork`):
-        the same run with static or without E->E connections.
-    resume : ResumeState, optional
-        Continue training a learned network (:func:`seqnest.sequences.temporal_memory.rundir.load_resume_state`)
-        instead of drawing a new one; ``config`` from
-        :func:`seqnest.sequences.temporal_memory.config.resolve_resumed_config`.
-    """
-    t_wall = time.perf_counter()
-    run = config.run
-    seq_set = config.sequence_set
-    check_run_resources(config)
-    module = provide(module)
+    net: SequenceNetwork
+    schedule: Schedule
+    samples: list                 # per episode: dAP sample times per slot
+    bounds: np.ndarray            # episode ep's samples are bounds[ep]:bounds[ep + 1]
+    initial: Any                  # EEConnectivity before learning (None: read with the final)
+    drive_targets: dict
+    build_s: float
+    network_mb: float
+
+
+def _build(config: RunConfig, module: BuiltModule, ee_floor: str | None,
+           resume: ResumeState | None) -> _Built:
+    """Reset the kernel, create and connect the network (or the resumed one)."""
+    run, seq_set = config.run, config.sequence_set
     names = setup_kernel(KernelConfig(resolution=run.resolution, threads=run.threads,
                                       seed=run.seed), module=module,
                          across_processes=True)
@@ -208,7 +202,6 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
     drive = ({pop[el]: t for el, t in
               schedule.first_element_times(config.timing.sparse_first_lead).items()}
              if config.sparse_first else None)
-
     net = SequenceNetwork(names, len(seq_set.vocabulary), config.neuron, config.inh_neuron,
                           config.synapse, config.network, plastic=True,
                           rng=np.random.default_rng(np.random.SeedSequence(
@@ -217,7 +210,6 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
     t0 = time.perf_counter()
     rss0 = current_rss_mb()
     samples = [_sample_plan(config, schedule, ep) for ep in range(run.episodes)]
-    # episode ep: samples bounds[ep]:bounds[ep + 1]
     bounds = np.cumsum([0] + [sum(len(slot) for slot in s) for s in samples])
     # a resumed network keeps the neurons its sparse first-element drive reached
     kept = ({pop[el]: idx for el, idx in resume.drive_targets.items() if el in pop}
@@ -239,18 +231,35 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
     else:
         initial = None if config.synapse.INITIAL_STATE_KEY else net.ee_connectivity()
     vocab = seq_set.vocabulary
-    drive_targets = {vocab[pop]: idx for pop, idx in net.drive_targets().items()}
+    drive_targets = {vocab[p]: idx for p, idx in net.drive_targets().items()}
+    return _Built(net, schedule, samples, bounds, initial, drive_targets, t_build, network_mb)
 
+
+@dataclass
+class _Episodes:
+    """What the episode loop produced."""
+
+    curves: dict[str, list[float]]
+    timing: dict[str, list[float]]
+    exc_parts: list
+    inh_parts: list
+    per_sequence: Any
+
+
+def _run_episodes(config: RunConfig, built: _Built, progress: bool) -> _Episodes:
+    """Simulate every episode, read the dAP samples and evaluate each episode once all
+    its samples are in.
+
+    dAP samples are read from the neurons' registers when a register would
+    overflow, at most every LIVE_READ_INTERVAL_S otherwise (for the progress bar)
+    and after the last episode: a read of the population costs tens of ms."""
+    run, net, schedule, bounds = config.run, built.net, built.schedule, built.bounds
     evaluate = _EpisodeEvaluator(config, schedule)
     curves: dict[str, list[float]] = {k: [] for k in ("error", "false_positives",
-                                                       "false_negatives", "active_fraction",
-                                                       "overlap")}
-    exc_parts, inh_parts = [], []
-    timing: dict[str, list[float]] = {"simulate_s": [], "readout_s": [], "evaluation_s": []}
-    # dAP samples are read from the neurons' registers when a register would
-    # overflow, at most every LIVE_READ_INTERVAL_S otherwise (for the progress
-    # bar) and after the last episode: a read of the population costs tens of
-    # ms. Each episode is evaluated once all its samples are in.
+                                                      "false_negatives", "active_fraction",
+                                                      "overlap")}
+    out = _Episodes(curves, {"simulate_s": [], "readout_s": [], "evaluation_s": []}, [], [],
+                    None)
     sample_times, sample_rows = [], []
     evaluated = 0
     last_read = time.perf_counter()
@@ -265,26 +274,26 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
         net.run(end - now)
         now = end
         exc, inh = net.take_spikes()
-        exc_parts.append((exc.index, exc.times))
-        inh_parts.append((inh.index, inh.times))
+        out.exc_parts.append((exc.index, exc.times))
+        out.inh_parts.append((inh.index, inh.times))
         read = last or time.perf_counter() - last_read > LIVE_READ_INTERVAL_S
         times, state = net.take_dap_samples(read=read)
         if read:
             last_read = time.perf_counter()
         sample_times.extend(times)
         sample_rows.extend(state)
-        timing["simulate_s"].append(net.time_simulate_s - sim0)
-        timing["readout_s"].append(net.time_readout_s - read0)
+        out.timing["simulate_s"].append(net.time_simulate_s - sim0)
+        out.timing["readout_s"].append(net.time_readout_s - read0)
         t1 = time.perf_counter()
         while evaluated <= ep and len(sample_times) >= bounds[evaluated + 1]:
             mine = slice(bounds[evaluated], bounds[evaluated + 1])
-            scores = _evaluate_episode(evaluate, evaluated, samples[evaluated],
+            scores = _evaluate_episode(evaluate, evaluated, built.samples[evaluated],
                                        sample_times[mine], sample_rows[mine],
-                                       exc_parts[evaluated])
+                                       out.exc_parts[evaluated])
             for k, v in scores.items():
                 curves[k].append(v)
             evaluated += 1
-        timing["evaluation_s"].append(time.perf_counter() - t1)
+        out.timing["evaluation_s"].append(time.perf_counter() - t1)
         bar.update(1)
         if evaluated:
             bar.set_postfix(episode=evaluated, error=f"{curves['error'][-1]:.2f}",
@@ -293,16 +302,22 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
     if evaluated != run.episodes:
         raise RuntimeError(f"dAP samples of {run.episodes - evaluated} episodes were not read")
     bar.close()
-    final = net.ee_connectivity()
-    if initial is None:
-        initial = final.initial(config.synapse) if final.initial_state is not None else final
+    out.per_sequence = evaluate.per_sequence
+    return out
 
-    ev = config.evaluation
-    metrics = {
+
+def _metrics(config: RunConfig, built: _Built, episodes: _Episodes, initial, final,
+             t_wall: float) -> dict:
+    """metrics.json of a training run: the curves, their convergence summary, the
+    synapses before and after, timings and memory."""
+    ev, seq_set, curves, timing = config.evaluation, config.sequence_set, episodes.curves, \
+        episodes.timing
+    schedule = built.schedule
+    return {
         **{k: [None if math.isnan(x) else x for x in v] for k, v in curves.items()},
         **convergence_summary(curves, ev.convergence_error, ev.tail_episodes),
         "final_error": curves["error"][-1],
-        "per_sequence": evaluate.per_sequence,
+        "per_sequence": episodes.per_sequence,
         "sequences": [" ".join(s) for s in seq_set.sequences],
         **({"frequencies": list(seq_set.frequencies),
             "presentations": list(schedule.presentation_counts()),
@@ -314,27 +329,63 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
         "mature_synapses_final": int(np.count_nonzero(
             config.synapse.mature(final.permanence, final.weight))),
         "n_synapses": int(final.source.size),
-        "build_network_time_s": t_build,
-        "network_memory_mb": network_mb,
+        "build_network_time_s": built.build_s,
+        "network_memory_mb": built.network_mb,
         "simulate_time_s": float(sum(timing["simulate_s"])),
         "readout_time_s": float(sum(timing["readout_s"])),
         "evaluation_time_s": float(sum(timing["evaluation_s"])),
         "episode_timing": timing,
-        "threads": int(run.threads),
+        "threads": int(config.run.threads),
         "wall_time_s": time.perf_counter() - t_wall,
         "peak_rss_mb": peak_rss_mb(),
         **_per_rank(peak_rss_mb()),
     }
 
-    def cat(parts):
-        return (np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32),
-                np.concatenate([p[1] for p in parts]) if parts else np.zeros(0))
 
+def _concatenate(parts) -> tuple[np.ndarray, np.ndarray]:
+    return (np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32),
+            np.concatenate([p[1] for p in parts]) if parts else np.zeros(0))
+
+
+def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | None = None,
+          progress: bool = True, ee_floor: str | None = None,
+          resume: ResumeState | None = None) -> TrainingResult:
+    """Train and evaluate; see the module docstring.
+
+    Parameters
+    ----------
+    config : RunConfig
+        Resolved configuration (:func:`seqnest.sequences.temporal_memory.config.resolve_config`).
+    module : BuiltModule, optional
+        The compiled model module, or a callable that builds it (called once the
+        run's resources are checked); default: build or reuse the cached one.
+    progress : bool
+        Show a progress bar with the current error on stderr.
+    ee_floor : {None, "static", "none"}
+        Benchmark floors only (see :class:`seqnest.pynest_ext.networks.temporal_memory.SequenceNetwork`):
+        the same run with static or without E->E connections.
+    resume : ResumeState, optional
+        Continue training a learned network (:func:`seqnest.sequences.temporal_memory.rundir.load_resume_state`)
+        instead of drawing a new one; ``config`` from
+        :func:`seqnest.sequences.temporal_memory.config.resolve_resumed_config`.
+    """
+    t_wall = time.perf_counter()
+    check_run_resources(config)
+    module = provide(module)
+    built = _build(config, module, ee_floor, resume)
+    episodes = _run_episodes(config, built, progress)
+    net = built.net
+    final = net.ee_connectivity()
+    initial = built.initial
+    if initial is None:
+        initial = final.initial(config.synapse) if final.initial_state is not None else final
+    metrics = _metrics(config, built, episodes, initial, final, t_wall)
     dap = net.take_dap_onsets()
     if resume is not None:
         metrics["resumed_from"] = resume.source
-    return TrainingResult(config, schedule, metrics, cat(exc_parts), cat(inh_parts), initial,
-                          final, module.key, drive_targets, (dap.index, dap.times),
+    return TrainingResult(config, built.schedule, metrics, _concatenate(episodes.exc_parts),
+                          _concatenate(episodes.inh_parts), initial, final, module.key,
+                          built.drive_targets, (dap.index, dap.times),
                           {"E": net.exc[0].global_id, "I": net.inh_neurons[0].global_id},
                           neuron_state=None if ee_floor else net.neuron_state())
 

@@ -26,6 +26,10 @@ also the first of another (set II: ...H F and F J M...), the network goes on
 into that sequence, as its connectivity says it should. The duration is the
 time from the cue's arrival to the median spike of the sequence's last
 element (of the last replayed element if the replay is wrong).
+
+Size: above 400 lines because the two replays (one cue per sequence, and
+noise-driven trials) share their network set-up, threshold derivation, cue drive
+and writer.
 """
 from __future__ import annotations
 
@@ -43,9 +47,13 @@ from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
 from seqnest.pynest_ext.networks.temporal_memory import SequenceNetwork, synaptic_weights
 from seqnest.pynest_ext.parallel import set_node_values
 
+from seqnest.params import ParameterError
+from seqnest.sequences.temporal_memory.branches import (branch_statistics, branch_structure,
+                                                        classify_trial, head_neurons, head_race,
+                                                        race_statistics)
 from seqnest.sequences.temporal_memory.metrics import mean_pairwise_jaccard, responders
-from seqnest.sequences.rundir import (RunDirError, atomic_directory, check_output, load_spikes, read_json,
-                     write_json)
+from seqnest.sequences.rundir import (RunDirError, atomic_directory, check_output, load_spikes,
+                                      read_json, write_json)
 from seqnest.sequences.temporal_memory.rundir import load_config, load_connectivity, network_segment
 
 __all__ = ["CueResult", "replay_run", "decode_replay", "replay_trials", "RNG_STREAM_REPLAY",
@@ -89,6 +97,38 @@ def decode_replay(index: np.ndarray, times: np.ndarray, t0: float, t1: float, n_
                 events.append((float(np.median(ti[burst])), el))
     events.sort()
     return [(el, tm) for tm, el in events]
+
+
+def _decode_cues(exc, cue_times, cued, rp, net_p, vocab) -> list[CueResult]:
+    """What each cue replayed: the decoded order against the trained sequence."""
+    results = []
+    min_neurons = rp.fired_fraction * net_p.rho
+    arrival = net_p.static_delay
+    for t, seq in zip(cue_times, cued):
+        events = decode_replay(exc.index, exc.times, t, t + rp.cue_interval, int(net_p.n_E),
+                               vocab, min_neurons)
+        order = tuple(el for el, _ in events)
+        n = len(seq)
+        correct = order[:n] == tuple(seq)
+        last = events[n - 1] if correct else (events[-1] if events else None)
+        duration = last[1] - (t + arrival) if last is not None else None
+        results.append(CueResult(seq[0], tuple(seq), order, correct,
+                                 order[n:] if correct else (), duration, events))
+    return results
+
+
+def _replay_overlap(exc, cue_times, seq_set, rp, net_p) -> dict[str, float]:
+    """Context specificity during replay: the overlap of the neurons of each shared
+    element between the cues of the first round."""
+    pop = {el: k for k, el in enumerate(seq_set.vocabulary)}
+    overlap = {}
+    for el in seq_set.shared_elements():
+        k = pop[el]
+        groups = [responders(exc.index, exc.times, range(k * net_p.n_E, (k + 1) * net_p.n_E),
+                             t, t + rp.cue_interval)
+                  for t, seq in zip(cue_times, seq_set.sequences) if el in seq]
+        overlap[el] = mean_pairwise_jaccard(groups)
+    return overlap
 
 
 def replay_run(run_dir: str | os.PathLike,
@@ -148,27 +188,8 @@ def replay_run(run_dir: str | os.PathLike,
     dap = net.take_dap_onsets()
     node_ids = {"E": net.exc[0].global_id, "I": net.inh_neurons[0].global_id}
 
-    results = []
-    min_neurons = rp.fired_fraction * net_p.rho
-    arrival = net_p.static_delay
-    for t, seq in zip(cue_times, cued):
-        events = decode_replay(exc.index, exc.times, t, t + rp.cue_interval, int(net_p.n_E),
-                               vocab, min_neurons)
-        order = tuple(el for el, _ in events)
-        n = len(seq)
-        correct = order[:n] == tuple(seq)
-        last = events[n - 1] if correct else (events[-1] if events else None)
-        duration = last[1] - (t + arrival) if last is not None else None
-        results.append(CueResult(seq[0], tuple(seq), order, correct,
-                                 order[n:] if correct else (), duration, events))
-    # context specificity during replay: neurons of shared elements in the different cues
-    overlap = {}
-    for el in seq_set.shared_elements():
-        k = pop[el]
-        groups = [responders(exc.index, exc.times, range(k * net_p.n_E, (k + 1) * net_p.n_E),
-                             t, t + rp.cue_interval)
-                  for t, seq in zip(cue_times, seq_set.sequences) if el in seq]   # first round
-        overlap[el] = mean_pairwise_jaccard(groups)
+    results = _decode_cues(exc, cue_times, cued, rp, net_p, vocab)
+    overlap = _replay_overlap(exc, cue_times, seq_set, rp, net_p)
     summary = {
         "cues": [r.__dict__ for r in results],
         "n_correct": sum(r.correct for r in results),
@@ -213,7 +234,8 @@ def derived_replay_theta(cfg, run_dir: Path, conn, rp):
     from)."""
     from seqnest.sequences.rundir import population_arrays_optional, population_train, train_arrays
     from seqnest.sequences.temporal_memory.learn import run_schedule
-    from seqnest.sequences.temporal_memory.replay_thresholds import derive_theta, per_neuron_theta, step_inputs
+    from seqnest.sequences.temporal_memory.replay_thresholds import (derive_theta, per_neuron_theta,
+                                                                     step_inputs)
     sch = run_schedule(cfg)
     ep = sch.n_episodes - 1
     t0, t1 = sch.episode_start(ep), sch.episode_start(ep + 1)
@@ -317,9 +339,6 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
         period of the oscillation, within which its cue falls).
     """
     from seqnest.pynest_ext.noise import NoiseParams
-
-    from seqnest.sequences.temporal_memory.branches import (branch_statistics, branch_structure, classify_trial, head_neurons,
-                           head_race, race_statistics)
     from seqnest.sequences.temporal_memory.learn import check_run_resources
 
     t_wall = time.perf_counter()
@@ -330,7 +349,6 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     rp = replay_params if replay_params is not None else cfg.replay
     out = Path(out) if out is not None else run_dir / "replay"
     if trials < 1:
-        from seqnest.params import ParameterError
         raise ParameterError(f"--trials must be >= 1, got {trials}")
     noise.check_resolution(cfg.run.resolution)
     branches = branch_structure(cfg.sequence_set, cue)
@@ -340,42 +358,16 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     check_run_resources(cfg)
     seed = int(cfg.run.seed if seed is None else seed)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(RNG_STREAM_REPLAY,)))
-    vocab = cfg.sequence_set.vocabulary
     net_p = _replay_network(cfg, rp)
     module = provide(module)
     names = setup_kernel(KernelConfig(resolution=cfg.run.resolution, threads=cfg.run.threads,
                                       seed=seed), module=module,
                          across_processes=True)
-    h = cfg.run.resolution
-    start = cfg.timing.start
-    # under an oscillation each cue falls at a uniform time within one period after
-    # the start of its slot; the slot is one period longer, so cues stay at least
-    # replay.cue_interval apart
-    oscillating = noise.kind == "oscillation" and noise.active
-    jitter_max = noise.period if oscillating else 0.0
-    slot = rp.cue_interval + jitter_max
-    jitter = rng.uniform(0.0, jitter_max, trials) if oscillating else np.zeros(trials)
-    cue_times = [float(np.round((start + k * slot + j) / h) * h)
-                 for k, j in enumerate(jitter)]
-    t_end = start + trials * slot
-    k_cue = vocab.index(branches.cue)
-    stimulus, drive, targets = _cues(cfg, run_dir, [(t, k_cue) for t in cue_times])
-    _, derived, per_neuron = _replay_thresholds(cfg, run_dir, conn, rp)
-    neuron = _replay_neuron(cfg, rp, derived)
-    net = SequenceNetwork(names, len(vocab), neuron, cfg.inh_neuron,
-                          cfg.synapse, net_p, plastic=False, ie_divisor=rp.quorum(net_p),
-                          current_input=True, psp_neuron=rp.psp_neuron(cfg.neuron, neuron))
-    net.create(stimulus, drive, sample_times=cue_times, drive_targets=targets)
-    if per_neuron is not None:
-        set_node_values(net.exc, {"theta_dAP": per_neuron})
-    net.inject_noise(noise, t_end, rng)
-    net.connect(conn)
-    # the race between the heads, every trial: their dAP onsets only (a multimeter
-    # costs on every step for each neuron it reads)
-    n_E = int(net_p.n_E)
-    net.trace_dap_onsets([j for lo, hi in head_neurons(branches, vocab, n_E)
-                          for j in range(lo, hi)])
+    cue_times, slot, t_end = _trial_times(cfg, rp, noise, trials, rng)
+    net = _trials_network(cfg, run_dir, conn, rp, net_p, names, branches, cue_times, t_end,
+                          noise, rng)
     from tqdm import tqdm
+    start = cfg.timing.start
     with tqdm(total=trials, desc="replay trials", unit="trial", file=sys.stderr,
               disable=None if progress else True) as bar:
         net.run(start)
@@ -385,33 +377,9 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     exc, inh = net.take_spikes()
     _, dap_state = net.take_dap_samples()     # at every cue: dAPs still on?
     daps = net.take_dap_onsets()
-
-    arrival = net_p.static_delay
-    min_neurons = rp.fired_fraction * net_p.rho
-    outcomes, interacting, races = [], [], []
-    bounds = cue_times[1:] + [t_end]
-    for k, (t, t_next) in enumerate(zip(cue_times, bounds)):
-        events = decode_replay(exc.index, exc.times, t, t_next, n_E, vocab, min_neurons)
-        outcomes.append(classify_trial(events, branches, t, arrival, rp.decision))
-        races.append(head_race(branches, vocab, n_E, (exc.index, exc.times),
-                               (daps.index, daps.times), t, t_next, t + arrival,
-                               MAX_BURST_GAP))
-        before = (exc.times >= t - QUIET_BEFORE_CUE_MS) & (exc.times < t)
-        active = int(dap_state[k].sum()) if k < len(dap_state) else 0
-        if k and (active or before.any()):
-            interacting.append({"trial": k, "active_daps_at_cue": active,
-                                "spikes_before_cue": int(before.sum())})
-    stats = branch_statistics(outcomes, branches)
-    stats["noise"] = {"kind": noise.kind, **{k: noise[k] for k in noise if k != "kind"}}
-    stats["noise_description"] = noise.describe_short()
-    stats["race"] = race_statistics(races, branches)
-    stats["trials_detail"] = [
-        {"trial": k, "cue_time_ms": o.cue_time, "outcome": o.outcome, "order": list(o.order),
-         "latency_ms": o.latency_ms, "complete": o.complete,
-         "heads": [branches.names[i] for i in o.heads],
-         "completed": [branches.names[i] for i in o.completed], "race": race}
-        for k, (o, race) in enumerate(zip(outcomes, races))]
-    stats["interacting_trials"] = len(interacting)
+    outcomes, interacting, races = _decode_trials(cfg, rp, net_p, branches, cue_times, t_end,
+                                                  exc, daps, dap_state)
+    stats = _trial_statistics(outcomes, races, interacting, branches, noise)
     summary = {
         "mode": "trials", "cue": branches.cue, "trials": trials, "seed": seed,
         "noise": stats["noise"], "interacting_trials": interacting,
@@ -430,6 +398,84 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     _write(out, summary, exc, inh, None, node_ids, cfg, t_end, force,
            extra={"branches.json": stats})
     stats["wall_time_s"] = summary["wall_time_s"]
+    return stats
+
+
+def _trial_times(cfg, rp, noise, trials: int, rng) -> tuple[list[float], float, float]:
+    """Cue times (ms, on the grid), the slot of one trial and the end of the last.
+
+    Under an oscillation each cue falls at a uniform time within one period after
+    the start of its slot; the slot is one period longer, so cues stay at least
+    replay.cue_interval apart."""
+    h, start = cfg.run.resolution, cfg.timing.start
+    oscillating = noise.kind == "oscillation" and noise.active
+    jitter_max = noise.period if oscillating else 0.0
+    slot = rp.cue_interval + jitter_max
+    jitter = rng.uniform(0.0, jitter_max, trials) if oscillating else np.zeros(trials)
+    cue_times = [float(np.round((start + k * slot + j) / h) * h)
+                 for k, j in enumerate(jitter)]
+    return cue_times, slot, start + trials * slot
+
+
+def _trials_network(cfg, run_dir: Path, conn, rp, net_p, names, branches, cue_times, t_end,
+                    noise, rng) -> SequenceNetwork:
+    """The learned network with frozen weights, its cues, noise and the dAP onsets of
+    the branch heads traced (a multimeter costs on every step for each neuron it
+    reads)."""
+    vocab = cfg.sequence_set.vocabulary
+    k_cue = vocab.index(branches.cue)
+    stimulus, drive, targets = _cues(cfg, run_dir, [(t, k_cue) for t in cue_times])
+    _, derived, per_neuron = _replay_thresholds(cfg, run_dir, conn, rp)
+    neuron = _replay_neuron(cfg, rp, derived)
+    net = SequenceNetwork(names, len(vocab), neuron, cfg.inh_neuron,
+                          cfg.synapse, net_p, plastic=False, ie_divisor=rp.quorum(net_p),
+                          current_input=True, psp_neuron=rp.psp_neuron(cfg.neuron, neuron))
+    net.create(stimulus, drive, sample_times=cue_times, drive_targets=targets)
+    if per_neuron is not None:
+        set_node_values(net.exc, {"theta_dAP": per_neuron})
+    net.inject_noise(noise, t_end, rng)
+    net.connect(conn)
+    n_E = int(net_p.n_E)
+    net.trace_dap_onsets([j for lo, hi in head_neurons(branches, vocab, n_E)
+                          for j in range(lo, hi)])
+    return net
+
+
+def _decode_trials(cfg, rp, net_p, branches, cue_times, t_end, exc, daps, dap_state):
+    """Each trial's outcome, the race of its heads, and the trials that began while
+    the previous one was still active."""
+    vocab, n_E = cfg.sequence_set.vocabulary, int(net_p.n_E)
+    arrival = net_p.static_delay
+    min_neurons = rp.fired_fraction * net_p.rho
+    outcomes, interacting, races = [], [], []
+    bounds = cue_times[1:] + [t_end]
+    for k, (t, t_next) in enumerate(zip(cue_times, bounds)):
+        events = decode_replay(exc.index, exc.times, t, t_next, n_E, vocab, min_neurons)
+        outcomes.append(classify_trial(events, branches, t, arrival, rp.decision))
+        races.append(head_race(branches, vocab, n_E, (exc.index, exc.times),
+                               (daps.index, daps.times), t, t_next, t + arrival,
+                               MAX_BURST_GAP))
+        before = (exc.times >= t - QUIET_BEFORE_CUE_MS) & (exc.times < t)
+        active = int(dap_state[k].sum()) if k < len(dap_state) else 0
+        if k and (active or before.any()):
+            interacting.append({"trial": k, "active_daps_at_cue": active,
+                                "spikes_before_cue": int(before.sum())})
+    return outcomes, interacting, races
+
+
+def _trial_statistics(outcomes, races, interacting, branches, noise) -> dict:
+    """branches.json: the branch statistics, the noise, the race and every trial."""
+    stats = branch_statistics(outcomes, branches)
+    stats["noise"] = {"kind": noise.kind, **{k: noise[k] for k in noise if k != "kind"}}
+    stats["noise_description"] = noise.describe_short()
+    stats["race"] = race_statistics(races, branches)
+    stats["trials_detail"] = [
+        {"trial": k, "cue_time_ms": o.cue_time, "outcome": o.outcome, "order": list(o.order),
+         "latency_ms": o.latency_ms, "complete": o.complete,
+         "heads": [branches.names[i] for i in o.heads],
+         "completed": [branches.names[i] for i in o.completed], "race": race}
+        for k, (o, race) in enumerate(zip(outcomes, races))]
+    stats["interacting_trials"] = len(interacting)
     return stats
 
 

@@ -20,9 +20,9 @@ from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity
 from seqnest.pynest_ext.neo_convert import Population, population_spiketrain, write_nix
 
 from seqnest.sequences.temporal_memory.config import config_from_dict
-from seqnest.sequences.rundir import (PATTERNS, TEMPORAL_MEMORY, _read_npz, atomic_directory, check_run_dir,
-                      load_connectivity_arrays, read_json, run_family, write_json,
-                      write_run_record)
+from seqnest.sequences.rundir import (PATTERNS, TEMPORAL_MEMORY, _read_npz, atomic_directory,
+                                      check_run_dir, load_connectivity_arrays, read_json,
+                                      run_family, write_json, write_run_record)
 
 __all__ = ["ResumeState", "network_segment", "write_training_run", "load_config",
            "load_connectivity", "load_resumable_config", "load_resume_state"]

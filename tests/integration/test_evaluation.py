@@ -16,7 +16,8 @@ import pytest
 
 from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
 from seqnest.pynest_ext.models import InhNeuronParams, StdspSynapseParams, StmNeuronParams
-from seqnest.pynest_ext.networks.temporal_memory import REGISTER_BITS, NetworkParams, SequenceNetwork
+from seqnest.pynest_ext.networks.temporal_memory import (REGISTER_BITS, NetworkParams,
+                                                         SequenceNetwork)
 from seqnest.params import ParameterError
 from seqnest.sequences.temporal_memory.config import resolve_config
 from seqnest.sequences.temporal_memory.learn import train

@@ -38,7 +38,7 @@ def test_structure(built_module, inhibition, n_inh):
     assert len({(s, t) for s, t in zip(ee.source, ee.target)}) == ee.source.size  # no multapses
     assert np.all((ee.permanence >= 0) & (ee.permanence <= 8)) and np.all(ee.weight == 0)
     conns = nest.GetConnections(net.exc, net.exc, synapse_model=net.EE_MODEL)
-    from seqnest.pynest_ext.networks.temporal_memory import read_connections
+    from seqnest.pynest_ext.networks.simulation import read_connections
     data = read_connections(conns, ["permanence", "permanence_min"])
     assert np.array_equal(data["permanence"], data["permanence_min"])   # P_min = initial P
     assert len(nest.GetConnections(net.exc, net.inh_neurons)) == 60

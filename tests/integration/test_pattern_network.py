@@ -145,7 +145,7 @@ def _network(coding: str, n_per_item: int, iterations: int, seed: int):
     from seqnest.pynest_ext.networks.pattern_sequences import PatternNetwork
 
     cfg = resolve_pattern_config(coding, "s3", sets={"network": {"n_E_per_item": n_per_item}},
-                             iterations=iterations)
+                                 iterations=iterations)
     stream = make_run_stream(cfg)
     net = PatternNetwork(setup_kernel(), 5, 100, cfg.neuron, cfg.inh_neuron, cfg.ee_synapse,
                          cfg.input_synapse, cfg.network, np.random.default_rng(seed))
@@ -192,8 +192,8 @@ def test_benchmark_floor_runs_the_same_protocol(built_module):
     from seqnest.sequences.pattern_sequences.learn import train_patterns
 
     cfg = resolve_pattern_config("stp-spatial", "s3", sets={"network": {"n_E_per_item": 20},
-                                                        "protocol": {"assembly_iterations": 2}},
-                             iterations=4)
+                                                            "protocol": {"assembly_iterations": 2}},
+                                 iterations=4)
     plugin = train_patterns(cfg, module=built_module, progress=False)
     floor = train_patterns(cfg, module=built_module, progress=False, floor=True)
     for r in (plugin, floor):

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-from seqnest.pynest_ext.models import RECEPTOR_DEND, RECEPTOR_EXT, StmNeuronParams, TristateStmSynapseParams
+from seqnest.pynest_ext.models import (RECEPTOR_DEND, RECEPTOR_EXT, StmNeuronParams,
+                                       TristateStmSynapseParams)
 
 pytestmark = pytest.mark.nest
 

@@ -6,7 +6,7 @@ import pytest
 
 from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
 from seqnest.pynest_ext.models import (RECEPTOR_DEND, BistableSynapseParams, StmNeuronParams,
-                               TristateSynapseParams)
+                                       TristateSynapseParams)
 from seqnest.pynest_ext.synapse_probes import gate_trace, transition_curve
 
 pytestmark = pytest.mark.nest

@@ -9,10 +9,10 @@ from seqnest.params import ParameterError
 from seqnest.sequences.stats import wilson_interval
 from seqnest.sequences.temporal_memory.metrics import prediction_scores
 from seqnest.sequences.temporal_memory.branches import (FAILURE, SIMULTANEOUS, branch_statistics,
-                                                branch_structure, classify_trial, head_race,
-                                                race_statistics, volley_latencies)
-from seqnest.sequences.tasks.sequence_sets import (TimingParams, frequency_block, make_schedule, named_set,
-                             parse_frequencies, parse_sequences)
+                                                        branch_structure, classify_trial, head_race,
+                                                        race_statistics, volley_latencies)
+from seqnest.sequences.tasks.sequence_sets import (TimingParams, frequency_block, make_schedule,
+                                                   named_set, parse_frequencies, parse_sequences)
 
 BRANCH2 = parse_sequences("A F B D; A F C E")
 

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from seqnest.params import ParameterError
-from seqnest.sequences.temporal_memory.config import config_from_dict, parse_set_options, resolve_config
+from seqnest.sequences.temporal_memory.config import (config_from_dict, parse_set_options,
+                                                      resolve_config)
 
 
 def test_set_one_defaults():

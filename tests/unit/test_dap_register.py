@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from seqnest.pynest_ext.networks.temporal_memory import REGISTER_BITS, DapRegister
+from seqnest.pynest_ext.networks.dap_register import REGISTER_BITS, DapRegister
 
 HALF = 2.0 ** 51
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import quantities as pq
 
-from seqnest.pynest_ext.neo_convert import (Population, population_spiketrain, read_nix, split_population,
-                                    write_nix)
+from seqnest.pynest_ext.neo_convert import (Population, population_spiketrain, read_nix,
+                                            split_population, write_nix)
 
 
 def make_train():

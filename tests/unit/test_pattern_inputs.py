@@ -5,11 +5,12 @@ import pytest
 
 from seqnest.params import ParameterError
 from seqnest.cli import main
-from seqnest.sequences.tasks.pattern_streams import StreamParams, frozen_patterns, iteration_ms, make_stream, pattern_set
+from seqnest.sequences.tasks.pattern_streams import (StreamParams, frozen_patterns, iteration_ms,
+                                                     make_stream, pattern_set)
 from seqnest.sequences.pattern_sequences.config import resolve_pattern_config
 from seqnest.sequences.stats import jaccard
 from seqnest.sequences.pattern_sequences.metrics import (assign_assemblies, converged_at,
-                                                   predict_item, response_matrix, selectivity)
+                                                         predict_item, response_matrix, selectivity)
 
 
 def _stream(coding="spatial", sets="s3", iterations=3, seed=5, **extra):

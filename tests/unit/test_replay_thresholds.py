@@ -2,7 +2,8 @@
 """The replay dAP threshold derived from a learned network's inputs (no NEST)."""
 import numpy as np
 
-from seqnest.sequences.temporal_memory.replay_thresholds import StepInputs, derive_theta, step_inputs
+from seqnest.sequences.temporal_memory.replay_thresholds import (StepInputs, derive_theta,
+                                                                 step_inputs)
 
 N_E, W, Q = 10, 12.0, 3     # neurons per element, mature weight (pA), quorum
 

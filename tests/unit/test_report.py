@@ -111,7 +111,7 @@ def test_sweep_report_plots_each_metric_against_each_parameter(tmp_path, capsys)
     # the seed repeats points: only synapse.levels is plotted against
     assert len(re.findall(r"data:image/png;base64,", text)) == 1
     assert {p.name for p in (sweep / "report").iterdir()} == {"sweep_synapse_levels.png",
-                                                             "sweep_synapse_levels.svg"}
+                                                              "sweep_synapse_levels.svg"}
     assert "4 finished points, 1 failed" in text and text.count("<tr>") == 5
     assert "report written to" in capsys.readouterr().out
 
@@ -194,5 +194,5 @@ def test_asset_figure_draws_every_structure_with_its_elements():
     asset_structures(ax, detected)
     assert [t.get_text() for t in ax.texts] == ["A", "D", "F"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["structure 1: A D",
-                                                                    "structure 2: F"]
+                                                                   "structure 2: F"]
     plt.close(fig)

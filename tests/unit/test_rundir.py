@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from seqnest.sequences.rundir import RunDirError, atomic_directory, check_output, read_json, write_json
+from seqnest.sequences.rundir import (RunDirError, atomic_directory, check_output, read_json,
+                                      write_json)
 from seqnest.sequences.temporal_memory.rundir import load_config, load_connectivity
 
 

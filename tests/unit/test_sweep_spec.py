@@ -67,7 +67,7 @@ def test_example_specs_in_the_repository_expand():
         conditions = specs[name].replay["conditions"]
         assert len(conditions) == 16 and specs[name].replay["trials"] == 150
         assert {c.noise.get("kind") for c in conditions} == {"none", "uncorrelated", "shared",
-                                                              "oscillation"}
+                                                             "oscillation"}
 
 
 @pytest.mark.parametrize("text, fragment", [
@@ -196,7 +196,7 @@ def test_an_interface_missing_here_is_one_line_before_anything_starts(tmp_path, 
 
 
 def test_a_slurm_sweep_without_sbatch_is_refused_before_anything_is_written(tmp_path, capsys,
-                                                                              monkeypatch):
+                                                                            monkeypatch):
     from seqnest.cli import main
     import shutil
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from seqnest.pynest_ext.models import (SYNAPSE_KINDS, BistableSynapseParams, ModelNames,
-                               ReramSynapseParams, StdspSynapseParams, TristateStmSynapseParams,
-                               TristateSynapseParams)
+                                       ReramSynapseParams, StdspSynapseParams, TristateStmSynapseParams,
+                                       TristateSynapseParams)
 from seqnest.params import ParameterError
 from seqnest.sequences.temporal_memory.config import config_from_dict, resolve_config
 

@@ -3,8 +3,8 @@
 import pytest
 
 from seqnest.params import ParameterError
-from seqnest.sequences.tasks.sequence_sets import (NAMED_SETS, TimingParams, make_schedule, named_set, parse_sequences,
-                             random_high_order)
+from seqnest.sequences.tasks.sequence_sets import (NAMED_SETS, TimingParams, make_schedule,
+                                                   named_set, parse_sequences, random_high_order)
 
 
 def test_named_sets_match_the_paper():
