@@ -77,7 +77,8 @@ def learn_patterns(out: str | os.PathLike | None = None, *, config: "PatternConf
     seqnest.sequences.pattern_sequences.learn.PatternResult
         Accuracy per iteration, assemblies, input weights, recordings, timings.
     """
-    from seqnest.sequences.pattern_sequences.learn import train_patterns, write_pattern_run
+    from seqnest.sequences.pattern_sequences.learn import train_patterns
+    from seqnest.sequences.pattern_sequences.rundir import write_pattern_run
     from seqnest.sequences.rundir import check_output
     if config is None:
         config = resolve_pattern_config(**options)

@@ -1,13 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Coincidence-detection runs: train offline (:func:`cd_train`), infer in NEST (:func:`cd_eval`).
 
-A run directory holds ``params.json`` (family "coincidence", seed, every
-parameter), ``env.json``, ``model.npz`` (weights, biases, delays in steps,
-dt, tau_m), ``test_data.npz`` (the test samples) and ``metrics.json``
-(learning curve, the trainer's test accuracy, weight count, delay
-statistics). ``cd_eval`` writes ``RUN/eval/<name>/eval.json`` (accuracy with a
-95 % Wilson interval, confusion matrix, agreement of NEST's scores with the
-trainer's) and ``scores.npz``.
+The run directories are described in :mod:`~seqnest.sequences.coincidence.rundir`;
+``cd_eval`` scores with :mod:`~seqnest.sequences.coincidence.metrics` (accuracy
+with a 95 % Wilson interval, confusion matrix, agreement of NEST's scores with
+the trainer's).
 
 Random streams, all from the run's seed: 0 training samples, 1 test samples,
 2 delays, 3 initial weights and training, 4 device programming (eval);
@@ -27,19 +24,19 @@ import numpy as np
 
 from seqnest.params import ParameterError
 
-from seqnest.sequences.stats import wilson_interval
-from seqnest.sequences.rundir import (COINCIDENCE, RunDirError, atomic_directory, check_output,
-                                      environment, read_json, run_family, write_json)
+from seqnest.sequences.rundir import RunDirError, check_output
 from seqnest.sequences.tasks.mts_xor import make_mts_xor
 from seqnest.sequences.tasks.patterns import make_patterns
 from seqnest.sequences.tasks.shd import load_shd, shd_files
 from seqnest.sequences.tasks.spike_data import SpikeDataset
 from seqnest.sequences.coincidence.config import CdConfig
+from seqnest.sequences.coincidence.metrics import agreement, decision_scores
+from seqnest.sequences.coincidence.rundir import (FAMILY, is_cd_run, load_model, write_eval_run,
+                                                  write_train_run)
 from seqnest.sequences.coincidence.train import init_weights, predict, train
 
 __all__ = ["FAMILY", "cd_eval", "cd_train", "is_cd_run", "load_model", "make_datasets"]
 
-FAMILY = COINCIDENCE
 STREAM_TRAIN, STREAM_TEST, STREAM_DELAYS, STREAM_TRAINING, STREAM_PROGRAM = range(5)
 
 
@@ -128,11 +125,6 @@ def draw_delays(config: CdConfig, n_out: int, n_in: int, seed: int) -> np.ndarra
     return config.delays.draw(shape, config.dt, rng)
 
 
-def is_cd_run(run_dir: str | os.PathLike) -> bool:
-    """Whether ``run_dir`` is a coincidence-detection run directory."""
-    return run_family(run_dir) == FAMILY
-
-
 def cd_train(config: CdConfig, seed: int, out: str | os.PathLike, force: bool = False,
              data_dir: str | os.PathLike | None = None,
              progress: Callable[[dict], None] | None = None) -> dict:
@@ -164,46 +156,8 @@ def cd_train(config: CdConfig, seed: int, out: str | os.PathLike, force: bool = 
                       "at_cap": int(np.sum(delay_ms >= config.delays.max - 1e-9))},
         "train_time_s": train_s,
     }
-    with atomic_directory(out, force) as tmp:
-        write_json(tmp / "params.json", {"family": FAMILY, "seed": seed,
-                                         "data_dir": None if data_dir is None else str(data_dir),
-                                         **config.to_dict()})
-        write_json(tmp / "env.json", environment(None, seed, 1))
-        _save_npz(tmp / "model.npz", weights=result.weights, bias=result.bias, delays=delays,
-                  dt=config.dt, tau_m=config.network.tau_m)
-        test.save(tmp / "test_data.npz")
-        write_json(tmp / "metrics.json", metrics)
+    write_train_run(out, force, config, seed, data_dir, result, delays, test, metrics)
     return metrics
-
-
-def _save_npz(path: Path, **arrays) -> None:
-    tmp = path.with_name(f".{path.name}.tmp.npz")
-    np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, path)
-
-
-def load_model(run_dir: str | os.PathLike) -> tuple[CdConfig, dict, dict[str, np.ndarray]]:
-    """Parameters, params.json and the arrays of ``model.npz`` of a run directory."""
-    import zipfile
-    run = Path(run_dir)
-    if not run.is_dir():
-        raise RunDirError(f"run directory not found: {run}")
-    params = read_json(run / "params.json")
-    if params.get("family") != FAMILY:
-        raise RunDirError(f"{run} is not a coincidence-detection run (made by seqnest cd-train)")
-    config = CdConfig.from_dict(params)
-    path = run / "model.npz"
-    if not path.is_file():
-        raise RunDirError(f"missing file: {path}")
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            model = {k: f[k] for k in ("weights", "bias", "delays", "dt", "tau_m")}
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise RunDirError(f"corrupt model file {path}: {exc}") from None
-    w, d = model["weights"], model["delays"]
-    if w.ndim != 3 or w.shape != d.shape or model["bias"].shape != (w.shape[0],):
-        raise RunDirError(f"corrupt model file {path}: array shapes do not match")
-    return config, params, model
 
 
 def cd_eval(run_dir: str | os.PathLike, sigma: float | None = None, trials: int | None = None,
@@ -271,16 +225,9 @@ def _evaluate(run: Path, model: dict, rram, test: SpikeDataset, n_trials: int, s
         scores = net.run([test.sample(k) for k in index], test.n_steps, test.windows,
                          lambda k: bar.update(1))
     labels = test.labels[index]
-    predicted = scores.argmax(axis=-1)
-    correct = int(np.sum(predicted == labels))
-    n = int(labels.size)
-    confusion = np.zeros((test.n_classes, test.n_classes), dtype=np.int64)
-    np.add.at(confusion, (labels.ravel(), predicted.ravel()), 1)
     result = {
         "run": str(run), "sigma": rram.sigma, "rram": rram.to_dict(), "trials": n_trials,
-        "decisions": n, "seed": seed, "threads": threads,
-        "accuracy": correct / n, "ci95": list(wilson_interval(correct, n)),
-        "chance": 1.0 / test.n_classes, "confusion": confusion.tolist(),
+        "seed": seed, "threads": threads, **decision_scores(scores, labels, test.n_classes),
         "time": {"build_s": build_s, "load_s": net.time_load_s,
                  "simulate_s": net.time_simulate_s,
                  "trials_per_s": n_trials / max(net.time_simulate_s, 1e-9)},
@@ -292,13 +239,7 @@ def _evaluate(run: Path, model: dict, rram, test: SpikeDataset, n_trials: int, s
         decay = math.exp(-float(model["dt"]) / float(model["tau_m"]))
         first = test.subset(index[:min(n_trials, len(test), check)])
         ref = predict(programmed, model["bias"], model["delays"], decay, first)
-        got = scores[:len(first)]
-        rel = np.abs(got - ref) / np.maximum(np.abs(ref), 1e-12)
-        result["agreement"] = {"samples": len(first), "max_rel_diff": float(rel.max()),
-                               "argmax_identical": bool(np.array_equal(got.argmax(-1),
-                                                                       ref.argmax(-1)))}
+        result["agreement"] = agreement(scores[:len(first)], ref)
         result["time"]["check_s"] = time.perf_counter() - t0
-    with atomic_directory(out, force, kind="eval") as tmp:
-        _save_npz(tmp / "scores.npz", scores=scores, labels=labels, sample=index)
-        write_json(tmp / "eval.json", result)
+    write_eval_run(out, force, scores, labels, index, result)
     return result

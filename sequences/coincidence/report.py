@@ -19,24 +19,12 @@ import numpy as np
 
 from seqnest.sequences.html import (Figures, check_report_output, figures_html, html_page, publish,
                                     table)
-from seqnest.sequences.rundir import RunDirError, read_json
+from seqnest.sequences.rundir import read_json
 from seqnest.sequences.tasks.spike_data import SpikeDataset
-from seqnest.sequences.coincidence.experiment import load_model
+from seqnest.sequences.coincidence.rundir import load_evaluations, load_model
 from seqnest.sequences.coincidence.model import forward
 
 __all__ = ["write_cd_report"]
-
-
-def _evaluations(run: Path) -> list[dict]:
-    rows = []
-    folder = run / "eval"
-    if folder.is_dir():
-        for path in sorted(folder.glob("*/eval.json")):
-            try:
-                rows.append(dict(read_json(path), name=path.parent.name))
-            except RunDirError:
-                continue
-    return sorted(rows, key=lambda r: (r.get("sigma", 0.0), r["name"]))
 
 
 def _result_figures(figs: Figures, metrics: dict, evals: list, model) -> None:
@@ -121,7 +109,7 @@ def write_cd_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = 
     metrics = read_json(run / "metrics.json")
     folder = check_report_output(out if out is not None else run)
     test = SpikeDataset.load(run / "test_data.npz")
-    evals = _evaluations(run)
+    evals = load_evaluations(run)
     figs = Figures()
     _result_figures(figs, metrics, evals, model)
     _trace_figure(figs, model, test)

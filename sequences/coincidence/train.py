@@ -19,9 +19,10 @@ from seqnest.pynest_ext.devices import RramWeightParams
 from seqnest.params import Choice, Param, ParameterSet, positive
 
 from seqnest.sequences.tasks.spike_data import SpikeDataset
+from seqnest.sequences.coincidence.metrics import accuracy
 from seqnest.sequences.coincidence.model import forward, loss_and_grads
 
-__all__ = ["TrainParams", "TrainResult", "accuracy", "init_weights", "predict", "train"]
+__all__ = ["TrainParams", "TrainResult", "init_weights", "predict", "train"]
 
 OURS = "this package (training choice)"
 
@@ -87,11 +88,6 @@ def predict(weights: np.ndarray, bias: np.ndarray, delays: np.ndarray, decay: fl
         out[index] = forward(weights, bias, delays, decay, data.batch(index), data.n_steps,
                              data.windows).scores
     return out
-
-
-def accuracy(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Fraction of correct decisions over all samples and windows."""
-    return float(np.mean(scores.argmax(axis=-1) == labels))
 
 
 def train(data: SpikeDataset, test: SpikeDataset, delays: np.ndarray, tau_m: float,

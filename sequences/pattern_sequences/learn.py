@@ -22,7 +22,6 @@ Python (input channels, delays, initial weights); NEST's own generators
 from __future__ import annotations
 
 import math
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -36,7 +35,7 @@ from seqnest.pynest_ext.networks.pattern_sequences import (InputWeights, Pattern
                                                            inhibition_scale)
 from seqnest.params import ParameterError
 
-from seqnest.sequences.rundir import PATTERNS, atomic_directory, write_json, write_run_record
+from seqnest.sequences.pattern_sequences.rundir import FAMILY
 from seqnest.sequences.tasks.pattern_streams import PatternStream, make_stream
 from seqnest.pynest_ext.resources import current_rss_mb, peak_rss_mb
 from seqnest.sequences.pattern_sequences.config import PatternConfig
@@ -44,10 +43,9 @@ from seqnest.sequences.stats import jaccard
 from seqnest.sequences.pattern_sequences.metrics import (assign_assemblies, converged_at,
                                                          predict_item, response_matrix, selectivity)
 
-__all__ = ["PatternResult", "train_patterns", "write_pattern_run", "make_run_stream", "FAMILY",
+__all__ = ["PatternResult", "train_patterns", "make_run_stream", "FAMILY",
            "estimate_pattern_bytes", "check_pattern_resources"]
 
-FAMILY = PATTERNS
 STREAM_PATTERNS, STREAM_INPUT, STREAM_CONNECT = range(3)
 
 #: Resident bytes per NESTML E->E synapse and per input synapse (stdp_synapse),
@@ -290,30 +288,6 @@ def _shared_overlap(config: PatternConfig, stream: PatternStream, exc, assembly:
             values.append(jaccard(*masks, empty=math.nan))
         values = [v for v in values if not math.isnan(v)]
         out[el] = float(np.mean(values)) if values else None
-    return out
-
-
-def write_pattern_run(result: PatternResult, out: str | os.PathLike, force: bool = False):
-    """Write the run directory: params.json, env.json, metrics.json, stream.json,
-    spikes.npz, input_weights.npz (initial, final, assemblies), ee_weights.npz."""
-    cfg = result.config
-    with atomic_directory(out, force) as tmp:
-        write_run_record(tmp, FAMILY, cfg, result.module_key, result.metrics)
-        s = result.stream
-        write_json(tmp / "stream.json", {
-            "vocabulary": list(s.vocabulary), "sequences": [list(q) for q in s.sequences],
-            "onsets": s.onsets, "items": s.items, "sequence": s.sequence,
-            "position": s.position, "iteration": s.iteration,
-            "iteration_starts": s.iteration_starts, "item_ms": s.item_ms})
-        np.savez_compressed(tmp / "spikes.npz", exc_index=result.exc_spikes[0],
-                            exc_times=result.exc_spikes[1], inh_index=result.inh_spikes[0],
-                            inh_times=result.inh_spikes[1], input_channels=s.channels,
-                            input_times=s.times)
-        extra = {} if result.oracle_items is None else {"oracle_items": result.oracle_items}
-        np.savez_compressed(tmp / "input_weights.npz", assembly=result.assembly,
-                            initial_weight=result.input_initial.weight,
-                            **result.input_final.as_arrays(), **extra)
-        np.savez_compressed(tmp / "ee_weights.npz", **result.ee_final)
     return out
 
 

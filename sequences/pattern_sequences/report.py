@@ -19,35 +19,9 @@ from seqnest.pynest_ext.networks.pattern_sequences import InputWeights
 
 from seqnest.sequences.html import (Figures, check_report_output, figures_html, html_page, publish,
                                     table)
-from seqnest.sequences.rundir import PATTERNS, RunDirError, read_json, run_family
+from seqnest.sequences.pattern_sequences.rundir import load_pattern_run
 
-__all__ = ["write_pattern_report", "is_pattern_run", "load_pattern_run"]
-
-
-def is_pattern_run(folder: str | os.PathLike) -> bool:
-    """Whether ``folder`` holds a spatio-temporal-pattern run."""
-    return run_family(folder) == PATTERNS
-
-
-def _npz(path: Path) -> dict[str, np.ndarray]:
-    try:
-        with np.load(path) as data:
-            return {k: data[k] for k in data.files}
-    except (OSError, ValueError) as exc:
-        raise RunDirError(f"missing or corrupt file {path}: {exc}") from None
-
-
-def load_pattern_run(run_dir: str | os.PathLike) -> dict:
-    """params, metrics, stream, spikes, input weights of a run directory."""
-    run = Path(run_dir)
-    if not is_pattern_run(run):
-        raise RunDirError(f"not a spatio-temporal-pattern run directory: {run}")
-    out = {"params": read_json(run / "params.json")["params"],
-           "metrics": read_json(run / "metrics.json"),
-           "stream": read_json(run / "stream.json")}
-    out["spikes"] = _npz(run / "spikes.npz")
-    out["inputs"] = _npz(run / "input_weights.npz")
-    return out
+__all__ = ["write_pattern_report"]
 
 
 def _curve_figure(figs: Figures, metrics: dict, n1: int) -> None:

@@ -37,7 +37,8 @@ def row(metrics: Mapping[str, Any]) -> dict[str, Any]:
 def point(record: dict, run_dir: str, replays: Mapping | None = None) -> dict[str, Any]:
     """Run both phases with a fresh kernel and write the run directory, unless it is
     there already (worker side)."""
-    from seqnest.sequences.pattern_sequences.learn import train_patterns, write_pattern_run
+    from seqnest.sequences.pattern_sequences.learn import train_patterns
+    from seqnest.sequences.pattern_sequences.rundir import write_pattern_run
     try:
         metrics = read_json(Path(run_dir) / "metrics.json")
     except RunDirError:

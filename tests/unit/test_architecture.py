@@ -291,3 +291,12 @@ def test_modules_and_functions_stay_small_or_say_why():
                 if lines > 80:
                     long_functions.append(f"{name}.{node.name} ({lines})")
     assert long_modules == [] and long_functions == []
+
+
+def test_every_family_folder_has_the_same_shape():
+    """Each family: config, learn or train, run directory, metrics, report."""
+    for family in ("temporal_memory", "pattern_sequences", "coincidence"):
+        folder = ROOT / "sequences" / family
+        names = {p.stem for p in folder.glob("*.py")}
+        assert {"__init__", "config", "rundir", "metrics", "report"} <= names, family
+        assert names & {"learn", "train"}, family

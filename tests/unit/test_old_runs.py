@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Run directories written before the pattern-sequence family was renamed (marked
+"stp", by `seqnest learn --inputs stp-spatial` of version 0.2.0 before the layout
+change) still read and report (no NEST)."""
+import shutil
+from pathlib import Path
+
+import seqnest
+from seqnest.cli import main
+from seqnest.sequences.rundir import run_family
+from seqnest.sequences.sweep.family import family_of_record
+
+OLD = Path(__file__).resolve().parent.parent / "data" / "patterns_run_stp_marked"
+
+
+def test_an_stp_marked_run_is_a_pattern_sequence_run():
+    assert run_family(OLD) == "patterns"
+    assert family_of_record({"family": "stp"}).name == "patterns"
+
+
+def test_an_stp_marked_run_reports(tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(OLD, run)
+    page = seqnest.report(run)
+    assert page == run / "report.html" and "pattern-sequence report" in page.read_text()
+    assert (run / "report" / "input_weights.png").is_file()
+    assert main(["report", str(run), "--out", str(tmp_path / "elsewhere")]) == 0
+    assert "report written" in capsys.readouterr().out
