@@ -155,7 +155,9 @@ class PatternConfig:
                 **{g: p.to_dict() for g, p in self.groups().items()}}
 
     def hash(self) -> str:
-        return parameter_hash(self.to_dict())
+        # hashed under the family's earlier name, so that sweep points written before
+        # the rename keep their directory names and are reused
+        return parameter_hash({**self.to_dict(), "family": "stp"})
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "PatternConfig":

@@ -26,3 +26,11 @@ def test_an_stp_marked_run_reports(tmp_path, capsys):
     assert (run / "report" / "input_weights.png").is_file()
     assert main(["report", str(run), "--out", str(tmp_path / "elsewhere")]) == 0
     assert "report written" in capsys.readouterr().out
+
+
+def test_pattern_configurations_keep_their_earlier_hashes():
+    """Sweep points are directories named by the configuration's hash: the values
+    below were computed by version 0.2.0 before the rename, so its sweeps are reused."""
+    assert seqnest.resolve_pattern_config("spatial", "s3").hash() == "3d44cdaaf945b362"
+    assert seqnest.resolve_pattern_config(
+        "temporal", "s4", params={"network": {"n_E_per_item": 20}}).hash() == "d1b1a45a7d994507"
