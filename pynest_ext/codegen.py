@@ -56,10 +56,12 @@ def generate(models_dir: Path, target_dir: Path, module_name: str = MODULE_NAME,
     original = frontend.builder_from_target_name
     frontend.builder_from_target_name = lambda name, options=None: (None, dict(options or {}))
     try:
-        failed = frontend.generate_target(input_path=models, target_platform="NEST",
-                                          target_path=str(target_dir), module_name=module_name,
-                                          logging_level=logging_level,
-                                          codegen_opts=CODEGEN_OPTIONS)
+        with _decorators_kept_in_clones():
+            failed = frontend.generate_target(input_path=models, target_platform="NEST",
+                                              target_path=str(target_dir),
+                                              module_name=module_name,
+                                              logging_level=logging_level,
+                                              codegen_opts=CODEGEN_OPTIONS)
     finally:
         frontend.builder_from_target_name = original
     if failed:
@@ -67,6 +69,63 @@ def generate(models_dir: Path, target_dir: Path, module_name: str = MODULE_NAME,
     for header in Path(target_dir).glob("*.h"):
         _raise_instead_of_exit(header)
     _separate_spike_histories(Path(target_dir))
+    _check_shared_parameters(sources, Path(target_dir))
+
+
+@contextlib.contextmanager
+def _decorators_kept_in_clones():
+    """Keep ``@homogeneous`` in synapses generated together with their neuron.
+
+    NESTML 9.0.0 clones the synapse for co-generation, and
+    ``ASTDeclaration.clone`` copies each decorator as text (``str(dec)``): the
+    lexer token of ``@homogeneous`` becomes a string, every later check for it
+    fails, and each synapse object stores every parameter (stdsp: 168 instead
+    of 96 bytes). During generation only, decorators are cloned as they are;
+    :func:`_check_shared_parameters` then checks the result.
+    """
+    from pynestml.meta_model.ast_declaration import ASTDeclaration
+    from pynestml.meta_model.ast_namespace_decorator import ASTNamespaceDecorator
+    original = ASTDeclaration.clone
+
+    def clone(self):
+        dup = original(self)
+        if getattr(self, "decorators", None):
+            dup.decorators = [d.clone() if isinstance(d, ASTNamespaceDecorator) else d
+                              for d in self.decorators]
+        return dup
+
+    ASTDeclaration.clone = clone
+    try:
+        yield
+    finally:
+        ASTDeclaration.clone = original
+
+
+_HOMOGENEOUS = re.compile(r"^\s*(\w+)\s+[\w\[\]/*]+(?:\s+\w+)?\s*=.*@homogeneous", re.M)
+_COMMON_CLASS = re.compile(r"class (\w+)CommonSynapseProperties : public CommonSynapseProperties"
+                           r"(.*?)\}; // end class", re.S)
+
+
+def _check_shared_parameters(sources: list[Path], target_dir: Path) -> None:
+    """Every ``@homogeneous`` parameter of a synapse is a member of its generated
+    ``CommonSynapseProperties`` (stored once per model), in every generated variant;
+    fails loudly otherwise (a NESTML change to look at)."""
+    for source in sources:
+        shared = set(_HOMOGENEOUS.findall(source.read_text()))
+        if not shared:
+            continue
+        headers = sorted(target_dir.glob(f"{source.stem}.h")) + sorted(
+            target_dir.glob(f"{source.stem}__with_*.h"))
+        if not headers:
+            raise RuntimeError(f"no generated header for {source.stem}")
+        for header in headers:
+            match = _COMMON_CLASS.search(header.read_text())
+            members = set(re.findall(r"^\s*double (\w+);", match.group(2), re.M)) if match else set()
+            if members != shared:
+                raise RuntimeError(
+                    f"{header.name}: the shared (@homogeneous) parameters "
+                    f"{sorted(shared - members)} are not in its common properties; NESTML's "
+                    "code generation changed: update seqnest.pynest_ext.codegen")
 
 
 def stim_variant(source: str) -> str:

@@ -353,10 +353,10 @@ class PatternNetwork(Simulated):
         # made, so a SynapseCollection kept from connect() may point elsewhere.
         nest = self._nest
         nest.GetConnections(synapse_model=self.INPUT_MODEL).set({"lambda": 0.0})
-        # NESTML keeps a copy of every parameter in each connection (even
-        # @homogeneous ones), so a model default reaches new connections only
+        # `learning` is a shared (@homogeneous) parameter, held once by the model's
+        # common properties: setting the model's default switches every connection
         if not self.floor:
-            nest.GetConnections(synapse_model=self.EE_MODEL).set({"learning": 1.0})
+            nest.SetDefaults(self.EE_MODEL, {"learning": 1.0})
         ie = nest.GetConnections(synapse_model=self.IE_MODEL)
         if len(ie):
             ie.set({"weight": self._w_ie(inh_scale)})
