@@ -12,9 +12,10 @@ growth of resident memory during ``nest.Connect`` divided by the number of
 synapses, the synapse object's size (NEST's ``sizeof``), and the bits of
 long-term plastic state a synapse needs (for the quantised device: log2 of its
 levels plus the accumulator's bits).
-NESTML 9 stores every synapse parameter in each synapse object (its
-``@homogeneous`` marks are not used by the NEST code generator), so the
-simulator's footprint is far above the device state.
+Parameters marked ``@homogeneous`` are stored once per model (NEST's common
+synapse properties; :mod:`seqnest.pynest_ext.codegen` keeps them through NESTML's
+co-generation of synapse and neuron), the others in each synapse. The ratios to
+NEST's ``stdp_synapse`` are printed under the table.
 """
 from __future__ import annotations
 
@@ -26,11 +27,14 @@ import sys
 from seqnest.pynest_ext.models import SYNAPSE_KINDS
 
 #: NEST's own synapse models, connected the same way: the floor of the table
-BUILTIN = ("static_synapse", "stdp_synapse")
-KINDS = tuple(SYNAPSE_KINDS) + BUILTIN
+BUILTIN = ("static_synapse", "stdp_synapse_hom", "stdp_synapse")
+#: the weight-based rule of the pattern-sequence network
+PATTERN_KINDS = ("weight",)
+KINDS = tuple(SYNAPSE_KINDS) + PATTERN_KINDS + BUILTIN
 #: rows: label -> (kind, parameter overrides)
 VARIANTS: dict[str, tuple[str, dict]] = {
     "NEST static_synapse (floor)": ("static_synapse", {}),
+    "NEST stdp_synapse_hom (floor)": ("stdp_synapse_hom", {}),
     "NEST stdp_synapse (floor)": ("stdp_synapse", {}),
     "stdsp": ("stdsp", {}),
     "reram (ideal)": ("reram", {}),
@@ -40,6 +44,7 @@ VARIANTS: dict[str, tuple[str, dict]] = {
     "tristate": ("tristate", {}),
     "bistable": ("bistable", {}),
     "tristate_stm": ("tristate_stm", {}),
+    "weight (pattern sequences)": ("weight", {}),
 }
 
 
@@ -53,7 +58,7 @@ def worker(kind: str, neurons: int, indegree: int, overrides: dict | None = None
     import numpy as np
 
     from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-    from seqnest.pynest_ext.models import RECEPTOR_DEND, SYNAPSE_KINDS
+    from seqnest.pynest_ext.models import RECEPTOR_DEND, SYNAPSE_KINDS, WeightSynapseParams
 
     nest = import_nest()
     names = setup_kernel(KernelConfig())
@@ -66,7 +71,8 @@ def worker(kind: str, neurons: int, indegree: int, overrides: dict | None = None
         spec = {"weight": rng.uniform(0.0, 1.0, (neurons, indegree)), "delay": 2.0}
         state_bits = 0.0 if kind == "static_synapse" else 64.0
     else:
-        params = SYNAPSE_KINDS[kind](overrides or {})
+        params = (WeightSynapseParams if kind == "weight" else SYNAPSE_KINDS[kind])(
+            overrides or {})
         neuron_model, synapse_model = names.pair(kind)
         exc = nest.Create(neuron_model, neurons)
         nest.CopyModel(synapse_model, "memory_probe", params.nest_defaults())
@@ -108,11 +114,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"| synapse | synapses | resident bytes per synapse | object bytes (sizeof) "
           f"| long-term state bits per synapse |\n|---|---|---|---|---|")
+    rows = {}
     for label, (kind, overrides) in VARIANTS.items():
-        r = measure(kind, args.neurons, args.indegree, overrides)
+        r = rows[label] = measure(kind, args.neurons, args.indegree, overrides)
         bits = "64 (double)" if r["state_bits"] >= 64 else f"{r['state_bits']:.2f}"
         print(f"| {label} | {r['synapses']} | {r['bytes_per_synapse']:.0f} | {r['sizeof']} "
               f"| {bits} |")
+    floor = rows["NEST stdp_synapse (floor)"]["bytes_per_synapse"]
+    print("\nresident bytes / stdp_synapse: " + ", ".join(
+        f"{label} {r['bytes_per_synapse'] / floor:.2f}" for label, r in rows.items()
+        if "floor" not in label))
     return 0
 
 
