@@ -70,6 +70,9 @@ def generate(models_dir: Path, target_dir: Path, module_name: str = MODULE_NAME,
         _raise_instead_of_exit(header)
     _separate_spike_histories(Path(target_dir))
     _check_shared_parameters(sources, Path(target_dir))
+    for header in sorted(Path(target_dir).glob("*.h")):
+        if "std::vector< nest::RingBuffer > spike_inputs_;" in header.read_text():
+            _one_input_buffer(header, header.with_suffix(".cpp"))
 
 
 @contextlib.contextmanager
@@ -126,6 +129,86 @@ def _check_shared_parameters(sources: list[Path], target_dir: Path) -> None:
                     f"{header.name}: the shared (@homogeneous) parameters "
                     f"{sorted(shared - members)} are not in its common properties; NESTML's "
                     "code generation changed: update seqnest.pynest_ext.codegen")
+
+
+def _once(text: str, pattern: str, replacement: str, where: str) -> str:
+    """``text`` with the one match of ``pattern`` replaced; fails loudly if there is
+    not exactly one (the generated code changed shape)."""
+    out, n = re.subn(pattern, replacement, text, count=2)
+    if n != 1:
+        raise RuntimeError(f"{where}: expected one match of {pattern[:70]!r}, found {n}; "
+                           "NESTML's generated neuron changed: update "
+                           "seqnest.pynest_ext.codegen._one_input_buffer")
+    return out
+
+
+def _one_input_buffer(header: Path, source: Path) -> None:
+    """One multi-channel input buffer per neuron instead of two ring buffers per
+    spike port.
+
+    NESTML 9 gives every spike port a ``RingBuffer`` of weights and one of arrival
+    flags, each on the heap, and copies them into two heap vectors of grid sums:
+    six buffer reads per neuron and step for ``stm_neuron``'s three ports. NEST's
+    own neurons keep one ``MultiChannelInputBuffer`` (e.g. ``iaf_psc_exp``): one
+    slot index, one read of all channels, one reset per step. Here channel ``i``
+    holds port ``i``'s summed weight and channel ``NUM_SPIKE_RECEPTORS + i`` its
+    arrivals; the grid sums become arrays inside the neuron. The sums are formed
+    in the same order as before, so spikes and states are bit-identical.
+    """
+    h, c = header.read_text(), source.read_text()
+    where_h, where_c = header.name, source.name
+    h = _once(h, r"(\n\s*)std::vector< nest::RingBuffer > spike_inputs_;",
+              r"\1std::vector< nest::RingBuffer > spike_inputs_;"
+              r"\1nest::MultiChannelInputBuffer< 2 * NUM_SPIKE_RECEPTORS > spike_channels_;",
+              where_h)
+    h = _once(h, r"#include <cmath>", "#include <array>\n#include <cmath>", where_h)
+    for name in ("spike_inputs_grid_sum_", "spike_input_received_grid_sum_"):
+        h, n = re.subn(rf"std::vector< double >& get_{name}\(\)",
+                       f"std::array< double, NUM_SPIKE_RECEPTORS >& get_{name}()", h)
+        if n != 2:
+            raise RuntimeError(f"{where_h}: expected two getters of {name}, found {n}")
+        h = _once(h, rf"std::vector< double > {name};",
+                  f"std::array< double, NUM_SPIKE_RECEPTORS > {name}{{}};", where_h)
+        c, n = re.subn(rf"\n\s*, {name}\( std::vector< double >\( NUM_SPIKE_RECEPTORS \) \)", "", c)
+        if n != 2:
+            raise RuntimeError(f"{where_c}: expected two initialisations of {name}, found {n}")
+        c = _once(c, rf"get_{name}\(\)\.clear\(\);", f"get_{name}().fill( 0. );", where_c)
+        c = _once(c, rf"\n\s*B_\.{name}\.resize\(NUM_SPIKE_RECEPTORS\);", "", where_c)
+    c, n = re.subn(r"\n\s*, spike_input_received_\( std::vector< nest::RingBuffer >"
+                   r"\( NUM_SPIKE_RECEPTORS \) \)", "", c)
+    if n != 2:
+        raise RuntimeError(f"{where_c}: expected two initialisations of spike_input_received_")
+    c = _once(c, r'#include "nest_impl.h"', '#include "nest_impl.h"\n#include "ring_buffer_impl.h"',
+              where_c)
+    c = _once(c, r"get_spike_inputs_\(\)\.clear\(\);", "B_.spike_channels_.clear();", where_c)
+    c = _once(c, r"\n\s*get_spike_input_received_\(\)\.clear\(\);", "", where_c)
+    c = _once(c, r"B_\.spike_inputs_\.resize\(NUM_SPIKE_RECEPTORS\);",
+              "B_.spike_channels_.resize();", where_c)
+    c = _once(c, r"\n\s*B_\.spike_input_received_\.resize\(NUM_SPIKE_RECEPTORS\);", "", where_c)
+    c = _once(c, r"for \(long i = 0; i < NUM_SPIKE_RECEPTORS; \+\+i\)\s*\{\s*"
+                 r"get_spike_inputs_grid_sum_\(\)\[i\] = get_spike_inputs_\(\)\[i\]\.get_value\(lag\);\s*"
+                 r"get_spike_input_received_grid_sum_\(\)\[i\] = "
+                 r"get_spike_input_received_\(\)\[i\]\.get_value\(lag\);\s*\}",
+              "{\n      const size_t slot = nest::kernel().event_delivery_manager.get_modulo( lag );\n"
+              "      const auto& channels = B_.spike_channels_.get_values_all_channels( slot );\n"
+              "      for ( size_t i = 0; i < NUM_SPIKE_RECEPTORS; ++i )\n      {\n"
+              "        B_.spike_inputs_grid_sum_[ i ] = channels[ i ];\n"
+              "        B_.spike_input_received_grid_sum_[ i ] = channels[ NUM_SPIKE_RECEPTORS + i ];\n"
+              "      }\n      B_.spike_channels_.reset_values_all_channels( slot );\n    }", where_c)
+    c = _once(c, r"B_\.spike_inputs_\[ nestml_buffer_idx - MIN_SPIKE_RECEPTOR \]\.add_value\(\s*"
+                 r"e\.get_rel_delivery_steps\( nest::kernel\(\)\.simulation_manager\.get_slice_origin\(\) \),\s*"
+                 r"weight \* e\.get_multiplicity\(\) \);\s*"
+                 r"B_\.spike_input_received_\[ nestml_buffer_idx - MIN_SPIKE_RECEPTOR \]\.add_value\(\s*"
+                 r"e\.get_rel_delivery_steps\( nest::kernel\(\)\.simulation_manager\.get_slice_origin\(\) \),\s*"
+                 r"1\. \);",
+              "const size_t slot = nest::kernel().event_delivery_manager.get_modulo(\n"
+              "    e.get_rel_delivery_steps( nest::kernel().simulation_manager.get_slice_origin() ) );\n"
+              "  B_.spike_channels_.add_value( slot, nestml_buffer_idx - MIN_SPIKE_RECEPTOR,\n"
+              "    weight * e.get_multiplicity() );\n"
+              "  B_.spike_channels_.add_value( slot, NUM_SPIKE_RECEPTORS + nestml_buffer_idx - "
+              "MIN_SPIKE_RECEPTOR, 1. );", where_c)
+    header.write_text(h)
+    source.write_text(c)
 
 
 def stim_variant(source: str) -> str:

@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The edits of NESTML's generated code fail loudly when the code changes shape
+(no NEST, no NESTML run: the inputs are written here)."""
+import pytest
+
+from seqnest.pynest_ext import codegen
+
+
+def test_shared_parameters_missing_from_the_common_properties_stop_the_build(tmp_path):
+    source = tmp_path / "my_synapse.nestml"
+    source.write_text("    parameters:\n        a real = 1 @homogeneous  # shared\n"
+                      "        b real = 2 @heterogeneous\n        c ms = 3 ms @homogeneous\n")
+    header = tmp_path / "my_synapse__with_my_neuron.h"
+    common = ("class my_synapse__with_my_neuronCommonSynapseProperties : public "
+              "CommonSynapseProperties\n{\n    double a;\n    double c;\n}; // end class x\n")
+    header.write_text(common)
+    codegen._check_shared_parameters([source], tmp_path)          # both shared: fine
+    header.write_text(common.replace("    double c;\n", ""))
+    with pytest.raises(RuntimeError, match=r"\['c'\] are not in its common properties"):
+        codegen._check_shared_parameters([source], tmp_path)
+
+
+def test_an_unexpected_neuron_layout_is_refused(tmp_path):
+    header, source = tmp_path / "n.h", tmp_path / "n.cpp"
+    header.write_text("#include <cmath>\n    std::vector< nest::RingBuffer > spike_inputs_;\n")
+    source.write_text("// nothing NESTML 9.0.0 would have written\n")
+    with pytest.raises(RuntimeError, match="NESTML's generated neuron changed|expected two"):
+        codegen._one_input_buffer(header, source)
+    assert "spike_channels_" not in header.read_text()             # nothing half-written
+
+
+def test_once_replaces_exactly_one_match():
+    assert codegen._once("a b", "b", "c", "x") == "a c"
+    for text in ("a", "b b"):
+        with pytest.raises(RuntimeError, match="expected one match"):
+            codegen._once(text, "b", "c", "x")
