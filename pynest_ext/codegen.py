@@ -7,6 +7,15 @@ module's own ``CMakeLists.txt`` into ``--target``, with the neuron/synapse pairs
 and options of :data:`seqnest.pynest_ext.models.CODEGEN_OPTIONS`. Compilation is left
 to CMake so that one build system drives the whole module.
 
+NESTML's output is adjusted where it costs or breaks (each edit fails loudly if
+the generated code no longer has the shape it was checked on, NESTML 9.0.0):
+shared (``@homogeneous``) synapse parameters are kept in NEST's common synapse
+properties also for co-generated synapses (:func:`_decorators_kept_in_clones`,
+checked by :func:`_check_shared_parameters`); every neuron gets one multi-channel
+input buffer (:func:`_one_input_buffer`); a wrong neuron-synapse pairing raises
+instead of exiting (:func:`_raise_instead_of_exit`); built-in STDP synapses keep
+their own spike history (:func:`_separate_spike_histories`).
+
 Besides the models in ``--models``, one neuron is derived here:
 ``stm_neuron_stim`` (:data:`seqnest.pynest_ext.models.STIM_NEURON`) is ``stm_neuron``
 with a continuous current input (``I_stim``), so that NEST's current
