@@ -58,4 +58,4 @@ FAMILY = SweepFamily(
     name=PATTERNS, selector="inputs", spec_keys=frozenset({"inputs"}),
     run_keys={"episodes": "protocol.iterations", "threads": "run.threads"},
     resolve=_resolve, point=point, row=row, summary_keys=SUMMARY_KEYS,
-    check_resources=_check_resources, old_names=frozenset({"stp"}))
+    check_resources=_check_resources)

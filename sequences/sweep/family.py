@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from seqnest.params import ParameterError
+from seqnest.sequences.rundir import family_name
 
 __all__ = ["SweepFamily", "ReplaySupport", "ENTRY_POINTS", "families", "family_of_spec",
            "family_of_record"]
@@ -65,8 +66,6 @@ class SweepFamily:
     #: not fit
     check_resources: Callable[[Any, int], None]
     replays: ReplaySupport | None = None
-    #: names the family's run directories carried before (read as this family)
-    old_names: frozenset[str] = field(default_factory=frozenset)
 
 
 @functools.lru_cache(maxsize=1)
@@ -103,9 +102,8 @@ def family_of_spec(data: Mapping[str, Any]) -> SweepFamily:
 def family_of_record(record: Mapping[str, Any]) -> SweepFamily:
     """The family of a configuration record (``config.to_dict()``; a record without
     ``family`` is the default family's)."""
-    name = record.get("family")
+    name = family_name(record.get("family"))
     for family in families().values():
-        if name == family.name or name in family.old_names or (name is None
-                                                               and family.selector is None):
+        if name == family.name or (name is None and family.selector is None):
             return family
     raise ParameterError(f"no sweep support for model family {name!r}")
