@@ -32,13 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from seqnest.pynest_ext.buildcache import provide
-    from seqnest.sequences.temporal_memory.config import parse_set_options
-    from seqnest.sequences.pattern_sequences.config import resolve_pattern_config
+    from seqnest import resolve_pattern_config
     from seqnest.sequences.pattern_sequences.learn import train_patterns
 
-    sets = parse_set_options(args.set, check_groups=False)
-    config = resolve_pattern_config(args.inputs, args.task, sets=sets, iterations=args.iterations,
-                                    threads=args.threads)
+    config = resolve_pattern_config(args.inputs, args.task, set_options=args.set,
+                                    iterations=args.iterations, threads=args.threads)
     module = provide(None)
     rows = {}
     for label, floor in (("plugin", False), ("floor", True)):

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from seqnest.params import ParameterError, resolve_layers
+from seqnest.params import ParameterError, split_set_option
 from seqnest.sequences.sweep.spec import SweepSpec
 
 __all__ = ["Point", "expand"]
@@ -84,16 +84,15 @@ def _check_varied_kept(cfg, options: list[str]) -> None:
     groups = groups() if callable(groups) else groups
     if not isinstance(groups, dict):
         return
-    values_by_group = resolve_layers(sorted({o.split(".", 1)[0] for o in options}), options)
-    for group, values in values_by_group.items():
-        for key, wanted in values.items():
-            try:
-                held = groups[group][key]
-            except (KeyError, TypeError):
-                continue                 # task.* and derived keys: checked where they apply
-            if _differs(held, wanted):
-                raise ParameterError(f"{group}.{key}={wanted} is not what the point would run "
-                                     f"({held})")
+    for option in options:               # one per varied key
+        group, key, wanted = split_set_option(option)
+        try:
+            held = groups[group][key]
+        except (KeyError, TypeError):
+            continue                     # task.* and derived keys: checked where they apply
+        if _differs(held, wanted):
+            raise ParameterError(f"{group}.{key}={wanted} is not what the point would run "
+                                 f"({held})")
 
 
 def _differs(held: Any, wanted: Any) -> bool:

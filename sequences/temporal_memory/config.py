@@ -42,7 +42,7 @@ from seqnest.pynest_ext.models import (SYNAPSE_KINDS, InhNeuronParams, StdspSyna
                                        StmNeuronParams)
 from seqnest.pynest_ext.networks.temporal_memory import NetworkParams
 from seqnest.params import (Choice, Param, ParameterError, ParameterSet, parameter_hash, positive,
-                            read_parameter_file, resolve_layers, split_set_option)
+                            read_parameter_file, resolve_layers)
 
 from seqnest.sequences.temporal_memory.metrics import EvaluationParams
 from seqnest.sequences.tasks.sequence_sets import (SequenceSet, TimingParams, named_set,
@@ -229,19 +229,11 @@ class RunConfig:
         return parameter_hash(self.to_dict())
 
 
-def parse_set_options(options: Sequence[str],
-                      check_groups: bool = True) -> dict[str, dict[str, Any]]:
+def parse_set_options(options: Sequence[str]) -> dict[str, dict[str, Any]]:
     """``["neuron.tau_h=500", ...]`` -> ``{"neuron": {"tau_h": 500}}``; the groups are
-    checked against this module's (sequence-network) groups unless ``check_groups`` is
-    False (other families' resolvers check their own)."""
-    if check_groups:
-        values = resolve_layers(KNOWN_GROUPS, options)
-        return {g: v for g, v in values.items() if v}
-    out: dict[str, dict[str, Any]] = {}
-    for opt in options:
-        group, name, value = split_set_option(opt)
-        out.setdefault(group, {})[name] = value
-    return out
+    checked against this module's (sequence-network) groups."""
+    values = resolve_layers(KNOWN_GROUPS, options)
+    return {g: v for g, v in values.items() if v}
 
 
 def load_config_file(path: str | Path, groups: bool = True) -> dict[str, Any]:
