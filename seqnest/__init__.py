@@ -29,7 +29,6 @@ Importing :mod:`seqnest` imports neither NEST nor NESTML.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 if TYPE_CHECKING:   # pragma: no cover
@@ -335,9 +334,8 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, *,
     from seqnest.sequences.temporal_memory.replay import replay_trials as _trials
     from seqnest.sequences.temporal_memory.rundir import load_config as _load
     noise_params = noise if isinstance(noise, NoiseParams) else NoiseParams(dict(noise or {}))
-    replay_params = _load(run_dir).replay.replace(**dict(params or {}))
-    target = Path(out) if out is not None else Path(run_dir) / "replay"
-    return _trials(run_dir, trials, noise_params, out=target, cue=cue, seed=seed,
+    replay_params = _load(run_dir).replay.replace(**dict(params)) if params else None
+    return _trials(run_dir, trials, noise_params, out=out, cue=cue, seed=seed,
                    replay_params=replay_params, module=module, progress=progress,
                    threads=threads)
 
