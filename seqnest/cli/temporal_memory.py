@@ -84,19 +84,19 @@ def _print_frequencies(config, given) -> None:
           f"{', '.join(str(c) for c in counts)}", file=sys.stderr)
 
 
-def _learn_config(args: argparse.Namespace, **fixed):
-    values = dict(task=args.task, sequences=args.sequences, config_file=args.config,
-                  set_options=args.set or [], episodes=args.episodes, seed=args.seed,
-                  threads=args.threads, synapse=args.synapse, frequencies=args.frequencies,
-                  resume=args.resume)
-    return seqnest.resolve_config(**{**values, **fixed})
+def _learn_config(args: argparse.Namespace):
+    return seqnest.resolve_config(task=args.task, sequences=args.sequences,
+                                  config_file=args.config, set_options=args.set or [],
+                                  episodes=args.episodes, seed=args.seed, threads=args.threads,
+                                  synapse=args.synapse, frequencies=args.frequencies,
+                                  resume=args.resume)
 
 
-def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool, **fixed):
-    config = _learn_config(args, **fixed)
-    _print_frequencies(config, fixed.get("frequencies", args.frequencies))
-    return seqnest.learn(out, config=config, resume=fixed.get("resume", args.resume),
-                         force=force, progress=progress, module=common.module)
+def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
+    config = _learn_config(args)
+    _print_frequencies(config, args.frequencies)
+    return seqnest.learn(out, config=config, resume=args.resume, force=force, progress=progress,
+                         module=common.module)    # checks out, resources, then builds
 
 
 def _cmd_learn(args: argparse.Namespace) -> int:
