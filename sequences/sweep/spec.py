@@ -47,14 +47,6 @@ class SweepSpec:
     replay: dict | None = None      # {"trials", "cue", "seed", "conditions": [Condition]}
     extra: dict = field(default_factory=dict)    # the family's own top-level keys
 
-    def __getattr__(self, name: str) -> Any:
-        # a family's own keys read as attributes (spec.inputs, spec.frequencies, ...)
-        extra = self.__dict__.get("extra", {})
-        family = self.__dict__.get("family")
-        if family is not None and name in family.spec_keys:
-            return extra.get(name)
-        raise AttributeError(name)
-
 
 @dataclass(frozen=True)
 class Condition:
