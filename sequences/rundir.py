@@ -60,7 +60,7 @@ from seqnest.errors import RunDirError
 __all__ = ["RunDirError", "atomic_directory", "check_output", "is_own_directory",
            "require_writable", "write_json", "read_json", "environment", "write_run_record",
            "check_run_dir",
-           "run_family", "load_connectivity_arrays", "load_spikes", "population_train",
+           "run_family", "read_npz", "load_connectivity_arrays", "load_spikes", "population_train",
            "train_arrays", "population_arrays_optional", "family_name", "remove_stale_temporaries",
            "TEMPORAL_MEMORY", "PATTERNS", "COINCIDENCE"]
 
@@ -289,8 +289,11 @@ def run_family(folder: str | os.PathLike) -> str | None:
     return family_name(family) if isinstance(family, str) else None
 
 
-def _read_npz(path: Path, what: str) -> dict[str, np.ndarray]:
-    """Every array of an .npz file; a damaged file is a RunDirError naming ``what``."""
+def read_npz(path: Path, what: str) -> dict[str, np.ndarray]:
+    """Every array of an .npz file; a missing or damaged file is a RunDirError (the
+    latter naming ``what``)."""
+    if not Path(path).is_file():
+        raise RunDirError(f"missing file: {path}")
     try:
         with np.load(path) as data:
             return {k: data[k] for k in data.files}
@@ -309,7 +312,7 @@ def load_connectivity_arrays(run_dir: str | os.PathLike,
     path = check_run_dir(run_dir) / "connectivity.npz"
     if not path.is_file():
         raise RunDirError(f"missing file: {path}")
-    arrays = _read_npz(path, "connectivity file")
+    arrays = read_npz(path, "connectivity file")
     missing = [k for k in required if k not in arrays]
     if missing:
         raise RunDirError(f"corrupt connectivity file {path}: no {missing[0]!r}")

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from seqnest.sequences.rundir import (PATTERNS, RunDirError, atomic_directory, read_json,
+from seqnest.sequences.rundir import (PATTERNS, RunDirError, atomic_directory, read_json, read_npz,
                                       run_family, write_json, write_run_record)
 
 __all__ = ["FAMILY", "write_pattern_run", "is_pattern_run", "load_pattern_run"]
@@ -21,8 +21,9 @@ FAMILY = PATTERNS
 
 def write_pattern_run(result: Any, out: str | os.PathLike, force: bool = False):
     """Write the run directory of ``result`` (a
-    :class:`~seqnest.sequences.pattern_sequences.learn.PatternResult`): params.json, env.json, metrics.json, stream.json,
-    spikes.npz, input_weights.npz (initial, final, assemblies), ee_weights.npz."""
+    :class:`~seqnest.sequences.pattern_sequences.learn.PatternResult`): params.json,
+    env.json, metrics.json, stream.json, spikes.npz, input_weights.npz (initial, final,
+    assemblies), ee_weights.npz."""
     cfg = result.config
     with atomic_directory(out, force) as tmp:
         write_run_record(tmp, FAMILY, cfg, result.module_key, result.metrics)
@@ -49,14 +50,6 @@ def is_pattern_run(folder: str | os.PathLike) -> bool:
     return run_family(folder) == PATTERNS
 
 
-def _npz(path: Path) -> dict[str, np.ndarray]:
-    try:
-        with np.load(path) as data:
-            return {k: data[k] for k in data.files}
-    except (OSError, ValueError) as exc:
-        raise RunDirError(f"missing or corrupt file {path}: {exc}") from None
-
-
 def load_pattern_run(run_dir: str | os.PathLike) -> dict:
     """params, metrics, stream, spikes, input weights of a run directory."""
     run = Path(run_dir)
@@ -65,6 +58,6 @@ def load_pattern_run(run_dir: str | os.PathLike) -> dict:
     out = {"params": read_json(run / "params.json")["params"],
            "metrics": read_json(run / "metrics.json"),
            "stream": read_json(run / "stream.json")}
-    out["spikes"] = _npz(run / "spikes.npz")
-    out["inputs"] = _npz(run / "input_weights.npz")
+    out["spikes"] = read_npz(run / "spikes.npz", "spikes file")
+    out["inputs"] = read_npz(run / "input_weights.npz", "input weights file")
     return out

@@ -20,7 +20,7 @@ from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity
 from seqnest.pynest_ext.neo_convert import Population, population_spiketrain, write_nix
 
 from seqnest.sequences.temporal_memory.config import config_from_dict
-from seqnest.sequences.rundir import (PATTERNS, TEMPORAL_MEMORY, _read_npz, atomic_directory,
+from seqnest.sequences.rundir import (PATTERNS, TEMPORAL_MEMORY, read_npz, atomic_directory,
                                       check_run_dir, load_connectivity_arrays, read_json,
                                       run_family, write_json, write_run_record)
 
@@ -166,7 +166,7 @@ def load_resume_state(run_dir: str | os.PathLike):
     state = None
     path = run_dir / "neuron_state.npz"
     if path.is_file():
-        state = _read_npz(path, "neuron state")
+        state = read_npz(path, "neuron state")
         bad = [k for k, v in state.items() if np.shape(v) != (n_E,)]
         if bad:
             raise RunDirError(f"corrupt neuron state {path}: {bad[0]!r} does not hold "
