@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from seqnest.sequences.coincidence.config import CdConfig
-from seqnest.sequences.rundir import (COINCIDENCE, RunDirError, atomic_directory, environment,
-                                      read_json, run_family, write_json)
+from seqnest.sequences.rundir import (COINCIDENCE, RunDirError, atomic_directory, check_run_dir,
+                                      environment, read_json, run_family, write_json)
 
 __all__ = ["FAMILY", "is_cd_run", "write_train_run", "load_model", "write_eval_run",
            "load_evaluations", "save_npz"]
@@ -56,9 +56,7 @@ def save_npz(path: Path, **arrays) -> None:
 def load_model(run_dir: str | os.PathLike) -> tuple[CdConfig, dict, dict[str, np.ndarray]]:
     """Parameters, params.json and the arrays of ``model.npz`` of a run directory."""
     import zipfile
-    run = Path(run_dir)
-    if not run.is_dir():
-        raise RunDirError(f"run directory not found: {run}")
+    run = check_run_dir(run_dir)
     params = read_json(run / "params.json")
     if params.get("family") != FAMILY:
         raise RunDirError(f"{run} is not a coincidence-detection run (made by seqnest cd-train)")
