@@ -1,14 +1,21 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Time to read every E->E synapse's state back out of NEST, per synapse.
+"""Time to read every E->E synapse back out of NEST after training, per synapse.
 
-    python bench/synapse_readout.py [--neurons 900] [--indegree 180]
+    python bench/synapse_readout.py [--n-e 150] [--episodes 1] [--threads 2]
+                                    [--kinds stdsp,reram,tristate,tristate_stm]
 
-The set-I excitatory population (900 neurons, fixed in-degree 180: 162,000
-synapses) is connected as the sequence network connects it, then the final read
-of the network (``seqnest.pynest_ext.networks.simulation.read_connections``:
-source, target, state and weight, in chunks) is timed three times; the minimum
-CPU time per synapse is printed with the number of entries in one connection's
-status dictionary (what each read builds), next to NEST's ``stdp_synapse``.
+For each synapse kind, ``seqnest learn``'s training runs on set I (the user's
+code path: :func:`seqnest.sequences.temporal_memory.learn.train`, recorders and
+evaluation included); its final read of the E->E synapses
+(``SequenceNetwork.final_ee_connectivity``: a spike wave with the synapses in
+read-out mode and a weight recorder, source, target, state, weight, initial state
+and per-synapse parameters) is timed, and just before it, on the same network,
+the read through status dictionaries (``ee_connectivity``) that it replaces (the
+run's ``synapse_read_time_s`` then holds both). The
+floors are NEST's ``stdp_synapse`` in a network of ``iaf_psc_exp`` neurons of the
+same size and in-degree: its status read (source, target, weight) and a
+weight-recorder wave of its weight (one variable). Wall-clock microseconds per
+synapse; the number of variables each wave reads is printed with it.
 """
 from __future__ import annotations
 
@@ -18,50 +25,92 @@ import time
 import numpy as np
 
 
-def measure(kind: str, neurons: int, indegree: int) -> tuple[int, float]:
+def measure_kind(kind: str, n_e: int, episodes: int, threads: int, seed: int) -> dict:
+    from seqnest.pynest_ext import build
+    from seqnest.pynest_ext.models import SYNAPSE_KINDS
+    from seqnest.pynest_ext.networks.temporal_memory import SequenceNetwork
+    from seqnest.sequences.temporal_memory.config import resolve_config
+    from seqnest.sequences.temporal_memory.learn import train
+    seen: dict = {}
+    wave = SequenceNetwork.final_ee_connectivity
+
+    def timed(net):
+        t0 = time.perf_counter()
+        seen["status"] = net.ee_connectivity()
+        seen["status_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        out = wave(net)
+        seen["wave_s"] = time.perf_counter() - t0
+        seen["equal"] = all(np.array_equal(getattr(out, f), getattr(seen["status"], f))
+                            for f in ("source", "target", "permanence", "weight"))
+        return out
+
+    SequenceNetwork.final_ee_connectivity = timed
+    try:
+        config = resolve_config(task="set1", episodes=episodes, seed=seed, threads=threads,
+                                synapse=kind, set_options=[f"network.n_E={n_e}"])
+        m = train(config, build(), progress=False).metrics
+    finally:
+        SequenceNetwork.final_ee_connectivity = wave
+    n = m["n_synapses"]
+    return {"synapses": n, "neurons": len(config.sequence_set.vocabulary) * n_e,
+            "variables": len(SYNAPSE_KINDS[kind].READ_VARIABLES),
+            "status_us": 1e6 * seen["status_s"] / n,
+            "wave_us": 1e6 * seen["wave_s"] / n, "equal": seen["equal"]}
+
+
+def measure_floor(n_neurons: int, indegree: int, threads: int, seed: int) -> dict:
+    """NEST's stdp_synapse: status read and a one-variable weight-recorder wave."""
+    from seqnest.pynest_ext._nest import node_status
     from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
-    from seqnest.pynest_ext.models import RECEPTOR_DEND, SYNAPSE_KINDS
     from seqnest.pynest_ext.networks.simulation import read_connections
     nest = import_nest()
-    names = setup_kernel(KernelConfig())
-    rng = np.random.default_rng(1)
-    rule = {"rule": "fixed_indegree", "indegree": indegree, "allow_autapses": False,
-            "allow_multapses": False}
-    if kind == "stdp_synapse":
-        exc = nest.Create("iaf_psc_exp", neurons)
-        nest.Connect(exc, exc, rule, syn_spec={"synapse_model": kind, "delay": 2.0,
-                                               "weight": rng.uniform(0, 1, (neurons, indegree))})
-        keys = ["source", "target", "weight"]
-    else:
-        params = SYNAPSE_KINDS[kind]()
-        neuron, synapse = names.pair(kind)
-        exc = nest.Create(neuron, neurons)
-        nest.CopyModel(synapse, "readout_probe", params.nest_defaults())
-        nest.Connect(exc, exc, rule, syn_spec={
-            "synapse_model": "readout_probe", "receptor_type": RECEPTOR_DEND,
-            "delay": params.delay, "weight": 0.0,
-            **params.connection_arrays((neurons, indegree), 0.0, 8.0, rng)})
-        keys = ["source", "target", params.STATE_KEY, "w"]
-    nest.Simulate(1.0)
-    conns = nest.GetConnections(source=exc)
-    times = []
-    for _ in range(3):
-        t0 = time.process_time()
-        read_connections(conns, keys)
-        times.append(time.process_time() - t0)
-    return len(conns[0].get()), min(times) / len(conns)
+    setup_kernel(KernelConfig(seed=seed, threads=threads))
+    exc = nest.Create("iaf_psc_exp", n_neurons)
+    recorder = nest.Create("weight_recorder")
+    nest.CopyModel("stdp_synapse", "floor_synapse")
+    rng = np.random.default_rng(seed)
+    nest.Connect(exc, exc, {"rule": "fixed_indegree", "indegree": indegree,
+                            "allow_autapses": False, "allow_multapses": False},
+                 {"synapse_model": "floor_synapse", "delay": 2.0,
+                  "weight": rng.uniform(0, 1, (n_neurons, indegree))})
+    nest.Simulate(10.0)
+    t0 = time.perf_counter()
+    conns = nest.GetConnections(exc, exc, synapse_model="floor_synapse")
+    read_connections(conns, ["source", "target", "weight"])
+    status_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    nest.SetDefaults("floor_synapse", {"weight_recorder": recorder})
+    exc.set({"V_m": 1000.0})
+    nest.Simulate(2 * float(nest.min_delay) + 2 * float(nest.resolution))
+    events = node_status(recorder, "events")
+    got = np.asarray(events["weights"]).size
+    wave_s = time.perf_counter() - t0
+    n = len(conns)
+    return {"synapses": n, "variables": 1, "status_us": 1e6 * status_s / n,
+            "wave_us": 1e6 * wave_s / n, "equal": got == n}
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--neurons", type=int, default=900)
-    p.add_argument("--indegree", type=int, default=180)
-    p.add_argument("--kinds", default="stdp_synapse,stdsp,reram,tristate,tristate_stm")
+    p.add_argument("--n-e", type=int, default=150, help="neurons per subpopulation (set I: 150)")
+    p.add_argument("--episodes", type=int, default=1)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=101)
+    p.add_argument("--kinds", default="stdsp,reram,tristate,tristate_stm")
     args = p.parse_args(argv)
-    print("| synapse | status entries | read per synapse (us, CPU) |\n|---|---|---|")
-    for kind in args.kinds.split(","):
-        entries, per = measure(kind, args.neurons, args.indegree)
-        print(f"| {kind} | {entries} | {1e6 * per:.2f} |")
+    rows = {kind: measure_kind(kind, args.n_e, args.episodes, args.threads, args.seed)
+            for kind in args.kinds.split(",")}
+    first = next(iter(rows.values()))
+    n_neurons = first["neurons"]
+    rows["NEST stdp_synapse (floor)"] = measure_floor(
+        n_neurons, int(round(first["synapses"] / n_neurons)), args.threads, args.seed)
+    print(f"set I, n_E = {args.n_e}, {args.threads} threads; us per synapse (wall)")
+    print("| synapse | synapses | status read | wave read (variables) | ratio | "
+          "wave = status |\n|---|---|---|---|---|---|")
+    for kind, r in rows.items():
+        print(f"| {kind} | {r['synapses']} | {r['status_us']:.2f} | {r['wave_us']:.2f} "
+              f"({r['variables']}) | {r['status_us'] / r['wave_us']:.1f}x | {r['equal']} |")
     return 0
 
 

@@ -7,7 +7,7 @@ import signal
 import threading
 from types import ModuleType
 
-__all__ = ["import_nest"]
+__all__ = ["import_nest", "kernel_api", "node_status", "set_node_status"]
 
 
 def import_nest() -> ModuleType:
@@ -25,3 +25,34 @@ def import_nest() -> ModuleType:
         if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
             signal.signal(signal.SIGINT, signal.default_int_handler)
     return nest
+
+
+def kernel_api() -> ModuleType | None:
+    """PyNEST's low-level kernel calls (``nest.nestkernel_api``, NEST 3.8-3.10), or None.
+
+    PyNEST's ``get`` and ``set`` wrap them with work that costs as much as the call
+    on a recorder: ``set`` first reads the whole status of the first node (a
+    recorder's events included), ``get`` a kernel-status query per call."""
+    import_nest()
+    try:
+        from nest import nestkernel_api
+    except ImportError:
+        return None
+    needed = ("llapi_get_nc_status", "llapi_set_nc_status", "llapi_get_connection_status")
+    return nestkernel_api if all(hasattr(nestkernel_api, k) for k in needed) else None
+
+
+def node_status(nodes, key: str):
+    """``nodes.get(key)`` without PyNEST's wrapping (see :func:`kernel_api`)."""
+    api = kernel_api()
+    return api.llapi_get_nc_status(nodes._datum, key) if api else nodes.get(key)
+
+
+def set_node_status(nodes, values: dict) -> None:
+    """``nodes.set(values)`` with one value per key for every node, without
+    PyNEST's wrapping (see :func:`kernel_api`)."""
+    api = kernel_api()
+    if api:
+        api.llapi_set_nc_status(nodes._datum, [values])
+    else:
+        nodes.set(values)

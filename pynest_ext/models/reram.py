@@ -63,6 +63,8 @@ class ReramSynapseParams(StdspSynapseParams):
                    "accumulator")
     #: values of per-synapse keys that connectivity saved before they existed
     RESUME_DEFAULTS = {"read_enabled": 1.0, "accumulator": 0.0}
+    READ_VARIABLES = ("permanence", "w", "permanence_min", "permanence_high", "level_step",
+                      "read_enabled", "accumulator")
 
     def _check_relations(self) -> None:
         super()._check_relations()

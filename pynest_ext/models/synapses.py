@@ -35,6 +35,11 @@ class EESynapseParams(ParameterSet):
     RESUME_KEYS: ClassVar[tuple[str, ...]] = ()
     #: Values of resume keys that connectivity saved before the keys existed.
     RESUME_DEFAULTS: ClassVar[dict[str, float]] = {}
+    #: Variables the final read takes from the model's ``readout`` mode (variable
+    #: k of this tuple is transmitted with ``readout`` = k + 1; the numbering is the
+    #: model's, in its ``onReceive(pre_spikes)``): the state, ``w``, the initial-state
+    #: and resume keys.
+    READ_VARIABLES: ClassVar[tuple[str, ...]] = ()
     #: Parameters used in Python only (not NESTML model parameters).
     PYTHON_ONLY: ClassVar[tuple[str, ...]] = ("delay",)
     #: Neuron values this kind needs (e.g. what its gate's calcium counts),
@@ -101,6 +106,7 @@ class StdspSynapseParams(EESynapseParams):
     MODEL = SYNAPSE
     INITIAL_STATE_KEY = "permanence_min"     # each synapse's P_min is its initial permanence
     RESUME_KEYS = ("permanence_min",)
+    READ_VARIABLES = ("permanence", "w", "permanence_min")
     SPECS = {
         "w_mature": positive(12.98, "pA", "weight of a mature synapse, 1.1*theta_dAP/5 "
                              "(derived.mature_weight)", PAPER),
@@ -154,6 +160,7 @@ class WeightSynapseParams(EESynapseParams):
     KIND = "weight"
     MODEL = SYNAPSE_MODELS["weight"]
     STATE_KEY = "w"
+    READ_VARIABLES = ("w",)
     SPECS = {
         "lambda_plus": Param(25.0, "1", "potentiation rate per unit presynaptic trace, scaled "
                              "by (z_star - z) and w", FEILER2024, low=0.0),

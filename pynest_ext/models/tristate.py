@@ -92,6 +92,7 @@ class TristateSynapseParams(_DriftingLevels):
     KIND = "tristate"
     MODEL = SYNAPSE_MODELS["tristate"]
     STATE_KEY = "X"
+    READ_VARIABLES = ("X", "w")
     SPECS = {
         "jump_up": Param(0.1, "1", "jump a of X at a potentiating presynaptic spike", BSF2007,
                          low=0.0, high=1.0),
@@ -169,6 +170,7 @@ class TristateStmSynapseParams(_DriftingLevels):
     KIND = "tristate_stm"
     MODEL = SYNAPSE_MODELS["tristate_stm"]
     STATE_KEY = "X"
+    READ_VARIABLES = ("X", "w")
     SPECS = {
         "lambda_plus": Param(0.08, "1", "potentiation of X per unit presynaptic trace at a "
                              "post spike in the lag window", PAPER_SET1 + " (lambda_+, X = P/P_max)",

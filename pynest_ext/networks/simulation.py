@@ -10,16 +10,16 @@ second and recorders or state can be read between calls.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from seqnest.pynest_ext._nest import import_nest
+from seqnest.pynest_ext._nest import kernel_api, node_status, set_node_status
 from seqnest.pynest_ext.parallel import allgather_arrays
 
 __all__ = ["RUN_PIECE_MS", "Simulated", "Spikes", "load_generators", "read_connections",
-           "READ_CHUNK"]
+           "READ_CHUNK", "WAVE_EVENTS"]
 
 #: Longest piece of biological time (ms) simulated without returning to Python, so
 #: that Ctrl-C takes effect within about a second even at paper size.
@@ -88,6 +88,65 @@ class Simulated:
         finally:
             self.time_simulate_s += time.perf_counter() - t0
 
+    def _read_by_wave(self, model: str, neurons, fire, variables: Mapping[str, int],
+                      expected: int) -> dict[str, np.ndarray] | None:
+        """Every synapse of ``model`` from ``neurons`` read without status dictionaries:
+        source and target node ids and ``variables``, sorted by (source, target).
+
+        The model's shared ``readout`` = k makes a presynaptic spike transmit its
+        read-out variable k as the spike's weight and change nothing (``variables``
+        maps the names to read to their k); a ``weight_recorder`` on the model records sender, target and
+        weight. ``fire(group)`` makes each neuron of ``group`` spike once at the next
+        step; groups carry about :data:`WAVE_EVENTS` synapses each. Spikes already
+        in flight and repeated spikes transmit the same values and are dropped.
+
+        Returns None, with nothing else changed in the synapses' read variables, if
+        the wave did not reach ``expected`` distinct synapses (the caller then reads
+        status dictionaries). The network is spent afterwards: its neurons were made
+        to spike and its synapses are left in read-out mode.
+        """
+        nest = self._nest
+        t0 = time.perf_counter()
+        recorder = nest.Create("weight_recorder")
+        nest.SetDefaults(model, {"weight_recorder": recorder})
+        n = len(neurons)
+        first = neurons[0].global_id
+        group = max(1, int(WAVE_EVENTS * n // max(expected, 1)))
+        duration = 2.0 * float(nest.min_delay) + 2.0 * self.h
+        out: dict[str, np.ndarray] = {}
+        keys = order = None
+        base = 0
+        for name, code in variables.items():
+            nest.SetDefaults(model, {"readout": float(code)})
+            parts: dict[str, list] = {"senders": [], "targets": [], "weights": []}
+            for start in range(0, n, group):
+                stop = min(start + group, n)
+                fire(neurons[start:stop])
+                self._simulate(duration)
+                ev = node_status(recorder, "events")
+                set_node_status(recorder, {"n_events": 0})
+                senders = np.asarray(ev["senders"], dtype=np.int64)
+                mine = (senders >= first + start) & (senders < first + stop)
+                parts["senders"].append(senders[mine])
+                parts["targets"].append(np.asarray(ev["targets"], dtype=np.int64)[mine])
+                parts["weights"].append(np.asarray(ev["weights"], dtype=float)[mine])
+            got = allgather_arrays({k: np.concatenate(v) for k, v in parts.items()})
+            base = base or int(got["targets"].max(initial=0)) + 1
+            if got["targets"].size and int(got["targets"].max()) >= base:
+                return None
+            raw = got["senders"] * base + got["targets"]
+            if keys is None or raw.size != keys[0].size or not np.array_equal(raw, keys[0]):
+                unique, index = np.unique(raw, return_index=True)
+                if keys is not None and not np.array_equal(unique, keys[1]):
+                    return None
+                keys, order = (raw, unique), index
+            out[name] = got["weights"][order]
+        self.time_readout_s += time.perf_counter() - t0
+        if keys is None or keys[1].size != expected:
+            return None
+        out["source"], out["target"] = np.divmod(keys[1], base)
+        return out
+
     def _take(self, recorder, first_id: int) -> Spikes:
         """Spikes of ``recorder`` since the last call (then cleared), indexed from ``first_id``."""
         t0 = time.perf_counter()
@@ -101,6 +160,12 @@ class Simulated:
         order = np.lexsort((idx, times))
         self.time_readout_s += time.perf_counter() - t0
         return Spikes(idx[order].astype(np.int32), times[order])
+
+
+#: Synapses read per wave of the final read (:meth:`Simulated._read_by_wave`): the
+#: weight recorder keeps each event (six numbers) until it is read, so a large
+#: network is read in waves of presynaptic neurons carrying about this many.
+WAVE_EVENTS = 2_000_000
 
 
 #: Connections read per call: NEST builds a full status dictionary per
@@ -117,12 +182,8 @@ def read_connections(conns, keys: Sequence[str], chunk: int = READ_CHUNK) -> dic
     kernel-status query per call (30 ms in a set-I network) and restructures
     the result in Python, together 15-20 % of the read.
     """
-    import_nest()
-    try:
-        from nest import nestkernel_api
-        status = nestkernel_api.llapi_get_connection_status
-    except (ImportError, AttributeError):
-        status = None
+    api = kernel_api()
+    status = api.llapi_get_connection_status if api else None
     parts: dict[str, list] = {k: [] for k in keys}
     for start in range(0, len(conns), chunk):
         part = conns[start:start + chunk]

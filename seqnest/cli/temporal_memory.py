@@ -61,6 +61,7 @@ def _print_learning_summary(result, out) -> None:
           f"active fraction of last elements {m['active_fraction'][-1]:.2f}")
     print(f"  mature synapses {m['mature_synapses_final']} of {m['n_synapses']}; "
           f"simulate {m['simulate_time_s']:.1f} s, readout {m.get('readout_time_s', 0):.1f} s, "
+          f"synapse read {m.get('synapse_read_time_s', 0):.1f} s, "
           f"wall {m['wall_time_s']:.1f} s ({_layout(m)}), peak memory "
           + (f"{m['peak_rss_mb']:.0f} MB" if m.get("mpi_processes", 1) == 1 else
              "per rank " + ", ".join(f"{x:.0f}" for x in m["peak_rss_mb_per_rank"]) + " MB"))

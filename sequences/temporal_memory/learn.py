@@ -375,19 +375,24 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
     built = _build(config, module, ee_floor, resume)
     episodes = _run_episodes(config, built, progress)
     net = built.net
-    final = net.ee_connectivity()
+    # what the network holds is read before the synapses: their fast read spends it
+    dap = net.take_dap_onsets()
+    neuron_state = None if ee_floor else net.neuron_state()
+    t_read = time.perf_counter()
+    final = net.final_ee_connectivity()
+    t_read = time.perf_counter() - t_read
     initial = built.initial
     if initial is None:
         initial = final.initial(config.synapse) if final.initial_state is not None else final
     metrics = _metrics(config, built, episodes, initial, final, t_wall)
-    dap = net.take_dap_onsets()
+    metrics["synapse_read_time_s"] = t_read
     if resume is not None:
         metrics["resumed_from"] = resume.source
     return TrainingResult(config, built.schedule, metrics, _concatenate(episodes.exc_parts),
                           _concatenate(episodes.inh_parts), initial, final, module.key,
                           built.drive_targets, (dap.index, dap.times),
                           {"E": net.exc[0].global_id, "I": net.inh_neurons[0].global_id},
-                          neuron_state=None if ee_floor else net.neuron_state())
+                          neuron_state=neuron_state)
 
 
 def _progress(total: int, enabled: bool):

@@ -267,9 +267,10 @@ def _summary_rows(run: _Training, rep: _Replay, stability: dict, rates, isi,
         ("ISI CV / CV2 / LV (median, neurons with >= 3 spikes)",
          " / ".join(f"{np.median(x):.2f}" if x.size else "-" for x in (isi.cv, isi.cv2, isi.lv))),
         ("correlation within / between subpopulations", f"{within:.3f} / {between:.3f}"),
-        ("simulate / readout / evaluation / wall time (s)",
+        ("simulate / readout / evaluation / synapse read / wall time (s)",
          " / ".join(f"{metrics.get(k, float('nan')):.1f}" for k in (
-             "simulate_time_s", "readout_time_s", "evaluation_time_s", "wall_time_s"))),
+             "simulate_time_s", "readout_time_s", "evaluation_time_s", "synapse_read_time_s",
+             "wall_time_s"))),
         ("peak memory (MB)", f"{metrics.get('peak_rss_mb', float('nan')):.0f}"),
     ]
     if rep.trials:
