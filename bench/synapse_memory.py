@@ -7,7 +7,9 @@ For each kind (stdsp, reram, tristate, bistable, tristate_stm; the ReRAM device
 also quantised, with its mixed-precision accumulator and with stochastic
 rounding) a fresh process creates the
 set-I excitatory population (900 neurons) and connects it with fixed in-degree
-180 (162,000 synapses) exactly as the sequence network does, and reports the
+180 (162,000 synapses) exactly as the sequence network does (per-synapse values
+in calls of ``CONNECT_CHUNK`` synapses, :func:`~seqnest.pynest_ext.networks.simulation.connect_with_arrays`),
+and reports the
 growth of resident memory during ``nest.Connect`` divided by the number of
 synapses, the synapse object's size (NEST's ``sizeof``), and the bits of
 long-term plastic state a synapse needs (for the quantised device: log2 of its
@@ -59,6 +61,7 @@ def worker(kind: str, neurons: int, indegree: int, overrides: dict | None = None
 
     from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
     from seqnest.pynest_ext.models import RECEPTOR_DEND, SYNAPSE_KINDS, WeightSynapseParams
+    from seqnest.pynest_ext.networks.simulation import connect_with_arrays
 
     nest = import_nest()
     names = setup_kernel(KernelConfig())
@@ -79,10 +82,12 @@ def worker(kind: str, neurons: int, indegree: int, overrides: dict | None = None
         spec = {"receptor_type": RECEPTOR_DEND, "delay": params.delay, "weight": 0.0,
                 **params.connection_arrays((neurons, indegree), 0.0, 8.0, rng)}
         state_bits = params.state_bits
+    arrays = {k: v for k, v in spec.items() if isinstance(v, np.ndarray)}
     before = _rss_bytes()
-    nest.Connect(exc, exc, {"rule": "fixed_indegree", "indegree": indegree,
-                            "allow_autapses": False, "allow_multapses": False},
-                 syn_spec={"synapse_model": "memory_probe", **spec})
+    connect_with_arrays(nest, exc, exc, {"rule": "fixed_indegree", "indegree": indegree,
+                                         "allow_autapses": False, "allow_multapses": False},
+                        {"synapse_model": "memory_probe",
+                         **{k: v for k, v in spec.items() if k not in arrays}}, arrays)
     nest.Simulate(1.0)     # finalises the connection infrastructure
     grown = _rss_bytes() - before
     n = nest.num_connections

@@ -50,7 +50,7 @@ from seqnest.pynest_ext.models import (FEILER2024, RECEPTOR_EXT, RECEPTOR_DEND, 
                                        WeightSynapseParams)
 from seqnest.params import Choice, Param, ParameterError, ParameterSet, positive
 from seqnest.pynest_ext.networks.simulation import Simulated, Spikes, load_generators
-from seqnest.pynest_ext.networks.simulation import read_connections
+from seqnest.pynest_ext.networks.simulation import connect_with_arrays, read_connections
 
 __all__ = ["PatternNetworkParams", "InputSynapseParams", "PatternNetwork", "InputWeights",
            "inhibition_scale"]
@@ -290,9 +290,10 @@ class PatternNetwork(Simulated):
         w = rng.normal(self.inp.w_init_mean / n_d, self.inp.w_init_sd / n_d, size=target.size)
         w = np.clip(w, 0.0, self.inp.Wmax)
         first_p, first_e = self.parrots[0].global_id, self.exc[0].global_id
-        nest.Connect((chan + first_p).astype(int), (target + first_e).astype(int), "one_to_one",
-                     syn_spec={"synapse_model": self.INPUT_MODEL, "weight": w, "delay": delay,
-                               "receptor_type": RECEPTOR_EXT})
+        connect_with_arrays(nest, (chan + first_p).astype(int), (target + first_e).astype(int),
+                            "one_to_one", {"synapse_model": self.INPUT_MODEL,
+                                           "receptor_type": RECEPTOR_EXT},
+                            {"weight": w, "delay": delay})
         # recurrent E->E (frozen until phase 2)
         if self.floor:
             nest.CopyModel("static_synapse", self.EE_MODEL)
@@ -304,13 +305,12 @@ class PatternNetwork(Simulated):
             raise ParameterError(f"E->E in-degree {k_ee} needs more than N_E - 1 sources")
         if k_ee >= 1:
             w_ee = self.ee.initial_weights(self.N_E * k_ee, rng).reshape(self.N_E, k_ee)
-            nest.Connect(self.exc, self.exc,
-                         {"rule": "fixed_indegree", "indegree": k_ee, "allow_autapses": False,
-                          "allow_multapses": False},
-                         syn_spec={"synapse_model": self.EE_MODEL, "receptor_type": RECEPTOR_DEND,
-                                   "delay": self.ee.delay,
-                                   **({"weight": w_ee} if self.floor
-                                      else {"weight": 0.0, "w": w_ee})})
+            connect_with_arrays(nest, self.exc, self.exc,
+                                {"rule": "fixed_indegree", "indegree": k_ee,
+                                 "allow_autapses": False, "allow_multapses": False},
+                                {"synapse_model": self.EE_MODEL, "receptor_type": RECEPTOR_DEND,
+                                 "delay": self.ee.delay, **({} if self.floor else {"weight": 0.0})},
+                                {"weight": w_ee} if self.floor else {"w": w_ee})
         # shared inhibition
         nest.CopyModel("static_synapse", self.EI_MODEL)
         self._connect_fixed(self.exc, self.inh_neurons, net.p_EI * self.N_E,

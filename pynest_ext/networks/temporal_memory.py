@@ -38,7 +38,8 @@ from seqnest.pynest_ext.models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH
 from seqnest.pynest_ext.parallel import allgather_arrays, node_values, set_node_values
 from seqnest.params import Choice, Param, ParameterError, ParameterSet, positive
 from seqnest.pynest_ext.networks.dap_register import REGISTER_BITS, DapRegister
-from seqnest.pynest_ext.networks.simulation import Simulated, Spikes, read_connections
+from seqnest.pynest_ext.networks.simulation import (Simulated, Spikes, connect_with_arrays,
+                                                    read_connections)
 
 __all__ = ["NetworkParams", "SynapticWeights", "synaptic_weights", "SequenceNetwork",
            "EEConnectivity", "Spikes", "DapRegister", "read_connections", "REGISTER_BITS"]
@@ -390,13 +391,13 @@ class SequenceNetwork(Simulated):
         rule = {"rule": "fixed_indegree", "indegree": indegree,
                 "allow_autapses": False, "allow_multapses": False}
         if self.ee_floor == "static":
-            nest.Connect(self.exc, self.exc, rule, syn_spec={
+            connect_with_arrays(nest, self.exc, self.exc, rule, {
                 "synapse_model": "static_synapse", "receptor_type": RECEPTOR_DEND,
-                "delay": self.synapse.delay, "weight": arrays["w"]})
+                "delay": self.synapse.delay}, {"weight": arrays["w"]})
             return
-        nest.Connect(self.exc, self.exc, rule,
-                     syn_spec={"synapse_model": self.EE_MODEL, "receptor_type": RECEPTOR_DEND,
-                               "delay": self.synapse.delay, "weight": 0.0, **arrays})
+        connect_with_arrays(nest, self.exc, self.exc, rule,
+                            {"synapse_model": self.EE_MODEL, "receptor_type": RECEPTOR_DEND,
+                             "delay": self.synapse.delay, "weight": 0.0}, arrays)
 
     def _node_ids(self, ee: EEConnectivity, select=None) -> tuple[np.ndarray, np.ndarray]:
         first = self.exc[0].global_id
@@ -423,11 +424,11 @@ class SequenceNetwork(Simulated):
         arrays = {self.synapse.STATE_KEY: np.asarray(ee.permanence, dtype=float),
                   **{k: np.asarray(parameters[k], dtype=float)
                      for k in self.synapse.RESUME_KEYS}}
-        nest.Connect(src, tgt, "one_to_one",
-                     {"synapse_model": self.EE_MODEL, "receptor_type": RECEPTOR_DEND,
-                      "delay": np.full(src.size, float(self.synapse.delay)),
-                      "weight": np.zeros(src.size), "w": np.asarray(ee.weight, dtype=float),
-                      **arrays})
+        connect_with_arrays(nest, src, tgt, "one_to_one",
+                            {"synapse_model": self.EE_MODEL, "receptor_type": RECEPTOR_DEND},
+                            {"delay": np.full(src.size, float(self.synapse.delay)),
+                             "weight": np.zeros(src.size), "w": np.asarray(ee.weight, dtype=float),
+                             **arrays})
 
     #: Neuron state variables that continued training carries over.
     NEURON_STATE_KEYS = ("z", "calcium", "learn_on")
@@ -452,9 +453,10 @@ class SequenceNetwork(Simulated):
             return
         src, tgt = self._node_ids(ee, mature)
         weight = np.asarray(ee.weight, dtype=float)[mature]
-        nest.Connect(src, tgt, "one_to_one",
-                     {"synapse_model": "static_synapse", "receptor_type": RECEPTOR_DEND,
-                      "weight": weight, "delay": np.full(weight.size, float(self.synapse.delay))})
+        connect_with_arrays(nest, src, tgt, "one_to_one",
+                            {"synapse_model": "static_synapse", "receptor_type": RECEPTOR_DEND},
+                            {"weight": weight, "delay": np.full(weight.size,
+                                                                float(self.synapse.delay))})
 
     # -- simulate ---------------------------------------------------------------------------
     def run(self, duration: float) -> None:

@@ -191,3 +191,42 @@ def test_unknown_floor_is_refused(built_module):
     with pytest.raises(ParameterError, match="ee_floor"):
         SequenceNetwork(names, 3, StmNeuronParams(), InhNeuronParams(), StdspSynapseParams(),
                         SMALL, ee_floor="plastic")
+
+
+def _connections(nest, model):
+    from seqnest.pynest_ext.networks.simulation import read_connections
+    data = read_connections(nest.GetConnections(synapse_model=model),
+                            ["source", "target", "permanence", "permanence_min", "delay"])
+    order = np.lexsort((data["source"], data["target"]))
+    return {k: v[order] for k, v in data.items()}
+
+
+@pytest.mark.parametrize("rule", ["fixed_indegree", "one_to_one"])
+def test_connecting_in_chunks_makes_the_connections_of_one_call(built_module, monkeypatch, rule):
+    from seqnest.pynest_ext.networks import simulation
+    nest = import_nest()
+    made = []
+    for chunk in (10 ** 9, 7):
+        monkeypatch.setattr(simulation, "CONNECT_CHUNK", chunk)
+        names = setup_kernel(KernelConfig(seed=3, threads=2), module=built_module)
+        cells = nest.Create(names.pair("stdsp")[0], 40)
+        nest.CopyModel(names.pair("stdsp")[1], "chunk_probe")
+        perm = np.random.default_rng(1).uniform(0, 8, (40, 6))
+        spec = {"synapse_model": "chunk_probe", "receptor_type": 2}
+        if rule == "fixed_indegree":
+            simulation.connect_with_arrays(
+                nest, cells, cells, {"rule": "fixed_indegree", "indegree": 6,
+                                     "allow_autapses": False, "allow_multapses": False},
+                {**spec, "delay": 2.0}, {"permanence": perm, "permanence_min": perm})
+        else:
+            first = cells[0].global_id
+            src = first + np.repeat(np.arange(40), 6)
+            tgt = first + (np.repeat(np.arange(40), 6) + np.tile(np.arange(1, 7), 40)) % 40
+            simulation.connect_with_arrays(
+                nest, src, tgt, "one_to_one", spec,
+                {"permanence": perm.ravel(), "permanence_min": perm.ravel(),
+                 "weight": np.zeros(240), "delay": np.linspace(1.0, 3.0, 240)})
+        made.append(_connections(nest, "chunk_probe"))
+    assert made[0]["source"].size == 240
+    for key in made[0]:
+        np.testing.assert_array_equal(made[1][key], made[0][key], err_msg=key)
