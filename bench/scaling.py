@@ -29,6 +29,12 @@ time to the static-synapse network's, the built-in network's time, the extra
 time of the last episode, the wall time of the whole command, and the resident
 memory the network adds per E->E synapse. "ep ms" is the biological time of an
 episode.
+
+Then, unless ``--no-models``, the per-model costs under the table, measured in
+the same run: bytes per E->E synapse (resident and the object's ``sizeof``) for
+every synapse kind next to NEST's ``stdp_synapse``, ``stdp_synapse_hom`` and
+``static_synapse`` (``bench/synapse_memory.py``), and the ``stm_neuron`` update
+per neuron-step against ``iaf_psc_exp`` (``bench/neuron_update.py``).
 """
 from __future__ import annotations
 
@@ -180,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", type=int, nargs="+", default=[6, 14, 26])
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--episodes", type=int, default=4, help="at least 2")
+    p.add_argument("--no-models", action="store_true",
+                   help="leave out the per-model memory and neuron-update tables")
     p.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
@@ -209,7 +217,20 @@ def main(argv: list[str] | None = None) -> int:
                   f"{100 * r['ee_share']:>6.1f} {100 * r['readout_share']:>9.1f} "
                   f"{r['static_ratio']:>7.2f} {r['builtin_s']:>8.2f} {r['last_extra_s']:>7.2f} "
                   f"{r['wall_s']:>7.1f} {r['bytes_per_synapse']:>6.0f}", flush=True)
+    if not args.no_models:
+        model_tables()
     return 0
+
+
+def model_tables() -> None:
+    """The synapse-memory and neuron-update benchmarks of this folder, printed here."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import neuron_update
+    import synapse_memory
+    print("\nBytes per E->E synapse (bench/synapse_memory.py):", flush=True)
+    synapse_memory.main([])
+    print("\nNeuron update (bench/neuron_update.py):", flush=True)
+    neuron_update.main(["--repeats", "3"])
 
 
 if __name__ == "__main__":
