@@ -153,3 +153,43 @@ def test_what_does_not_gather_ranks_is_refused_in_one_line(mpi_env, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.count("refused: this simulation runs in one process, not across 2 MPI") == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["probe.py"]
+
+
+FINAL_READ_PROBE = """
+import sys
+import numpy as np
+from seqnest.pynest_ext.networks.temporal_memory import SequenceNetwork
+from seqnest.sequences.temporal_memory.config import resolve_config
+from seqnest.sequences.temporal_memory.learn import train
+
+wave = SequenceNetwork.final_ee_connectivity
+seen = {}
+
+def both(net):
+    seen["status"] = net.ee_connectivity()
+    return wave(net)
+
+SequenceNetwork.final_ee_connectivity = both
+kind = sys.argv[1]
+config = resolve_config(task="set1", episodes=3, seed=9, synapse=kind,
+                        set_options=["network.n_E=24", "network.rho=5"])
+final = train(config, progress=False).connectivity_final
+status = seen["status"]
+same = all(np.array_equal(getattr(final, f), getattr(status, f))
+           for f in ("source", "target", "permanence", "weight"))
+same = same and all(np.array_equal(final.parameters[k], v) for k, v in status.parameters.items())
+print("synapses", final.source.size, "same", same)
+"""
+
+
+@pytest.mark.parametrize("kind", ["stdsp", "reram"])
+def test_the_final_read_under_mpi_is_the_status_read(mpi_env, tmp_path, kind):
+    script = tmp_path / "final_read.py"
+    script.write_text(FINAL_READ_PROBE)
+    proc = subprocess.run(["mpirun", "--allow-run-as-root", "-np", "2", sys.executable,
+                           str(script), kind], env=mpi_env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    # every rank holds every synapse (gathered) and reads them as the status read does
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("synapses")]
+    assert lines == ["synapses 4176 same True"] * 2, proc.stdout
