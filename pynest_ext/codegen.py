@@ -82,6 +82,26 @@ def generate(models_dir: Path, target_dir: Path, module_name: str = MODULE_NAME,
     for header in sorted(Path(target_dir).glob("*.h")):
         if "std::vector< nest::RingBuffer > spike_inputs_;" in header.read_text():
             _one_input_buffer(header, header.with_suffix(".cpp"))
+    _add_array_backend(Path(target_dir) / f"{module_name}.cpp")
+
+
+#: The recording backend for the final read of the synapses (C++, GPL-2.0-or-later).
+ARRAY_BACKEND = Path(__file__).resolve().parent / "cpp" / "seqnest_arrays_backend.h"
+
+
+def _add_array_backend(module_source: Path) -> None:
+    """Put the ``seqnest_arrays`` recording backend (:data:`ARRAY_BACKEND`) into the
+    module: its header beside the generated sources, included by the module's
+    source, registered in the module's ``initialize()`` (which NEST runs at every
+    ``Install``, so again after each kernel reset)."""
+    text = module_source.read_text()
+    where = module_source.name
+    text = _once(text, r'(#include "nest_extension_interface.h"\n)',
+                 r'\1#include "' + ARRAY_BACKEND.name + '"\n', where)
+    text = _once(text, r"(void \w+::initialize\(\)\n\{\n)",
+                 r"\1    seqnest::register_array_backend();\n", where)
+    module_source.write_text(text)
+    (module_source.parent / ARRAY_BACKEND.name).write_text(ARRAY_BACKEND.read_text())
 
 
 @contextlib.contextmanager
@@ -146,8 +166,7 @@ def _once(text: str, pattern: str, replacement: str, where: str) -> str:
     out, n = re.subn(pattern, replacement, text, count=2)
     if n != 1:
         raise RuntimeError(f"{where}: expected one match of {pattern[:70]!r}, found {n}; "
-                           "NESTML's generated neuron changed: update "
-                           "seqnest.pynest_ext.codegen._one_input_buffer")
+                           "NESTML's generated code changed: update seqnest.pynest_ext.codegen")
     return out
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from seqnest.params import ParameterError
 
+from seqnest.pynest_ext import array_backend
 from seqnest.pynest_ext._nest import import_nest
 from seqnest.pynest_ext.buildcache import BuildError, BuiltModule, build
 from seqnest.pynest_ext.models import ModelNames
@@ -123,4 +124,5 @@ def load_module(module: BuiltModule | None = None) -> ModelNames:
     if missing:
         raise BuildError(f"module {module.path} does not provide {', '.join(missing)}; "
                          "rebuild with: seqnest build --force")
+    array_backend.attach(module.path)
     return module.names

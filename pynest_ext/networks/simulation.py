@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from seqnest.pynest_ext import array_backend
 from seqnest.pynest_ext._nest import kernel_api, node_status, set_node_status
 from seqnest.pynest_ext.parallel import allgather_arrays
 
@@ -127,6 +128,10 @@ class Simulated:
         """Every synapse of ``model`` from ``neurons`` read without status dictionaries:
         source and target node ids and ``variables``, sorted by (source, target).
 
+        The events are taken from the module's ``seqnest_arrays`` recording backend
+        (:mod:`seqnest.pynest_ext.array_backend`) where it has one, else from the
+        recorder's ``events``.
+
         The model's shared ``readout`` = k makes a presynaptic spike transmit its
         read-out variable k as the spike's weight and change nothing (``variables``
         maps the names to read to their k); a ``weight_recorder`` on the model records sender, target and
@@ -142,6 +147,13 @@ class Simulated:
         nest = self._nest
         t0 = time.perf_counter()
         recorder = nest.Create("weight_recorder")
+        arrays = array_backend.available()
+        if arrays:
+            try:
+                set_node_status(recorder, {"record_to": array_backend.BACKEND})
+                array_backend.clear()
+            except nest.NESTError:     # a kernel reset without the module's initialize()
+                arrays = False
         nest.SetDefaults(model, {"weight_recorder": recorder})
         n = len(neurons)
         first = neurons[0].global_id
@@ -157,8 +169,13 @@ class Simulated:
                 stop = min(start + group, n)
                 fire(neurons[start:stop])
                 self._simulate(duration)
-                ev = node_status(recorder, "events")
-                set_node_status(recorder, {"n_events": 0})
+                if arrays:
+                    ev = array_backend.take()
+                    if ev is None:
+                        return None
+                else:
+                    ev = node_status(recorder, "events")
+                    set_node_status(recorder, {"n_events": 0})
                 senders = np.asarray(ev["senders"], dtype=np.int64)
                 mine = (senders >= first + start) & (senders < first + stop)
                 parts["senders"].append(senders[mine])

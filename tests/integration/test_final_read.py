@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
+from seqnest.pynest_ext import array_backend
 from seqnest.pynest_ext.models import SYNAPSE_KINDS
 from seqnest.pynest_ext.networks import simulation
 from seqnest.pynest_ext.networks.temporal_memory import SequenceNetwork
@@ -84,11 +85,27 @@ def test_the_wave_reads_what_the_status_dictionaries_hold(built_module, monkeypa
         seen["net"].run(1.0)
 
 
-def test_many_small_waves_read_what_one_wave_reads(built_module, monkeypatch):
+@pytest.mark.parametrize("events", ["module backend", "PyNEST events"])
+def test_many_small_waves_read_what_one_wave_reads(built_module, monkeypatch, events):
     monkeypatch.setattr(simulation, "WAVE_EVENTS", 500)     # a few neurons per wave
+    taken = []
+    if events == "PyNEST events":
+        monkeypatch.setattr(array_backend, "available", lambda: False)
+    else:
+        take = array_backend.take
+        monkeypatch.setattr(array_backend, "take", lambda: taken.append(1) or take())
     seen = _both_reads(monkeypatch)
-    _train(built_module, "stdsp", 2)
+    _train(built_module, "reram", 2, SPREAD["reram"])
     _assert_same(seen["status"], seen["wave"])
+    # the module's backend is used where it is loaded: one take per wave and variable
+    assert len(taken) > 7 if events == "module backend" else not taken
+
+
+def test_the_module_provides_the_array_backend(built_module):
+    from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
+    setup_kernel(KernelConfig(threads=2), module=built_module)
+    assert array_backend.available()
+    assert array_backend.BACKEND in import_nest().GetKernelStatus("recording_backends")
 
 
 def test_a_wave_that_misses_synapses_falls_back_to_the_status_read(built_module, monkeypatch):

@@ -24,7 +24,7 @@ def test_an_unexpected_neuron_layout_is_refused(tmp_path):
     header, source = tmp_path / "n.h", tmp_path / "n.cpp"
     header.write_text("#include <cmath>\n    std::vector< nest::RingBuffer > spike_inputs_;\n")
     source.write_text("// nothing NESTML 9.0.0 would have written\n")
-    with pytest.raises(RuntimeError, match="NESTML's generated neuron changed|expected two"):
+    with pytest.raises(RuntimeError, match="NESTML's generated code changed|expected two"):
         codegen._one_input_buffer(header, source)
     assert "spike_channels_" not in header.read_text()             # nothing half-written
 
@@ -34,3 +34,18 @@ def test_once_replaces_exactly_one_match():
     for text in ("a", "b b"):
         with pytest.raises(RuntimeError, match="expected one match"):
             codegen._once(text, "b", "c", "x")
+
+
+def test_the_array_backend_is_registered_by_the_module(tmp_path):
+    source = tmp_path / "seqnestmodule.cpp"
+    source.write_text('#include "nest_extension_interface.h"\n\nvoid seqnestmodule::initialize()\n'
+                      '{\n    // register neurons\n}\n')
+    codegen._add_array_backend(source)
+    text = source.read_text()
+    assert f'#include "{codegen.ARRAY_BACKEND.name}"' in text
+    assert "{\n    seqnest::register_array_backend();\n    // register neurons" in text
+    assert (tmp_path / codegen.ARRAY_BACKEND.name).read_text() == codegen.ARRAY_BACKEND.read_text()
+    other = tmp_path / "other.cpp"
+    other.write_text("// a module NESTML 9.0.0 would not have written\n")
+    with pytest.raises(RuntimeError, match="expected one match"):
+        codegen._add_array_backend(other)
