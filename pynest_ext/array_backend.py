@@ -78,17 +78,17 @@ def take() -> dict[str, np.ndarray] | None:
     if not lib.seqnest_arrays_complete():
         lib.seqnest_arrays_clear()
         return None
-    parts: dict[str, list[np.ndarray]] = {"senders": [], "targets": [], "weights": []}
-    for tid in range(lib.seqnest_arrays_threads()):
-        n = lib.seqnest_arrays_size(tid)
+    sizes = [lib.seqnest_arrays_size(tid) for tid in range(lib.seqnest_arrays_threads())]
+    out = {"senders": np.empty(sum(sizes), np.int64), "targets": np.empty(sum(sizes), np.int64),
+           "weights": np.empty(sum(sizes), np.float64)}
+    at = 0
+    for tid, n in enumerate(sizes):
         if n == 0:
             continue
         for key, name in (("senders", "seqnest_arrays_senders"),
                           ("targets", "seqnest_arrays_targets"),
                           ("weights", "seqnest_arrays_values")):
-            pointer = getattr(lib, name)(tid)
-            parts[key].append(np.ctypeslib.as_array(pointer, shape=(n,)).copy())
+            out[key][at:at + n] = np.ctypeslib.as_array(getattr(lib, name)(tid), shape=(n,))
+        at += n
     lib.seqnest_arrays_clear()
-    return {k: (np.concatenate(v) if v else np.zeros(0, np.float64 if k == "weights"
-                                                   else np.int64))
-            for k, v in parts.items()}
+    return out

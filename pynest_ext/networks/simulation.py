@@ -126,26 +126,58 @@ class Simulated:
     def _read_by_wave(self, model: str, neurons, fire, variables: Mapping[str, int],
                       expected: int) -> dict[str, np.ndarray] | None:
         """Every synapse of ``model`` from ``neurons`` read without status dictionaries:
-        source and target node ids and ``variables``, sorted by (source, target).
-
-        The events are taken from the module's ``seqnest_arrays`` recording backend
-        (:mod:`seqnest.pynest_ext.array_backend`) where it has one, else from the
-        recorder's ``events``.
+        source and target node ids and ``variables``, sorted by (target, source).
 
         The model's shared ``readout`` = k makes a presynaptic spike transmit its
         read-out variable k as the spike's weight and change nothing (``variables``
-        maps the names to read to their k); a ``weight_recorder`` on the model records sender, target and
-        weight. ``fire(group)`` makes each neuron of ``group`` spike once at the next
-        step; groups carry about :data:`WAVE_EVENTS` synapses each. Spikes already
-        in flight and repeated spikes transmit the same values and are dropped.
+        maps the names to read to their k); a ``weight_recorder`` on the model
+        records sender, target and weight, in the module's ``seqnest_arrays``
+        backend (:mod:`seqnest.pynest_ext.array_backend`) where it has one, else in
+        PyNEST's ``events``. ``fire(group)`` makes each neuron of ``group`` spike
+        once at the next step and not again; groups carry about
+        :data:`WAVE_EVENTS` synapses each. Spikes still in flight from before
+        transmit the same values and are dropped.
 
-        Returns None, with nothing else changed in the synapses' read variables, if
-        the wave did not reach ``expected`` distinct synapses (the caller then reads
-        status dictionaries). The network is spent afterwards: its neurons were made
-        to spike and its synapses are left in read-out mode.
+        Returns None, with the synapses' read variables unchanged, if the waves did
+        not reach ``expected`` distinct synapses alike for every variable (the
+        caller then reads status dictionaries). The network is spent afterwards:
+        its neurons were made to spike and its synapses are left in read-out mode.
         """
         nest = self._nest
         t0 = time.perf_counter()
+        take = self._wave_recorder(model)
+        n, first = len(neurons), neurons[0].global_id
+        size = max(1, int(WAVE_EVENTS * n // max(expected, 1)))
+        groups = [(a, min(a + size, n)) for a in range(0, n, size)]
+        duration = 2.0 * float(nest.min_delay) + 2.0 * self.h
+        pairs: list[tuple[np.ndarray, np.ndarray]] = []     # per group, of the first variable
+        values: dict[str, np.ndarray] = {}
+        for name, code in variables.items():
+            nest.SetDefaults(model, {"readout": float(code)})
+            weights = []
+            for g, (a, b) in enumerate(groups):
+                fire(neurons[a:b])
+                self._simulate(duration)
+                ev = take()
+                if ev is None:
+                    return None
+                mine = (ev["senders"] >= first + a) & (ev["senders"] < first + b)
+                if not mine.all():
+                    ev = {k: v[mine] for k, v in ev.items()}
+                if len(pairs) < len(groups):
+                    pairs.append((ev["senders"], ev["targets"]))
+                elif not (np.array_equal(ev["senders"], pairs[g][0])
+                          and np.array_equal(ev["targets"], pairs[g][1])):
+                    return None
+                weights.append(ev["weights"])
+            values[name] = np.concatenate(weights) if weights else np.zeros(0)
+        self.time_readout_s += time.perf_counter() - t0
+        return _sorted_synapses(pairs, values, expected)
+
+    def _wave_recorder(self, model: str):
+        """A weight recorder on ``model``, and a function that takes its events
+        (``senders``, ``targets``: int64, ``weights``) and clears it."""
+        nest = self._nest
         recorder = nest.Create("weight_recorder")
         arrays = array_backend.available()
         if arrays:
@@ -155,48 +187,16 @@ class Simulated:
             except nest.NESTError:     # a kernel reset without the module's initialize()
                 arrays = False
         nest.SetDefaults(model, {"weight_recorder": recorder})
-        n = len(neurons)
-        first = neurons[0].global_id
-        group = max(1, int(WAVE_EVENTS * n // max(expected, 1)))
-        duration = 2.0 * float(nest.min_delay) + 2.0 * self.h
-        out: dict[str, np.ndarray] = {}
-        keys = order = None
-        base = 0
-        for name, code in variables.items():
-            nest.SetDefaults(model, {"readout": float(code)})
-            parts: dict[str, list] = {"senders": [], "targets": [], "weights": []}
-            for start in range(0, n, group):
-                stop = min(start + group, n)
-                fire(neurons[start:stop])
-                self._simulate(duration)
-                if arrays:
-                    ev = array_backend.take()
-                    if ev is None:
-                        return None
-                else:
-                    ev = node_status(recorder, "events")
-                    set_node_status(recorder, {"n_events": 0})
-                senders = np.asarray(ev["senders"], dtype=np.int64)
-                mine = (senders >= first + start) & (senders < first + stop)
-                parts["senders"].append(senders[mine])
-                parts["targets"].append(np.asarray(ev["targets"], dtype=np.int64)[mine])
-                parts["weights"].append(np.asarray(ev["weights"], dtype=float)[mine])
-            got = allgather_arrays({k: np.concatenate(v) for k, v in parts.items()})
-            base = base or int(got["targets"].max(initial=0)) + 1
-            if got["targets"].size and int(got["targets"].max()) >= base:
-                return None
-            raw = got["senders"] * base + got["targets"]
-            if keys is None or raw.size != keys[0].size or not np.array_equal(raw, keys[0]):
-                unique, index = np.unique(raw, return_index=True)
-                if keys is not None and not np.array_equal(unique, keys[1]):
-                    return None
-                keys, order = (raw, unique), index
-            out[name] = got["weights"][order]
-        self.time_readout_s += time.perf_counter() - t0
-        if keys is None or keys[1].size != expected:
-            return None
-        out["source"], out["target"] = np.divmod(keys[1], base)
-        return out
+        if arrays:
+            return array_backend.take
+
+        def events() -> dict[str, np.ndarray]:
+            ev = node_status(recorder, "events")
+            set_node_status(recorder, {"n_events": 0})
+            return {"senders": np.asarray(ev["senders"], dtype=np.int64),
+                    "targets": np.asarray(ev["targets"], dtype=np.int64),
+                    "weights": np.asarray(ev["weights"], dtype=float)}
+        return events
 
     def _take(self, recorder, first_id: int) -> Spikes:
         """Spikes of ``recorder`` since the last call (then cleared), indexed from ``first_id``."""
@@ -217,6 +217,28 @@ class Simulated:
 #: weight recorder keeps each event (six numbers) until it is read, so a large
 #: network is read in waves of presynaptic neurons carrying about this many.
 WAVE_EVENTS = 2_000_000
+
+
+def _sorted_synapses(pairs: Sequence[tuple[np.ndarray, np.ndarray]],
+                     values: Mapping[str, np.ndarray], expected: int) -> dict[str, np.ndarray] | None:
+    """The waves' synapses of every rank, sorted by (target, source), or None if they
+    are not ``expected`` distinct ones."""
+    local = {"senders": np.concatenate([p[0] for p in pairs]) if pairs else np.zeros(0, np.int64),
+             "targets": np.concatenate([p[1] for p in pairs]) if pairs else np.zeros(0, np.int64)}
+    got = allgather_arrays({**local, **values})
+    base = int(got["senders"].max(initial=0)) + 1
+    key = got["targets"] * base + got["senders"]
+    if key.size and int(key.max()) < 2 ** 32:
+        key = key.astype(np.uint32)        # sorts about a third faster than int64
+    order = np.argsort(key, kind="stable")
+    key = key[order].astype(np.int64)
+    if key.size > 1 and np.any(key[1:] == key[:-1]):
+        return None                      # a synapse read twice: something else spiked
+    if key.size != expected:
+        return None
+    out = {name: got[name][order] for name in values}
+    out["target"], out["source"] = np.divmod(key, base)
+    return out
 
 
 #: Connections read per call: NEST builds a full status dictionary per

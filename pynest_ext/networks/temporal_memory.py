@@ -628,8 +628,10 @@ class SequenceNetwork(Simulated):
         stm = self.neuron
         data = self._read_by_wave(
             self.EE_MODEL, self.exc,
+            # one spike each: far above threshold, then refractory for the rest of the read
             lambda group: set_node_status(group, {
-                "V_m": stm.V_th + 1000.0 * max(1.0, abs(stm.V_th - stm.E_L)), "refr_counts": 0}),
+                "V_m": stm.V_th + 1000.0 * max(1.0, abs(stm.V_th - stm.E_L)), "refr_counts": 0,
+                "t_ref": 1e6}),
             {k: codes[k] for k in needed}, self._n_ee)
         self._spent = True
         if data is None:
@@ -652,13 +654,16 @@ class SequenceNetwork(Simulated):
         return keys + [k for k in self.synapse.RESUME_KEYS if k not in keys]
 
     def _ee_from(self, data: Mapping[str, np.ndarray]) -> EEConnectivity:
-        """:class:`EEConnectivity` of read arrays (node ids, every key of a read)."""
+        """:class:`EEConnectivity` of read arrays (node ids, every key of a read),
+        sorted by (target, source)."""
         first = self.exc[0].global_id
         src = data["source"].astype(np.int64) - first
         tgt = data["target"].astype(np.int64) - first
         skey, ikey = self.synapse.STATE_KEY, self.synapse.INITIAL_STATE_KEY
         perm = data[skey] if self.plastic else np.full(src.size, np.nan)
-        order = np.lexsort((src, tgt))
+        key = tgt * max(self.N_E, 1) + src
+        ordered = key.size < 2 or bool(np.all(key[1:] > key[:-1]))
+        order = slice(None) if ordered else np.lexsort((src, tgt))
         initial = data[ikey][order] if self.plastic and ikey else None
         resume = self.synapse.RESUME_KEYS if self.plastic else ()
         return EEConnectivity(src[order].astype(np.int32), tgt[order].astype(np.int32),
