@@ -25,8 +25,8 @@ import numpy as np
 from seqnest.pynest_ext._nest import import_nest
 from seqnest.params import ParameterError
 
-__all__ = ["num_processes", "rank", "is_writer", "allgather_arrays", "node_values",
-           "set_node_values", "launcher_rank", "launcher_size", "launcher_local_size",
+__all__ = ["num_processes", "rank", "is_writer", "rank0_decides", "allgather_arrays",
+           "node_values", "set_node_values", "launcher_rank", "launcher_size", "launcher_local_size",
            "require_one_process", "one_process_refusal", "ACROSS_PROCESSES"]
 
 #: Environment variables in which MPI launchers (Open MPI, MPICH/PMI, PMIx) give the
@@ -113,6 +113,17 @@ def _comm():
         raise RuntimeError("NEST runs on several MPI processes but mpi4py is not installed: "
                            "pip install mpi4py (scripts/build_nest_mpi.sh does)") from None
     return MPI.COMM_WORLD
+
+
+def rank0_decides(flag: bool) -> bool:
+    """Rank 0's ``flag`` on every rank (``flag`` itself with one process).
+
+    A decision that reads something local to a process, such as the wall clock,
+    must be the same on every rank when what follows is collective (a gather, a
+    simulation): otherwise the ranks wait for each other in different calls."""
+    if num_processes() == 1:
+        return bool(flag)
+    return bool(_comm().bcast(bool(flag), root=0))
 
 
 def allgather_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:

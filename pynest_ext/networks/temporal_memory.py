@@ -614,8 +614,8 @@ class SequenceNetwork(Simulated):
         """The E->E connections after the last simulation, equal to
         :meth:`ee_connectivity` and read without status dictionaries: every
         excitatory neuron is made to spike once while the synapses transmit their
-        state (:meth:`Simulated._read_by_wave`), about 1 us per synapse and
-        variable instead of 4-16 us per synapse.
+        state (:meth:`Simulated._read_by_wave`): 0.1-0.3 us per synapse and
+        variable instead of 4-7 us per synapse (``bench/synapse_readout.py``).
 
         It spends the network: read spikes, dAPs and neuron states first;
         :meth:`run` refuses afterwards. Kinds without a read-out mode, static and

@@ -21,6 +21,7 @@ import numpy as np
 from seqnest.pynest_ext.buildcache import BuiltModule, provide
 from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
 from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity, SequenceNetwork
+from seqnest.pynest_ext.parallel import rank0_decides
 from seqnest.pynest_ext.resources import current_rss_mb, peak_rss_mb
 
 from seqnest.sequences.temporal_memory.config import RunConfig
@@ -276,7 +277,8 @@ def _run_episodes(config: RunConfig, built: _Built, progress: bool) -> _Episodes
         exc, inh = net.take_spikes()
         out.exc_parts.append((exc.index, exc.times))
         out.inh_parts.append((inh.index, inh.times))
-        read = last or time.perf_counter() - last_read > LIVE_READ_INTERVAL_S
+        # the clocks of MPI ranks differ: rank 0's says when all read (a gather)
+        read = last or rank0_decides(time.perf_counter() - last_read > LIVE_READ_INTERVAL_S)
         times, state = net.take_dap_samples(read=read)
         if read:
             last_read = time.perf_counter()

@@ -193,3 +193,27 @@ def test_the_final_read_under_mpi_is_the_status_read(mpi_env, tmp_path, kind):
     # every rank holds every synapse (gathered) and reads them as the status read does
     lines = [line for line in proc.stdout.splitlines() if line.startswith("synapses")]
     assert lines == ["synapses 4176 same True"] * 2, proc.stdout
+
+
+CLOCK_PROBE = """
+from seqnest.pynest_ext.parallel import rank
+from seqnest.sequences.temporal_memory import learn
+from seqnest.sequences.temporal_memory.config import resolve_config
+
+# the ranks' clocks disagree as much as they can about when to read the dAP registers
+learn.LIVE_READ_INTERVAL_S = 0.0 if rank() == 1 else 1e9
+config = resolve_config(task="set1", episodes=4, seed=2,
+                        set_options=["network.n_E=24", "network.rho=5"])
+print("errors", learn.train(config, progress=False).metrics["error"])
+"""
+
+
+def test_ranks_whose_clocks_disagree_still_read_together(mpi_env, tmp_path):
+    script = tmp_path / "clock.py"
+    script.write_text(CLOCK_PROBE)
+    proc = subprocess.run(["mpirun", "--allow-run-as-root", "-np", "2", sys.executable,
+                           str(script)], env=mpi_env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)      # ranks waiting in different calls hang
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("errors")]
+    assert len(lines) == 2 and lines[0] == lines[1]
