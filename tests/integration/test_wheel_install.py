@@ -44,7 +44,7 @@ def test_wheel_holds_the_model_sources_and_their_recipe(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     models = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "nestml_models").rglob("*.nestml"))
     assert models
-    for rel in models + ["nestml_models/CMakeLists.txt"]:
+    for rel in models + ["nestml_models/CMakeLists.txt", "pynest_ext/cpp/seqnest_arrays_backend.h"]:
         assert f"seqnest/{rel}" in names
     assert "seqnest/__init__.py" in names and "seqnest/cli/__init__.py" in names
     # every module of the tree (through the links of seqnest/), and no other
@@ -110,6 +110,7 @@ def test_sdist_carries_the_models_and_builds_a_complete_wheel(tmp_path):
     for model in (ROOT / "nestml_models").rglob("*.nestml"):
         assert f"{stem}/{model.relative_to(ROOT).as_posix()}" in members
     assert f"{stem}/nestml_models/CMakeLists.txt" in members
+    assert f"{stem}/pynest_ext/cpp/seqnest_arrays_backend.h" in members
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
           "--disable-pip-version-check", "-q", "-w", str(tmp_path / "wheel"), str(sdist)])
     wheel = next((tmp_path / "wheel").glob("seqnest-*.whl"))
