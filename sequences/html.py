@@ -2,25 +2,26 @@
 """The toolkit of every HTML report (no NEST needed): figures collected as PNG and SVG,
 one page style, tables, and publication that never leaves a half-written report.
 
-:func:`publish` writes the figures to a temporary folder and the page to a
-temporary name, then renames both, so an interrupted report leaves the previous
-one (or nothing) in place; :func:`check_report_output` refuses, before any
-analysis, an output that is not a report this toolkit wrote.
+:func:`publish` writes every file under a temporary name and renames it, and
+replaces only what a previous report wrote (a marker lists it), so a user's
+files are never replaced and an interrupted report leaves the previous page;
+:func:`check_report_output` refuses, before any analysis and without creating
+anything, an output that is not a report this toolkit wrote.
 """
 from __future__ import annotations
 
 import base64
 import html
 import io
+import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from seqnest.sequences.rundir import RunDirError, require_writable
 
 __all__ = ["Figures", "check_report_output", "publish", "figures_html", "html_page", "table",
-           "parameter_tables", "PAGE_STYLE"]
+           "parameter_tables", "PAGE_STYLE", "REPORT_MARKER", "PAGE_MARKER"]
 
 
 def _png(fig, fmt: str = "png") -> bytes:
@@ -51,56 +52,114 @@ class Figures:
         self.plt.close(fig)
 
 
+#: Written into every ``report/`` folder this module fills: the names of the files it
+#: wrote there (JSON). A report is recognised by it, never by file extensions.
+REPORT_MARKER = ".seqnest-report.json"
+#: Carried by every page :func:`html_page` writes; ``report.html`` is replaced only with it.
+PAGE_MARKER = '<meta name="generator" content="seqnest report">'
+
+
+def _report_files(figures: Path) -> set[str] | None:
+    """The files a previous report wrote into ``figures`` (its marker), or None if the
+    folder has no readable marker of ours."""
+    try:
+        names = json.loads((figures / REPORT_MARKER).read_text())["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) and "/" not in n
+                                              for n in names):
+        return None
+    return set(names)
+
+
+def _is_our_page(page: Path) -> bool:
+    try:
+        with open(page, encoding="utf-8", errors="replace") as f:
+            return PAGE_MARKER in f.read(4096)
+    except OSError:
+        return False
+
+
 def check_report_output(folder: str | os.PathLike) -> Path:
     """Check, before any analysis, that ``folder/report.html`` and ``folder/report/`` can
-    be written: the folder exists or can be created and takes new files, and what is
-    there already under those names is a report this module wrote (a ``report/``
-    folder of PNG and SVG files only), which is replaced; anything else is refused."""
+    be written, and create nothing: the folder exists and takes new files, or its
+    nearest existing parent does. What is there already under those names must be a
+    report this module wrote (its marker); the files it wrote are replaced, a user's
+    files beside them in ``report/`` are kept, anything else is refused."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise RunDirError(f"report output is not a directory: {folder}")
     page, figures = folder / "report.html", folder / "report"
-    if page.exists() and not page.is_file():
-        raise RunDirError(f"{page} exists and is not a file: not replaced")
-    if figures.exists() and not (figures.is_dir() and all(
-            f.is_file() and f.suffix in (".png", ".svg") for f in figures.iterdir())):
-        raise RunDirError(f"{figures} exists and is not a folder of report figures: "
-                          "not replaced (choose another --out)")
-    return require_writable(folder, f"cannot write the report into {folder} (use --out DIR)")
+    hint = "not replaced (move it away or choose another --out)"
+    if page.exists() and not (page.is_file() and _is_our_page(page)):
+        raise RunDirError(f"{page} was not written by seqnest report: {hint}")
+    if figures.exists() and not (figures.is_dir() and _report_files(figures) is not None):
+        raise RunDirError(f"{figures} is not a folder of seqnest report figures: {hint}")
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise RunDirError(f"cannot write the report into {folder}: {existing} is not a directory")
+    require_writable(existing, f"cannot write the report into {folder} (use --out DIR)")
+    return folder
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def publish(folder: Path, figs: Figures, page_html: str) -> Path:
-    """Write ``folder/report/*.png`` and ``folder/report.html``, each via a temporary name
-    (files and folder follow the user's umask)."""
+    """Write ``folder/report/*.png``, ``*.svg`` and ``folder/report.html``, each file via
+    a temporary name (files and folders follow the user's umask).
+
+    Only files a previous report wrote (its marker) are replaced or removed; a
+    user's files in ``report/`` stay, and one named like a new figure stops the
+    report before anything is written. The marker lists every file of either report
+    while the figures are exchanged, so an interrupted report leaves nothing a later
+    one would mistake for a user's. A folder this call created is removed if it fails."""
     folder = check_report_output(folder)
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp_dir = Path(tempfile.mkdtemp(prefix=".report-", dir=folder))
-    tmp_dir.chmod(0o777 & ~umask)
-    old_dir = None
+    figures, page = folder / "report", folder / "report.html"
+    files = {f"{name}.png": png for name, _, png in figs.items}
+    files.update({f"{name}.svg": svg for name, svg in figs.vectors.items()})
+    old = (_report_files(figures) or set()) if figures.exists() else set()
+    users = ({p.name for p in figures.iterdir()} - old - {REPORT_MARKER}
+             if figures.exists() else set())
+    clash = sorted(users & set(files))
+    if clash:
+        raise RunDirError(f"{figures / clash[0]} is not a file seqnest report wrote: "
+                          "not replaced (move it away or choose another --out)")
+    if PAGE_MARKER not in page_html:
+        page_html = page_html.replace("<head>", "<head>" + PAGE_MARKER, 1)
+    created = _missing_parts(folder) or ([] if figures.exists() else [figures])
     try:
-        for name, _, png in figs.items:
-            (tmp_dir / f"{name}.png").write_bytes(png)
-            if name in figs.vectors:
-                (tmp_dir / f"{name}.svg").write_bytes(figs.vectors[name])
-        target = folder / "report"
-        if target.exists():               # a previous report (checked): set aside, then drop
-            old_dir = Path(tempfile.mkdtemp(prefix=".report-old-", dir=folder))
-            os.replace(target, old_dir / "report")
-        os.replace(tmp_dir, target)
-    finally:
-        if tmp_dir.exists():
-            shutil.rmtree(tmp_dir, ignore_errors=True)
-        if old_dir is not None:
-            shutil.rmtree(old_dir, ignore_errors=True)
-    page = folder / "report.html"
-    tmp_page = folder / ".report.html.tmp"
-    try:
-        tmp_page.write_text(page_html)
-        os.replace(tmp_page, page)
-    finally:
-        tmp_page.unlink(missing_ok=True)
+        figures.mkdir(parents=True, exist_ok=True)
+        _write_atomic(figures / REPORT_MARKER, json.dumps({"files": sorted(old | set(files))})
+                      .encode())
+        for name, data in files.items():
+            _write_atomic(figures / name, data)
+        for name in old - set(files):
+            (figures / name).unlink(missing_ok=True)
+        _write_atomic(figures / REPORT_MARKER, json.dumps({"files": sorted(files)}).encode())
+        _write_atomic(page, page_html.encode("utf-8"))
+    except BaseException:
+        if created:                         # only a folder this call made, with what it wrote
+            shutil.rmtree(created[0], ignore_errors=True)
+        raise
     return page
+
+
+def _missing_parts(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, outermost first."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    return missing[::-1]
 
 
 def figures_html(figs: Figures) -> str:
@@ -123,7 +182,7 @@ PAGE_STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
 def html_page(title: str, body: list[str], style: str = "") -> str:
     """A whole HTML page: ``title`` (escaped here), the ``body`` parts (HTML) and CSS
     rules added to :data:`PAGE_STYLE`."""
-    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'>" + PAGE_MARKER + "<title>"
             f"{html.escape(title)}</title><style>{PAGE_STYLE}{style}</style></head><body>"
             + "".join(body) + "</body></html>")
 

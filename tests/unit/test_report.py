@@ -4,6 +4,7 @@
 tests/data/run_small: set I, n_E = 20, rho = 4, 4 episodes, seed 1, replayed
 with two repetitions (made with `seqnest learn` and `seqnest replay`).
 """
+import json
 import re
 import shutil
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from seqnest.cli import main
 from seqnest.sequences.temporal_memory.report import write_report
+from seqnest.sequences.html import REPORT_MARKER
 from seqnest.sequences.rundir import RunDirError
 
 STORED = Path(__file__).parent.parent / "data" / "run_small"
@@ -111,7 +113,8 @@ def test_sweep_report_plots_each_metric_against_each_parameter(tmp_path, capsys)
     # the seed repeats points: only synapse.levels is plotted against
     assert len(re.findall(r"data:image/png;base64,", text)) == 1
     assert {p.name for p in (sweep / "report").iterdir()} == {"sweep_synapse_levels.png",
-                                                              "sweep_synapse_levels.svg"}
+                                                              "sweep_synapse_levels.svg",
+                                                              REPORT_MARKER}
     assert "4 finished points, 1 failed" in text and text.count("<tr>") == 5
     assert "report written to" in capsys.readouterr().out
 
@@ -147,9 +150,67 @@ def test_report_does_not_replace_a_folder_it_did_not_write(run_dir, tmp_path, ca
     (out / "report" / "draft.txt").write_text("mine")
     assert main(["report", str(run_dir), "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "not a folder of report figures" in err[0]
+    assert len(err) == 1 and "not a folder of seqnest report figures" in err[0]
     assert (out / "report" / "draft.txt").read_text() == "mine"
     assert sorted(p.name for p in out.iterdir()) == ["report"]
+
+
+def test_a_users_figures_and_page_are_never_replaced(run_dir, tmp_path, capsys):
+    work = tmp_path / "W"
+    (work / "report").mkdir(parents=True)
+    (work / "report" / "my_figure.png").write_bytes(b"\x89PNG mine")
+    (work / "report.html").write_text("<html>my notes</html>")
+    assert main(["report", str(run_dir), "--out", str(work)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not written by seqnest report" in err[0]
+    assert (work / "report" / "my_figure.png").read_bytes() == b"\x89PNG mine"
+    assert (work / "report.html").read_text() == "<html>my notes</html>"
+    assert sorted(p.name for p in (work / "report").iterdir()) == ["my_figure.png"]
+
+
+def test_a_second_report_keeps_the_users_files_beside_its_figures(run_dir, capsys):
+    assert main(["report", str(run_dir)]) == 0
+    figures = run_dir / "report"
+    ours = {p.name for p in figures.iterdir()}
+    (figures / "mine.png").write_bytes(b"mine")
+    (figures / "notes.txt").write_text("mine")
+    stale = sorted(n for n in ours if n.endswith(".png"))[0]
+    marker = json.loads((figures / REPORT_MARKER).read_text())
+    marker["files"].append("gone_figure.png")           # a figure an older report wrote
+    (figures / REPORT_MARKER).write_text(json.dumps(marker))
+    (figures / "gone_figure.png").write_bytes(b"old")
+    assert main(["report", str(run_dir)]) == 0
+    after = {p.name for p in figures.iterdir()}
+    assert after == ours | {"mine.png", "notes.txt"}
+    assert (figures / "mine.png").read_bytes() == b"mine" and (figures / stale).stat().st_size > 100
+    # a user's file named like one of the report's figures stops it before it writes
+    (figures / REPORT_MARKER).write_text(json.dumps({"files": sorted(ours - {stale})}))
+    page = (run_dir / "report.html").read_bytes()
+    assert main(["report", str(run_dir)]) == 2
+    assert f"{stale} is not a file seqnest report wrote" in capsys.readouterr().err
+    assert (run_dir / "report.html").read_bytes() == page
+
+
+@pytest.mark.parametrize("when", ["analysis", "writing"])
+def test_a_failed_report_into_a_new_folder_leaves_nothing(run_dir, tmp_path, monkeypatch, when):
+    from seqnest.sequences import html
+    out = tmp_path / "new" / "reports"
+    if when == "analysis":
+        monkeypatch.setattr(html.Figures, "add", lambda *a, **k: 1 / 0)
+    else:
+        calls = []
+        write = html._write_atomic
+
+        def interrupted(path, data):
+            calls.append(path)
+            if len(calls) == 3:
+                raise KeyboardInterrupt
+            write(path, data)
+
+        monkeypatch.setattr(html, "_write_atomic", interrupted)
+    with pytest.raises((ZeroDivisionError, KeyboardInterrupt)):
+        write_report(run_dir, out)
+    assert not (tmp_path / "new").exists()
 
 
 def test_report_to_an_unwritable_place_fails_before_any_analysis(run_dir, capsys):
