@@ -18,13 +18,16 @@ def report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> 
     """Write the HTML report (Elephant analyses, figures as PNG and SVG) of what
     ``run_dir`` holds: a sweep directory or a run of any family (its
     ``params.json["family"]``); return its path. Needs no NEST."""
-    from seqnest.sequences.rundir import COINCIDENCE, PATTERNS, run_family
+    from seqnest.sequences.directories import directory_kind, require_kind
+    from seqnest.sequences.rundir import COINCIDENCE, PATTERNS, TEMPORAL_MEMORY, check_run_dir
     from seqnest.sequences.sweep.report import write_sweep_report
     from seqnest.sequences.temporal_memory.report import write_report
-    folder = Path(run_dir)
-    if (folder / "results.csv").is_file() and not (folder / "params.json").is_file():
+    folder = check_run_dir(run_dir)
+    family = directory_kind(folder)
+    if family == "sweep":
         return write_sweep_report(folder, out)
-    family = run_family(folder)
+    if family not in (COINCIDENCE, PATTERNS):
+        require_kind(folder, TEMPORAL_MEMORY)     # what else it is, in one line
     if family == COINCIDENCE:
         from seqnest.sequences.coincidence.report import write_cd_report
         return write_cd_report(folder, out)

@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 
 from seqnest.sequences.coincidence.config import CdConfig
-from seqnest.sequences.rundir import (COINCIDENCE, RunDirError, atomic_directory, check_run_dir,
-                                      environment, read_json, run_family, write_json)
+from seqnest.sequences.directories import require_kind
+from seqnest.sequences.rundir import (COINCIDENCE, RunDirError, atomic_directory,
+                                      environment, read_json, run_family,
+                                      write_json)
 
 __all__ = ["FAMILY", "is_cd_run", "write_train_run", "load_model", "write_eval_run",
            "load_evaluations", "save_npz"]
@@ -56,10 +58,10 @@ def save_npz(path: Path, **arrays) -> None:
 def load_model(run_dir: str | os.PathLike) -> tuple[CdConfig, dict, dict[str, np.ndarray]]:
     """Parameters, params.json and the arrays of ``model.npz`` of a run directory."""
     import zipfile
-    run = check_run_dir(run_dir)
+    run = require_kind(run_dir, FAMILY)
     params = read_json(run / "params.json")
-    if params.get("family") != FAMILY:
-        raise RunDirError(f"{run} is not a coincidence-detection run (made by seqnest cd-train)")
+    if not isinstance(params, dict) or params.get("family") != FAMILY:
+        raise RunDirError(f"corrupt parameter record: {run / 'params.json'}")
     config = CdConfig.from_dict(params)
     path = run / "model.npz"
     if not path.is_file():

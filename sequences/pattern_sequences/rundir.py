@@ -6,12 +6,12 @@ assemblies) and ``ee_weights.npz``; written atomically, read back without NEST."
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from seqnest.sequences.rundir import (PATTERNS, RunDirError, atomic_directory, read_json, read_npz,
+from seqnest.sequences.directories import require_kind
+from seqnest.sequences.rundir import (PATTERNS, atomic_directory, read_json, read_npz,
                                       run_family, write_json, write_run_record)
 
 __all__ = ["FAMILY", "write_pattern_run", "is_pattern_run", "load_pattern_run"]
@@ -52,9 +52,7 @@ def is_pattern_run(folder: str | os.PathLike) -> bool:
 
 def load_pattern_run(run_dir: str | os.PathLike) -> dict:
     """params, metrics, stream, spikes, input weights of a run directory."""
-    run = Path(run_dir)
-    if not is_pattern_run(run):
-        raise RunDirError(f"not a spatio-temporal-pattern run directory: {run}")
+    run = require_kind(run_dir, PATTERNS)
     out = {"params": read_json(run / "params.json")["params"],
            "metrics": read_json(run / "metrics.json"),
            "stream": read_json(run / "stream.json")}

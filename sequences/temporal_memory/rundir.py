@@ -20,9 +20,10 @@ from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity
 from seqnest.pynest_ext.neo_convert import Population, population_spiketrain, write_nix
 
 from seqnest.sequences.temporal_memory.config import config_from_dict
-from seqnest.sequences.rundir import (PATTERNS, TEMPORAL_MEMORY, read_npz, atomic_directory,
-                                      check_run_dir, load_connectivity_arrays, read_json,
-                                      run_family, write_json, write_run_record)
+from seqnest.sequences.directories import require_kind
+from seqnest.sequences.rundir import (TEMPORAL_MEMORY, atomic_directory,
+                                      load_connectivity_arrays, read_json, read_npz,
+                                      write_json, write_run_record)
 
 __all__ = ["ResumeState", "network_segment", "write_training_run", "load_config",
            "load_connectivity", "load_resumable_config", "load_resume_state"]
@@ -119,7 +120,7 @@ def write_training_run(result, out: str | os.PathLike, force: bool = False) -> P
 
 def load_config(run_dir: str | os.PathLike):
     """The :class:`~seqnest.sequences.temporal_memory.config.RunConfig` stored in a run directory."""
-    record = read_json(check_run_dir(run_dir) / "params.json")
+    record = read_json(require_kind(run_dir, TEMPORAL_MEMORY) / "params.json")
     if not isinstance(record, dict) or "params" not in record:
         raise RunDirError(f"corrupt parameter record: {Path(run_dir) / 'params.json'}")
     try:
@@ -136,12 +137,8 @@ def load_connectivity(run_dir: str | os.PathLike):
 
 def load_resumable_config(run_dir: str | os.PathLike):
     """The configuration of a sequence-network run whose network can be trained further
-    (a spatio-temporal-pattern run is refused in one line)."""
-    run_dir = check_run_dir(run_dir)
-    if run_family(run_dir) == PATTERNS:
-        raise RunDirError(f"{run_dir} is a spatio-temporal-pattern run; --resume continues "
-                          "a sequence-network run")
-    return load_config(run_dir)
+    (a directory of another kind is named in one line)."""
+    return load_config(require_kind(run_dir, TEMPORAL_MEMORY))
 
 
 def load_resume_state(run_dir: str | os.PathLike):

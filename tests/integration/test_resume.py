@@ -89,7 +89,7 @@ def test_bad_resumes_are_refused_in_one_line(tmp_path, tristate_run, capsys):
     stp = tmp_path / "stp"
     stp.mkdir()
     (stp / "params.json").write_text('{"hash": "x", "params": {"family": "stp"}}')
-    cases.append((["--resume", str(stp)], "spatio-temporal-pattern run"))
+    cases.append((["--resume", str(stp)], "is a pattern-sequence run"))
     broken = tmp_path / "broken"
     shutil.copytree(tristate_run, broken)
     (broken / "neuron_state.npz").write_bytes(b"not a zip file")

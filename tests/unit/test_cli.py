@@ -66,7 +66,7 @@ def test_bad_nest_config_is_one_line_error(tmp_path, capsys):
     (["learn", "--out", "{tmp}/r", "--task", "branch2", "--set", "task.frequencies=1,2,3"],
      "3 frequencies for 2 sequences"),
     (["replay", "{tmp}/missing"], "run directory not found"),
-    (["replay", "{tmp}/exists"], "missing file"),
+    (["replay", "{tmp}/exists"], "is not a directory seqnest wrote"),
 ])
 def test_bad_learning_input_is_one_line_exit_2(tmp_path, capsys, argv, fragment):
     (tmp_path / "exists").mkdir()
