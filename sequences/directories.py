@@ -10,7 +10,7 @@ from pathlib import Path
 from seqnest.sequences.rundir import (COINCIDENCE, PATTERNS, TEMPORAL_MEMORY, RunDirError,
                                       check_run_dir, run_family)
 
-__all__ = ["DIRECTORY_KINDS", "directory_kind", "require_kind"]
+__all__ = ["DIRECTORY_KINDS", "KIND_MARKERS", "directory_kind", "require_kind"]
 
 
 #: What each kind of directory seqnest writes is, and the commands that take it.
@@ -23,20 +23,30 @@ DIRECTORY_KINDS: dict[str, tuple[str, str]] = {
     "replay": ("a replay directory (seqnest replay)", "it is read by the report of its run"),
     "eval": ("a coincidence evaluation (seqnest cd-eval)",
              "it is read by the report of its run"),
+    "trials": ("a directory of noisy replay trials (seqnest replay --trials)",
+               "it is read as it is (branches.json) or by the report of its run"),
     "sweep": ("a sweep directory (seqnest sweep)", "seqnest report takes it"),
+    "study": ("a benchmark study (bench/coincidence_study.py)",
+              "its script reads it again (study.json)"),
 }
+
+#: The file that marks each kind of directory that is not a run (runs: params.json).
+KIND_MARKERS = (("replay", "replay.json"), ("eval", "eval.json"), ("trials", "branches.json"),
+                ("study", "study.json"))
 
 
 def directory_kind(folder: str | os.PathLike) -> str | None:
     """Which kind of :data:`DIRECTORY_KINDS` ``folder`` is (None: none that is readable)."""
     folder = Path(folder)
-    if (folder / "replay.json").is_file():
-        return "replay"
-    if (folder / "eval.json").is_file():
-        return "eval"
+    family = run_family(folder)            # a run's own params.json comes first
+    if family is not None:
+        return family
+    for kind, marker in KIND_MARKERS:
+        if (folder / marker).is_file():
+            return kind
     if (folder / "results.csv").is_file() and not (folder / "params.json").is_file():
         return "sweep"
-    return run_family(folder)
+    return None
 
 
 def require_kind(run_dir: str | os.PathLike, kind: str) -> Path:
@@ -50,6 +60,7 @@ def require_kind(run_dir: str | os.PathLike, kind: str) -> Path:
     expected = DIRECTORY_KINDS[kind][0]
     if found not in DIRECTORY_KINDS:
         raise RunDirError(f"{run} is not a directory seqnest wrote (no params.json, "
-                          f"replay.json or results.csv); expected {expected}")
+                          f"results.csv or other file seqnest marks its output with); "
+                          f"expected {expected}")
     what, takes = DIRECTORY_KINDS[found]
     raise RunDirError(f"{run} is {what}, not {expected}: {takes}")

@@ -30,6 +30,10 @@ def kinds(tmp_path) -> dict[str, Path]:
     out["eval"].mkdir()
     (out["eval"] / "eval.json").write_text("{}")
     out["other"].mkdir()
+    for kind, marker in (("trials", "branches.json"), ("study", "study.json")):
+        out[kind] = tmp_path / kind
+        out[kind].mkdir()
+        (out[kind] / marker).write_text("{}")
     return out
 
 
@@ -45,6 +49,7 @@ def test_a_directory_of_another_kind_is_named_in_one_line(kinds, capsys, command
     what = {"temporal_memory": "a temporal-memory run", "patterns": "a pattern-sequence run",
             "coincidence": "a coincidence-detection run", "replay": "a replay directory",
             "sweep": "a sweep directory", "eval": "a coincidence evaluation",
+            "trials": "noisy replay trials", "study": "a benchmark study",
             "other": "not a directory seqnest wrote"}
     for kind, path in kinds.items():
         if kind == takes or (command == ["report"] and kind in
