@@ -264,10 +264,13 @@ def _config_options(options: Mapping[str, Any]) -> dict[str, Any]:
 
 def replay(run_dir: str | os.PathLike, *, params: Mapping[str, Any] | None = None,
            repetitions: int | None = None, module: "BuiltModule | Callable[[], BuiltModule] | None" = None,
-           progress: bool = False) -> tuple[list, dict]:
+           progress: bool = False, out: str | os.PathLike | None = None,
+           seed: int | None = None, threads: int | None = None) -> tuple[list, dict]:
     """Replay every learned sequence from a run directory (frozen weights).
 
-    Writes (or replaces) ``RUN_DIR/replay/``.
+    Writes (or replaces) ``out``, by default ``RUN_DIR/replay/``; an existing
+    ``out`` is replaced only if it is a replay directory. ``seed`` and ``threads``
+    default to the run's.
 
     Parameters
     ----------
@@ -293,7 +296,8 @@ def replay(run_dir: str | os.PathLike, *, params: Mapping[str, Any] | None = Non
     if params:
         replay_params = _load(run_dir).replay.replace(**dict(params))
     return replay_run(run_dir, module=module, repetitions=repetitions,
-                      replay_params=replay_params, progress=progress)
+                      replay_params=replay_params, progress=progress, out=out, seed=seed,
+                      threads=threads)
 
 
 def replay_trials(run_dir: str | os.PathLike, trials: int, *,

@@ -108,9 +108,9 @@ def check_output(out: str | os.PathLike, force: bool = False, kind: str = "run")
         if not force:
             raise RunDirError(f"output directory exists: {out} (use --force to replace it)")
         if not is_own_directory(out, kind):
-            raise RunDirError(f"--force replaces only a {kind} directory written by seqnest; "
-                              f"{out} is not one (no {' and '.join(OWN_MARKERS[kind])}): "
-                              "choose another --out")
+            raise RunDirError(f"{out} exists and is not a {kind} directory seqnest wrote "
+                              f"(no {' and '.join(OWN_MARKERS[kind])}): not replaced; choose "
+                              "another --out")
     require_writable(resolved.parent, f"cannot write output directory {out}")
     return out
 

@@ -159,14 +159,15 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     if args.trials is None:
         if values["noise"]:
             raise ParameterError("noise needs trials: give --trials N")
-        if args.out or args.cue or args.seed is not None or args.threads is not None:
-            raise ParameterError("--out, --cue, --seed and --threads belong to replay trials: "
-                                 "give --trials N")
+        if args.cue:
+            raise ParameterError("--cue belongs to replay trials: give --trials N")
         # the replay checks the run directory and its inputs before it calls module
+        out = Path(args.out) if args.out else Path(args.run_dir) / "replay"
         results, summary = seqnest.replay(args.run_dir, params=params, module=common.module,
                                           repetitions=args.repetitions,
-                                          progress=not args.no_progress)
-        print(f"replay written to {Path(args.run_dir) / 'replay'}")
+                                          progress=not args.no_progress, out=out,
+                                          seed=args.seed, threads=args.threads)
+        print(f"replay written to {out}")
         _print_replay(results, summary)
         return 0
     out = Path(args.out) if args.out else Path(args.run_dir) / "replay"
@@ -248,9 +249,10 @@ def _add_replay(sub) -> None:
     p.add_argument("--seed", type=positive_int,
                    help="seed of NEST, the noise and the cue jitter (default: run.seed)")
     p.add_argument("--out", metavar="DIR",
-                   help="replay directory (default RUN_DIR/replay; replaced if it is one)")
+                   help="replay directory (default RUN_DIR/replay; replaced if it is one): "
+                        "replays of a read-only run, or several kept side by side")
     p.add_argument("--threads", type=positive_int,
-                   help="NEST threads of the trials (default: the run's)")
+                   help="NEST threads of the replay (default: the run's)")
     p.set_defaults(func=_cmd_replay)
 
 

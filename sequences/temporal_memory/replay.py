@@ -134,12 +134,18 @@ def _replay_overlap(exc, cue_times, seq_set, rp, net_p) -> dict[str, float]:
 def replay_run(run_dir: str | os.PathLike,
                module: BuiltModule | Callable[[], BuiltModule] | None = None,
                force: bool = True, repetitions: int | None = None,
-               progress: bool = False, replay_params=None) -> tuple[list[CueResult], dict]:
-    """Replay every sequence of a training run; write (or replace) ``RUN_DIR/replay/``.
+               progress: bool = False, replay_params=None, out: str | os.PathLike | None = None,
+               seed: int | None = None, threads: int | None = None
+               ) -> tuple[list[CueResult], dict]:
+    """Replay every sequence of a training run; write (or replace) ``out``, by
+    default ``RUN_DIR/replay/`` (a run directory that is read-only or archived
+    replays into another ``out``; an existing ``out`` is replaced only if it is a
+    replay directory).
 
     ``progress`` shows a bar over the cues on stderr (when it is a terminal).
 
-    ``repetitions`` overrides ``replay.repetitions`` (how often each sequence is cued).
+    ``repetitions`` overrides ``replay.repetitions`` (how often each sequence is cued);
+    ``seed`` and ``threads`` the run's NEST seed and threads.
     ``module`` is the compiled module or a callable that builds it (called after the
     inputs and the output are checked).
     """
@@ -147,7 +153,8 @@ def replay_run(run_dir: str | os.PathLike,
     run_dir = Path(run_dir)
     cfg = load_config(run_dir)
     conn = load_connectivity(run_dir)
-    check_output(run_dir / "replay", force, kind="replay")    # before simulating
+    out = Path(out) if out is not None else run_dir / "replay"
+    check_output(out, force, kind="replay")    # before simulating
     from seqnest.sequences.temporal_memory.learn import check_run_resources
     check_run_resources(cfg)
     seq_set = cfg.sequence_set
@@ -161,9 +168,10 @@ def replay_run(run_dir: str | os.PathLike,
     mode, derived, per_neuron = _replay_thresholds(cfg, run_dir, conn, rp)
     neuron = _replay_neuron(cfg, rp, derived)
     module = provide(module)
-    names = setup_kernel(KernelConfig(resolution=cfg.run.resolution, threads=cfg.run.threads,
-                                      seed=cfg.run.seed), module=module,
-                         across_processes=True)
+    seed = int(cfg.run.seed if seed is None else seed)
+    threads = int(cfg.run.threads if threads is None else threads)
+    names = setup_kernel(KernelConfig(resolution=cfg.run.resolution, threads=threads,
+                                      seed=seed), module=module, across_processes=True)
     start = cfg.timing.start
     cue_times = [start + i * rp.cue_interval for i in range(len(cued))]
     stimulus, drive, targets = _cues(cfg, run_dir, [(t, pop[seq[0]])
@@ -202,10 +210,12 @@ def replay_run(run_dir: str | os.PathLike,
                      "derived_threshold": derived.to_dict() if derived else None,
                      "cue_interval": rp.cue_interval, "cue_times": cue_times,
                      "repetitions": int(rp.repetitions),
-                     "replay": rp.to_dict(), "weights_pA": asdict(net.weights)},
+                     "replay": rp.to_dict(), "weights_pA": asdict(net.weights),
+                     "seed": seed, "threads": threads},
+        "run_dir": str(run_dir.resolve()),
         "wall_time_s": time.perf_counter() - t_wall,
     }
-    _write(run_dir / "replay", summary, exc, inh, dap, node_ids, cfg, t_end, force)
+    _write(out, summary, exc, inh, dap, node_ids, cfg, t_end, force)
     return results, summary
 
 

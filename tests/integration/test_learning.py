@@ -116,3 +116,24 @@ def test_asset_finds_the_learned_order_in_repeated_replays(run_dir, tmp_path):
     found = detect_sequences(split_population(seg.spiketrains[0]))
     orders = {" ".join(f.order) for f in found}
     assert orders == {"A D B E", "F D B C"}
+
+
+def test_replays_into_other_directories_leave_the_run_untouched(run_dir, tmp_path):
+    files = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    first, second = tmp_path / "replay-a", tmp_path / "replays" / "b"
+    assert main(["replay", str(run_dir), "--out", str(first), "--seed", "5", "--threads", "2",
+                 "--no-progress"]) == 0
+    assert main(["replay", str(run_dir), "--out", str(second), "--no-progress"]) == 0
+    a, b = load(first, "replay.json"), load(second, "replay.json")
+    assert (a["settings"]["seed"], a["settings"]["threads"]) == (5, 2)
+    assert (b["settings"]["seed"], b["settings"]["threads"]) == (1, 1)     # the run's
+    assert a["run_dir"] == b["run_dir"] == str(run_dir.resolve())
+    # a plain replay draws nothing at random: the same orders with any seed and threads
+    assert [c["decoded"] for c in a["cues"]] == [c["decoded"] for c in b["cues"]]
+    assert a["n_correct"] == a["n_cues"] == 2
+    assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == files
+    # a directory that is not a replay is not replaced
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep")
+    assert main(["replay", str(run_dir), "--out", str(tmp_path / "mine"), "--no-progress"]) == 2
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"

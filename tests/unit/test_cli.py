@@ -96,7 +96,7 @@ def test_learn_refuses_outputs_that_would_lose_or_destroy_data(tmp_path, capsys,
     (tmp_path / "notes.txt").write_text("keep")
     monkeypatch.chdir(tmp_path)
     cases = [
-        (["--out", "data", "--force"], "replaces only a run directory written by seqnest"),
+        (["--out", "data", "--force"], "is not a run directory seqnest wrote"),
         (["--out", "notes.txt", "--force"], "exists and is not a directory"),
         (["--out", ".", "--force"], "contains the working directory"),
         (["--out", "/proc/seqnest-test/run"], "cannot write output directory"),
@@ -161,8 +161,8 @@ STORED = Path(__file__).parent.parent / "data" / "run_small"
     (["--trials", "5", "--set", "noise.colour=pink"], "unknown parameter 'colour'"),
     (["--trials", "5", "--cue", "Q"], "cue 'Q' begins no sequence"),
     (["--trials", "5"], "begins only one sequence"),      # set I: no shared beginning
-    (["--out", "{tmp}/elsewhere"], "belong to replay trials"),
-    (["--threads", "2"], "belong to replay trials"),
+    (["--cue", "A"], "--cue belongs to replay trials"),
+    (["--out", "{tmp}/run"], "exists and is not"),       # the run itself is no replay
 ])
 def test_bad_replay_input_is_one_line_exit_2(tmp_path, capsys, argv, fragment):
     import shutil

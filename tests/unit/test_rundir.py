@@ -42,9 +42,9 @@ def test_force_replaces_only_a_directory_this_tool_wrote(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     (data / "mydata.csv").write_text("1,2\n")
-    with pytest.raises(RunDirError, match="replaces only a run directory written by seqnest"):
+    with pytest.raises(RunDirError, match="is not a run directory seqnest wrote"):
         check_output(data, force=True)
-    with pytest.raises(RunDirError, match="replaces only"):
+    with pytest.raises(RunDirError, match="not replaced"):
         with atomic_directory(data, force=True):
             pass
     assert (data / "mydata.csv").read_text() == "1,2\n"
@@ -57,7 +57,7 @@ def test_force_replaces_only_a_directory_this_tool_wrote(tmp_path):
     replay.mkdir()
     (replay / "replay.json").write_text("{}")
     check_output(replay, force=True, kind="replay")
-    with pytest.raises(RunDirError, match="replaces only a run"):
+    with pytest.raises(RunDirError, match="is not a run directory seqnest wrote"):
         check_output(replay, force=True)          # a replay directory is not a run directory
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "notes.txt", "replay"]
 
