@@ -56,21 +56,18 @@ def connect_with_arrays(nest, pre, post, rule: dict | str, syn_spec: dict,
     one value per connection, ``weight`` and ``delay`` among them: PyNEST's array
     connection needs both as arrays) or a ``fixed_indegree`` rule (``post`` a
     NodeCollection, ``arrays`` of shape (len(post), indegree))."""
-    if rule == "one_to_one":
-        size = len(post)
-        step = CONNECT_CHUNK
-        for a in range(0, size, step):
-            b = min(a + step, size)
-            nest.Connect(pre[a:b], post[a:b], "one_to_one",
-                         {**syn_spec, **{k: v[a:b] for k, v in arrays.items()}})
-        return
-    if not isinstance(rule, dict) or rule.get("rule") != "fixed_indegree":
+    one_to_one = rule == "one_to_one"
+    if one_to_one:
+        step = CONNECT_CHUNK                       # connections per call
+    elif isinstance(rule, dict) and rule.get("rule") == "fixed_indegree":
+        step = max(1, CONNECT_CHUNK // max(int(rule["indegree"]), 1))     # targets per call
+    else:
         raise ValueError(f"connect_with_arrays: rule {rule!r} is not one_to_one or fixed_indegree")
     size = len(post)
-    step = max(1, CONNECT_CHUNK // max(int(rule["indegree"]), 1))
     for a in range(0, size, step):
         b = min(a + step, size)
-        nest.Connect(pre, post[a:b], rule, {**syn_spec, **{k: v[a:b] for k, v in arrays.items()}})
+        nest.Connect(pre[a:b] if one_to_one else pre, post[a:b], rule,
+                     {**syn_spec, **{k: v[a:b] for k, v in arrays.items()}})
 
 
 @dataclass(frozen=True)
@@ -140,8 +137,10 @@ class Simulated:
 
         Returns None, with the synapses' read variables unchanged, if the waves did
         not reach ``expected`` distinct synapses alike for every variable (the
-        caller then reads status dictionaries). The network is spent afterwards:
-        its neurons were made to spike and its synapses are left in read-out mode.
+        caller then reads status dictionaries). Under MPI every rank runs every
+        wave and the ranks decide together (a rank that stopped early would leave
+        the others waiting). The network is spent afterwards: its neurons were made
+        to spike and its synapses are left in read-out mode.
         """
         nest = self._nest
         t0 = time.perf_counter()
@@ -152,6 +151,7 @@ class Simulated:
         duration = 2.0 * float(nest.min_delay) + 2.0 * self.h
         pairs: list[tuple[np.ndarray, np.ndarray]] = []     # per group, of the first variable
         values: dict[str, np.ndarray] = {}
+        alike = True                  # this rank's waves reached the same synapses each time
         for name, code in variables.items():
             nest.SetDefaults(model, {"readout": float(code)})
             weights = []
@@ -159,8 +159,9 @@ class Simulated:
                 fire(neurons[a:b])
                 self._simulate(duration)
                 ev = take()
-                if ev is None:
-                    return None
+                if ev is None or not alike:
+                    alike = False
+                    continue
                 mine = (ev["senders"] >= first + a) & (ev["senders"] < first + b)
                 if not mine.all():
                     ev = {k: v[mine] for k, v in ev.items()}
@@ -168,11 +169,12 @@ class Simulated:
                     pairs.append((ev["senders"], ev["targets"]))
                 elif not (np.array_equal(ev["senders"], pairs[g][0])
                           and np.array_equal(ev["targets"], pairs[g][1])):
-                    return None
+                    alike = False
+                    continue
                 weights.append(ev["weights"])
             values[name] = np.concatenate(weights) if weights else np.zeros(0)
         self.time_readout_s += time.perf_counter() - t0
-        return _sorted_synapses(pairs, values, expected)
+        return _sorted_synapses(pairs, values, expected, alike)
 
     def _wave_recorder(self, model: str):
         """A weight recorder on ``model``, and a function that takes its events
@@ -220,9 +222,13 @@ WAVE_EVENTS = 2_000_000
 
 
 def _sorted_synapses(pairs: Sequence[tuple[np.ndarray, np.ndarray]],
-                     values: Mapping[str, np.ndarray], expected: int) -> dict[str, np.ndarray] | None:
-    """The waves' synapses of every rank, sorted by (target, source), or None if they
-    are not ``expected`` distinct ones."""
+                     values: Mapping[str, np.ndarray], expected: int,
+                     alike: bool) -> dict[str, np.ndarray] | None:
+    """The waves' synapses of every rank, sorted by (target, source), or None (on
+    every rank) if a rank's waves were not ``alike`` or they are not ``expected``
+    distinct ones."""
+    if not all(allgather_arrays({"alike": np.array([alike])})["alike"]):
+        return None
     local = {"senders": np.concatenate([p[0] for p in pairs]) if pairs else np.zeros(0, np.int64),
              "targets": np.concatenate([p[1] for p in pairs]) if pairs else np.zeros(0, np.int64)}
     got = allgather_arrays({**local, **values})

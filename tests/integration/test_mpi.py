@@ -220,3 +220,35 @@ def test_ranks_whose_clocks_disagree_still_read_together(mpi_env, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = [(tmp_path / f"rank{r}.txt").read_text() for r in (0, 1)]
     assert lines[0].startswith("errors [") and lines[0] == lines[1]
+
+
+ONE_RANK_MISSES_PROBE = """
+import warnings
+import numpy as np
+from seqnest.pynest_ext import array_backend
+from seqnest.pynest_ext.parallel import rank
+from seqnest.sequences.temporal_memory.config import resolve_config
+from seqnest.sequences.temporal_memory.learn import train
+
+if rank() == 1:                       # this rank's first wave reaches nothing it can use
+    take, calls = array_backend.take, []
+    array_backend.take = lambda: None if not calls.append(1) and len(calls) == 1 else take()
+config = resolve_config(task="set1", episodes=2, seed=4,
+                        set_options=["network.n_E=24", "network.rho=5"])
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    final = train(config, progress=False).connectivity_final
+fell_back = any("missed connections" in str(w.message) for w in caught)
+open(f"rank{rank()}.txt", "w").write(f"synapses {final.source.size} fell back {fell_back}")
+"""
+
+
+def test_a_wave_missed_on_one_rank_makes_every_rank_read_the_status(mpi_env, tmp_path):
+    script = tmp_path / "miss.py"
+    script.write_text(ONE_RANK_MISSES_PROBE)
+    proc = subprocess.run(["mpirun", "--allow-run-as-root", "-np", "2", sys.executable,
+                           str(script)], env=mpi_env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)      # ranks waiting in different calls hang
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = [(tmp_path / f"rank{r}.txt").read_text() for r in (0, 1)]
+    assert lines == ["synapses 4176 fell back True"] * 2
