@@ -20,18 +20,19 @@ DIRECTORY_KINDS: dict[str, tuple[str, str]] = {
     PATTERNS: ("a pattern-sequence run (seqnest learn-patterns)", "seqnest report takes it"),
     COINCIDENCE: ("a coincidence-detection run (seqnest cd-train)",
                   "seqnest cd-eval and seqnest report take it"),
-    "replay": ("a replay directory (seqnest replay)", "it is read by the report of its run"),
+    "replay": ("a replay directory (seqnest replay)",
+               "seqnest report takes it (the report of its run shows it too)"),
     "eval": ("a coincidence evaluation (seqnest cd-eval)",
              "it is read by the report of its run"),
     "trials": ("a directory of noisy replay trials (seqnest replay --trials)",
-               "it is read as it is (branches.json) or by the report of its run"),
+               "seqnest report takes it (the report of its run shows it too)"),
     "sweep": ("a sweep directory (seqnest sweep)", "seqnest report takes it"),
     "study": ("a benchmark study (bench/coincidence_study.py)",
               "its script reads it again (study.json)"),
 }
 
 #: The file that marks each kind of directory that is not a run (runs: params.json).
-KIND_MARKERS = (("replay", "replay.json"), ("eval", "eval.json"), ("trials", "branches.json"),
+KIND_MARKERS = (("trials", "branches.json"), ("replay", "replay.json"), ("eval", "eval.json"),
                 ("study", "study.json"))
 
 

@@ -60,7 +60,7 @@ from seqnest.errors import RunDirError
 __all__ = ["RunDirError", "atomic_directory", "check_output", "is_own_directory",
            "require_writable", "write_json", "read_json", "environment", "write_run_record",
            "check_run_dir",
-           "run_family", "read_npz", "load_connectivity_arrays", "load_spikes", "population_train",
+           "run_family", "read_npz", "load_connectivity_arrays", "load_spikes", "load_segment", "population_train",
            "train_arrays", "population_arrays_optional", "family_name", "remove_stale_temporaries",
            "TEMPORAL_MEMORY", "PATTERNS", "COINCIDENCE"]
 
@@ -348,24 +348,28 @@ def load_spikes(run_dir: str | os.PathLike):
     :func:`seqnest.pynest_ext.neo_convert.split_population`)."""
     import neo
 
-    from seqnest.pynest_ext.neo_convert import read_nix
     run_dir = check_run_dir(run_dir)
     block = neo.Block(name=f"seqnest run {run_dir.name}")
-    for path, name in ((run_dir / "spikes.nix", "training"),
-                       (run_dir / "replay" / "spikes.nix", "replay")):
-        if name == "replay" and not path.is_file():
-            continue
-        if not path.is_file():
-            raise RunDirError(f"missing file: {path}")
-        try:
-            stored = read_nix(path)
-        except ValueError as exc:
-            raise RunDirError(str(exc)) from None
-        segment = next((seg for seg in stored.segments if seg.name == name), None)
-        if segment is None:
-            raise RunDirError(f"{path}: no {name} segment")
-        block.segments.append(segment)
+    block.segments.append(load_segment(run_dir / "spikes.nix", "training"))
+    if (run_dir / "replay" / "spikes.nix").is_file():
+        block.segments.append(load_segment(run_dir / "replay" / "spikes.nix", "replay"))
     return block
+
+
+def load_segment(path: Path, name: str):
+    """The neo Segment ``name`` of the NIX file ``path`` (one-line error if the file is
+    missing, unreadable or has no such segment)."""
+    from seqnest.pynest_ext.neo_convert import read_nix
+    if not path.is_file():
+        raise RunDirError(f"missing file: {path}")
+    try:
+        stored = read_nix(path)
+    except ValueError as exc:
+        raise RunDirError(str(exc)) from None
+    segment = next((seg for seg in stored.segments if seg.name == name), None)
+    if segment is None:
+        raise RunDirError(f"{path}: no {name} segment")
+    return segment
 
 
 def remove_stale_temporaries(folder: Path, names: set[str]) -> None:

@@ -392,6 +392,7 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
     stats = _trial_statistics(outcomes, races, interacting, branches, noise)
     summary = {
         "mode": "trials", "cue": branches.cue, "trials": trials, "seed": seed,
+        "run_dir": str(run_dir.resolve()),
         "noise": stats["noise"], "interacting_trials": interacting,
         "quiet_before_cue_ms": QUIET_BEFORE_CUE_MS,
         "settings": {"V_th_factor": rp.V_th_factor, "theta_dAP_factor": rp.theta_dAP_factor,

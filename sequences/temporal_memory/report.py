@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,14 +27,15 @@ import quantities as pq
 from seqnest.sequences import analysis
 from seqnest.sequences.html import (Figures, check_report_output, figures_html, html_page,
                                     parameter_tables, publish, table)
-from seqnest.sequences.rundir import (RunDirError, check_run_dir, load_connectivity_arrays,
-                                      load_spikes, population_arrays_optional, population_train,
-                                      read_json, train_arrays)
+from seqnest.sequences.rundir import (TEMPORAL_MEMORY, RunDirError, check_run_dir,
+                                      load_connectivity_arrays, load_segment,
+                                      population_arrays_optional, population_train, read_json,
+                                      run_family, train_arrays)
 from seqnest.sequences.temporal_memory import figures
 from seqnest.sequences.temporal_memory.metrics import with_stability
 from seqnest.sequences.temporal_memory.rundir import load_config
 
-__all__ = ["write_report", "REPORT_BIN_MS", "RESPONSE_WINDOW_MS"]
+__all__ = ["write_report", "write_replay_report", "find_replays", "REPORT_BIN_MS", "RESPONSE_WINDOW_MS"]
 
 #: Bin width (ms) of the correlation and PSTH analyses: one volley of an
 #: element (synchronous within ~2 ms) falls into one bin.
@@ -69,10 +71,12 @@ class _Training:
 
 @dataclass
 class _Replay:
-    """The optional ``replay/`` folder: a record, the branch statistics of trials, the
-    replay's spikes and the orders ASSET found in repeated replays."""
+    """One replay directory of the run: its record, the branch statistics of trials,
+    its spikes and the orders ASSET found in repeated replays."""
 
-    record: dict | None = None
+    folder: Path
+    label: str                    # its path relative to the run (or its name)
+    record: dict
     branches: dict | None = None
     neuron: Any = None
     times: Any = None
@@ -81,10 +85,15 @@ class _Replay:
 
     @property
     def trials(self) -> bool:
-        return self.record is not None and self.record.get("mode") == "trials"
+        return self.record.get("mode") == "trials" or self.branches is not None
+
+    @property
+    def slug(self) -> str:
+        """The prefix of its figure files (``replay`` for ``RUN/replay``)."""
+        return re.sub(r"[^A-Za-z0-9_-]+", "_", self.label).strip("_") or "replay"
 
 
-def _load_training(run_dir: Path, block) -> _Training:
+def _load_training(run_dir: Path) -> _Training:
     from seqnest.pynest_ext.neo_convert import split_population
 
     cfg = load_config(run_dir)
@@ -94,7 +103,7 @@ def _load_training(run_dir: Path, block) -> _Training:
     # episode boundaries (ms); runs written before episodes could differ in length lack them
     starts = [float(t) for t in schedule.get("episode_starts") or
               [start + k * episode for k in range(int(schedule["episodes"]) + 1)]]
-    segment = block.segments[0]
+    segment = load_segment(run_dir / "spikes.nix", "training")
     exc_train = population_train(segment, "E")
     neuron, times = train_arrays(exc_train)
     stim = next((e for e in segment.events if e.name == "stimuli"), None)
@@ -107,21 +116,35 @@ def _load_training(run_dir: Path, block) -> _Training:
                      split_population(exc_train))
 
 
-def _load_replay(run_dir: Path, block) -> _Replay:
+def find_replays(run_dir: Path) -> list[Path]:
+    """The replay directories of a run: ``RUN/replay``, then every other folder of
+    the run that holds a replay (``RUN/replay-shared``, ...), then a sweep point's
+    noisy replays (``RUN/replays/<condition>``), each group in name order. Replays
+    written outside the run are not found here; the report takes them directly."""
+    def replays_in(folder: Path) -> list[Path]:
+        if not folder.is_dir():
+            return []
+        return sorted(d for d in folder.iterdir()
+                      if d.is_dir() and not d.name.startswith(".")
+                      and (d / "replay.json").is_file())
+    inside = replays_in(run_dir)
+    first = [d for d in inside if d.name == "replay"]
+    return first + [d for d in inside if d.name != "replay"] + replays_in(run_dir / "replays")
+
+
+def _load_replay(folder: Path, label: str) -> _Replay:
     from seqnest.pynest_ext.neo_convert import split_population
 
-    folder = run_dir / "replay"
-    if not (folder / "replay.json").is_file():
-        return _Replay()
     record = read_json(folder / "replay.json")
-    if len(block.segments) < 2:
-        raise RunDirError(f"missing file: {folder / 'spikes.nix'}")
-    exc = population_train(block.segments[1], "E")
+    segment = load_segment(folder / "spikes.nix", "replay")
+    exc = population_train(segment, "E")
     neuron, times = train_arrays(exc)
-    rep = _Replay(record, None, neuron, times, population_arrays_optional(block.segments[1], "E_dAP"),
-                  [])
-    if rep.trials:
+    rep = _Replay(folder, label, record, None, neuron, times,
+                  population_arrays_optional(segment, "E_dAP"), [])
+    if (folder / "branches.json").is_file():
         rep.branches = read_json(folder / "branches.json")
+    elif rep.trials:
+        raise RunDirError(f"missing file: {folder / 'branches.json'}")
     elif record.get("settings", {}).get("repetitions", 1) >= 2:
         rep.detected = analysis.detect_sequences(split_population(exc))
     return rep
@@ -201,43 +224,63 @@ def _training_figures(figs: Figures, run: _Training, stability: dict, corr, isi)
              lambda ax: figures.correlation_image(ax, corr, n_E, vocab), size=(6, 5))
 
 
-def _replay_figures(figs: Figures, run: _Training, rep: _Replay) -> None:
-    if rep.record is None:
-        return
+def _replay_figures(figs: Figures, n_E: int, vocab: list, rep: _Replay) -> None:
     settings = rep.record["settings"]
+    where = "" if rep.label == "replay" else f" ({rep.label})"
     if rep.trials:
         branches = rep.branches
-        figs.add("replay_branches", "Replay trials: probability of each branch (95 % Wilson "
-                 "interval) against its training frequency, and the latency from the cue to "
-                 "the branch head.",
+        figs.add(f"{rep.slug}_branches", f"Replay trials{where}: probability of each branch "
+                 "(95 % Wilson interval) against its training frequency, and the latency from "
+                 "the cue to the branch head.",
                  lambda a, b: (figures.branch_probabilities(a, branches),
                                figures.latency_distributions(b, branches)),
                  ncols=2, size=(11, 3.8))
         shown = settings["cue_times"][:4]
         window = (shown[0] - 5.0, shown[-1] + settings["cue_interval"])
-        figs.add("replay_raster", f"The first {len(shown)} replay trials "
+        figs.add(f"{rep.slug}_raster", f"The first {len(shown)} replay trials{where} "
                  f"({branches['noise_description']}); triangles: cues.",
-                 lambda ax: figures.raster(ax, rep.neuron, rep.times, run.n_E, run.vocab, window,
+                 lambda ax: figures.raster(ax, rep.neuron, rep.times, n_E, vocab, window,
                                            [(t, rep.record["cue"]) for t in shown],
-                                           title="replay trials"), size=(10, 3.6))
+                                           title=f"replay trials{where}"), size=(10, 3.6))
     else:
         cue_times = settings["cue_times"]
         window = (0.0, cue_times[-1] + settings["cue_interval"])
         decoded = [(el, t) for cue in rep.record["cues"] for el, t in cue["element_times_ms"]]
         cues = [(t, c["cue"]) for t, c in zip(cue_times, rep.record["cues"])]
-        figs.add("replay_raster", "Replay with frozen weights; red letters: decoded elements; "
-                 "orange: dAP onsets.",
-                 lambda ax: figures.raster(ax, rep.neuron, rep.times, run.n_E, run.vocab, window,
-                                           cues, dap=rep.dap, decoded=decoded, title="replay"),
-                 size=(10, 3.6))
+        figs.add(f"{rep.slug}_raster", f"Replay with frozen weights{where}; red letters: "
+                 "decoded elements; orange: dAP onsets.",
+                 lambda ax: figures.raster(ax, rep.neuron, rep.times, n_E, vocab, window,
+                                           cues, dap=rep.dap, decoded=decoded,
+                                           title=f"replay{where}"), size=(10, 3.6))
     if rep.detected:
-        figs.add("asset", "ASSET (Elephant) on the repeated replays: every diagonal structure "
-                 "of the intersection matrix, its events' times in one replay against the "
-                 "repetition, labelled with the subpopulation of the majority of the event's "
-                 "neurons.", lambda ax: figures.asset_structures(ax, rep.detected), size=(6, 5))
+        figs.add(f"{rep.slug}_asset", f"ASSET (Elephant) on the repeated replays{where}: every "
+                 "diagonal structure of the intersection matrix, its events' times in one "
+                 "replay against the repetition, labelled with the subpopulation of the "
+                 "majority of the event's neurons.",
+                 lambda ax: figures.asset_structures(ax, rep.detected), size=(6, 5))
 
 
-def _summary_rows(run: _Training, rep: _Replay, stability: dict, rates, isi,
+def _replay_rows(rep: _Replay) -> list[tuple[str, Any]]:
+    """The summary rows of one replay."""
+    seed = rep.record.get("seed", rep.record.get("settings", {}).get("seed"))
+    how = f"seed {seed}" if seed is not None else ""
+    if rep.trials:
+        b = rep.branches
+        shares = ", ".join(f"{r['sequence']} {r['probability']:.2f} (trained "
+                           f"{r['training_frequency']:.2f})" for r in b["branches"])
+        return [(f"replay trials: {rep.label}",
+                 f"{b['trials']} cues of {b['cue']}, {b['noise_description']}, {how}: "
+                 f"{shares}; simultaneous {b['simultaneous']['probability']:.2f}, failure "
+                 f"{b['failure']['probability']:.2f}")]
+    rows = [(f"replay: {rep.label}", f"{rep.record['n_correct']} of {rep.record['n_cues']} "
+             f"cues correct" + (f" ({how})" if how else ""))]
+    if rep.detected:
+        rows.append((f"ASSET: replayed orders ({rep.label})",
+                     "; ".join(sorted({" ".join(d.order) for d in rep.detected}))))
+    return rows
+
+
+def _summary_rows(run: _Training, replays: list[_Replay], stability: dict, rates, isi,
                   within: float, between: float) -> list[tuple[str, Any]]:
     metrics, synapse = run.metrics, run.cfg.synapse
     mature = synapse.mature(run.conn["permanence"], run.conn["weight"])
@@ -273,31 +316,27 @@ def _summary_rows(run: _Training, rep: _Replay, stability: dict, rates, isi,
              "wall_time_s"))),
         ("peak memory (MB)", f"{metrics.get('peak_rss_mb', float('nan')):.0f}"),
     ]
-    if rep.trials:
-        b = rep.branches
-        shares = ", ".join(f"{r['sequence']} {r['probability']:.2f} (trained "
-                           f"{r['training_frequency']:.2f})" for r in b["branches"])
-        rows.append(("replay trials", f"{b['trials']} cues of {b['cue']}, "
-                     f"{b['noise_description']}: {shares}; simultaneous "
-                     f"{b['simultaneous']['probability']:.2f}, failure "
-                     f"{b['failure']['probability']:.2f}"))
-    elif rep.record is not None:
-        rows.append(("replay", f"{rep.record['n_correct']} of {rep.record['n_cues']} cues correct"))
-        if rep.detected:
-            rows.append(("ASSET: replayed orders",
-                         "; ".join(sorted({" ".join(d.order) for d in rep.detected}))))
+    for rep in replays:
+        rows += _replay_rows(rep)
     return rows
+
+
+def _label(folder: Path, run_dir: Path) -> str:
+    try:
+        return folder.relative_to(run_dir).as_posix()
+    except ValueError:
+        return folder.name
 
 
 def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
     """Write ``OUT/report.html`` and ``OUT/report/*.png`` (``OUT`` defaults to the run
-    directory, which may then be read-only if ``out`` is given); return the HTML path."""
+    directory, which may then be read-only if ``out`` is given); return the HTML path.
+    Every replay of the run (:func:`find_replays`) has its section."""
     started = time.perf_counter()
     run_dir = check_run_dir(run_dir)
     out = check_report_output(run_dir if out is None else out)
-    block = load_spikes(run_dir)
-    run = _load_training(run_dir, block)
-    rep = _load_replay(run_dir, block)
+    run = _load_training(run_dir)
+    replays = [_load_replay(folder, _label(folder, run_dir)) for folder in find_replays(run_dir)]
     rates = analysis.subpopulation_rates(run.trains)
     isi = analysis.isi_variability(run.trains)
     corr = analysis.correlation_matrix(run.trains, REPORT_BIN_MS * pq.ms)
@@ -308,12 +347,14 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
 
     figs = Figures()
     _training_figures(figs, run, stability, corr, isi)
-    _replay_figures(figs, run, rep)
+    for rep in replays:
+        _replay_figures(figs, run.n_E, run.vocab, rep)
     efficiency = "".join(f"<tr><td>{a}</td><td>{b}</td><td>{c}</td></tr>"
                          for a, b, c in _efficiency(run))
     body = [
         f"<h1>seqnest run {html.escape(run_dir.name)}</h1>",
-        "<h2>Summary</h2>", table(_summary_rows(run, rep, stability, rates, isi, within, between)),
+        "<h2>Summary</h2>",
+        table(_summary_rows(run, replays, stability, rates, isi, within, between)),
         "<h2>Efficiency in the last episode (per element)</h2>",
         "<table><tr><th>element</th><th>activation sparsity (silent fraction of its "
         f"subpopulation)</th><th>synaptic events delivered (E->E)</th></tr>{efficiency}</table>",
@@ -324,3 +365,50 @@ def write_report(run_dir: str | os.PathLike, out: str | os.PathLike | None = Non
         f"<p>Report written in {time.perf_counter() - started:.1f} s.</p>",
     ]
     return publish(out, figs, html_page(f"seqnest report: {run_dir.name}", body))
+
+
+def replayed_run(replay_dir: Path) -> Path:
+    """The temporal-memory run a replay directory replays: the one its ``replay.json``
+    names, else the folder it lies in (``RUN/replay-x``) or that folder's parent (a
+    sweep point's ``RUN/replays/<condition>``)."""
+    record = read_json(replay_dir / "replay.json")
+    named = record.get("run_dir")
+    candidates = ([Path(named)] if named else []) + [replay_dir.parent, replay_dir.parent.parent]
+    for run in candidates:
+        if run.is_dir() and run_family(run) == TEMPORAL_MEMORY:
+            return run
+    where = f"{named} (named in replay.json)" if named else f"{replay_dir.parent}"
+    raise RunDirError(f"{replay_dir}: the run it replays is not there ({where}); its report "
+                      "needs the run's parameters")
+
+
+def write_replay_report(replay_dir: str | os.PathLike,
+                        out: str | os.PathLike | None = None) -> Path:
+    """Write the report of one replay directory (plain or noisy trials) into ``OUT``
+    (default: the replay directory): its figures and summary, with the parameters of
+    the run it replays (:func:`replayed_run`); return the HTML path."""
+    started = time.perf_counter()
+    replay_dir = check_run_dir(replay_dir)
+    out = check_report_output(replay_dir if out is None else out)
+    run_dir = replayed_run(replay_dir)
+    cfg = load_config(run_dir)
+    rep = _load_replay(replay_dir, _label(replay_dir, run_dir))
+    figs = Figures()
+    _replay_figures(figs, int(cfg.network.n_E), list(cfg.sequence_set.vocabulary), rep)
+    rows = [("run", str(run_dir.resolve())),
+            ("sequences", "; ".join(" ".join(s) for s in cfg.sequence_set.sequences)),
+            ("synapse", cfg.synapse.KIND)] + _replay_rows(rep)
+    rows.append(("threads / wall time (s)",
+                 f"{rep.record.get('threads', rep.record.get('settings', {}).get('threads'))}"
+                 f" / {rep.record.get('wall_time_s', float('nan')):.1f}"))
+    body = [
+        f"<h1>seqnest replay {html.escape(rep.label)} of run {html.escape(run_dir.name)}</h1>",
+        "<h2>Summary</h2>", table(rows),
+        "<h2>Figures</h2>", figures_html(figs),
+        "<h2>Replay settings</h2>",
+        f"<pre>{html.escape(json.dumps(rep.record.get('settings', {}), indent=1, default=str))}"
+        "</pre>",
+        "<h2>Parameters of the run</h2>", parameter_tables(cfg),
+        f"<p>Report written in {time.perf_counter() - started:.1f} s.</p>",
+    ]
+    return publish(out, figs, html_page(f"seqnest replay report: {rep.label}", body))

@@ -92,6 +92,32 @@ def test_oscillation_locks_each_cue_at_a_random_phase(trained, built_module, tmp
     assert len(phases) == 6 and len(set(phases)) == 6
 
 
+def test_noisy_replays_are_in_the_report_of_the_run_and_reported_alone(trained, built_module,
+                                                                      tmp_path):
+    """Trials written into a copy of the run (RUN/replay-osc) and beside it: the run's
+    report shows the ones inside, each replay directory reports by itself."""
+    import shutil
+
+    import seqnest
+    _, run = trained
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    noise = NoiseParams(kind="oscillation", amplitude=8.0, frequency=30.0)
+    replay_trials(copy, 3, noise, out=copy / "replay-osc", module=built_module, seed=7)
+    replay_trials(copy, 2, NoiseParams(), out=tmp_path / "beside", module=built_module)
+    assert json.loads((tmp_path / "beside" / "replay.json").read_text())["run_dir"] == \
+        str(copy.resolve())
+    text = seqnest.report(copy).read_text()
+    assert "replay trials: replay-osc" in text and "3 cues of A" in text and "seed 7" in text
+    assert {"replay-osc_branches", "replay-osc_raster"} <= {
+        p.stem for p in (copy / "report").glob("*.png")}
+    page = seqnest.report(tmp_path / "beside")
+    assert page == tmp_path / "beside" / "report.html"
+    assert "replay trials: beside" in page.read_text()
+    assert {p.stem for p in (tmp_path / "beside" / "report").glob("*.png")} == {
+        "beside_branches", "beside_raster"}
+
+
 def test_the_2022_replay_settings_replay_both_branches_at_once(trained, built_module, tmp_path):
     """Why the race settings exist: without them both heads fire together."""
     result, run = trained

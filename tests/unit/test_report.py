@@ -257,3 +257,59 @@ def test_asset_figure_draws_every_structure_with_its_elements():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["structure 1: A D",
                                                                    "structure 2: F"]
     plt.close(fig)
+
+
+def test_sweep_report_shows_the_replay_trials_of_each_condition(tmp_path):
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "results.csv").write_text("point,run.seed,final_error\np1,1,0.0\np2,2,0.1\n")
+    (sweep / "replays.csv").write_text(
+        "point,run.seed,condition,noise.kind,trials,simultaneous,failure,"
+        "branch1_frequency,branch1_probability,branch2_frequency,branch2_probability\n"
+        "p1,1,none,none,10,0.0,0.1,0.7,0.9,0.3,0.0\n"
+        "p2,2,none,none,10,0.1,0.0,0.7,0.6,0.3,0.3\n"
+        "p1,1,uncorrelated_sigma=10,uncorrelated,10,0.2,0.0,0.7,0.5,0.3,0.3\n"
+        "p2,2,uncorrelated_sigma=10,uncorrelated,10,0.0,0.2,0.7,0.4,0.3,0.4\n")
+    assert main(["report", str(sweep)]) == 0
+    text = (sweep / "report.html").read_text()
+    assert (sweep / "report" / "sweep_replays.png").is_file()
+    assert "Replays (replays.csv)" in text and "uncorrelated_sigma=10" in text
+    assert text.count("<tr>") == 3 + 5                 # points and replays, with headers
+
+
+def _copy_replay(run_dir, where):
+    shutil.copytree(run_dir / "replay", where)
+    return where
+
+
+def test_the_report_shows_every_replay_of_the_run(run_dir):
+    """RUN/replay, the other replays written into the run and a sweep point's noisy
+    replays (RUN/replays/<condition>), each with its figures and summary row."""
+    _copy_replay(run_dir, run_dir / "replay-b")
+    _copy_replay(run_dir, run_dir / "replays" / "osc")
+    (run_dir / "replays" / "not-a-replay").mkdir()
+    text = write_report(run_dir).read_text()
+    pngs = {p.stem for p in (run_dir / "report").glob("*.png")}
+    assert pngs == FIGURES | {"replay-b_raster", "replays_osc_raster"}
+    rows = re.findall(r"<th>(replay: [^<]*)</th>", text)
+    assert rows == ["replay: replay", "replay: replay-b", "replay: replays/osc"]
+
+
+def test_the_report_of_a_replay_directory(run_dir, tmp_path, capsys):
+    """A replay is reported by itself, into itself or elsewhere, with its run's
+    parameters; moved away from a run that is gone, it says so in one line."""
+    rep = _copy_replay(run_dir, run_dir / "replay-b")
+    assert main(["report", str(rep)]) == 0
+    text = (rep / "report.html").read_text()
+    assert "seqnest replay replay-b of run run" in text
+    assert {p.stem for p in (rep / "report").glob("*.png")} == {"replay-b_raster"}
+    assert "<code>theta_dAP</code>" in text                    # the run's parameters
+    other = tmp_path / "reports"
+    assert main(["report", str(run_dir / "replay"), "--out", str(other)]) == 0
+    assert (other / "report" / "replay_raster.png").is_file()
+    capsys.readouterr()
+    lone = _copy_replay(run_dir, tmp_path / "lone")
+    assert main(["report", str(lone)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the run it replays is not there" in err[0], err
+    assert not (lone / "report.html").exists() and not (lone / "report").exists()
