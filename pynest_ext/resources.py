@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from seqnest.params import ParameterError
 
-__all__ = ["BYTES_PER_SYNAPSE", "BYTES_PER_NEURON", "GATHERED_BYTES_PER_SYNAPSE",
+__all__ = ["CoresWarning", "BYTES_PER_SYNAPSE", "BYTES_PER_NEURON", "GATHERED_BYTES_PER_SYNAPSE",
            "NetworkEstimate", "estimate_network",
            "available_memory_bytes", "available_cores", "check_resources", "check_threads",
            "MAX_THREADS_PER_CORE"]
@@ -120,6 +120,10 @@ def check_resources(n_subpopulations: int, n_E: int, p_EE: float, kind: str, thr
     return est
 
 
+class CoresWarning(RuntimeWarning):
+    """More threads than cores: the run is slower, not faster."""
+
+
 def check_threads(threads: int, name: str, processes: int = 1) -> None:
     """Refuse ``threads`` (x ``processes``) far above the cores available; warn above
     the cores. ``name`` is the parameter named in the message."""
@@ -130,7 +134,7 @@ def check_threads(threads: int, name: str, processes: int = 1) -> None:
                              f"(at most {MAX_THREADS_PER_CORE * cores})")
     if threads * processes > cores:
         warnings.warn(f"{who} exceeds the {cores} cores available: slower, not faster",
-                      RuntimeWarning, stacklevel=3)
+                      CoresWarning, stacklevel=3)
 
 
 def current_rss_mb() -> float:

@@ -3,8 +3,11 @@
 point per worker process at a time) and the worker side (:func:`run_point`)."""
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +33,68 @@ def run_point(record: dict, run_dir: str, replays: dict | None = None) -> dict[s
     family's :attr:`SweepFamily.point` (trains and writes ``run_dir`` unless complete,
     replays what is missing); returns its summary row."""
     return family_of_record(record).point(record, run_dir, replays)
+
+
+def _on_worker(point_fn: Callable[..., dict], *args) -> dict:
+    """Run ``point_fn(*args)`` on a worker; the client has already said whether the
+    threads exceed the cores (once, for all workers)."""
+    import warnings
+
+    from seqnest.pynest_ext.resources import CoresWarning
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CoresWarning)
+        return point_fn(*args)
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c():
+    """Start the local worker processes with SIGINT blocked (they inherit the mask):
+    Ctrl-C reaches the whole foreground process group, and only the client answers
+    it, by ending the workers (:func:`_end_local_workers`). A Ctrl-C while the
+    workers start is answered when they have started."""
+    if threading.current_thread() is not threading.main_thread() \
+            or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker from this process, before the local
+    workers, without its warning about the semaphores it removes at the end: workers
+    killed at Ctrl-C cannot release theirs, and the tracker removes them (nothing is
+    left in /dev/shm). A tracker already running is left as it is."""
+    from multiprocessing import resource_tracker
+    quiet = "ignore:resource_tracker:UserWarning"   # passed to the tracker as -W
+    sys.warnoptions.append(quiet)
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.warnoptions.remove(quiet)
+
+
+def _end_local_workers(dask_cluster) -> None:
+    """Ctrl-C: kill the local worker processes at once, and wait until they are gone
+    (a point they were writing is left as a temporary the sweep removes; finished
+    points are complete)."""
+    import logging
+
+    import psutil
+    for name in ("distributed", "tornado"):     # the nannies report their workers' deaths
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    procs = []
+    for nanny in list(getattr(dask_cluster, "workers", {}).values()):
+        with contextlib.suppress(Exception):
+            nanny.close_gracefully(reason="interrupted")      # do not start a new worker
+            procs.append(psutil.Process(nanny.pid))
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(procs, timeout=5)
 
 
 def _local_cluster(workers: int):
@@ -99,7 +164,8 @@ def _run_points(client, todo: list, slots: int, submit_args: Callable, point_fn:
 
     def submit():
         p = waiting.pop(0)
-        f = client.submit(point_fn, *submit_args(p), key=f"point-{p.key}", pure=False)
+        f = client.submit(_on_worker, point_fn, *submit_args(p), key=f"point-{p.key}",
+                          pure=False)
         futures[f] = p
         return f
 
@@ -149,7 +215,7 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
             spec.family.check_resources(p.config, min(max(1, workers), len(todo)))
     provide(module)                           # once, before fan-out; workers reuse the cache
     started = time.perf_counter()
-    dask_cluster, slots = _dask_cluster(spec, cluster, workers, out)
+    dask_cluster = None
     bar = tqdm(total=len(todo), desc="sweep", unit="point", file=sys.stderr,
                disable=None if progress else True)
 
@@ -166,12 +232,24 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
         args = (p.config.to_dict(), str(out / p.key))
         return args + (spec.replay,) if spec.replay else args
 
+    client = None
     try:
-        with Client(dask_cluster) as client:
-            _run_points(client, todo, slots, submit_args, point_fn or spec.family.point, done)
+        if cluster == "local":
+            _start_resource_tracker()
+        with _workers_ignore_ctrl_c() if cluster == "local" else contextlib.nullcontext():
+            dask_cluster, slots = _dask_cluster(spec, cluster, workers, out)
+            client = Client(dask_cluster)
+        _run_points(client, todo, slots, submit_args, point_fn or spec.family.point, done)
+    except KeyboardInterrupt:
+        if cluster == "local" and dask_cluster is not None:
+            _end_local_workers(dask_cluster)
+        raise
     finally:
         bar.close()
-        dask_cluster.close()
+        if client is not None:
+            client.close()
+        if dask_cluster is not None:
+            dask_cluster.close()
         remove_stale_temporaries(out, {p.key for p in points})
     return {"points": len(points), "ran": len(todo), "reused": len(points) - len(todo),
             "failed": failures, "seconds": time.perf_counter() - started}

@@ -157,13 +157,18 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
     slurm = cluster.get("slurm") or {}
     require(isinstance(slurm, dict), path, "'cluster.slurm' must be a mapping")
     unknown(slurm, SLURM_KEYS, path, "'cluster.slurm'")
-    threads = cluster.get("threads", 1)
-    require(isinstance(threads, int) and threads >= 1, path,
-            "'cluster.threads' must be a whole number >= 1")
-    _check_slurm(slurm, threads, path)
     base = data.get("config") or {}
     require(isinstance(base, dict) and all(isinstance(v, dict) for v in base.values()), path,
             "'config' must map groups to {key: value}")
+    # the threads of a point: cluster.threads, or the config's run.threads (given once)
+    in_config = (base.get("run") or {}).get("threads")
+    require(in_config is None or "threads" not in cluster or cluster["threads"] == in_config,
+            path, f"'cluster.threads' ({cluster.get('threads')}) and 'config.run.threads' "
+            f"({in_config}) differ: give the threads of a point once")
+    threads = cluster.get("threads", 1 if in_config is None else in_config)
+    require(isinstance(threads, int) and not isinstance(threads, bool) and threads >= 1, path,
+            "'cluster.threads' must be a whole number >= 1")
+    _check_slurm(slurm, threads, path)
     return SweepSpec(path, family, data.get("task"), data.get("sequences"), data.get("episodes"),
                      base, grid, points, list(seeds or []), threads, slurm,
                      _replay_plan(data.get("replay"), path),

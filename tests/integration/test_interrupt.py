@@ -20,16 +20,23 @@ pytestmark = pytest.mark.nest
 STORED = Path(__file__).parents[1] / "data" / "run_small"
 
 
-def interrupt(argv, after_s, cwd):
+def interrupt(argv, after_s, cwd, group=False):
+    """Send SIGINT to the command ``after_s`` into its run; with ``group``, to its whole
+    process group, as a terminal's Ctrl-C does (a sweep's local workers are in it), and
+    with Python's warnings shown. Returns (exit code, seconds to exit, stderr, pid)."""
+    env = dict(os.environ) if group else {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.Popen([sys.executable, "-m", "seqnest", *argv], cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+                            env=env, start_new_session=group)
     time.sleep(after_s)
     assert proc.poll() is None, proc.communicate()
     sent = time.perf_counter()
-    proc.send_signal(signal.SIGINT)
+    if group:
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
-    return proc.returncode, time.perf_counter() - sent, err
+    return proc.returncode, time.perf_counter() - sent, err, proc.pid
 
 
 def listing(folder):
@@ -37,7 +44,7 @@ def listing(folder):
 
 
 def test_ctrl_c_stops_learning(built_module, tmp_path):
-    code, took, err = interrupt(["learn", "--task", "set2", "--episodes", "400", "--out",
+    code, took, err, pid = interrupt(["learn", "--task", "set2", "--episodes", "400", "--out",
                                  str(tmp_path / "run"), "--no-progress"], 8.0, tmp_path)
     assert code == 130 and "interrupted" in err
     assert took < 5.0
@@ -48,7 +55,7 @@ def test_ctrl_c_stops_replay_and_keeps_the_previous_one(built_module, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(STORED, run)
     before = listing(tmp_path)
-    code, took, err = interrupt(["replay", str(run), "--repetitions", "4000", "--no-progress"],
+    code, took, err, pid = interrupt(["replay", str(run), "--repetitions", "4000", "--no-progress"],
                                 8.0, tmp_path)
     assert code == 130 and "interrupted" in err
     assert took < 5.0
@@ -61,29 +68,49 @@ def test_ctrl_c_stops_a_report(tmp_path):
     run = tmp_path / "run"
     shutil.copytree(STORED, run)
     before = listing(tmp_path)
-    code, took, err = interrupt(["report", str(run)], 3.0, tmp_path)
+    code, took, err, pid = interrupt(["report", str(run)], 3.0, tmp_path)
     assert code == 130 and "interrupted" in err
     assert took < 5.0
     assert listing(tmp_path) == before
 
 
-def test_ctrl_c_stops_a_sweep_and_leaves_only_complete_points(built_module, tmp_path):
+@pytest.mark.parametrize("after_s", [1.0, 12.0])
+def test_ctrl_c_stops_a_sweep_and_leaves_only_complete_points(built_module, tmp_path, after_s):
+    """Ctrl-C as a terminal sends it, while the workers start and while they run: one
+    line, exit 130 within about a second, no worker left, only complete points."""
     spec = tmp_path / "long.yaml"
     spec.write_text((Path(__file__).parents[1] / "data" / "sweep_tiny.yaml").read_text()
                     .replace("episodes: 3", "episodes: 400"))
     out = tmp_path / "sweep"
-    code, took, err = interrupt(["sweep", str(spec), "--out", str(out), "--workers", "2",
-                                 "--no-progress"], 12.0, tmp_path)
-    assert code == 130 and "interrupted" in err
-    assert took < 15.0
-    leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
-    assert leftovers == []
-    for point in (p for p in out.iterdir() if p.is_dir()):
-        assert (point / "metrics.json").is_file()         # only complete run directories
+    code, took, err, pid = interrupt(["sweep", str(spec), "--out", str(out), "--workers", "2",
+                                 "--no-progress"], after_s, tmp_path, group=True)
+    assert code == 130 and err == "seqnest: interrupted\n", err
+    assert took < 3.0
+    import psutil
+
+    def in_session():
+        found = []
+        for proc in psutil.process_iter():
+            try:
+                if os.getsid(proc.pid) == pid and proc.status() != psutil.STATUS_ZOMBIE:
+                    found.append((proc.pid, proc.cmdline()))
+            except (OSError, psutil.Error):
+                pass
+        return found
+    # multiprocessing's resource tracker ends on its own once the command has ended
+    deadline = time.perf_counter() + 5.0
+    while (left := in_session()) and time.perf_counter() < deadline:
+        time.sleep(0.1)
+    assert left == []                                     # the workers are gone too
+    if out.is_dir():
+        leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
+        assert leftovers == []
+        for point in (p for p in out.iterdir() if p.is_dir()):
+            assert (point / "metrics.json").is_file()     # only complete run directories
 
 
 def test_ctrl_c_stops_cd_train_and_cd_eval(built_module, tmp_path):
-    code, took, err = interrupt(["cd-train", "--task", "mts-xor", "--out", str(tmp_path / "run")],
+    code, took, err, pid = interrupt(["cd-train", "--task", "mts-xor", "--out", str(tmp_path / "run")],
                                 4.0, tmp_path)
     assert code == 130 and "interrupted" in err and took < 5.0
     assert listing(tmp_path) == []
@@ -93,7 +120,7 @@ def test_ctrl_c_stops_cd_train_and_cd_eval(built_module, tmp_path):
                  "--set", "training.n_train=50", "--set", "training.n_test=20",
                  "--out", str(run)]) == 0
     before = listing(tmp_path)
-    code, took, err = interrupt(["cd-eval", str(run), "--trials", "2000000", "--no-progress"],
+    code, took, err, pid = interrupt(["cd-eval", str(run), "--trials", "2000000", "--no-progress"],
                                 6.0, tmp_path)
     assert code == 130 and "interrupted" in err and took < 5.0
     assert listing(tmp_path) == before

@@ -52,6 +52,25 @@ def test_four_points_on_two_workers(built_module, spec, tmp_path, capsys):
     assert not list(out.glob(".*tmp*"))
 
 
+def test_threads_beyond_the_cores_are_said_once_in_one_line(built_module, tmp_path):
+    """workers x threads against the cores, checked by the command before it starts the
+    workers; the workers, which run the same check, stay silent."""
+    import subprocess
+
+    from seqnest.pynest_ext.resources import available_cores
+    threads = available_cores() + 1
+    spec = tmp_path / "threads.yaml"
+    spec.write_text(TINY.replace("episodes: 3", "episodes: 1").replace(
+        "  seeds: [1, 2]\n", "") + f"cluster: {{threads: {threads}}}\n")
+    done = subprocess.run([sys.executable, "-m", "seqnest", "sweep", str(spec), "--out",
+                           str(tmp_path / "sweep"), "--workers", "2", "--no-progress"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    said = [line for line in done.stderr.splitlines() if "cores" in line]
+    assert said == [f"seqnest: warning: run.threads={threads} x 2 workers exceeds the "
+                    f"{available_cores()} cores available: slower, not faster"], done.stderr
+
+
 def test_an_interrupted_sweep_runs_only_the_missing_points(built_module, spec, tmp_path):
     out = tmp_path / "sweep"
     first = run_sweep(load_spec(spec), out, workers=2, progress=False)

@@ -48,6 +48,14 @@ def test_a_varied_key_wins_over_the_spec_top_level_values(tmp_path):
     assert {p.config.run.threads for p in expand(load_spec(write(tmp_path, threads)))} == {1, 3}
 
 
+def test_the_config_threads_are_the_points_threads(tmp_path):
+    """config.run.threads is not overridden by cluster.threads' default."""
+    text = (Path(__file__).parent.parent / "data" / "sweep_tiny.yaml").read_text().replace(
+        "network: {n_E: 20, rho: 4}", "network: {n_E: 20, rho: 4}\n  run: {threads: 2}")
+    spec = load_spec(write(tmp_path, text))
+    assert spec.threads == 2 and {p.config.run.threads for p in expand(spec)} == {2}
+
+
 def test_example_specs_in_the_repository_expand():
     root = Path(__file__).parent.parent.parent / "specs"
     specs = {f.name: load_spec(f) for f in root.glob("*.yaml")}
@@ -79,6 +87,8 @@ def test_example_specs_in_the_repository_expand():
     (GOOD.replace("[0.0015, 0.003]", "[-1]"), "lambda_minus: must be >= 0"),
     (GOOD.replace("queue: short", "queueue: short"), "unknown key 'queueue' in 'cluster.slurm'"),
     (GOOD.replace("threads: 2", "threads: 0"), "'cluster.threads'"),
+    (GOOD.replace("network: {n_E: 20, rho: 4}", "network: {n_E: 20, rho: 4}\n  run: {threads: 3}"),
+     "and 'config.run.threads' .3. differ"),
     ("- just\n- a list\n", "expected a mapping"),
     (GOOD.replace("memory: 2GB", "memory: lots"), "'cluster.slurm.memory' must be a size"),
     (GOOD.replace('walltime: "00:10:00"', "walltime: soon"), "'cluster.slurm.walltime'"),
