@@ -179,6 +179,16 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _cmd_example(args: argparse.Namespace) -> int:
+    if args.list:
+        for path, summary in seqnest.list_examples():
+            print(f"{path:<36} {summary}")
+        print("copy them with: seqnest example --copy DIR")
+        return 0
+    if args.copy is not None:
+        folders = seqnest.copy_examples(args.copy)
+        print("copied " + " and ".join(str(f) for f in folders) + "; e.g. from "
+              f"{args.copy}: seqnest sweep specs/set1_learning_rates.yaml --out runs/sweep-lr")
+        return 0
     started = time.perf_counter()
     learn_args = argparse.Namespace(task="set1", sequences=None, config=None, set=[],
                                     episodes=args.episodes, seed=args.seed, threads=None,
@@ -260,9 +270,15 @@ def add_parsers(sub) -> None:
     """The temporal memory's commands: learn, replay, example."""
     _add_learn(sub)
     _add_replay(sub)
-    p = sub.add_parser("example", help="learn set I, replay it and print a summary")
+    p = sub.add_parser("example", help="learn set I, replay it and print a summary; "
+                                       "--list and --copy the shipped specs and scripts")
     p.add_argument("--out", default="runs/example", metavar="DIR",
                    help="run directory (replaced if it exists; default runs/example)")
+    shipped = p.add_mutually_exclusive_group()
+    shipped.add_argument("--list", action="store_true",
+                         help="list the sweep specs and example scripts shipped with seqnest")
+    shipped.add_argument("--copy", metavar="DIR",
+                         help="copy them into DIR/specs and DIR/examples (neither may exist)")
     p.add_argument("--episodes", type=positive_int, default=40)
     p.add_argument("--seed", type=positive_int, default=1)
     p.set_defaults(func=_cmd_example)

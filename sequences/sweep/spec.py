@@ -125,7 +125,11 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
     """Read and check the structure of a sweep spec (values are checked by :func:`expand`)."""
     path = Path(path)
     if not path.is_file():
-        raise ParameterError(f"sweep spec not found: {path}")
+        from seqnest._examples_api import list_examples
+        shipped = any(name == f"specs/{path.name}" for name, _ in list_examples())
+        raise ParameterError(f"sweep spec not found: {path}" + (
+            f" (seqnest ships {path.name}: seqnest example --copy DIR puts it into DIR/specs/)"
+            if shipped else ""))
     data = read_parameter_file(path)
     require(isinstance(data, dict), path, "expected a mapping at the top level")
     family = family_of_spec(data)

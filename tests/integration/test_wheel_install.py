@@ -47,6 +47,11 @@ def test_wheel_holds_the_model_sources_and_their_recipe(wheel):
     for rel in models + ["nestml_models/CMakeLists.txt", "pynest_ext/cpp/seqnest_arrays_backend.h"]:
         assert f"seqnest/{rel}" in names
     assert "seqnest/__init__.py" in names and "seqnest/cli/__init__.py" in names
+    # the sweep specs and example scripts (seqnest example --list / --copy DIR)
+    for folder in ("specs", "examples"):
+        for path in (ROOT / folder).iterdir():
+            if path.suffix in (".py", ".yaml"):
+                assert f"seqnest/{folder}/{path.name}" in names
     # every module of the tree (through the links of seqnest/), and no other
     tree = {p.relative_to(ROOT).as_posix()
             for d, _, files in os.walk(ROOT / "seqnest", followlinks=True)
@@ -97,6 +102,12 @@ def test_installed_wheel_builds_learns_and_imports_from_outside_the_checkout(ven
     metrics = json.loads((work / "run" / "metrics.json").read_text())
     assert len(metrics["error"]) == 2
     _run([str(bin_dir / "seqnest"), "demo"], cwd=work, env=env)
+    # the README's sweep commands from the installed wheel: its specs copied here first
+    _run([str(bin_dir / "seqnest"), "example", "--copy", "."], cwd=work, env=env)
+    plan = _run([str(bin_dir / "seqnest"), "sweep", "specs/set1_learning_rates.yaml",
+                 "--dry-run"], cwd=work, env=env)
+    assert plan.stdout.startswith("27 points")
+    assert (work / "examples" / "train_replay_report.py").is_file()
 
 
 def test_sdist_carries_the_models_and_builds_a_complete_wheel(tmp_path):
@@ -116,3 +127,4 @@ def test_sdist_carries_the_models_and_builds_a_complete_wheel(tmp_path):
     wheel = next((tmp_path / "wheel").glob("seqnest-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert sum(n.endswith(".nestml") for n in names) == len(list((ROOT / "nestml_models").rglob("*.nestml")))
+    assert sum(n.startswith("seqnest/specs/") for n in names) == len(list((ROOT / "specs").glob("*.yaml")))
