@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Public API on run and sweep directories of every family, re-exported as
-``seqnest.report``, ``seqnest.sweep`` and ``seqnest.sweep_plan``."""
+``seqnest.report``, ``seqnest.export``, ``seqnest.read_export``, ``seqnest.sweep``
+and ``seqnest.sweep_plan``."""
 from __future__ import annotations
 
 import os
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:   # pragma: no cover
     from seqnest.pynest_ext.buildcache import BuiltModule
 
-__all__ = ["report", "sweep", "sweep_plan"]
+__all__ = ["report", "export", "read_export", "sweep", "sweep_plan"]
 
 
 def report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
@@ -39,6 +40,34 @@ def report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> 
         from seqnest.sequences.pattern_sequences.report import write_pattern_report
         return write_pattern_report(folder, out)
     return write_report(folder, out)
+
+
+def export(run_dir: str | os.PathLike, out: str | os.PathLike | None = None, *,
+           format: str = "nix", force: bool = False) -> Path:
+    """Write a temporal-memory run -- spikes, dAP onsets, stimuli, every replay and the
+    E->E connectivity -- to one NIX file through neo's NIX I/O (default
+    ``RUN_DIR/export.nix``); return its path. Needs no NEST.
+
+    Parameters
+    ----------
+    format : {"nix"}
+        The file format.
+    force : bool
+        Replace ``out`` if it is an export seqnest wrote.
+
+    Each population is one SpikeTrain whose array annotation ``neuron`` names each
+    spike's neuron (``seqnest.pynest_ext.neo_convert.split_population`` splits it).
+    Read it back with :func:`read_export`, or with ``neo.io.NixIO(path, "ro")``
+    (the connectivity is in the NIX DataArrays of type ``seqnest.connectivity``).
+    """
+    from seqnest.sequences.temporal_memory.export import export_run
+    return export_run(run_dir, out, format, force=force)
+
+
+def read_export(path: str | os.PathLike):
+    """(neo Block, connectivity dict) of a NIX file :func:`export` wrote."""
+    from seqnest.sequences.temporal_memory.export import read_export as _read
+    return _read(path)
 
 
 def sweep(spec: str | os.PathLike, out: str | os.PathLike, *, cluster: str = "local",

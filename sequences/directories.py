@@ -16,7 +16,7 @@ __all__ = ["DIRECTORY_KINDS", "KIND_MARKERS", "directory_kind", "require_kind"]
 #: What each kind of directory seqnest writes is, and the commands that take it.
 DIRECTORY_KINDS: dict[str, tuple[str, str]] = {
     TEMPORAL_MEMORY: ("a temporal-memory run (seqnest learn)",
-                      "seqnest replay, seqnest report and seqnest learn --resume take it"),
+                      "seqnest replay, report, export and learn --resume take it"),
     PATTERNS: ("a pattern-sequence run (seqnest learn-patterns)", "seqnest report takes it"),
     COINCIDENCE: ("a coincidence-detection run (seqnest cd-train)",
                   "seqnest cd-eval and seqnest report take it"),

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""``seqnest report`` (a run of any family, or a sweep) and ``seqnest sweep``."""
+"""``seqnest report`` (a run of any family, a replay or a sweep), ``seqnest export``
+(a temporal-memory run to NIX) and ``seqnest sweep``."""
 from __future__ import annotations
 
 import argparse
@@ -19,6 +20,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
     page = seqnest.report(args.run_dir, args.out)
     print(f"report written to {page} ({time.perf_counter() - started:.1f} s); "
           f"figures in {page.parent / 'report'}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    path = seqnest.export(args.run_dir, args.out, format=args.format, force=args.force)
+    print(f"exported {args.run_dir} to {path} ({path.stat().st_size / 2**20:.1f} MB, "
+          f"{time.perf_counter() - started:.1f} s); read it with neo.io.NixIO or "
+          "seqnest.read_export")
     return 0
 
 
@@ -49,6 +59,16 @@ def add_parsers(sub) -> None:
     p.add_argument("--out", metavar="DIR", help="write report.html and report/ here "
                    "(default: into RUN_DIR, which may then be read-only)")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("export", help="write a temporal-memory run (spikes, dAP onsets, "
+                                      "replays, connectivity) to one NIX file (no NEST needed)")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a temporal-memory run directory")
+    p.add_argument("--format", choices=["nix"], default="nix", help="file format (nix)")
+    p.add_argument("--out", metavar="FILE.nix",
+                   help="the file to write (default RUN_DIR/export.nix)")
+    p.add_argument("--force", action="store_true",
+                   help="replace FILE if it is an export seqnest wrote")
+    p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("sweep", help="run a parameter sweep on Dask (local or SLURM)")
     p.add_argument("spec", metavar="SPEC", help="sweep spec (YAML, JSON or TOML)")

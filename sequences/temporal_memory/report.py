@@ -33,9 +33,9 @@ from seqnest.sequences.rundir import (TEMPORAL_MEMORY, RunDirError, check_run_di
                                       run_family, train_arrays)
 from seqnest.sequences.temporal_memory import figures
 from seqnest.sequences.temporal_memory.metrics import with_stability
-from seqnest.sequences.temporal_memory.rundir import load_config
+from seqnest.sequences.temporal_memory.rundir import find_replays, load_config
 
-__all__ = ["write_report", "write_replay_report", "find_replays", "REPORT_BIN_MS", "RESPONSE_WINDOW_MS"]
+__all__ = ["write_report", "write_replay_report", "REPORT_BIN_MS", "RESPONSE_WINDOW_MS"]
 
 #: Bin width (ms) of the correlation and PSTH analyses: one volley of an
 #: element (synchronous within ~2 ms) falls into one bin.
@@ -114,22 +114,6 @@ def _load_training(run_dir: Path) -> _Training:
                      int(cfg.network.n_E), start, starts, exc_train, neuron, times,
                      population_arrays_optional(segment, "E_dAP"), stimuli,
                      split_population(exc_train))
-
-
-def find_replays(run_dir: Path) -> list[Path]:
-    """The replay directories of a run: ``RUN/replay``, then every other folder of
-    the run that holds a replay (``RUN/replay-shared``, ...), then a sweep point's
-    noisy replays (``RUN/replays/<condition>``), each group in name order. Replays
-    written outside the run are not found here; the report takes them directly."""
-    def replays_in(folder: Path) -> list[Path]:
-        if not folder.is_dir():
-            return []
-        return sorted(d for d in folder.iterdir()
-                      if d.is_dir() and not d.name.startswith(".")
-                      and (d / "replay.json").is_file())
-    inside = replays_in(run_dir)
-    first = [d for d in inside if d.name == "replay"]
-    return first + [d for d in inside if d.name != "replay"] + replays_in(run_dir / "replays")
 
 
 def _load_replay(folder: Path, label: str) -> _Replay:

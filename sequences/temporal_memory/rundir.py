@@ -25,7 +25,7 @@ from seqnest.sequences.rundir import (TEMPORAL_MEMORY, atomic_directory,
                                       load_connectivity_arrays, read_json, read_npz,
                                       write_json, write_run_record)
 
-__all__ = ["ResumeState", "network_segment", "write_training_run", "load_config",
+__all__ = ["ResumeState", "network_segment", "write_training_run", "load_config", "find_replays",
            "load_connectivity", "load_resumable_config", "load_resume_state"]
 
 
@@ -172,3 +172,19 @@ def load_resume_state(run_dir: str | os.PathLike):
         else {}
     targets = schedule.get("sparse_drive_targets") or None if isinstance(schedule, dict) else None
     return cfg, ResumeState(conn, state, str(run_dir), targets)
+
+
+def find_replays(run_dir: Path) -> list[Path]:
+    """The replay directories of a run: ``RUN/replay``, then every other folder of
+    the run that holds a replay (``RUN/replay-shared``, ...), then a sweep point's
+    noisy replays (``RUN/replays/<condition>``), each group in name order. Replays
+    written outside the run are not found here; the report takes them directly."""
+    def replays_in(folder: Path) -> list[Path]:
+        if not folder.is_dir():
+            return []
+        return sorted(d for d in folder.iterdir()
+                      if d.is_dir() and not d.name.startswith(".")
+                      and (d / "replay.json").is_file())
+    inside = replays_in(run_dir)
+    first = [d for d in inside if d.name == "replay"]
+    return first + [d for d in inside if d.name != "replay"] + replays_in(run_dir / "replays")

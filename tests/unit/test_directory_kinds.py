@@ -44,7 +44,7 @@ def test_each_kind_is_recognised(kinds):
 
 @pytest.mark.parametrize("command, takes", [
     (["replay"], "temporal_memory"), (["learn", "--resume"], "temporal_memory"),
-    (["cd-eval"], "coincidence"), (["report"], None)])
+    (["cd-eval"], "coincidence"), (["report"], None), (["export"], "temporal_memory")])
 def test_a_directory_of_another_kind_is_named_in_one_line(kinds, capsys, command, takes):
     what = {"temporal_memory": "a temporal-memory run", "patterns": "a pattern-sequence run",
             "coincidence": "a coincidence-detection run", "replay": "a replay directory",
