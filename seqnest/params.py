@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Union
 
 from seqnest.errors import ParameterError
 
-__all__ = ["Choice", "Param", "ParameterError", "ParameterSet", "parameter_hash", "positive",
+__all__ = ["Choice", "Param", "ParameterError", "ParameterSet", "parameter_hash", "positive", "describe_groups",
            "coerce", "split_set_option", "resolve_layers", "read_parameter_file"]
 
 
@@ -204,6 +204,28 @@ class ParameterSet(Mapping[str, Any]):
     def describe(cls) -> list[tuple[str, float, str, str, str]]:
         """Rows ``(name, default, unit, meaning, source)`` for documentation."""
         return [(n, s.default, s.unit, s.doc, s.source) for n, s in cls.SPECS.items()]
+
+
+def describe_groups(groups: Mapping[str, "ParameterSet"],
+                    sources: Mapping[tuple[str, str], tuple[Any, str]] | None = None) -> list[str]:
+    """Each parameter group as aligned lines: name, value, unit, meaning, source.
+    ``sources`` maps (group, key) to (value, source) for values a task prescribes or
+    derives: shown as that source where the value is still it."""
+    lines = []
+    for name, group in groups.items():
+        lines += ["", f"[{name}]  ({type(group).__name__})"]
+        specs = type(group).SPECS
+        width = max((len(k) for k in specs), default=0)
+        for key, spec in specs.items():
+            value = group[key]
+            shown = f"{value:g}" if isinstance(value, float) else str(value)
+            unit = "" if spec.unit in ("", "1") else f" {spec.unit}"
+            source = spec.source
+            given = (sources or {}).get((name, key))
+            if given is not None and given[0] == value:
+                source = given[1]
+            lines.append(f"  {key:<{width}}  {shown}{unit}  {spec.doc}  [{source}]")
+    return lines
 
 
 def parameter_hash(params: Mapping[str, Any]) -> str:

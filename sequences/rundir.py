@@ -59,7 +59,7 @@ from seqnest.errors import RunDirError
 
 __all__ = ["RunDirError", "atomic_directory", "check_output", "is_own_directory",
            "require_writable", "write_json", "read_json", "environment", "write_run_record",
-           "check_run_dir",
+           "check_run_dir", "package_version",
            "run_family", "read_npz", "load_connectivity_arrays", "load_spikes", "load_segment", "population_train",
            "train_arrays", "population_arrays_optional", "family_name", "remove_stale_temporaries",
            "TEMPORAL_MEMORY", "PATTERNS", "COINCIDENCE"]
@@ -207,14 +207,17 @@ def source_revision() -> dict[str, Any]:
     return {"commit": lines[0], "dirty": dirty}
 
 
+def package_version(name: str) -> str | None:
+    """The installed version of the distribution ``name`` (None: not installed)."""
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def environment(module_key: str, seed: int, threads: int) -> dict[str, Any]:
     """Software and machine record of a run."""
-    versions = {}
-    for pkg in PACKAGES:
-        try:
-            versions[pkg] = importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            versions[pkg] = None
+    versions = {pkg: package_version(pkg) for pkg in PACKAGES}
     from seqnest.pynest_ext.kernel import import_nest
     nest = import_nest()
     return {

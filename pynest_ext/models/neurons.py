@@ -50,8 +50,10 @@ class StmNeuronParams(_LifParams):
         "theta_dAP": positive(59.0, "pA", "dendritic current threshold for a dendritic action potential", PAPER),
         "I_p": positive(200.0, "pA", "dAP plateau current", PAPER),
         "tau_dAP": positive(60.0, "ms", "dAP duration", PAPER),
-        "tau_h": positive(440.0, "ms", "dAP-trace time constant: duration of one pass over the set "
-                          "(derived.dap_trace_tau; 440 ms for set I)", PAPER_SET1),
+        "tau_h": positive(440.0, "ms", "dAP-trace time constant; derived from the task: the mean "
+                          "interval between presentations of its most repeated beginning (one "
+                          "pass over the set, derived.dap_trace_tau, when no two sequences begin "
+                          "alike: 440 ms for set I)", PAPER_SET1),
         "I_e": Param(0.0, "pA", "constant external current", "model default"),
         "tau_Ca": positive(60.0, "ms", "decay time of the calcium trace read by the tristate "
                            "synapse", BSF2007),

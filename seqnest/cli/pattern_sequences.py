@@ -38,8 +38,8 @@ def _print_summary(config, m: dict, out: str) -> None:
           f"peak memory {m['peak_rss_mb']:.0f} MB")
 
 
-def learn(args: argparse.Namespace) -> int:
-    """``seqnest learn --inputs ...`` (the parser is the temporal memory's ``learn``)."""
+def _config(args: argparse.Namespace):
+    """The pattern-sequence configuration of ``seqnest learn --inputs ...``."""
     for flag, name in ((args.frequencies, "--frequencies"), (args.synapse, "--synapse")):
         if flag is not None:
             raise ParameterError(f"{name} does not apply to --inputs {args.inputs} (set "
@@ -47,10 +47,25 @@ def learn(args: argparse.Namespace) -> int:
     if args.resume:
         raise ParameterError("--resume continues a sequence network; it does not apply "
                              f"to --inputs {args.inputs}")
-    config = seqnest.resolve_pattern_config(args.inputs, args.sequences or args.task or "s3",
-                                            config_file=args.config, set_options=args.set or [],
-                                            iterations=args.episodes, seed=args.seed,
-                                            threads=args.threads)
+    return seqnest.resolve_pattern_config(args.inputs, args.sequences or args.task or "s3",
+                                          config_file=args.config, set_options=args.set or [],
+                                          iterations=args.episodes, seed=args.seed,
+                                          threads=args.threads)
+
+
+def describe(args: argparse.Namespace) -> str:
+    """``seqnest learn --inputs ... --dry-run``: every parameter, as for the sequence
+    network."""
+    from seqnest.params import describe_groups
+    config = _config(args)
+    seqs = "; ".join(" ".join(s) for s in config.sequence_set.sequences)
+    return "\n".join([f"inputs {args.inputs} ({config.coding} coding), task {config.task}: "
+                      f"{seqs}"] + describe_groups(config.groups()))
+
+
+def learn(args: argparse.Namespace) -> int:
+    """``seqnest learn --inputs ...`` (the parser is the temporal memory's ``learn``)."""
+    config = _config(args)
     result = seqnest.learn_patterns(args.out, config=config, force=args.force, module=common.module,
                                     progress=not args.no_progress)
     _print_summary(config, result.metrics, args.out)

@@ -102,10 +102,8 @@ def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
 
 def _cmd_learn(args: argparse.Namespace) -> int:
     if args.dry_run:
-        if args.inputs:
-            raise ParameterError("--dry-run prints the sequence network's parameters; it does "
-                                 f"not apply to --inputs {args.inputs}")
-        print(seqnest.describe_parameters(_learn_config(args)))
+        print(pattern_sequences.describe(args) if args.inputs
+              else seqnest.describe_parameters(_learn_config(args)))
         return 0
     if not args.out:
         raise ParameterError("learn needs --out DIR (the run directory to write)")

@@ -41,11 +41,12 @@ from seqnest.pynest_ext.derived import dap_trace_tau
 from seqnest.pynest_ext.models import (SYNAPSE_KINDS, InhNeuronParams, StdspSynapseParams,
                                        StmNeuronParams)
 from seqnest.pynest_ext.networks.temporal_memory import NetworkParams
-from seqnest.params import (Choice, Param, ParameterError, ParameterSet, parameter_hash, positive,
+from seqnest.params import (Choice, Param, ParameterError, ParameterSet, describe_groups,
+                            parameter_hash, positive,
                             read_parameter_file, resolve_layers)
 
 from seqnest.sequences.temporal_memory.metrics import EvaluationParams
-from seqnest.sequences.tasks.sequence_sets import (SequenceSet, TimingParams, named_set,
+from seqnest.sequences.tasks.sequence_sets import (NAMED_SETS, SequenceSet, TimingParams, named_set,
                                                    parse_frequencies, parse_sequences,
                                                    random_high_order)
 from seqnest.sequences.temporal_memory.branches import DECISIONS
@@ -281,6 +282,8 @@ def _select_set(task: str | None, sequences: str | None,
     if sequences is not None:
         return "custom", parse_sequences(sequences)
     task = task or "set1"
+    if task != "random" and task not in NAMED_SETS:
+        raise ParameterError(f"unknown task {task!r} (known: {', '.join(NAMED_SETS)}, random)")
     if task == "random":
         return "random", random_high_order(random.n_sequences, random.length, random.shared_core,
                                            random.vocab_size, random.seed)
@@ -298,17 +301,23 @@ def _check_synapse_keys(cls: type[ParameterSet], given: Mapping[str, Any]) -> No
                                  f"synapse, not of {cls.KIND} (choose it with --synapse)")
 
 
-def _build(task_name: str, seq_set: SequenceSet,
-           user: Mapping[str, Mapping[str, Any]]) -> RunConfig:
-    timing = TimingParams(user.get("timing", {}))
-    classes = group_classes(RunParams(user.get("run", {})).synapse)
-    # tau_h: the mean interval between presentations of the most repeated beginning
-    # (one pass over the set when no two sequences begin alike, Bouhadjar et al. 2022)
+def _episode_and_tau_h(seq_set: SequenceSet, timing: TimingParams) -> tuple[float, float]:
+    """(mean episode length, derived neuron.tau_h) in ms: tau_h is the mean interval
+    between presentations of the most repeated beginning (one pass over the set when
+    no two sequences begin alike, Bouhadjar et al. 2022)."""
     cycle = [(n - 1) * timing.delta_T + timing.gap for n in seq_set.lengths]
     episode = len(cycle) * sum(f * c for f, c in zip(seq_set.weights, cycle))
     tau_h = (dap_trace_tau(seq_set.lengths, timing.delta_T, timing.gap)
              if seq_set.context_repeats() == 1.0 and not seq_set.frequencies
              else episode / seq_set.context_repeats())
+    return episode, tau_h
+
+
+def _build(task_name: str, seq_set: SequenceSet,
+           user: Mapping[str, Mapping[str, Any]]) -> RunConfig:
+    timing = TimingParams(user.get("timing", {}))
+    classes = group_classes(RunParams(user.get("run", {})).synapse)
+    episode, tau_h = _episode_and_tau_h(seq_set, timing)
     synapse_specs = classes["synapse"].SPECS
     # the set's learning rates and the lag window belong to the permanence rules
     derived_synapse = {k: v for k, v in {"dt_max": 2.0 * timing.delta_T,
@@ -463,20 +472,11 @@ def describe_config(config: RunConfig) -> str:
     lines = [f"task {config.task}: {seqs}"]
     if config.sequence_set.frequencies:
         lines.append("frequencies " + ", ".join(f"{f:g}" for f in config.sequence_set.frequencies))
-    # values the named set prescribes (its learning rates)
-    from_set = {"synapse": config.sequence_set.synapse_overrides}
-    for name, group in config.groups.items():
-        lines.append("")
-        lines.append(f"[{name}]  ({type(group).__name__})")
-        specs = type(group).SPECS
-        width = max((len(k) for k in specs), default=0)
-        for key, spec in specs.items():
-            value = group[key]
-            shown = f"{value:g}" if isinstance(value, float) else str(value)
-            unit = "" if spec.unit in ("", "1") else f" {spec.unit}"
-            source = spec.source
-            if from_set.get(name, {}).get(key) == value:
-                source = f"task {config.task}: {config.sequence_set.name}'s own value " \
-                         "(sequences/tasks/sequence_sets.py)"
-            lines.append(f"  {key:<{width}}  {shown}{unit}  {spec.doc}  [{source}]")
-    return "\n".join(lines)
+    # values the named set prescribes (its learning rates), and the one derived from it
+    own = f"task {config.task}: {config.sequence_set.name}'s own value " \
+          "(sequences/tasks/sequence_sets.py)"
+    sources = {("synapse", k): (v, own) for k, v in config.sequence_set.synapse_overrides.items()}
+    _, tau_h = _episode_and_tau_h(config.sequence_set, config.timing)
+    sources[("neuron", "tau_h")] = (tau_h, f"derived for task {config.task} "
+                                           "(sequences/temporal_memory/config.py)")
+    return "\n".join(lines + describe_groups(config.groups, sources))

@@ -35,7 +35,7 @@ import numpy as np
 
 from seqnest.errors import ParameterError, RunDirError
 from seqnest.sequences.rundir import (TEMPORAL_MEMORY, check_run_dir, load_connectivity_arrays,
-                                      load_segment, read_json)
+                                      load_segment, package_version, read_json)
 from seqnest.sequences.temporal_memory.rundir import find_replays, load_config
 
 __all__ = ["FORMATS", "CONNECTIVITY_TYPE", "export_run", "read_export"]
@@ -115,13 +115,13 @@ def export_run(run_dir: str | os.PathLike, out: str | os.PathLike | None = None,
     import neo
     import nixio
 
-    from seqnest import __version__
     from seqnest.sequences.directories import require_kind
     if fmt not in FORMATS:
         raise ParameterError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
     run_dir = require_kind(check_run_dir(run_dir), TEMPORAL_MEMORY)
     out = check_export_output(Path(out) if out is not None else run_dir / "export.nix", force)
     cfg = load_config(run_dir)
+    version = package_version("seqnest") or "unknown"
     env = read_json(run_dir / "env.json") if (run_dir / "env.json").is_file() else {}
     conn = load_connectivity_arrays(run_dir)
     block = neo.Block(
@@ -132,7 +132,7 @@ def export_run(run_dir: str | os.PathLike, out: str | os.PathLike | None = None,
         family=TEMPORAL_MEMORY, run=str(run_dir.resolve()), params_hash=cfg.hash(),
         seed=int(cfg.run.seed), threads=int(env.get("threads", cfg.run.threads)),
         synapse=cfg.synapse.KIND, sequences=[" ".join(s) for s in cfg.sequence_set.sequences],
-        n_E=int(cfg.network.n_E), seqnest_version=__version__,
+        n_E=int(cfg.network.n_E), seqnest_version=version,
         spike_layout="one SpikeTrain per population; its array annotation 'neuron' gives "
                      "each spike's neuron")
     for seg in _segments(run_dir):
@@ -147,7 +147,7 @@ def export_run(run_dir: str | os.PathLike, out: str | os.PathLike | None = None,
         with nixio.File.open(str(tmp), nixio.FileMode.ReadWrite) as f:
             nix_block = f.blocks[0]
             meta = f.create_section(f"seqnest export {run_dir.name}", EXPORT_SECTION)
-            meta["seqnest_version"] = __version__
+            meta["seqnest_version"] = version
             meta["run"] = str(run_dir.resolve())
             fields = f.create_section("connectivity", CONNECTIVITY_TYPE)
             for name in sorted(conn):

@@ -259,3 +259,18 @@ def test_learn_under_mpirun_checks_the_ranks_on_this_machine(monkeypatch, tmp_pa
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "its 2 of 2 MPI processes on this machine" in err[0], err
     assert not (tmp_path / "r").exists()
+
+
+def test_dry_run_prints_every_family_s_parameters_and_their_true_sources(capsys):
+    """--dry-run describes the pattern-sequence network too, names random among the
+    tasks, and says where a derived value comes from for the task at hand."""
+    assert main(["learn", "--dry-run", "--inputs", "spatial"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("inputs spatial (spatial coding), task s3: A B D; C B E")
+    assert "[input_synapse]" in out and "[ee_synapse]" in out
+    assert main(["learn", "--task", "nope", "--dry-run"]) == 2
+    assert "branch5, random)" in capsys.readouterr().err
+    assert main(["learn", "--task", "branch2", "--dry-run"]) == 0
+    tau_h = next(line for line in capsys.readouterr().out.splitlines()
+                 if line.strip().startswith("tau_h"))
+    assert "220 ms" in tau_h and "[derived for task branch2" in tau_h
