@@ -56,3 +56,17 @@ def test_api_reference_documents_the_public_functions(html):
     for name in ("install", "learn", "replay", "report", "sweep", "load_spikes"):
         assert f'id="seqnest.{name}"' in api, name
         assert getattr(seqnest, name).__doc__
+
+
+def test_the_readme_fits_on_a_page_and_its_links_resolve():
+    """The README is the front door (what it is, the two commands, one example per
+    family, where the docs are); everything else lives in the documentation."""
+    text = (ROOT / "README.md").read_text()
+    assert len(text.splitlines()) <= 200
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    assert links
+    for link in links:
+        if not link.startswith(("http:", "https:")):
+            assert (ROOT / link).exists(), link
+    for heading in ("## Quick start", "bash run.sh test", "## Documentation"):
+        assert heading in text
