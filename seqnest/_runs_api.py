@@ -48,17 +48,17 @@ def export(run_dir: str | os.PathLike, out: str | os.PathLike | None = None, *,
     E->E connectivity -- to one NIX file through neo's NIX I/O (default
     ``RUN_DIR/export.nix``); return its path. Needs no NEST.
 
+    Each population is one SpikeTrain whose array annotation ``neuron`` names each
+    spike's neuron (``seqnest.pynest_ext.neo_convert.split_population`` splits it).
+    Read it back with :func:`read_export`, or with ``neo.io.NixIO(path, "ro")``
+    (the connectivity is in the NIX DataArrays of type ``seqnest.connectivity``).
+
     Parameters
     ----------
     format : {"nix"}
         The file format.
     force : bool
         Replace ``out`` if it is an export seqnest wrote.
-
-    Each population is one SpikeTrain whose array annotation ``neuron`` names each
-    spike's neuron (``seqnest.pynest_ext.neo_convert.split_population`` splits it).
-    Read it back with :func:`read_export`, or with ``neo.io.NixIO(path, "ro")``
-    (the connectivity is in the NIX DataArrays of type ``seqnest.connectivity``).
     """
     from seqnest.sequences.temporal_memory.export import export_run
     return export_run(run_dir, out, format, force=force)
