@@ -30,6 +30,25 @@ def test_every_model_has_a_reference_page_with_its_parameters(html):
         assert f">{first}<" in page, (model.stem, first)
 
 
+def test_model_pages_show_units_storage_state_and_rendered_equations(html):
+    models = html / "_generated" / "models"
+    syn = (models / "stm_stdsp_synapse.html").read_text().split("Model description")[0]
+    assert "@heterogeneous" not in syn and "@homogeneous" not in syn     # in the tables
+    # w_mature is declared real with "(pA)" in its comment: its unit is pA
+    row = syn.split("<span class=\"pre\">w_mature</span>", 1)[1].split("</tr>", 1)[0]
+    assert "<td><p>pA</p></td>" in row and "shared by the model" in row
+    row = syn.split("<span class=\"pre\">permanence_min</span>", 1)[1].split("</tr>", 1)[0]
+    assert "per synapse" in row
+    assert "State variables" in syn and "<span class=\"pre\">x_pre</span>" in syn
+    neuron = (models / "stm_neuron.html").read_text()
+    assert "multimeter" in neuron and "<span class=\"pre\">dAP_register</span>" in neuron
+    # every ODE of the neuron as a local SVG drawn at build time
+    images = re.findall(r'<img alt="([^"]+)" src="([^"]+\.svg)"', neuron)
+    assert len(images) == 7 and all(not src.startswith("http") for _, src in images)
+    for _, src in images:
+        assert (models / src).resolve().read_text().lstrip().startswith("<?xml")
+
+
 def test_parameter_and_cli_references_are_complete(html):
     from seqnest.cli import _parser
     from seqnest.sequences.temporal_memory.config import GROUPS
