@@ -36,7 +36,7 @@ def module(force: bool = False, with_nest: str | None = None, jobs: int | None =
     import seqnest
 
     def notice() -> None:
-        print("seqnest: compiling the NESTML models (once; about 80 s on 2 cores) ...",
+        print("seqnest: compiling the NESTML models (once; about 2 minutes on 2 cores) ...",
               file=sys.stderr, flush=True)
 
     return seqnest.build(force=force, with_nest=with_nest, jobs=jobs, on_compile=notice)

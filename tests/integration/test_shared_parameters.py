@@ -48,6 +48,16 @@ def test_a_copied_model_keeps_its_own_shared_values(built_module):
     assert nest.GetDefaults(names.stdsp_synapse)["sizeof"] <= nest.GetDefaults("stdp_synapse")["sizeof"]
 
 
+def test_the_update_scratch_is_not_stored_per_synapse(built_module):
+    """The trace propagator and step (and the reram's normal-deviate adaptor) are kept
+    per thread: a synapse object holds its parameters, state and NEST's own members."""
+    names = setup_kernel(KernelConfig(), module=built_module)
+    stdsp = nest.GetDefaults(names.stdsp_synapse)["sizeof"]
+    assert stdsp < nest.GetDefaults("stdp_synapse")["sizeof"]
+    # reram adds permanence_high, level_step, read_enabled, accumulator: 4 doubles
+    assert nest.GetDefaults(names.pair("reram")[1])["sizeof"] == stdsp + 32
+
+
 def _digest(values) -> str:
     return hashlib.sha256(np.ascontiguousarray(values, dtype=float).tobytes()).hexdigest()[:16]
 

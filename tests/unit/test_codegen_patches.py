@@ -49,3 +49,51 @@ def test_the_array_backend_is_registered_by_the_module(tmp_path):
     other.write_text("// a module NESTML 9.0.0 would not have written\n")
     with pytest.raises(RuntimeError, match="expected one match"):
         codegen._add_array_backend(other)
+
+
+SYNAPSE_HEADER = """
+class my_synapse__with_my_neuron : public Connection< targetidentifierT >
+{
+  struct Variables_
+  {
+    double __h;
+    double __P__x_pre__x_pre;
+  };
+  Parameters_ P_;
+  Variables_  V_;  //!< Internal Variables
+  void update()
+  {
+    V_.__h = timestep;
+    assert(V_.__h > 0);
+    recompute_internal_variables();
+    x = V_.__P__x_pre__x_pre * x + normal_dev_( rng );
+  }
+  normal_distribution normal_dev_; //!< random deviate generator
+"""
+
+
+def test_the_update_scratch_is_per_thread_and_each_deviate_uses_a_fresh_adaptor(tmp_path):
+    header = tmp_path / "my_synapse__with_my_neuron.h"
+    header.write_text(SYNAPSE_HEADER)
+    codegen._scratch_per_thread(header)
+    text = header.read_text()
+    assert "inline static thread_local Variables_ V_;" in text
+    assert "normal_dev_" not in text and "normal_distribution()( rng )" in text
+    neuron = tmp_path / "my_neuron__with_my_synapse.h"            # neurons are left alone
+    as_neuron = SYNAPSE_HEADER.replace("public Connection< targetidentifierT >",
+                                       "public nest::ArchivingNode")
+    neuron.write_text(as_neuron)
+    codegen._scratch_per_thread(neuron)
+    assert neuron.read_text() == as_neuron
+
+
+@pytest.mark.parametrize("change", [
+    ("    double __P__x_pre__x_pre;\n", "    double __P__x_pre__x_pre;\n    double kept;\n"),
+    ("    V_.__h = timestep;\n", "    V_.__h = other;\n"),
+    ("  Variables_  V_;  //!< Internal Variables", "  Variables_ V_;")])
+def test_a_synapse_whose_internals_are_more_than_scratch_is_refused(tmp_path, change):
+    header = tmp_path / "my_synapse__with_my_neuron.h"
+    header.write_text(SYNAPSE_HEADER.replace(*change))
+    with pytest.raises(RuntimeError, match="NESTML's generated code changed"):
+        codegen._scratch_per_thread(header)
+    assert "thread_local" not in header.read_text()                # nothing half-written
