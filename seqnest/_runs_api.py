@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:   # pragma: no cover
     from seqnest.pynest_ext.buildcache import BuiltModule
 
-__all__ = ["report", "export", "read_export", "sweep", "sweep_plan"]
+__all__ = ["report", "export", "read_export", "sweep", "sweep_plan", "tune"]
 
 
 def report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
@@ -118,3 +118,27 @@ def sweep_plan(spec: str | os.PathLike, *, workers: int = 2) -> dict:
     from seqnest.sequences.sweep import expand, load_spec, slurm_job_script
     loaded = load_spec(spec)
     return {"points": len(expand(loaded)), "job_script": slurm_job_script(loaded, workers)}
+
+
+def tune(spec: str | os.PathLike, out: str | os.PathLike, *, trials: int | None = None,
+         cluster: str = "local", workers: int = 2, progress: bool = False,
+         module: "BuiltModule | Callable[[], BuiltModule] | None" = None) -> dict:
+    """Search a family's parameters with Optuna (the tune spec's ``search``, its
+    ``objective`` averaged over its ``seeds``) until ``trials`` trials (default: the
+    spec's) have finished in ``out``; return the best trial and the counts.
+
+    Every value of the search is checked before anything runs; trials run in
+    batches of ``workers`` as sweeps (``out/runs/<hash>/`` run directories, reused
+    when complete) on the local Dask cluster or SLURM (``cluster``); the study is
+    Optuna's journal ``out/study.journal``, so the same call continues it after a
+    crash. ``out/best_config.json`` holds the best values as a configuration file
+    (``seqnest learn --config``). See :mod:`seqnest.sequences.tune`.
+    """
+    from seqnest.sequences.tune import load_tune_spec, run_tune
+    loaded = load_tune_spec(spec)
+    if cluster not in ("local", "slurm"):
+        from seqnest.params import ParameterError
+        raise ParameterError(f"unknown cluster {cluster!r} (local or slurm)")
+    return run_tune(loaded, out, trials=trials, cluster=cluster, workers=workers,
+                    progress=progress, module=module)
+

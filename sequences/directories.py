@@ -27,13 +27,15 @@ DIRECTORY_KINDS: dict[str, tuple[str, str]] = {
     "trials": ("a directory of noisy replay trials (seqnest replay --trials)",
                "seqnest report takes it (the report of its run shows it too)"),
     "sweep": ("a sweep directory (seqnest sweep)", "seqnest report takes it"),
+    "tune": ("a parameter search (seqnest tune)",
+             "seqnest tune continues it with its spec; its runs/ is a sweep directory"),
     "study": ("a benchmark study (bench/coincidence_study.py)",
               "its script reads it again (study.json)"),
 }
 
 #: The file that marks each kind of directory that is not a run (runs: params.json).
 KIND_MARKERS = (("trials", "branches.json"), ("replay", "replay.json"), ("eval", "eval.json"),
-                ("study", "study.json"))
+                ("tune", "tune.json"), ("study", "study.json"))
 
 
 def directory_kind(folder: str | os.PathLike) -> str | None:

@@ -32,6 +32,20 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_tune(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    summary = seqnest.tune(args.spec, args.out, trials=args.trials, cluster=args.cluster,
+                           workers=args.workers, progress=not args.no_progress,
+                           module=common.module)
+    best = summary["best"]
+    print(f"{summary['trials']} trials finished ({summary['ran']} now, "
+          f"{time.perf_counter() - started:.1f} s); study: {Path(args.out) / 'study.journal'}")
+    if best is not None:
+        print(f"best: trial {best['number']}, objective {best['value']:.4g}; its values: "
+              f"{Path(args.out) / 'best_config.json'} (seqnest learn --config)")
+    return 0
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.dry_run:
         plan = seqnest.sweep_plan(args.spec, workers=args.workers)   # validates every point
@@ -69,6 +83,20 @@ def add_parsers(sub) -> None:
     p.add_argument("--force", action="store_true",
                    help="replace FILE if it is an export seqnest wrote")
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("tune", help="search parameters with Optuna on the sweep's cluster "
+                                    "(continues a study in --out)")
+    p.add_argument("spec", metavar="SPEC", help="tune spec (YAML, JSON or TOML): a sweep "
+                   "spec with search, objective, seeds and trials instead of vary")
+    p.add_argument("--out", required=True, metavar="DIR", help="tune directory (continued "
+                   "if it holds this spec's study)")
+    p.add_argument("--trials", type=positive_int, help="trials to have finished (default: "
+                   "the spec's)")
+    p.add_argument("--cluster", choices=["local", "slurm"], default="local")
+    p.add_argument("--workers", type=positive_int, default=2,
+                   help="trials at once: local worker processes or SLURM jobs (default 2)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_tune)
 
     p = sub.add_parser("sweep", help="run a parameter sweep on Dask (local or SLURM)")
     p.add_argument("spec", metavar="SPEC", help="sweep spec (YAML, JSON or TOML)")

@@ -14,7 +14,7 @@ from typing import Any
 from seqnest.params import ParameterError, read_parameter_file
 from seqnest.sequences.sweep.family import SweepFamily, families, family_of_spec
 
-__all__ = ["SweepSpec", "Condition", "load_spec", "require", "unknown"]
+__all__ = ["SweepSpec", "Condition", "load_spec", "spec_from_mapping", "require", "unknown"]
 
 
 #: Top-level keys of every spec (a family adds its own: SweepFamily.spec_keys), and
@@ -130,7 +130,12 @@ def load_spec(path: str | os.PathLike) -> SweepSpec:
         raise ParameterError(f"sweep spec not found: {path}" + (
             f" (seqnest ships {path.name}: seqnest example --copy DIR puts it into DIR/specs/)"
             if shipped else ""))
-    data = read_parameter_file(path)
+    return spec_from_mapping(read_parameter_file(path), path)
+
+
+def spec_from_mapping(data: Any, path: Path) -> SweepSpec:
+    """The sweep spec of the mapping ``data`` read from ``path`` (checked as
+    :func:`load_spec` checks a file)."""
     require(isinstance(data, dict), path, "expected a mapping at the top level")
     family = family_of_spec(data)
     allowed = (COMMON_KEYS - ({"replay"} if family.replays is None else set())) | family.spec_keys

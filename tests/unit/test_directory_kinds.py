@@ -30,7 +30,8 @@ def kinds(tmp_path) -> dict[str, Path]:
     out["eval"].mkdir()
     (out["eval"] / "eval.json").write_text("{}")
     out["other"].mkdir()
-    for kind, marker in (("trials", "branches.json"), ("study", "study.json")):
+    for kind, marker in (("trials", "branches.json"), ("study", "study.json"),
+                         ("tune", "tune.json")):
         out[kind] = tmp_path / kind
         out[kind].mkdir()
         (out[kind] / marker).write_text("{}")
@@ -50,6 +51,7 @@ def test_a_directory_of_another_kind_is_named_in_one_line(kinds, capsys, command
             "coincidence": "a coincidence-detection run", "replay": "a replay directory",
             "sweep": "a sweep directory", "eval": "a coincidence evaluation",
             "trials": "noisy replay trials", "study": "a benchmark study",
+            "tune": "a parameter search",
             "other": "not a directory seqnest wrote"}
     for kind, path in kinds.items():
         if kind == takes or (command == ["report"] and kind in

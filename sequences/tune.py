@@ -1,0 +1,295 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A model-based search of a family's parameters (``seqnest tune``), with Optuna.
+
+A tune spec is a sweep spec (family, task, episodes, base ``config``, ``cluster``;
+:mod:`seqnest.sequences.sweep`) whose ``vary`` section is replaced by the search:
+
+.. code-block:: yaml
+
+    task: set1
+    episodes: 20
+    config: {network: {n_E: 100, rho: 10}}
+    search:                                  # group.key: a range or choices
+      synapse.lambda_plus: {low: 0.02, high: 0.3, log: true}
+      synapse.lambda_h: {low: 0.0, high: 0.05}
+      network.rho: {low: 5, high: 20, integer: true}
+      run.synapse: {choices: [stdsp, tristate_stm]}
+    objective: {key: tail_error_mean, direction: minimize}   # a summary key of results.csv
+    seeds: [11, 12, 13]                      # each trial: the mean over these networks
+    trials: 40                               # trials the study should have finished
+    sampler_seed: 1
+
+Every value of the search is checked before anything runs: both ends of each range
+and every choice are resolved as ``seqnest learn --set`` resolves them, so an
+unknown parameter, an impossible value, an empty, inverted or (log) non-positive
+range and an objective the runs do not write are one-line errors.
+
+Trials run in batches of ``workers`` on the sweep's cluster (local Dask, or SLURM as
+the spec's ``cluster`` says): a batch is a sweep of its trials' points (each point
+a normal run directory in ``OUT/runs/<hash>/``), so a point already complete is
+never run again. The study is Optuna's journal in ``OUT/study.journal`` (appended
+record by record): a killed client or worker loses only unfinished points, and the
+same command continues the study; a trial left running by a killed client is
+counted as failed and its parameters are asked again (its finished points are
+reused). ``OUT/tune.json`` marks the directory and holds the spec.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from seqnest.params import ParameterError, read_parameter_file
+from seqnest.sequences.rundir import RunDirError, read_json, require_writable, write_json
+from seqnest.sequences.sweep.points import expand
+from seqnest.sequences.sweep.spec import SweepSpec, spec_from_mapping
+
+__all__ = ["TuneSpec", "Dimension", "load_tune_spec", "run_tune", "TUNE_MARKER"]
+
+#: The file that marks a tune directory (its spec), and the study's journal.
+TUNE_MARKER = "tune.json"
+JOURNAL = "study.journal"
+#: Top-level keys of a tune spec besides a sweep spec's.
+TUNE_KEYS = {"search", "objective", "seeds", "trials", "sampler_seed"}
+DIRECTIONS = ("minimize", "maximize")
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One searched parameter: a float or integer range (log scale optional) or choices."""
+
+    key: str                    # group.key
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    integer: bool = False
+    choices: tuple | None = None
+
+    def suggest(self, trial) -> Any:
+        if self.choices is not None:
+            return trial.suggest_categorical(self.key, list(self.choices))
+        if self.integer:
+            return trial.suggest_int(self.key, int(self.low), int(self.high), log=self.log)
+        return trial.suggest_float(self.key, float(self.low), float(self.high), log=self.log)
+
+    def corners(self) -> list:
+        """The values that bound the search (checked before anything runs)."""
+        return list(self.choices) if self.choices is not None else [self.low, self.high]
+
+
+@dataclass
+class TuneSpec:
+    sweep: SweepSpec            # family, base configuration, cluster
+    dimensions: list[Dimension]
+    objective: str
+    direction: str
+    seeds: list[int]
+    trials: int
+    sampler_seed: int
+    data: dict                  # the spec as written (recorded in tune.json)
+
+
+def _fail(path: Path, message: str):
+    raise ParameterError(f"tune spec {path}: {message}")
+
+
+def _dimension(key: str, value: Any, path: Path) -> Dimension:
+    if not isinstance(key, str) or key.count(".") != 1:
+        _fail(path, f"search key {key!r} must be group.key")
+    if not isinstance(value, Mapping):
+        _fail(path, f"search.{key} must be {{low, high[, log, integer]}} or {{choices: [...]}}")
+    allowed = {"low", "high", "log", "integer"} if "choices" not in value else {"choices"}
+    extra = sorted(set(value) - allowed)
+    if extra:
+        _fail(path, f"unknown key {extra[0]!r} in search.{key}")
+    if "choices" in value:
+        choices = value["choices"]
+        if not isinstance(choices, list) or not choices:
+            _fail(path, f"search.{key}.choices must be a non-empty list")
+        return Dimension(key, choices=tuple(choices))
+    if "low" not in value or "high" not in value:
+        _fail(path, f"search.{key} needs low and high")
+    low, high = value["low"], value["high"]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+               for v in (low, high)):
+        _fail(path, f"search.{key}: low and high must be finite numbers")
+    if not low < high:
+        _fail(path, f"search.{key}: empty or inverted range [{low}, {high}]")
+    log, integer = bool(value.get("log", False)), bool(value.get("integer", False))
+    if log and low <= 0:
+        _fail(path, f"search.{key}: a log range must be above 0, got low = {low}")
+    if integer and not (float(low).is_integer() and float(high).is_integer()):
+        _fail(path, f"search.{key}: an integer range needs whole bounds")
+    return Dimension(key, float(low), float(high), log, integer)
+
+
+def load_tune_spec(path: str | os.PathLike) -> TuneSpec:
+    """Read a tune spec and check every value of its search (nothing runs)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParameterError(f"tune spec not found: {path}")
+    data = read_parameter_file(path)
+    if not isinstance(data, dict):
+        _fail(path, "expected a mapping at the top level")
+    for key in ("vary", "replay"):
+        if key in data:
+            _fail(path, f"'{key}' is a sweep's; a tune spec searches with 'search'")
+    try:
+        sweep = spec_from_mapping({k: v for k, v in data.items() if k not in TUNE_KEYS}, path)
+    except ParameterError as exc:
+        raise ParameterError(str(exc).replace("sweep spec", "tune spec", 1)) from None
+    search = data.get("search")
+    if not isinstance(search, dict) or not search:
+        _fail(path, "'search' must map group.key to a range or choices")
+    dimensions = [_dimension(k, v, path) for k, v in search.items()]
+    objective = data.get("objective")
+    if not isinstance(objective, dict) or set(objective) - {"key", "direction"} \
+            or "key" not in objective:
+        _fail(path, "'objective' must be {key: <summary metric>, direction: minimize|maximize}")
+    key, direction = objective["key"], objective.get("direction", "minimize")
+    keys = sweep.family.summary_keys
+    if key not in keys:
+        _fail(path, f"objective {key!r} is not a summary metric the runs write "
+                    f"(known: {', '.join(keys)})")
+    if direction not in DIRECTIONS:
+        _fail(path, f"objective direction must be minimize or maximize, got {direction!r}")
+    seeds = data.get("seeds", [1])
+    if not (isinstance(seeds, list) and seeds and all(
+            isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in seeds)):
+        _fail(path, "'seeds' must be a non-empty list of whole numbers >= 1")
+    trials = data.get("trials", 20)
+    if not (isinstance(trials, int) and not isinstance(trials, bool) and trials >= 1):
+        _fail(path, "'trials' must be a whole number >= 1")
+    sampler_seed = data.get("sampler_seed", 1)
+    if not isinstance(sampler_seed, int) or isinstance(sampler_seed, bool):
+        _fail(path, "'sampler_seed' must be a whole number")
+    spec = TuneSpec(sweep, dimensions, key, direction, list(seeds), trials, sampler_seed, data)
+    # every bound and choice resolved as the command line would (one point each)
+    corners = [{d.key: v} for d in dimensions for v in d.corners()]
+    try:
+        expand(_batch_spec(spec, corners))
+    except ParameterError as exc:
+        raise ParameterError(str(exc).replace("sweep spec", "tune spec", 1)) from None
+    return spec
+
+
+def _batch_spec(spec: TuneSpec, values: list[dict]) -> SweepSpec:
+    """The sweep of a batch of trials: each trial's values on each seed."""
+    return replace(spec.sweep, grid={}, points=values, seeds=list(spec.seeds))
+
+
+def _objective(spec: TuneSpec, runs: Path, values: dict) -> float | None:
+    """The trial's objective: the mean of its points' summary metric (None: a point
+    failed or does not report it)."""
+    points = expand(_batch_spec(spec, [values]))
+    found = []
+    for p in points:
+        try:
+            row = spec.sweep.family.row(read_json(runs / p.key / "metrics.json"))
+        except RunDirError:
+            return None
+        value = row.get(spec.objective)
+        if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return None
+        found.append(float(value))
+    return sum(found) / len(found) if found else None
+
+
+def check_tune_output(out: Path, spec: TuneSpec) -> Path:
+    """``out`` new, or a tune directory of the same spec (it is continued)."""
+    marker = out / TUNE_MARKER
+    if out.exists() and not out.is_dir():
+        raise RunDirError(f"{out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        if not marker.is_file():
+            raise RunDirError(f"{out} exists and is not a tune directory seqnest wrote "
+                              f"(no {TUNE_MARKER}): choose another --out")
+        stored = read_json(marker).get("spec")
+        if stored != _comparable(spec.data):
+            raise RunDirError(f"{out} holds a study of another spec: choose another --out "
+                              "(or continue it with its own spec)")
+    return require_writable(out, f"cannot write the tune directory {out}")
+
+
+def _comparable(data: dict) -> dict:
+    """The spec as recorded: the budget (trials) may grow when a study continues."""
+    return {k: v for k, v in data.items() if k != "trials"}
+
+
+def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
+             cluster: str = "local", workers: int = 2, progress: bool = False,
+             module=None, say: Callable[[str], None] = print) -> dict:
+    """Run (or continue) the study of ``spec`` in ``out`` until ``trials`` trials
+    (default: the spec's) have finished; return the best trial and the counts."""
+    import optuna
+    from optuna.storages.journal import JournalFileBackend, JournalStorage
+    from optuna.trial import TrialState
+
+    from seqnest.pynest_ext.buildcache import provide
+    from seqnest.sequences.sweep.run import run_sweep
+
+    target = spec.trials if trials is None else int(trials)
+    if target < 1:
+        raise ParameterError(f"--trials must be >= 1, got {target}")
+    out = check_tune_output(Path(out), spec)
+    write_json(out / TUNE_MARKER, {"spec": _comparable(spec.data), "objective": spec.objective,
+                                   "direction": spec.direction, "seeds": spec.seeds})
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = JournalStorage(JournalFileBackend(str(out / JOURNAL)))
+    existing = len(optuna.create_study(study_name="seqnest", storage=storage,
+                                       load_if_exists=True, direction=spec.direction).trials)
+    # a continued study draws on from where it stopped (same spec, same sequence of runs)
+    study = optuna.load_study(study_name="seqnest", storage=storage,
+                              sampler=optuna.samplers.TPESampler(
+                                  seed=spec.sampler_seed + existing))
+    for stale in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        study.tell(stale.number, state=TrialState.FAIL)     # its client was killed
+        study.enqueue_trial(stale.params)                     # asked again; points reused
+    module = provide(module)                                  # once, before the workers
+    runs = out / "runs"
+    started, ran = time.perf_counter(), 0
+
+    def finished() -> int:
+        """Trials evaluated (a trial its killed client left is not: it is asked again)."""
+        return sum(1 for t in study.get_trials(deepcopy=False,
+                                               states=(TrialState.COMPLETE, TrialState.FAIL))
+                   if t.user_attrs.get("evaluated"))
+
+    while finished() < target:
+        batch = [study.ask() for _ in range(min(max(1, workers), target - finished()))]
+        values = [{d.key: d.suggest(t) for d in spec.dimensions} for t in batch]
+        run_sweep(_batch_spec(spec, values), runs, cluster=cluster, workers=workers,
+                  progress=progress, module=module)
+        for trial, v in zip(batch, values):
+            value = _objective(spec, runs, v)
+            trial.set_user_attr("evaluated", True)
+            if value is None:
+                study.tell(trial, state=TrialState.FAIL)
+                say(f"trial {trial.number}: {_shown(v)} -> failed (see {runs}/failures.json)")
+            else:
+                study.tell(trial, value)
+                say(f"trial {trial.number}: {_shown(v)} -> {spec.objective} {value:.4g}")
+            ran += 1
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    best = study.best_trial if complete else None
+    summary = {"trials": finished(), "ran": ran, "complete": len(complete),
+               "best": None if best is None else {"number": best.number, "value": best.value,
+                                                   "params": best.params},
+               "seconds": time.perf_counter() - started}
+    if best is not None:       # the best values as a configuration file learn --config takes
+        groups: dict[str, dict] = {}
+        for key, value in best.params.items():
+            group, name = key.split(".", 1)
+            groups.setdefault(group, {})[name] = value
+        write_json(out / "best_config.json", groups)
+    write_json(out / "summary.json", summary)
+    return summary
+
+
+def _shown(values: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                     for k, v in values.items())

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Tune specs: every value of the search checked before anything runs (no NEST)."""
+from pathlib import Path
+
+import pytest
+
+from seqnest.cli import main
+from seqnest.sequences.tune import load_tune_spec
+
+GOOD = """task: set1
+episodes: 3
+config:
+  network: {n_E: 20, rho: 4}
+search:
+  synapse.lambda_plus: {low: 0.02, high: 0.3, log: true}
+  synapse.lambda_minus: {low: 0.0005, high: 0.005}
+  network.rho: {low: 2, high: 6, integer: true}
+  run.synapse: {choices: [stdsp, tristate_stm]}
+objective: {key: tail_error_mean, direction: minimize}
+seeds: [11, 12]
+trials: 4
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "tune.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_good_spec_has_its_dimensions(tmp_path):
+    spec = load_tune_spec(write(tmp_path, GOOD))
+    kinds = {d.key: (d.log, d.integer, d.choices) for d in spec.dimensions}
+    assert kinds == {"synapse.lambda_plus": (True, False, None),
+                     "synapse.lambda_minus": (False, False, None),
+                     "network.rho": (False, True, None),
+                     "run.synapse": (False, False, ("stdsp", "tristate_stm"))}
+    assert spec.seeds == [11, 12] and spec.trials == 4 and spec.direction == "minimize"
+
+
+@pytest.mark.parametrize("change, fragment", [
+    (("synapse.lambda_plus:", "synapse.lambda_pluss:"), "unknown parameter 'lambda_pluss'"),
+    (("synapse.lambda_plus:", "nonsense.lambda_plus:"), "unknown parameter group"),
+    (("low: 0.02, high: 0.3", "low: 0.3, high: 0.02"), "empty or inverted range"),
+    (("low: 0.02, high: 0.3, log: true", "low: 0, high: 0.3, log: true"),
+     "a log range must be above 0"),
+    (("{low: 0.0005, high: 0.005}", "{low: -1, high: 0.005}"), "must be >= 0"),
+    (("low: 2, high: 6, integer: true", "low: 2, high: 6.5, integer: true"), "whole bounds"),
+    (("[stdsp, tristate_stm]", "[stdsp, nope]"), "nope"),
+    (("{low: 0.0005, high: 0.005}", "{low: 0.0005}"), "needs low and high"),
+    (("key: tail_error_mean", "key: nonsense"), "not a summary metric the runs write"),
+    (("direction: minimize", "direction: down"), "minimize or maximize"),
+    (("seeds: [11, 12]", "seeds: []"), "'seeds'"),
+    (("trials: 4", "trials: 0"), "'trials'"),
+    (("objective:", "vary: {seeds: [1]}\nobjective:"), "'vary' is a sweep's"),
+])
+def test_bad_specs_are_one_line_and_write_nothing(tmp_path, capsys, change, fragment):
+    path = write(tmp_path, GOOD.replace(*change))
+    out = tmp_path / "study"
+    assert main(["tune", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and fragment in err[0], err
+    assert not out.exists()
+
+
+def test_a_folder_that_is_not_a_study_is_not_used(tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main(["tune", str(write(tmp_path, GOOD)), "--out", str(out)]) == 2
+    assert "is not a tune directory seqnest wrote" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
