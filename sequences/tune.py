@@ -230,7 +230,8 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
     from optuna.trial import TrialState
 
     from seqnest.pynest_ext.buildcache import provide
-    from seqnest.sequences.sweep.run import run_sweep
+    from seqnest.sequences.sweep.run import check_sweep_output, sweep_cluster
+    from seqnest.sequences.sweep.slurm import check_slurm_submission
 
     target = spec.trials if trials is None else int(trials)
     if target < 1:
@@ -259,21 +260,16 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
                                                states=(TrialState.COMPLETE, TrialState.FAIL))
                    if t.user_attrs.get("evaluated"))
 
-    while finished() < target:
-        batch = [study.ask() for _ in range(min(max(1, workers), target - finished()))]
-        values = [{d.key: d.suggest(t) for d in spec.dimensions} for t in batch]
-        run_sweep(_batch_spec(spec, values), runs, cluster=cluster, workers=workers,
-                  progress=progress, module=module)
-        for trial, v in zip(batch, values):
-            value = _objective(spec, runs, v)
-            trial.set_user_attr("evaluated", True)
-            if value is None:
-                study.tell(trial, state=TrialState.FAIL)
-                say(f"trial {trial.number}: {_shown(v)} -> failed (see {runs}/failures.json)")
-            else:
-                study.tell(trial, value)
-                say(f"trial {trial.number}: {_shown(v)} -> {spec.objective} {value:.4g}")
-            ran += 1
+    if finished() < target:
+        if cluster == "slurm":
+            check_slurm_submission(spec.sweep, workers)
+        check_sweep_output(runs)
+        # one cluster for the whole search: its workers stay warm between batches
+        with sweep_cluster(spec.sweep, cluster, workers, runs) as running:
+            while finished() < target:
+                ran += _batch(study, spec, runs, min(running.slots, target - finished()),
+                              (cluster, workers, running), progress, module, say)
+
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     best = study.best_trial if complete else None
     summary = {"trials": finished(), "ran": ran, "complete": len(complete),
@@ -288,6 +284,31 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
         write_json(out / "best_config.json", groups)
     write_json(out / "summary.json", summary)
     return summary
+
+
+def _batch(study, spec: TuneSpec, runs: Path, size: int, where: tuple, progress: bool, module,
+           say: Callable[[str], None]) -> int:
+    """Ask ``size`` trials, run their points as one sweep on ``where`` ((cluster,
+    workers, the running cluster)), tell the study each trial's objective; the
+    number of trials told."""
+    from optuna.trial import TrialState
+
+    from seqnest.sequences.sweep import run as sweep_run
+    batch = [study.ask() for _ in range(size)]
+    values = [{d.key: d.suggest(t) for d in spec.dimensions} for t in batch]
+    cluster, workers, running = where
+    sweep_run.run_sweep(_batch_spec(spec, values), runs, cluster=cluster, workers=workers,
+                        progress=progress, module=module, running=running)
+    for trial, v in zip(batch, values):
+        value = _objective(spec, runs, v)
+        trial.set_user_attr("evaluated", True)
+        if value is None:
+            study.tell(trial, state=TrialState.FAIL)
+            say(f"trial {trial.number}: {_shown(v)} -> failed (see {runs}/failures.json)")
+        else:
+            study.tell(trial, value)
+            say(f"trial {trial.number}: {_shown(v)} -> {spec.objective} {value:.4g}")
+    return len(batch)
 
 
 def _shown(values: Mapping[str, Any]) -> str:

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from seqnest.sequences.sweep.spec import SweepSpec
 if TYPE_CHECKING:
     from seqnest.pynest_ext.buildcache import BuiltModule
 
-__all__ = ["run_point", "run_sweep", "check_sweep_output"]
+__all__ = ["run_point", "run_sweep", "check_sweep_output", "sweep_cluster", "RunningCluster"]
 
 
 def run_point(record: dict, run_dir: str, replays: dict | None = None) -> dict[str, Any]:
@@ -180,9 +181,43 @@ def _run_points(client, todo: list, slots: int, submit_args: Callable, point_fn:
             on_done(p, None, _failure(exc))
 
 
+@dataclass(frozen=True)
+class RunningCluster:
+    """A sweep's Dask client and how many points it runs at once."""
+
+    client: Any
+    slots: int
+
+
+@contextlib.contextmanager
+def sweep_cluster(spec: SweepSpec, cluster: str, workers: int, out: Path):
+    """The Dask cluster of ``spec`` (local worker processes or SLURM jobs) and its
+    client, ended on leaving; on Ctrl-C the local workers are killed at once."""
+    from distributed import Client
+    dask_cluster = client = None
+    local = cluster == "local"
+    try:
+        if local:
+            _start_resource_tracker()
+        with _workers_ignore_ctrl_c() if local else contextlib.nullcontext():
+            dask_cluster, slots = _dask_cluster(spec, cluster, workers, out)
+            client = Client(dask_cluster)
+        yield RunningCluster(client, slots)
+    except KeyboardInterrupt:
+        if local and dask_cluster is not None:
+            _end_local_workers(dask_cluster)
+        raise
+    finally:
+        if client is not None:
+            client.close()
+        if dask_cluster is not None:
+            dask_cluster.close()
+
+
 def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", workers: int = 2,
               progress: bool = True, point_fn: Callable[..., dict] | None = None,
-              module: BuiltModule | Callable[[], BuiltModule] | None = None) -> dict:
+              module: BuiltModule | Callable[[], BuiltModule] | None = None,
+              running: "RunningCluster | None" = None) -> dict:
     """Run the missing points of ``spec`` into ``out``; return counts and failures.
 
     With ``cluster="slurm"``, SLURM is first asked whether it would accept the
@@ -191,8 +226,9 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
     :attr:`~seqnest.sequences.sweep.family.SweepFamily.point`). ``module``: the
     compiled module, or a callable that builds it (see
     :func:`seqnest.pynest_ext.buildcache.provide`), used once the checks passed.
+    ``running``: a cluster of :func:`sweep_cluster` to run on (kept running
+    afterwards); default: one started for this sweep and ended with it.
     """
-    from distributed import Client
     from tqdm import tqdm
 
     from seqnest.pynest_ext.buildcache import provide
@@ -215,7 +251,6 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
             spec.family.check_resources(p.config, min(max(1, workers), len(todo)))
     provide(module)                           # once, before fan-out; workers reuse the cache
     started = time.perf_counter()
-    dask_cluster = None
     bar = tqdm(total=len(todo), desc="sweep", unit="point", file=sys.stderr,
                disable=None if progress else True)
 
@@ -232,24 +267,16 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
         args = (p.config.to_dict(), str(out / p.key))
         return args + (spec.replay,) if spec.replay else args
 
-    client = None
     try:
-        if cluster == "local":
-            _start_resource_tracker()
-        with _workers_ignore_ctrl_c() if cluster == "local" else contextlib.nullcontext():
-            dask_cluster, slots = _dask_cluster(spec, cluster, workers, out)
-            client = Client(dask_cluster)
-        _run_points(client, todo, slots, submit_args, point_fn or spec.family.point, done)
-    except KeyboardInterrupt:
-        if cluster == "local" and dask_cluster is not None:
-            _end_local_workers(dask_cluster)
-        raise
+        if running is None:
+            with sweep_cluster(spec, cluster, workers, out) as running:
+                _run_points(running.client, todo, running.slots, submit_args,
+                            point_fn or spec.family.point, done)
+        else:
+            _run_points(running.client, todo, running.slots, submit_args,
+                        point_fn or spec.family.point, done)
     finally:
         bar.close()
-        if client is not None:
-            client.close()
-        if dask_cluster is not None:
-            dask_cluster.close()
         remove_stale_temporaries(out, {p.key for p in points})
     return {"points": len(points), "ran": len(todo), "reused": len(points) - len(todo),
             "failed": failures, "seconds": time.perf_counter() - started}
