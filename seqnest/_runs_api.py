@@ -19,7 +19,8 @@ def report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> 
     """Write the HTML report (Elephant analyses, figures as PNG and SVG) of what
     ``run_dir`` holds: a run of any family (its ``params.json["family"]``; a
     temporal-memory run's report shows every replay inside it), a replay directory
-    (plain or noisy trials) or a sweep directory; return its path. Needs no NEST."""
+    (plain or noisy trials), a sweep directory or a parameter search
+    (``seqnest tune``); return its path. Needs no NEST."""
     from seqnest.sequences.directories import directory_kind, require_kind
     from seqnest.sequences.rundir import COINCIDENCE, PATTERNS, TEMPORAL_MEMORY, check_run_dir
     from seqnest.sequences.sweep.report import write_sweep_report
@@ -28,6 +29,9 @@ def report(run_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> 
     family = directory_kind(folder)
     if family == "sweep":
         return write_sweep_report(folder, out)
+    if family == "tune":
+        from seqnest.sequences.tune_report import write_tune_report
+        return write_tune_report(folder, out)
     if family in ("replay", "trials"):
         from seqnest.sequences.temporal_memory.report import write_replay_report
         return write_replay_report(folder, out)

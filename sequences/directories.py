@@ -28,7 +28,7 @@ DIRECTORY_KINDS: dict[str, tuple[str, str]] = {
                "seqnest report takes it (the report of its run shows it too)"),
     "sweep": ("a sweep directory (seqnest sweep)", "seqnest report takes it"),
     "tune": ("a parameter search (seqnest tune)",
-             "seqnest tune continues it with its spec; its runs/ is a sweep directory"),
+             "seqnest report takes it, seqnest tune continues it with its spec"),
     "study": ("a benchmark study (bench/coincidence_study.py)",
               "its script reads it again (study.json)"),
 }

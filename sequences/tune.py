@@ -48,7 +48,8 @@ from seqnest.sequences.rundir import RunDirError, read_json, require_writable, w
 from seqnest.sequences.sweep.points import expand
 from seqnest.sequences.sweep.spec import SweepSpec, spec_from_mapping
 
-__all__ = ["TuneSpec", "Dimension", "load_tune_spec", "run_tune", "TUNE_MARKER"]
+__all__ = ["TuneSpec", "Dimension", "load_tune_spec", "load_tune_spec_data", "run_tune",
+           "TUNE_MARKER"]
 
 #: The file that marks a tune directory (its spec), and the study's journal.
 TUNE_MARKER = "tune.json"
@@ -132,7 +133,12 @@ def load_tune_spec(path: str | os.PathLike) -> TuneSpec:
     path = Path(path)
     if not path.is_file():
         raise ParameterError(f"tune spec not found: {path}")
-    data = read_parameter_file(path)
+    return load_tune_spec_data(read_parameter_file(path), path)
+
+
+def load_tune_spec_data(data: Any, path: Path) -> TuneSpec:
+    """The tune spec of the mapping ``data`` read from ``path``, checked as
+    :func:`load_tune_spec` checks a file."""
     if not isinstance(data, dict):
         _fail(path, "expected a mapping at the top level")
     for key in ("vary", "replay"):

@@ -56,7 +56,7 @@ def test_a_directory_of_another_kind_is_named_in_one_line(kinds, capsys, command
     for kind, path in kinds.items():
         if kind == takes or (command == ["report"] and kind in
                              ("temporal_memory", "patterns", "coincidence", "sweep", "replay",
-                              "trials")):
+                              "trials", "tune")):
             continue
         extra = {"replay": ["--no-progress"], "learn": ["--no-progress", "--out",
                                                          str(path.parent / "new-run")]}

@@ -1,0 +1,158 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The HTML report of a tune directory (``seqnest report DIR``; no NEST needed):
+the optimisation history, each parameter's importance (Optuna's fANOVA), the
+objective against each parameter, the best trials' learning curves (mean over
+their seeds) and the table of trials."""
+from __future__ import annotations
+
+import html
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from seqnest.sequences.html import (Figures, check_report_output, figures_html, html_page,
+                                    publish, table)
+from seqnest.sequences.rundir import RunDirError, check_run_dir, read_json
+
+__all__ = ["write_tune_report"]
+
+#: The best trials whose learning curves are drawn.
+BEST_SHOWN = 3
+
+
+def _study(folder: Path):
+    import optuna
+    from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+    from seqnest.sequences.tune import JOURNAL
+    path = folder / JOURNAL
+    if not path.is_file():
+        raise RunDirError(f"missing file: {path}")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        return optuna.load_study(study_name="seqnest",
+                                 storage=JournalStorage(JournalFileBackend(str(path))))
+    except Exception as exc:      # noqa: BLE001 - a damaged or foreign journal
+        raise RunDirError(f"cannot read the study in {path}: "
+                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                          ) from None
+
+
+def _curves(folder: Path, record: dict, params: dict) -> np.ndarray | None:
+    """The mean error curve over the seeds of one trial's points."""
+    from seqnest.sequences.sweep.points import expand
+    from seqnest.sequences.tune import _batch_spec, load_tune_spec_data
+    spec = load_tune_spec_data(record["spec"], folder / "tune.json")
+    curves = []
+    for p in expand(_batch_spec(spec, [params])):
+        metrics = folder / "runs" / p.key / "metrics.json"
+        if metrics.is_file():
+            curves.append(np.asarray(read_json(metrics).get("error", []), dtype=float))
+    if not curves:
+        return None
+    n = min(len(c) for c in curves)
+    return np.mean([c[:n] for c in curves], axis=0)
+
+
+def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+    """Write ``OUT/report.html`` (``OUT`` defaults to the tune directory)."""
+    from optuna.trial import TrialState
+    started = time.perf_counter()
+    folder = check_run_dir(folder)
+    out = check_report_output(folder if out is None else out)
+    record = read_json(folder / "tune.json")
+    study = _study(folder)
+    complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    if not complete:
+        raise RunDirError(f"{folder}: no finished trial yet")
+    minimize = record.get("direction", "minimize") == "minimize"
+    objective = record.get("objective", "objective")
+    numbers = np.array([t.number for t in complete])
+    values = np.array([t.value for t in complete], dtype=float)
+    best_so_far = (np.minimum if minimize else np.maximum).accumulate(values)
+    names = sorted({k for t in complete for k in t.params})
+
+    figs = Figures()
+
+    def history(ax):
+        ax.plot(numbers, values, "o", ms=4, alpha=0.6, label="trial")
+        ax.step(numbers, best_so_far, where="post", color="k", lw=1.2, label="best so far")
+        ax.set_xlabel("trial")
+        ax.set_ylabel(objective)
+        ax.legend(fontsize=8)
+    figs.add("tune_history", f"Optimisation history: {objective} of every finished trial "
+             f"({'lower' if minimize else 'higher'} is better) and the best so far.", history)
+
+    def against(*axes):
+        for ax, name in zip(axes, names):
+            x = [t.params.get(name) for t in complete]
+            if all(isinstance(v, (int, float)) for v in x):
+                ax.plot(x, values, "o", ms=4, alpha=0.6)
+            else:
+                labels = sorted({str(v) for v in x})
+                ax.plot([labels.index(str(v)) for v in x], values, "o", ms=4, alpha=0.6)
+                ax.set_xticks(range(len(labels)), labels, rotation=30, fontsize=7)
+            ax.set_xlabel(name, fontsize=8)
+        axes[0].set_ylabel(objective)
+        for ax in axes[len(names):]:
+            ax.axis("off")
+    ncols = min(4, len(names))
+    nrows = -(-len(names) // ncols)
+    figs.add("tune_parameters", f"{objective} against each searched parameter.", against,
+             ncols=ncols, nrows=nrows, size=(3.4 * ncols, 2.9 * nrows))
+
+    importances = {}
+    if len(complete) >= 3 and names and np.ptp(values) > 0:
+        import warnings
+
+        import optuna
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                importances = optuna.importance.get_param_importances(
+                    study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
+        except Exception:          # noqa: BLE001 - too few distinct trials: no figure
+            importances = {}
+    if importances:
+        def importance(ax):
+            keys = list(importances)[::-1]
+            ax.barh(keys, [importances[k] for k in keys], color="0.5")
+            ax.set_xlabel("importance (fANOVA, sums to 1)")
+        figs.add("tune_importance", "Each parameter's share of the objective's variance "
+                 "over the finished trials (Optuna's fANOVA).", importance,
+                 size=(6.0, 0.5 + 0.45 * len(importances)))
+
+    ranked = sorted(complete, key=lambda t: t.value, reverse=not minimize)[:BEST_SHOWN]
+    curves = {t.number: _curves(folder, record, t.params) for t in ranked}
+    if any(c is not None for c in curves.values()):
+        def learning(ax):
+            for number, curve in curves.items():
+                if curve is not None:
+                    ax.plot(np.arange(1, len(curve) + 1), curve, label=f"trial {number}")
+            ax.set_xlabel("episode")
+            ax.set_ylabel("prediction error (mean over seeds)")
+            ax.legend(fontsize=8)
+        figs.add("tune_best_curves", f"Learning curves of the {len(ranked)} best trials "
+                 "(mean over each trial's seeds).", learning)
+
+    best = ranked[0]
+    rows = [("objective", f"{objective} ({record.get('direction', 'minimize')}), mean over "
+                          f"seeds {record.get('seeds')}"),
+            ("trials", f"{len(study.trials)} asked, {len(complete)} finished"),
+            ("best trial", f"{best.number}: {best.value:.4g}"),
+            ("best values", ", ".join(f"{k} = {v}" for k, v in best.params.items())),
+            ("as a configuration file", str(folder / "best_config.json"))]
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in ["trial", "state", objective, *names])
+    body_rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in [
+            t.number, t.state.name.lower(),
+            "" if t.value is None else f"{t.value:.4g}",
+            *[t.params.get(n, "") for n in names]]) + "</tr>"
+        for t in study.trials)
+    body = [f"<h1>seqnest parameter search {html.escape(folder.name)}</h1>",
+            "<h2>Summary</h2>", table(rows), "<h2>Figures</h2>", figures_html(figs),
+            "<h2>Trials</h2>", f"<table><tr>{head}</tr>{body_rows}</table>",
+            f"<p>Report written in {time.perf_counter() - started:.1f} s.</p>"]
+    return publish(out, figs, html_page(f"seqnest search report: {folder.name}", body))
