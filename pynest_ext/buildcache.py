@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,16 +121,76 @@ def _entry(key: str) -> Path:
     return cache_root() / "modules" / key
 
 
+class DamagedEntry(Exception):
+    """A cache entry whose library is not the one its build recorded."""
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+#: Libraries verified in this process: (path, size, mtime) -> digest checked.
+_VERIFIED: set[tuple[str, int, int]] = set()
+
+
+def _verify(so: Path, meta: dict) -> None:
+    """Raise :class:`DamagedEntry` unless ``so`` has the size and SHA-256 its build
+    recorded (a library cut short or overwritten would end NEST with a bus error)."""
+    stat = so.stat()
+    token = (str(so), stat.st_size, stat.st_mtime_ns)
+    if token in _VERIFIED:
+        return
+    want_size, want = meta.get("library_bytes"), meta.get("library_sha256")
+    if want is None:
+        raise DamagedEntry("cannot be verified (built by an earlier version: no checksum)")
+    if stat.st_size != want_size:
+        raise DamagedEntry(f"is damaged ({stat.st_size} bytes where its build wrote "
+                           f"{want_size})")
+    if _digest(so) != want:
+        raise DamagedEntry("is damaged (its content is not what its build wrote: the "
+                           "checksum differs)")
+    _VERIFIED.add(token)
+
+
 def _load_entry(directory: Path, key: str, started: float, compiled: bool) -> BuiltModule | None:
+    """The entry's module, or None if the entry is missing or incomplete; raises
+    :class:`DamagedEntry` if its library is not the one it recorded."""
     so = directory / f"{MODULE_NAME}.so"
     meta = directory / METADATA_FILE
     if not (so.is_file() and meta.is_file()):
         return None
     try:
-        names = ModelNames(**json.loads(meta.read_text())["names"])
+        record = json.loads(meta.read_text())
+        names = ModelNames(**record["names"])
     except (ValueError, KeyError, TypeError):
         return None
+    _verify(so, record)
     return BuiltModule(so, key, names, compiled, time.perf_counter() - started)
+
+
+def _cache_writable(folder: Path) -> bool:
+    return os.access(folder, os.W_OK)
+
+
+def _usable_entry(entry: Path, key: str, started: float) -> BuiltModule | None:
+    """The cached module, or None if it must be built (missing, incomplete, or
+    damaged: said in one line; a damaged entry in a cache that cannot be written is
+    refused with the command that rebuilds it)."""
+    try:
+        return _load_entry(entry, key, started, compiled=False)
+    except DamagedEntry as exc:
+        so = entry / f"{MODULE_NAME}.so"
+        if not _cache_writable(entry.parent):
+            raise BuildError(f"the cached module {so} {exc} and its cache cannot be written: "
+                             "rebuild it with `seqnest build --force` where the cache is "
+                             f"writable, or set {ENV_CACHE} to a writable folder") from None
+        warnings.warn(f"the cached module {so} {exc}; building it again", RuntimeWarning,
+                      stacklevel=3)
+        return None
 
 
 def _lookup(with_nest: str | os.PathLike | None):
@@ -145,7 +206,10 @@ def find_cached(with_nest: str | os.PathLike | None = None) -> BuiltModule | Non
     """The cached module for the current sources and NEST, or None."""
     started = time.perf_counter()
     _, _, _, key, entry = _lookup(with_nest)
-    return _load_entry(entry, key, started, compiled=False)
+    try:
+        return _load_entry(entry, key, started, compiled=False)
+    except DamagedEntry:
+        return None
 
 
 def _check_headers(nest: NestInstall) -> None:
@@ -205,7 +269,9 @@ def _build_into(root: Path, nest: NestInstall, key: str, inputs: dict, workdir: 
     _compile(root, nest, workdir, install_dir, jobs, log_path)
     if not (install_dir / f"{MODULE_NAME}.so").is_file():
         raise BuildError(f"the build produced no {MODULE_NAME}.so (log: {log_path})")
+    library = install_dir / f"{MODULE_NAME}.so"
     meta = {"key": key, "inputs": inputs, "names": MODEL_NAMES.__dict__,
+            "library_bytes": library.stat().st_size, "library_sha256": _digest(library),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "build_seconds": round(time.perf_counter() - started, 2)}
     (install_dir / METADATA_FILE).write_text(json.dumps(meta, indent=2))
@@ -249,13 +315,16 @@ def build(force: bool = False, with_nest: str | os.PathLike | None = None,
     started = time.perf_counter()
     nest, root, inputs, key, entry = _lookup(with_nest)
     if not force:
-        cached = _load_entry(entry, key, started, compiled=False)
+        cached = _usable_entry(entry, key, started)
         if cached is not None:
             return cached
     entry.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(entry) + ".lock"):
-        if not force:  # another process may have finished it while we waited
-            cached = _load_entry(entry, key, started, compiled=False)
+        if not force:  # another process may have finished (or repaired) it while we waited
+            try:
+                cached = _load_entry(entry, key, started, compiled=False)
+            except DamagedEntry:
+                cached = None
             if cached is not None:
                 return cached
         _check_headers(nest)

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Build machinery that needs neither NEST nor a compiler run."""
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -89,3 +90,64 @@ def test_wheels_in_different_environments_share_a_key(tmp_path):
     a = fake_install(tmp_path / "venv-a")
     b_ = fake_install(tmp_path / "venv-b")
     assert b._key(b._build_inputs(ROOT, a)) == b._key(b._build_inputs(ROOT, b_))
+
+
+def _entry_with_checksum(folder: Path, content: bytes = b"\x7fELF" + bytes(range(256)) * 64):
+    import hashlib
+    import json
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "seqnestmodule.so").write_bytes(content)
+    (folder / "build.json").write_text(json.dumps({
+        "names": b.MODEL_NAMES.__dict__, "library_bytes": len(content),
+        "library_sha256": hashlib.sha256(content).hexdigest()}))
+    return folder
+
+
+@pytest.mark.parametrize("damage, said", [
+    (lambda so: so.write_bytes(so.read_bytes()[:100]), "bytes where its build wrote"),
+    (lambda so: so.write_bytes(bytes(reversed(so.read_bytes()))), "checksum differs")])
+def test_a_damaged_library_in_the_cache_is_not_trusted(tmp_path, damage, said):
+    entry = _entry_with_checksum(tmp_path / "entry")
+    assert b._load_entry(entry, "k", 0.0, False) is not None        # as built: used
+    damage(entry / "seqnestmodule.so")
+    with pytest.raises(b.DamagedEntry, match=said):
+        b._load_entry(entry, "k", 0.0, False)
+
+
+def test_an_entry_without_a_checksum_cannot_be_verified(tmp_path):
+    import json
+    entry = _entry_with_checksum(tmp_path / "entry")
+    meta = json.loads((entry / "build.json").read_text())
+    del meta["library_sha256"]
+    (entry / "build.json").write_text(json.dumps(meta))
+    with pytest.raises(b.DamagedEntry, match="cannot be verified"):
+        b._load_entry(entry, "k", 0.0, False)
+
+
+def test_a_damaged_entry_is_built_again_or_refused_in_one_line(tmp_path, monkeypatch):
+    """Writable cache: one warning, then the build replaces the entry. A cache that
+    cannot be written: one line naming the command that rebuilds it."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SEQNEST_CACHE_DIR", str(cache))
+    key, _ = b.build_key()
+    entry = _entry_with_checksum(cache / "modules" / key)
+    good = (entry / "seqnestmodule.so").read_bytes()
+    (entry / "seqnestmodule.so").write_bytes(good[:10])
+    rebuilt = []
+
+    def fake_build(root, nest, key, inputs, workdir, entry, jobs, started):
+        rebuilt.append(key)
+        _entry_with_checksum(workdir / "install", good)
+        os.replace(entry, workdir / "replaced")
+        os.replace(workdir / "install", entry)
+    monkeypatch.setattr(b, "_build_into", fake_build)
+    monkeypatch.setattr(b, "_check_headers", lambda nest: None)
+    with pytest.warns(RuntimeWarning, match="is damaged .* building it again"):
+        module = b.build()
+    assert rebuilt == [key] and module.compiled
+    assert (entry / "seqnestmodule.so").read_bytes() == good
+    (entry / "seqnestmodule.so").write_bytes(good[:10])
+    monkeypatch.setattr(b, "_cache_writable", lambda folder: False)
+    with pytest.raises(BuildError, match="cannot be written: rebuild it with `seqnest build "
+                                         "--force`"):
+        b.build()
