@@ -38,6 +38,7 @@ place, so an interrupted run leaves no half-written directory behind.
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib.metadata
 import json
 import math
@@ -59,7 +60,7 @@ from seqnest.errors import RunDirError
 
 __all__ = ["RunDirError", "atomic_directory", "check_output", "is_own_directory",
            "require_writable", "write_json", "read_json", "environment", "write_run_record",
-           "check_run_dir", "package_version",
+           "check_run_dir", "package_version", "check_free_space",
            "run_family", "read_npz", "load_connectivity_arrays", "load_spikes", "load_segment", "population_train",
            "train_arrays", "population_arrays_optional", "family_name", "remove_stale_temporaries",
            "TEMPORAL_MEMORY", "PATTERNS", "COINCIDENCE"]
@@ -150,8 +151,32 @@ def atomic_directory(out: str | os.PathLike, force: bool = False,
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, out)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise RunDirError(f"no space left on the file system of {out} while writing it "
+                          f"({_mb(shutil.disk_usage(out.parent).free)} free after removing "
+                          "the partial output): nothing written; free space or choose "
+                          "another --out") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _mb(n: float) -> str:
+    return f"{n / 2**20:.1f} MB"
+
+
+def check_free_space(out: str | os.PathLike, need: float, what: str) -> None:
+    """Refuse, before anything is built, an output whose file system has less free
+    space than ``need`` bytes (an estimate of what will be written there)."""
+    folder = Path(out).absolute()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    free = shutil.disk_usage(folder).free
+    if free < need:
+        raise RunDirError(f"{out}: {what} needs about {_mb(need)}, and only {_mb(free)} "
+                          "are free on its file system")
 
 
 def _jsonable(obj: Any) -> Any:

@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A run that cannot fit its file system is refused before anything is built; a
+write that still runs out of space ends in one line and leaves nothing."""
+import errno
+import shutil
+import subprocess
+import sys
+from collections import namedtuple
+
+import pytest
+
+from seqnest.cli import main
+from seqnest.sequences import rundir
+from seqnest.sequences.rundir import RunDirError, atomic_directory
+
+
+def test_a_full_disk_while_writing_is_one_line_and_leaves_nothing(tmp_path):
+    with pytest.raises(RunDirError, match=r"no space left on the file system of .*run while "
+                                          r"writing it .* nothing written"):
+        with atomic_directory(tmp_path / "run") as tmp:
+            (tmp / "spikes.nix").write_text("part of it")
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_other_write_errors_pass_through(tmp_path):
+    with pytest.raises(PermissionError):
+        with atomic_directory(tmp_path / "run"):
+            raise PermissionError(errno.EACCES, "denied")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_learn_checks_the_space_before_building(tmp_path, capsys, monkeypatch):
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(rundir.shutil, "disk_usage", lambda path: usage(10**9, 10**9, 2**20))
+    built = []
+    monkeypatch.setattr("seqnest.cli.common.module", lambda: built.append(1))
+    assert main(["learn", "--task", "set1", "--episodes", "40", "--out",
+                 str(tmp_path / "new" / "run"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the run directory needs about 11" in err[0] \
+        and "only 1.0 MB are free" in err[0], err
+    assert built == [] and not (tmp_path / "new").exists()
+
+
+def test_a_small_real_file_system_is_refused(tmp_path):
+    """On a 2-MB tmpfs where this machine lets the tests mount one."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if shutil.which("mount") is None or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)],
+            capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (the simulated test above covers the check)")
+    try:
+        out = subprocess.run([sys.executable, "-m", "seqnest", "learn", "--task", "set1",
+                              "--episodes", "3", "--out", str(mnt / "run"), "--no-progress"],
+                             capture_output=True, text=True)
+        assert out.returncode == 2, out.stderr
+        assert "needs about" in out.stderr and "are free on its file system" in out.stderr
+        assert list(mnt.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)
