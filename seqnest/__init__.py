@@ -250,9 +250,11 @@ def learn(out: str | os.PathLike | None = None, *, force: bool = False, progress
         raise TypeError(f"learn() got both config and {', '.join(sorted(options))}")
     if out is not None:                       # before anything is built or simulated
         from seqnest.sequences.rundir import check_free_space
-        from seqnest.sequences.temporal_memory.learn import run_directory_bytes
-        check_free_space(out, run_directory_bytes(config), "the run directory")
+        from seqnest.sequences.temporal_memory.learn import check_run_resources
+        from seqnest.sequences.temporal_memory.rundir import run_directory_bytes
         check_output(out, force)
+        check_run_resources(config)           # memory and threads first: the network
+        check_free_space(out, run_directory_bytes(config), "the run directory")
     result = train(config, module=module, progress=progress, resume=state)
     if out is not None:
         from seqnest.pynest_ext.parallel import is_writer

@@ -56,25 +56,11 @@ def _curves(folder: Path, record: dict, params: dict) -> np.ndarray | None:
     return np.mean([c[:n] for c in curves], axis=0)
 
 
-def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
-    """Write ``OUT/report.html`` (``OUT`` defaults to the tune directory)."""
-    from optuna.trial import TrialState
-    started = time.perf_counter()
-    folder = check_run_dir(folder)
-    out = check_report_output(folder if out is None else out)
-    record = read_json(folder / "tune.json")
-    study = _study(folder)
-    complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
-    if not complete:
-        raise RunDirError(f"{folder}: no finished trial yet")
-    minimize = record.get("direction", "minimize") == "minimize"
-    objective = record.get("objective", "objective")
+def _figures(figs: Figures, folder: Path, record: dict, study, complete: list,
+             values: np.ndarray, names: list, minimize: bool, objective: str) -> list:
+    """The report's figures; returns the best trials (best first)."""
     numbers = np.array([t.number for t in complete])
-    values = np.array([t.value for t in complete], dtype=float)
     best_so_far = (np.minimum if minimize else np.maximum).accumulate(values)
-    names = sorted({k for t in complete for k in t.params})
-
-    figs = Figures()
 
     def history(ax):
         ax.plot(numbers, values, "o", ms=4, alpha=0.6, label="trial")
@@ -137,6 +123,27 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
         figs.add("tune_best_curves", f"Learning curves of the {len(ranked)} best trials "
                  "(mean over each trial's seeds).", learning)
 
+    return ranked
+
+
+def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+    """Write ``OUT/report.html`` (``OUT`` defaults to the tune directory)."""
+    from optuna.trial import TrialState
+    started = time.perf_counter()
+    folder = check_run_dir(folder)
+    out = check_report_output(folder if out is None else out)
+    record = read_json(folder / "tune.json")
+    study = _study(folder)
+    complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    if not complete:
+        raise RunDirError(f"{folder}: no finished trial yet")
+    minimize = record.get("direction", "minimize") == "minimize"
+    objective = record.get("objective", "objective")
+    values = np.array([t.value for t in complete], dtype=float)
+    names = sorted({k for t in complete for k in t.params})
+
+    figs = Figures()
+    ranked = _figures(figs, folder, record, study, complete, values, names, minimize, objective)
     best = ranked[0]
     rows = [("objective", f"{objective} ({record.get('direction', 'minimize')}), mean over "
                           f"seeds {record.get('seeds')}"),

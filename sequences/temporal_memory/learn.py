@@ -176,31 +176,6 @@ def check_run_resources(config: RunConfig, processes: int = 1):
                            ranks=launcher_size(), ranks_here=launcher_local_size())
 
 
-#: What a run directory holds (bytes), with a margin: per value of each E->E synapse
-#: in connectivity.npz (source, target, state and weight after and before learning,
-#: each per-synapse parameter; compressed, set I measured 3.5 B per value), per
-#: spike or dAP onset in spikes.nix (set I measured 22 B), and the small files.
-RUN_BYTES_PER_SYNAPSE_VALUE = 5
-RUN_BYTES_PER_SPIKE = 24
-RUN_BYTES_FIXED = 2 * 2**20
-
-
-def run_directory_bytes(config: RunConfig) -> float:
-    """An estimate, with a margin, of the size of the run directory ``config`` writes:
-    every E->E synapse's values, and a spike and a dAP of every E neuron of an
-    element at each of its presentations (an unpredicted element fires its whole
-    subpopulation; a learned one about rho of them)."""
-    net, seq_set = config.network, config.sequence_set
-    n_E, M = int(net.n_E), len(seq_set.vocabulary)
-    synapses = n_E * M * int(round(net.p_EE * n_E * M))
-    values = 6 + len(config.synapse.connection_arrays((1, 1), 0.0, 1.0,
-                                                       np.random.default_rng(0)))
-    presentations = int(config.run.episodes) * sum(len(s) for s in seq_set.sequences)
-    spikes = presentations * n_E * 2            # spikes and dAP onsets
-    return (synapses * values * RUN_BYTES_PER_SYNAPSE_VALUE + spikes * RUN_BYTES_PER_SPIKE
-            + RUN_BYTES_FIXED)
-
-
 @dataclass
 class _Built:
     """A network created and connected for training, with its sampling plan."""

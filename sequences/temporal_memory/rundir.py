@@ -26,6 +26,7 @@ from seqnest.sequences.rundir import (TEMPORAL_MEMORY, atomic_directory,
                                       write_json, write_run_record)
 
 __all__ = ["ResumeState", "network_segment", "write_training_run", "load_config", "find_replays",
+           "run_directory_bytes",
            "load_connectivity", "load_resumable_config", "load_resume_state"]
 
 
@@ -188,3 +189,28 @@ def find_replays(run_dir: Path) -> list[Path]:
     inside = replays_in(run_dir)
     first = [d for d in inside if d.name == "replay"]
     return first + [d for d in inside if d.name != "replay"] + replays_in(run_dir / "replays")
+
+
+#: What a run directory holds (bytes), with a margin: per value of each E->E synapse
+#: in connectivity.npz (source, target, state and weight after and before learning,
+#: each per-synapse parameter; compressed, set I measured 3.5 B per value), per
+#: spike or dAP onset in spikes.nix (set I measured 22 B), and the small files.
+RUN_BYTES_PER_SYNAPSE_VALUE = 5
+RUN_BYTES_PER_SPIKE = 24
+RUN_BYTES_FIXED = 2 * 2**20
+
+
+def run_directory_bytes(config) -> float:
+    """An estimate, with a margin, of the size of the run directory ``config`` writes:
+    every E->E synapse's values, and a spike and a dAP of every E neuron of an
+    element at each of its presentations (an unpredicted element fires its whole
+    subpopulation; a learned one about rho of them)."""
+    net, seq_set = config.network, config.sequence_set
+    n_E, M = int(net.n_E), len(seq_set.vocabulary)
+    synapses = n_E * M * int(round(net.p_EE * n_E * M))
+    values = 6 + len(config.synapse.connection_arrays((1, 1), 0.0, 1.0,
+                                                       np.random.default_rng(0)))
+    presentations = int(config.run.episodes) * sum(len(s) for s in seq_set.sequences)
+    spikes = presentations * n_E * 2            # spikes and dAP onsets
+    return (synapses * values * RUN_BYTES_PER_SYNAPSE_VALUE + spikes * RUN_BYTES_PER_SPIKE
+            + RUN_BYTES_FIXED)
