@@ -242,6 +242,8 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
     target = spec.trials if trials is None else int(trials)
     if target < 1:
         raise ParameterError(f"--trials must be >= 1, got {target}")
+    if cluster == "slurm":                                    # before anything is written
+        check_slurm_submission(spec.sweep, workers)
     out = check_tune_output(Path(out), spec)
     write_json(out / TUNE_MARKER, {"spec": _comparable(spec.data), "objective": spec.objective,
                                    "direction": spec.direction, "seeds": spec.seeds})
@@ -267,8 +269,6 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
                    if t.user_attrs.get("evaluated"))
 
     if finished() < target:
-        if cluster == "slurm":
-            check_slurm_submission(spec.sweep, workers)
         check_sweep_output(runs)
         # one cluster for the whole search: its workers stay warm between batches
         with sweep_cluster(spec.sweep, cluster, workers, runs) as running:
@@ -282,8 +282,10 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
                "best": None if best is None else {"number": best.number, "value": best.value,
                                                    "params": best.params},
                "seconds": time.perf_counter() - started}
-    if best is not None:       # the best values as a configuration file learn --config takes
-        groups: dict[str, dict] = {}
+    if best is not None:       # the best trial as a configuration file learn --config takes
+        groups: dict[str, dict] = {g: dict(v) for g, v in spec.sweep.config.items()}
+        if spec.sweep.episodes is not None:
+            groups.setdefault("run", {})["episodes"] = spec.sweep.episodes
         for key, value in best.params.items():
             group, name = key.split(".", 1)
             groups.setdefault(group, {})[name] = value

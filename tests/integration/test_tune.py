@@ -45,7 +45,8 @@ def test_a_study_runs_continues_and_gives_a_config(built_module, spec, tmp_path,
     summary = seqnest.tune(spec, out, trials=3, module=built_module)
     assert summary["trials"] == 3 and summary["ran"] == 1 and len(_points(out)) == 3 * 2
     best = json.loads((out / "best_config.json").read_text())
-    assert set(best) == {"synapse", "network"}
+    assert set(best) == {"synapse", "network", "run"}
+    assert best["network"]["n_E"] == 20 and best["run"]["episodes"] == 2
     assert main(["learn", "--config", str(out / "best_config.json"), "--dry-run"]) == 0
     # another spec is not mixed into this study
     spec.write_text(SPEC.replace("seeds: [21, 22]", "seeds: [23]"))
