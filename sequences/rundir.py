@@ -175,8 +175,8 @@ def check_free_space(out: str | os.PathLike, need: float, what: str) -> None:
         folder = folder.parent
     free = shutil.disk_usage(folder).free
     if free < need:
-        raise RunDirError(f"{out}: {what} needs about {_mb(need)}, and only {_mb(free)} "
-                          "are free on its file system")
+        raise RunDirError(f"{out}: about {_mb(need)} needed for {what}, and only "
+                          f"{_mb(free)} free on its file system")
 
 
 def _jsonable(obj: Any) -> Any:

@@ -66,6 +66,9 @@ class SweepFamily:
     #: not fit
     check_resources: Callable[[Any, int], None]
     replays: ReplaySupport | None = None
+    #: resolved config -> an estimate (with a margin) of the bytes its run directory
+    #: takes, checked against the free space before a sweep runs (None: not checked)
+    run_bytes: Callable[[Any], float] | None = None
 
 
 @functools.lru_cache(maxsize=1)

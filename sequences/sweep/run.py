@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seqnest.params import ParameterError
-from seqnest.sequences.rundir import (RunDirError, read_json, remove_stale_temporaries,
+from seqnest.sequences.rundir import (RunDirError, check_free_space, read_json,
+                                      remove_stale_temporaries,
                                       require_writable)
 from seqnest.sequences.sweep.family import family_of_record
 from seqnest.sequences.sweep.points import expand
@@ -238,9 +239,18 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
     points = expand(spec)
     if cluster == "slurm":
         check_slurm_submission(spec, workers)
+    created = not Path(out).exists()
     out = check_sweep_output(out)
     remove_stale_temporaries(out, {p.key for p in points})
     rows, todo = _reuse_scan(spec, out, points)
+    if todo and spec.family.run_bytes is not None:     # the points' run directories must fit
+        try:
+            check_free_space(out, sum(spec.family.run_bytes(p.config) for p in todo),
+                             f"the {len(todo)} run directories still to write")
+        except RunDirError:
+            if created:
+                out.rmdir()                   # the empty folder this call made
+            raise
     failures: dict[str, dict] = {}
     keys = spec.family.summary_keys
     write_results(out, points, rows, failures, keys)

@@ -119,6 +119,11 @@ def point(record: dict, run_dir: str, replays: Mapping | None = None) -> dict[st
     return out
 
 
+def _run_bytes(config: RunConfig) -> float:
+    from seqnest.sequences.temporal_memory.rundir import run_directory_bytes
+    return run_directory_bytes(config)
+
+
 def _check_resources(config: RunConfig, processes: int) -> None:
     from seqnest.sequences.temporal_memory.learn import check_run_resources
     check_run_resources(config, processes=processes)
@@ -129,4 +134,5 @@ FAMILY = SweepFamily(
     name="temporal_memory", selector=None, spec_keys=frozenset({"synapse", "frequencies"}),
     run_keys={"episodes": "run.episodes", "threads": "run.threads", "synapse": "run.synapse"},
     resolve=_resolve, point=point, row=row, summary_keys=SUMMARY_KEYS,
-    check_resources=_check_resources, replays=ReplaySupport(_check_replays, _stored_replays))
+    check_resources=_check_resources, replays=ReplaySupport(_check_replays, _stored_replays),
+    run_bytes=_run_bytes)

@@ -38,8 +38,8 @@ def test_learn_checks_the_space_before_building(tmp_path, capsys, monkeypatch):
     assert main(["learn", "--task", "set1", "--episodes", "40", "--out",
                  str(tmp_path / "run"), "--no-progress"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "the run directory needs about 11" in err[0] \
-        and "only 1.0 MB are free" in err[0], err
+    assert len(err) == 1 and "about 11.1 MB needed for the run directory" in err[0] \
+        and "only 1.0 MB free" in err[0], err
     assert built == [] and list(tmp_path.iterdir()) == []
 
 
@@ -56,7 +56,21 @@ def test_a_small_real_file_system_is_refused(tmp_path):
                               "--episodes", "3", "--out", str(mnt / "run"), "--no-progress"],
                              capture_output=True, text=True)
         assert out.returncode == 2, out.stderr
-        assert "needs about" in out.stderr and "are free on its file system" in out.stderr
+        assert "needed for the run directory" in out.stderr \
+            and "free on its file system" in out.stderr
         assert list(mnt.iterdir()) == []
     finally:
         subprocess.run(["umount", str(mnt)], capture_output=True)
+
+
+def test_a_sweep_whose_runs_cannot_fit_is_refused_before_it_starts(tmp_path, capsys,
+                                                                     monkeypatch):
+    from pathlib import Path
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(rundir.shutil, "disk_usage", lambda path: usage(10**9, 10**9, 2**20))
+    monkeypatch.setattr("seqnest.cli.common.module", lambda: pytest.fail("built"))
+    spec = Path(__file__).parent.parent / "data" / "sweep_tiny.yaml"
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "sweep"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "needed for the 4 run directories still to write" in err[0], err
+    assert list(tmp_path.iterdir()) == []
