@@ -48,6 +48,18 @@ def _mpirun(env, *args, cwd):
     return proc.stdout
 
 
+def _probe_on_two_ranks(env, folder: Path, probe: str, *args, timeout: int) -> list[str]:
+    """Run the script ``probe`` on 2 MPI processes in ``folder``; what each rank wrote
+    to its own ``rank<r>.txt`` (printed lines of two ranks may interleave)."""
+    script = folder / "probe.py"
+    script.write_text(probe)
+    proc = subprocess.run(["mpirun", "--allow-run-as-root", "-np", "2", sys.executable,
+                           str(script), *args], env=env, cwd=folder, capture_output=True,
+                          text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return [(folder / f"rank{r}.txt").read_text() for r in (0, 1)]
+
+
 def _single(env, *args, cwd):
     proc = subprocess.run([sys.executable, "-m", "seqnest", *args], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=900)
@@ -186,14 +198,8 @@ open(f"rank{rank()}.txt", "w").write(f"synapses {final.source.size} same {same}"
 
 @pytest.mark.parametrize("kind", ["stdsp", "reram"])
 def test_the_final_read_under_mpi_is_the_status_read(mpi_env, tmp_path, kind):
-    script = tmp_path / "final_read.py"
-    script.write_text(FINAL_READ_PROBE)
-    proc = subprocess.run(["mpirun", "--allow-run-as-root", "-np", "2", sys.executable,
-                           str(script), kind], env=mpi_env, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = _probe_on_two_ranks(mpi_env, tmp_path, FINAL_READ_PROBE, kind, timeout=600)
     # every rank holds every synapse (gathered) and reads them as the status read does
-    lines = [(tmp_path / f"rank{r}.txt").read_text() for r in (0, 1)]
     assert lines == ["synapses 4176 same True"] * 2
 
 
@@ -212,13 +218,8 @@ open(f"rank{rank()}.txt", "w").write(f"errors {errors}")    # printed lines may 
 
 
 def test_ranks_whose_clocks_disagree_still_read_together(mpi_env, tmp_path):
-    script = tmp_path / "clock.py"
-    script.write_text(CLOCK_PROBE)
-    proc = subprocess.run(["mpirun", "--allow-run-as-root", "-np", "2", sys.executable,
-                           str(script)], env=mpi_env, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)      # ranks waiting in different calls hang
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    lines = [(tmp_path / f"rank{r}.txt").read_text() for r in (0, 1)]
+    # ranks waiting in different calls hang: the timeout ends them
+    lines = _probe_on_two_ranks(mpi_env, tmp_path, CLOCK_PROBE, timeout=120)
     assert lines[0].startswith("errors [") and lines[0] == lines[1]
 
 
@@ -244,11 +245,6 @@ open(f"rank{rank()}.txt", "w").write(f"synapses {final.source.size} fell back {f
 
 
 def test_a_wave_missed_on_one_rank_makes_every_rank_read_the_status(mpi_env, tmp_path):
-    script = tmp_path / "miss.py"
-    script.write_text(ONE_RANK_MISSES_PROBE)
-    proc = subprocess.run(["mpirun", "--allow-run-as-root", "-np", "2", sys.executable,
-                           str(script)], env=mpi_env, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)      # ranks waiting in different calls hang
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    lines = [(tmp_path / f"rank{r}.txt").read_text() for r in (0, 1)]
+    # ranks waiting in different calls hang: the timeout ends them
+    lines = _probe_on_two_ranks(mpi_env, tmp_path, ONE_RANK_MISSES_PROBE, timeout=120)
     assert lines == ["synapses 4176 fell back True"] * 2
