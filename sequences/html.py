@@ -187,6 +187,15 @@ def html_page(title: str, body: list[str], style: str = "") -> str:
             + "".join(body) + "</body></html>")
 
 
+def header_table(header: list[str], rows: list[dict]) -> str:
+    """An HTML table with a header row: one row per mapping in ``rows`` (its values
+    under ``header``, escaped)."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(r[h]))}</td>" for h in header)
+                   + "</tr>" for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
 def table(rows) -> str:
     body = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
                    for k, v in rows)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from seqnest.sequences.html import (Figures, check_report_output, figures_html, html_page,
-                                    publish, table)
+from seqnest.sequences.html import (Figures, check_report_output, figures_html,
+                                    header_table, html_page, publish, table)
 from seqnest.sequences.rundir import RunDirError, check_run_dir, read_json
 
 __all__ = ["write_tune_report"]
@@ -151,15 +151,13 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
             ("best trial", f"{best.number}: {best.value:.4g}"),
             ("best values", ", ".join(f"{k} = {v}" for k, v in best.params.items())),
             ("as a configuration file", str(folder / "best_config.json"))]
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in ["trial", "state", objective, *names])
-    body_rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in [
-            t.number, t.state.name.lower(),
-            "" if t.value is None else f"{t.value:.4g}",
-            *[t.params.get(n, "") for n in names]]) + "</tr>"
-        for t in study.trials)
+    header = ["trial", "state", objective, *names]
+    trials = [dict(zip(header, [t.number, t.state.name.lower(),
+                                "" if t.value is None else f"{t.value:.4g}",
+                                *[t.params.get(n, "") for n in names]]))
+              for t in study.trials]
     body = [f"<h1>seqnest parameter search {html.escape(folder.name)}</h1>",
             "<h2>Summary</h2>", table(rows), "<h2>Figures</h2>", figures_html(figs),
-            "<h2>Trials</h2>", f"<table><tr>{head}</tr>{body_rows}</table>",
+            "<h2>Trials</h2>", header_table(header, trials),
             f"<p>Report written in {time.perf_counter() - started:.1f} s.</p>"]
     return publish(out, figs, html_page(f"seqnest search report: {folder.name}", body))

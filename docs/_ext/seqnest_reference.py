@@ -31,43 +31,35 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").strip()
 
 
-def _block(lines: list[str], name: str) -> list[dict]:
-    """The declarations of the model's ``name:`` block (parameters, state)."""
-    rows, inside, indent = [], False, 0
+def _block_lines(lines: list[str], name: str):
+    """The lines inside the model's ``name:`` blocks (parameters, state, equations)."""
+    inside, indent = False, 0
     for line in lines:
         stripped = line.strip()
         if stripped == f"{name}:":
             inside, indent = True, len(line) - len(line.lstrip())
-            continue
-        if inside:
-            if stripped and len(line) - len(line.lstrip()) <= indent:
-                inside = False
-                continue
-            m = PARAM_LINE.match(line)
-            if m and not stripped.startswith("#"):
-                default = m["default"]
-                shared = "@homogeneous" in default
-                default = default.replace("@homogeneous", "").replace("@heterogeneous", "").strip()
-                rows.append({"name": m["name"], "type": m["type"].strip(), "default": default,
-                             "doc": (m["doc"] or "").strip(), "shared": shared})
+        elif inside and stripped and len(line) - len(line.lstrip()) <= indent:
+            inside = False
+        elif inside and not stripped.startswith("#"):
+            yield line
+
+
+def _block(lines: list[str], name: str) -> list[dict]:
+    """The declarations of the model's ``name:`` block (parameters, state)."""
+    rows = []
+    for m in filter(None, map(PARAM_LINE.match, _block_lines(lines, name))):
+        default = m["default"]
+        shared = "@homogeneous" in default
+        default = default.replace("@homogeneous", "").replace("@heterogeneous", "").strip()
+        rows.append({"name": m["name"], "type": m["type"].strip(), "default": default,
+                     "doc": (m["doc"] or "").strip(), "shared": shared})
     return rows
 
 
 def _equations(lines: list[str]) -> list[tuple[str, int, str]]:
     """(variable, order, right-hand side) of the ODEs in the ``equations:`` block."""
-    out, inside, indent = [], False, 0
-    for line in lines:
-        stripped = line.strip()
-        if stripped == "equations:":
-            inside, indent = True, len(line) - len(line.lstrip())
-            continue
-        if inside:
-            if stripped and len(line) - len(line.lstrip()) <= indent:
-                break
-            m = EQUATION.match(line)
-            if m:
-                out.append((m["lhs"], len(m["order"]), m["rhs"]))
-    return out
+    return [(m["lhs"], len(m["order"]), m["rhs"])
+            for m in filter(None, map(EQUATION.match, _block_lines(lines, "equations")))]
 
 
 def parse_nestml(path: Path) -> tuple[str, list[str], list[dict]]:

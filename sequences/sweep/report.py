@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from seqnest.sequences.html import Figures, check_report_output, figures_html, html_page, publish
+from seqnest.sequences.html import (Figures, check_report_output, figures_html,
+                                    header_table, html_page, publish)
 from seqnest.sequences.rundir import RunDirError, check_run_dir, read_json
 
 __all__ = ["write_sweep_report"]
@@ -37,13 +38,6 @@ def _read_csv(path: Path) -> tuple[list[dict], list[str]]:
     except (csv.Error, UnicodeDecodeError) as exc:
         raise RunDirError(f"corrupt file {path}: {exc}") from None
     return rows, list(rows[0].keys()) if rows else []
-
-
-def _html_table(header: list[str], rows: list[dict]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(r[h]))}</td>" for h in header)
-                   + "</tr>" for r in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def _replay_outcomes(figs: Figures, rows: list[dict], header: list[str]) -> None:
@@ -136,11 +130,11 @@ def write_sweep_report(sweep_dir: str | os.PathLike,
         f"<p>{len(table)} finished points, {len(failures)} failed "
         f"(see failures.json); run directories: {html.escape(str(sweep_dir))}/&lt;point&gt;/.</p>",
         "<h2>Figures</h2>", figures_html(figs),
-        "<h2>Points</h2>", _html_table(header, table),
+        "<h2>Points</h2>", header_table(header, table),
         *(["<h2>Replays (replays.csv)</h2>",
            f"<p>Noisy replay trials of each point: {html.escape(str(sweep_dir))}/&lt;point&gt;"
            "/replays/&lt;condition&gt;/ (the report of a point shows them).</p>",
-           _html_table(replay_header, replays)] if replays else []),
+           header_table(replay_header, replays)] if replays else []),
         f"<p>Report written in {time.perf_counter() - started:.1f} s.</p>",
     ]
     return publish(out, figs, html_page(f"seqnest sweep report: {sweep_dir.name}", body,

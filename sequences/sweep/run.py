@@ -278,11 +278,8 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
         return args + (spec.replay,) if spec.replay else args
 
     try:
-        if running is None:
-            with sweep_cluster(spec, cluster, workers, out) as running:
-                _run_points(running.client, todo, running.slots, submit_args,
-                            point_fn or spec.family.point, done)
-        else:
+        with (sweep_cluster(spec, cluster, workers, out) if running is None
+              else contextlib.nullcontext(running)) as running:
             _run_points(running.client, todo, running.slots, submit_args,
                         point_fn or spec.family.point, done)
     finally:
