@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from seqnest.errors import RunDirError
@@ -60,7 +59,7 @@ def copy_examples(dest: str | os.PathLike) -> list[Path]:
     so that the commands in their comments run from ``dest``; return the two folders.
     Neither may exist yet in ``dest``: nothing of the user's is replaced, and an
     interrupted copy leaves nothing."""
-    from seqnest.sequences.rundir import require_writable
+    from seqnest.sequences.rundir import atomic_directory, require_writable
     dest = Path(dest)
     targets = [dest / name for name in SHIPPED]
     for target in targets:
@@ -72,17 +71,9 @@ def copy_examples(dest: str | os.PathLike) -> list[Path]:
     done: list[Path] = []
     try:
         for name, target in zip(SHIPPED, targets):
-            tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=dest))
-            try:
+            with atomic_directory(target) as tmp:        # written beside, then renamed
                 for src in _files(_root() / name):
                     shutil.copyfile(src, tmp / src.name)
-                umask = os.umask(0)
-                os.umask(umask)
-                tmp.chmod(0o777 & ~umask)
-                os.rename(tmp, target)
-            except BaseException:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise
             done.append(target)
     except BaseException:
         for target in done:               # all or nothing: the folders this call made
