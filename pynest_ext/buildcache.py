@@ -96,7 +96,7 @@ def _build_inputs(root: Path, nest: NestInstall) -> dict:
     digests = {}
     for path in files:
         rel = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
-        digests[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
+        digests[str(rel)] = _digest(path)
     return {
         "format": CACHE_FORMAT,
         "module": MODULE_NAME,
