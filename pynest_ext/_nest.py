@@ -13,17 +13,25 @@ __all__ = ["import_nest", "kernel_api", "node_status", "set_node_status"]
 def import_nest() -> ModuleType:
     """Import PyNEST without its start-up banner, with Ctrl-C left to Python.
 
-    NEST installs its own SIGINT handler, which swallows Ctrl-C: a training run
-    went on to the end. Python's handler is put back (in the main thread), so
-    Ctrl-C raises KeyboardInterrupt as soon as a ``nest.Run`` call returns;
+    NEST installs its own SIGINT handler when it is imported, which swallows
+    Ctrl-C: a training run went on to the end. Python's handler in place before
+    the import is put back (in the main thread), so Ctrl-C raises
+    KeyboardInterrupt (or reaches the handler a caller installed) as soon as a
+    ``nest.Run`` call returns;
     :class:`seqnest.pynest_ext.networks.temporal_memory.SequenceNetwork` simulates in short pieces for
     that reason.
     """
     os.environ.setdefault("PYNEST_QUIET", "1")
+    import sys
+    if "nest" in sys.modules:
+        return sys.modules["nest"]
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.getsignal(signal.SIGINT) if main else None
     import nest
-    if threading.current_thread() is threading.main_thread():
-        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+    if main:
+        # Python's handler as it was (the command line's or a training loop's), or
+        # Python's default where there was none Python knew of
+        signal.signal(signal.SIGINT, before if callable(before) else signal.default_int_handler)
     return nest
 
 

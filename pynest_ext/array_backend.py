@@ -10,6 +10,12 @@ every number to Python one at a time (75-100 ns per number, six numbers per
 event). The final read of the synapses
 (:meth:`seqnest.pynest_ext.networks.simulation.Simulated._read_by_wave`) uses it
 where the loaded module has it and PyNEST's events otherwise.
+
+The module also reads every connection of one of its synapse models into
+arrays (C++: ``pynest_ext/cpp/seqnest_synapse_reader.h``): source and target
+node ids and the requested state variables and per-synapse parameters, 10-30
+ns per synapse, changing nothing (:func:`read_synapses`), where a status
+dictionary per connection costs 5-10 us.
 """
 from __future__ import annotations
 
@@ -18,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["BACKEND", "attach", "available", "clear", "take"]
+__all__ = ["BACKEND", "attach", "available", "clear", "take", "can_read_synapses",
+           "read_synapses"]
 
 #: The backend's name in NEST (``record_to``).
 BACKEND = "seqnest_arrays"
@@ -27,19 +34,34 @@ _SYMBOLS = ("seqnest_arrays_threads", "seqnest_arrays_size", "seqnest_arrays_sen
             "seqnest_arrays_targets", "seqnest_arrays_values", "seqnest_arrays_complete",
             "seqnest_arrays_clear")
 
+_READER_SYMBOLS = ("seqnest_synapses_read", "seqnest_synapses_sources",
+                   "seqnest_synapses_targets", "seqnest_synapses_column",
+                   "seqnest_synapses_clear")
+
 _lib: ctypes.CDLL | None = None
+_reader: ctypes.CDLL | None = None
 
 
 def attach(module_path: str | Path) -> bool:
     """Find the backend's C functions in the loaded module ``module_path`` (the
     file NEST installed: the dynamic loader hands back the same library, so its
     arrays are the ones the recorder fills). False for a module without them."""
-    global _lib
+    global _lib, _reader
     try:
         lib = ctypes.CDLL(str(module_path))
     except OSError:
-        _lib = None
+        _lib = _reader = None
         return False
+    _reader = None
+    if all(hasattr(lib, name) for name in _READER_SYMBOLS):
+        lib.seqnest_synapses_read.restype = ctypes.c_long
+        lib.seqnest_synapses_read.argtypes = [ctypes.c_long, ctypes.c_char_p]
+        for name in ("seqnest_synapses_sources", "seqnest_synapses_targets"):
+            getattr(lib, name).restype = ctypes.POINTER(ctypes.c_long)
+        lib.seqnest_synapses_column.restype = ctypes.POINTER(ctypes.c_double)
+        lib.seqnest_synapses_column.argtypes = [ctypes.c_size_t]
+        lib.seqnest_synapses_clear.restype = None
+        _reader = lib
     if not all(hasattr(lib, name) for name in _SYMBOLS):
         _lib = None
         return False
@@ -92,3 +114,34 @@ def take() -> dict[str, np.ndarray] | None:
         at += n
     lib.seqnest_arrays_clear()
     return out
+
+
+def can_read_synapses() -> bool:
+    """Whether the loaded module has the synapse reader (see :func:`attach`)."""
+    return _reader is not None
+
+
+def read_synapses(syn_id: int, names: list[str] | tuple[str, ...]) -> dict[str, np.ndarray] | None:
+    """Every connection of synapse model ``syn_id`` (NEST's ``synapse_modelid``) on
+    this process: ``source`` and ``target`` node ids (int64) and each of ``names``
+    (float64; the model's state variables and per-synapse parameters, as in its
+    status), in thread order, then connection order. None where the reader cannot
+    (no reader in the module, a model of another module such as NEST's own, or a
+    name the model does not have): read the status then."""
+    lib = _reader
+    if lib is None or any("," in n for n in names):
+        return None
+    n = lib.seqnest_synapses_read(int(syn_id), ",".join(names).encode())
+    if n < 0:
+        return None
+    try:
+        out = {"source": np.empty(n, np.int64), "target": np.empty(n, np.int64)}
+        if n:
+            out["source"][:] = np.ctypeslib.as_array(lib.seqnest_synapses_sources(), shape=(n,))
+            out["target"][:] = np.ctypeslib.as_array(lib.seqnest_synapses_targets(), shape=(n,))
+        for k, name in enumerate(names):
+            out[name] = (np.ctypeslib.as_array(lib.seqnest_synapses_column(k), shape=(n,)).copy()
+                         if n else np.zeros(0))
+        return out
+    finally:
+        lib.seqnest_synapses_clear()

@@ -92,7 +92,7 @@ def cache_root() -> Path:
 def _build_inputs(root: Path, nest: NestInstall) -> dict:
     files = sorted(root.rglob("*.nestml"))
     files += [root / "CMakeLists.txt", Path(codegen.__file__), Path(nestconfig.__file__),
-              codegen.ARRAY_BACKEND]
+              codegen.ARRAY_BACKEND, codegen.SYNAPSE_READER]
     digests = {}
     for path in files:
         rel = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)

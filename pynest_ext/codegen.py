@@ -14,7 +14,15 @@ properties also for co-generated synapses (:func:`_decorators_kept_in_clones`,
 checked by :func:`_check_shared_parameters`); every neuron gets one multi-channel
 input buffer (:func:`_one_input_buffer`); a wrong neuron-synapse pairing raises
 instead of exiting (:func:`_raise_instead_of_exit`); built-in STDP synapses keep
-their own spike history (:func:`_separate_spike_histories`).
+their own spike history (:func:`_separate_spike_histories`). Two C++ parts of
+seqnest are added to the module: a recording backend that keeps a recorder's
+events in arrays (:func:`_add_array_backend`) and a reader of every connection
+of a synapse model into arrays (:func:`_add_synapse_reader`; the generated
+synapse classes' getters are made public for it).
+
+Size: above 400 lines because every edit of the generated code is here, next to
+the others it must agree with, so that one module fails loudly when NESTML's
+output changes shape.
 
 Besides the models in ``--models``, one neuron is derived here:
 ``stm_neuron_stim`` (:data:`seqnest.pynest_ext.models.STIM_NEURON`) is ``stm_neuron``
@@ -84,6 +92,7 @@ def generate(models_dir: Path, target_dir: Path, module_name: str = MODULE_NAME,
         if "std::vector< nest::RingBuffer > spike_inputs_;" in header.read_text():
             _one_input_buffer(header, header.with_suffix(".cpp"))
     _add_array_backend(Path(target_dir) / f"{module_name}.cpp")
+    _add_synapse_reader(Path(target_dir), Path(target_dir) / f"{module_name}.cpp")
 
 
 #: The recording backend for the final read of the synapses (C++, GPL-2.0-or-later).
@@ -103,6 +112,46 @@ def _add_array_backend(module_source: Path) -> None:
                  r"\1    seqnest::register_array_backend();\n", where)
     module_source.write_text(text)
     (module_source.parent / ARRAY_BACKEND.name).write_text(ARRAY_BACKEND.read_text())
+
+
+#: Reads every connection of a synapse model into arrays (C++, GPL-2.0-or-later).
+SYNAPSE_READER = Path(__file__).resolve().parent / "cpp" / "seqnest_synapse_reader.h"
+
+_SYNAPSE_CLASS = r"(class (\w+) : public Connection< targetidentifierT >\n\{\n(?:  typedef [^\n]*\n)?\s*)private:"
+
+
+def _add_synapse_reader(target_dir: Path, module_source: Path) -> None:
+    """Put the synapse reader (:data:`SYNAPSE_READER`) into the module: each
+    generated synapse class's getters made public (they were private, the
+    class's layout is unchanged), and a reader registered per class with the
+    state variables and per-synapse parameters its getters return."""
+    registrations = []
+    for header in sorted(target_dir.glob("*.h")):
+        text = header.read_text()
+        if ": public Connection< targetidentifierT >" not in text:
+            continue
+        found = re.search(_SYNAPSE_CLASS, text)
+        if found is None:
+            raise RuntimeError(f"{header.name}: the synapse class does not have the expected "
+                               "shape; NESTML's generated code changed: update "
+                               "seqnest.pynest_ext.codegen")
+        name = found.group(2)
+        text = _once(text, _SYNAPSE_CLASS,
+                     r"\1public:   // seqnest: getters read by seqnest_synapse_reader.h", header.name)
+        header.write_text(text)
+        getters = sorted(set(re.findall(r"inline double get_(\w+)\(\) const", text)))
+        cls = f"nest::{name}::{name}< nest::TargetIdentifierPtrRport >"
+        fields = ", ".join(f'{{ "{g}", &{cls}::get_{g} }}' for g in getters)
+        registrations.append(
+            f"template struct seqnest::Steal< seqnest::BlocksOf< {cls} >, "
+            f"&nest::Connector< {cls} >::C_ >;\n"
+            f"static const bool seqnest_reader_{name} = seqnest::add_reader< {cls} >( {{ {fields} }} );\n")
+    text = module_source.read_text()
+    text = _once(text, r'(#include "' + ARRAY_BACKEND.name + '"\n)',
+                 r'\1#include "' + SYNAPSE_READER.name + '"\n', module_source.name)
+    module_source.write_text(text + "\n// seqnest: one reader per synapse class\n"
+                             + "".join(registrations))
+    (module_source.parent / SYNAPSE_READER.name).write_text(SYNAPSE_READER.read_text())
 
 
 @contextlib.contextmanager

@@ -36,10 +36,10 @@ if TYPE_CHECKING:   # pragma: no cover
     from seqnest.pynest_ext.models import ModelNames
     from seqnest.pynest_ext.noise import NoiseParams
     from seqnest.sequences.temporal_memory.config import RunConfig
-    from seqnest.sequences.temporal_memory.learn import TrainingResult
 
 from seqnest._coincidence_api import cd_eval, cd_train, resolve_cd_config
 from seqnest._pattern_api import learn_patterns, resolve_pattern_config
+from seqnest._learn_api import find_checkpoint, learn
 from seqnest._runs_api import export, read_export, report, sweep, sweep_plan, tune
 from seqnest._examples_api import copy_examples, list_examples
 
@@ -53,7 +53,9 @@ __all__ = ["__version__", "install", "build", "demo",
            "report", "export", "read_export", "sweep", "sweep_plan", "tune",
            # the shipped sweep specs and example scripts
            "list_examples", "copy_examples",
-           "SeqnestError", "ParameterError", "RunDirError", "BuildError", "SequenceNetwork",
+           "SeqnestError", "ParameterError", "RunDirError", "BuildError", "TrainingInterrupted",
+           "find_checkpoint",
+           "SequenceNetwork",
            "NetworkParams"]
 
 
@@ -74,6 +76,9 @@ def __getattr__(name: str):
     if name in ("SeqnestError", "ParameterError", "RunDirError", "BuildError"):
         from seqnest import errors
         return getattr(errors, name)
+    if name == "TrainingInterrupted":
+        from seqnest.sequences.temporal_memory import checkpoint
+        return checkpoint.TrainingInterrupted
     if name in ("SequenceNetwork", "NetworkParams"):
         from seqnest.pynest_ext.networks import temporal_memory
         return getattr(temporal_memory, name)
@@ -202,72 +207,6 @@ def describe_parameters(config: "RunConfig") -> str:
     """Every parameter group of ``config`` as text: name, value, unit, meaning, source."""
     from seqnest.sequences.temporal_memory.config import describe_config
     return describe_config(config)
-
-
-def learn(out: str | os.PathLike | None = None, *, force: bool = False, progress: bool = False,
-          module: "BuiltModule | Callable[[], BuiltModule] | None" = None, config: "RunConfig | None" = None,
-          resume: str | os.PathLike | None = None, **options: Any) -> "TrainingResult":
-    """Train the sequence network, evaluate every episode, write a run directory.
-
-    Parameters
-    ----------
-    out : str or path, optional
-        Run directory to write (checked before anything is simulated; written
-        to a temporary sibling and renamed). None: nothing is written.
-    force : bool
-        Replace ``out`` if it holds an earlier seqnest run.
-    progress : bool
-        Progress bar with the current error on stderr.
-    module : BuiltModule or callable, optional
-        The compiled module, or a callable returning it (default: build or reuse).
-    config : RunConfig, optional
-        A resolved configuration; otherwise ``options`` are passed to
-        :func:`resolve_config`.
-    resume : str or path, optional
-        Continue training the network of this run directory.
-    **options
-        :func:`resolve_config` arguments (``task``, ``sequences``, ``params``,
-        ``episodes``, ``seed``, ``threads``, ``synapse``, ...).
-
-    Returns
-    -------
-    seqnest.sequences.temporal_memory.learn.TrainingResult
-        Per-episode prediction error, false positives and negatives (fractions),
-        the connectivity before and after learning, recordings and timings.
-    """
-    from seqnest.sequences.rundir import check_output
-    from seqnest.sequences.temporal_memory.rundir import load_resume_state, write_training_run
-    from seqnest.sequences.temporal_memory.learn import train
-    state = None
-    if resume is not None:
-        source, state = load_resume_state(resume)
-        if config is None:
-            from seqnest.sequences.temporal_memory.config import resolve_resumed_config
-            config = resolve_resumed_config(source, **_config_options(options))
-    elif config is None:
-        config = resolve_config(**options)
-    elif options:
-        raise TypeError(f"learn() got both config and {', '.join(sorted(options))}")
-    if out is not None:                       # before anything is built or simulated
-        from seqnest.sequences.rundir import check_free_space
-        from seqnest.sequences.temporal_memory.learn import check_run_resources
-        from seqnest.sequences.temporal_memory.rundir import run_directory_bytes
-        check_output(out, force)
-        check_run_resources(config)           # memory and threads first: the network
-        check_free_space(out, run_directory_bytes(config), "the run directory")
-    result = train(config, module=module, progress=progress, resume=state)
-    if out is not None:
-        from seqnest.pynest_ext.parallel import is_writer
-        if is_writer():                       # MPI: rank 0 writes the gathered run
-            write_training_run(result, out, force=force)
-    return result
-
-
-def _config_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    opts = dict(options)
-    if "set_options" in opts:
-        opts["set_options"] = list(opts["set_options"])
-    return opts
 
 
 def replay(run_dir: str | os.PathLike, *, params: Mapping[str, Any] | None = None,

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import importlib.metadata
 import json
 import math
@@ -403,9 +404,13 @@ def load_segment(path: Path, name: str):
 def remove_stale_temporaries(folder: Path, names: set[str]) -> None:
     """Remove the hidden temporary directories that a killed or interrupted worker left
     behind in ``folder`` for one of ``names`` (``.<name>.tmp-*``, ``.<name>.old-*``,
-    written by :func:`atomic_directory`; the random suffix has no dot)."""
+    written by :func:`atomic_directory`; the random suffix has no dot), and
+    the temporary files of their checkpoints."""
     import shutil
     for d in folder.glob(".*.*-*"):
         name, _, rest = d.name[1:].rpartition(".")
         if d.is_dir() and name in names and rest.startswith(("tmp-", "old-")):
             shutil.rmtree(d, ignore_errors=True)
+    for name in names:                   # a checkpoint cut short by a kill while written
+        for f in folder.glob(f".{glob.escape(name)}.checkpoint.npz.tmp-*"):
+            f.unlink(missing_ok=True)

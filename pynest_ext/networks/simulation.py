@@ -271,6 +271,27 @@ def _sorted_synapses(pairs: Sequence[tuple[np.ndarray, np.ndarray]],
 READ_CHUNK = 4000
 
 
+def read_model_synapses(nest, model: str, keys: Sequence[str], sources=None,
+                        targets=None) -> dict[str, np.ndarray] | None:
+    """Every connection of ``model`` on this process (``source``, ``target`` and
+    ``keys``) from the module's synapse reader
+    (:func:`seqnest.pynest_ext.array_backend.read_synapses`), without status
+    dictionaries and without changing anything; restricted to the node-id ranges
+    of the contiguous collections ``sources`` and ``targets`` where given. None
+    where the reader cannot read ``model`` (read :func:`read_connections` then)."""
+    if not array_backend.can_read_synapses():
+        return None
+    data = array_backend.read_synapses(int(nest.GetDefaults(model, "synapse_modelid")), keys)
+    if data is None:
+        return None
+    keep = np.ones(data["source"].size, dtype=bool)
+    for key, nodes in (("source", sources), ("target", targets)):
+        if nodes is not None and len(nodes):
+            first = nodes[0].global_id
+            keep &= (data[key] >= first) & (data[key] < first + len(nodes))
+    return data if keep.all() else {k: v[keep] for k, v in data.items()}
+
+
 def read_connections(conns, keys: Sequence[str], chunk: int = READ_CHUNK) -> dict[str, np.ndarray]:
     """``conns.get(keys)`` as NumPy arrays, in chunks to bound peak memory.
 

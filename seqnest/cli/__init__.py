@@ -99,33 +99,45 @@ def _one_process_only(args: argparse.Namespace) -> str | None:
 
 
 class _Interrupts:
-    """Whether Ctrl-C was pressed: a library that catches the KeyboardInterrupt
-    inside its own code (HDF5, plotting, NEST) and raises something else instead
-    must still end the command as interrupted, not as an error."""
+    """Whether Ctrl-C (or SIGTERM, as a batch scheduler sends it) arrived: a library
+    that catches the KeyboardInterrupt inside its own code (HDF5, plotting, NEST)
+    and raises something else instead must still end the command as interrupted,
+    not as an error."""
 
     seen = False
+    signum = 2
 
     @classmethod
     def handler(cls, signum, frame):
-        cls.seen = True
+        cls.seen, cls.signum = True, signum
         raise KeyboardInterrupt
 
     @classmethod
     def install(cls):
-        """Install the handler (main thread, default handler only); returns a restorer."""
+        """Install the handler for SIGINT and SIGTERM (main thread, default handlers
+        only); returns a restorer."""
         import signal
         import threading
-        cls.seen = False
-        if threading.current_thread() is threading.main_thread() \
-                and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            signal.signal(signal.SIGINT, cls.handler)
-            return lambda: signal.signal(signal.SIGINT, signal.default_int_handler)
-        return lambda: None
+        cls.seen, cls.signum = False, signal.SIGINT
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+        mine = [sig for sig, default in defaults.items() if signal.getsignal(sig) is default]
+        for sig in mine:
+            signal.signal(sig, cls.handler)
+
+        def restore():
+            for sig in mine:
+                signal.signal(sig, defaults[sig])
+        return restore
 
 
 def _interrupted() -> int:
-    print("seqnest: interrupted", file=sys.stderr)
-    return 130
+    import signal
+    name = "interrupted" if _Interrupts.signum == signal.SIGINT else \
+        f"stopped by {signal.Signals(_Interrupts.signum).name}"
+    print(f"seqnest: {name}", file=sys.stderr)
+    return 128 + int(_Interrupts.signum)
 
 
 def _run(args: argparse.Namespace) -> int:

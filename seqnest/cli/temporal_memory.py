@@ -52,6 +52,12 @@ def _print_learning_summary(result, out) -> None:
     print(f"run directory: {out}")
     if m.get("resumed_from"):
         print(f"  continued training the network of {m['resumed_from']}")
+    ck = m.get("checkpoints") or {}
+    if ck.get("continued_at_episodes"):
+        print(f"  continued from a checkpoint after episode "
+              f"{', '.join(str(e) for e in ck['continued_at_episodes'])}")
+    if ck.get("written"):
+        print(f"  {ck['written']} checkpoints written ({ck['time_s']:.1f} s)")
     print(f"  sequences: {'; '.join(m['sequences'])}  (task {result.config.task}, "
           f"seed {result.config.run.seed}, {result.config.run.episodes} episodes)")
     print(f"  episodes to convergence (error < {result.config.evaluation.convergence_error:g}): "
@@ -93,11 +99,35 @@ def _learn_config(args: argparse.Namespace):
                                   resume=args.resume)
 
 
+def _checkpoint_to_continue(args: argparse.Namespace):
+    """The checkpoint that ``--resume`` names (None: it names a run directory)."""
+    if not args.resume or Path(args.resume).is_dir():
+        return None
+    found = seqnest.find_checkpoint(args.resume)
+    if found is None:
+        raise ParameterError(f"--resume {args.resume}: run directory not found, and no "
+                             "checkpoint of an interrupted run beside it")
+    given = [f"--{k.replace('_', '-')}" for k in ("task", "sequences", "frequencies", "config",
+                                                  "set", "seed", "synapse", "inputs")
+             if getattr(args, k, None)]
+    if given:
+        raise ParameterError(f"--resume {args.resume} continues an interrupted run as it was "
+                             f"configured: only --episodes and --threads may change, not "
+                             f"{given[0]}")
+    return found
+
+
 def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
+    every = dict(checkpoint_every=args.checkpoint_every or 0,
+                 checkpoint_minutes=args.checkpoint_minutes, checkpoints=not args.no_checkpoint)
+    if _checkpoint_to_continue(args) is not None:
+        return seqnest.learn(out, resume=args.resume, force=force, progress=progress,
+                             module=common.module, episodes=args.episodes,
+                             threads=args.threads, **every)
     config = _learn_config(args)
     _print_frequencies(config, args.frequencies)
     return seqnest.learn(out, config=config, resume=args.resume, force=force, progress=progress,
-                         module=common.module)    # checks out, resources, then builds
+                         module=common.module, **every)    # checks out, resources, then builds
 
 
 def _cmd_learn(args: argparse.Namespace) -> int:
@@ -105,11 +135,21 @@ def _cmd_learn(args: argparse.Namespace) -> int:
         print(pattern_sequences.describe(args) if args.inputs
               else seqnest.describe_parameters(_learn_config(args)))
         return 0
+    if not args.out and not args.inputs and _checkpoint_to_continue(args) is not None:
+        path = Path(args.resume)          # an interrupted run continues into its directory
+        args.out = str(path if not path.name.endswith(".checkpoint.npz") else
+                       path.with_name(path.name[1:-len(".checkpoint.npz")]))
     if not args.out:
         raise ParameterError("learn needs --out DIR (the run directory to write)")
     if args.inputs:
         return pattern_sequences.learn(args)
-    result = _learn(args, args.out, args.force, not args.no_progress)
+    try:
+        result = _learn(args, args.out, args.force, not args.no_progress)
+    except seqnest.TrainingInterrupted as stop:
+        print(f"seqnest: {stop.signal_name}: stopped after episode {stop.episodes_done} of "
+              f"{stop.episodes}; checkpoint {stop.checkpoint}; continue with: seqnest learn "
+              f"--resume {args.out}", file=sys.stderr)
+        return stop.exit_code
     _print_learning_summary(result, args.out)
     return 0
 
@@ -220,7 +260,18 @@ def _add_learn(sub) -> None:
     p.add_argument("--resume", metavar="RUN_DIR",
                    help="continue training the network of a run directory (its learned "
                         "synapses and neuron state; its parameters are the base for --config "
-                        "and --set); --task/--sequences choose what it learns next")
+                        "and --set); --task/--sequences choose what it learns next. For an "
+                        "interrupted run (its checkpoint .RUN_DIR.checkpoint.npz beside it): "
+                        "continue it to --episodes (default: as started) into RUN_DIR")
+    p.add_argument("--checkpoint-every", type=positive_int, metavar="N",
+                   help="write a checkpoint beside --out every N episodes (default: by time "
+                        "only)")
+    p.add_argument("--checkpoint-minutes", type=float, metavar="T",
+                   help="write a checkpoint every T minutes of wall-clock time (default 10; "
+                        "0: not by time); SIGTERM and Ctrl-C always write one after the "
+                        "episode under way")
+    p.add_argument("--no-checkpoint", action="store_true",
+                   help="no checkpoints; SIGTERM and Ctrl-C stop at once")
     p.add_argument("--synapse", choices=list(SYNAPSE_KINDS),
                    help="E->E synapse: stdsp (default), reram, tristate, bistable or "
                         "tristate_stm; set its parameters with --set synapse.KEY=VALUE, e.g. "

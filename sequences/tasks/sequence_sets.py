@@ -440,6 +440,22 @@ class Schedule:
     def total_duration(self) -> float:
         return self.episode_starts[-1]
 
+    def tail(self, first: int) -> "Schedule":
+        """Episodes ``first``, ``first + 1``, ... of this schedule as a schedule of
+        their own, shifted in time so that episode ``first`` begins at :attr:`start`
+        (a run continued from a checkpoint); :meth:`tail_shift` maps its times back."""
+        if not 0 <= first < self.n_episodes:
+            raise ValueError(f"episode {first} is not in a schedule of {self.n_episodes}")
+        shift = self.tail_shift(first)
+        return Schedule(self.sequence_set, self.start, self.n_episodes - first,
+                        self.order[first:],
+                        tuple(round(s - shift, 10) for s in self.episode_starts[first:]),
+                        self.slot_offsets[first:], self.delta_T)
+
+    def tail_shift(self, first: int) -> float:
+        """What to add to a time of :meth:`tail` ``(first)`` to get this schedule's time (ms)."""
+        return self.episode_starts[first] - self.start
+
 
 def make_schedule(sequence_set: SequenceSet, timing: TimingParams, n_episodes: int,
                   rng: np.random.Generator | None = None) -> Schedule:

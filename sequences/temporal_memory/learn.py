@@ -9,6 +9,7 @@ raw recordings from NEST's memory). It returns a :class:`TrainingResult`;
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
@@ -25,13 +26,18 @@ from seqnest.pynest_ext.parallel import rank0_decides
 from seqnest.pynest_ext.resources import current_rss_mb, peak_rss_mb
 
 from seqnest.sequences.temporal_memory.config import RunConfig
-from seqnest.sequences.temporal_memory.metrics import (convergence_summary, counts_new_daps,
-                                                       mean_pairwise_jaccard, predicted_vector,
-                                                       prediction_scores, responders)
+from seqnest.sequences.temporal_memory.evaluation import (EpisodeEvaluator, evaluate_episode,
+                                                          sample_plan)
+from seqnest.sequences.temporal_memory.metrics import convergence_summary
 from seqnest.sequences.tasks.sequence_sets import Schedule, make_schedule
+from seqnest.sequences.temporal_memory.checkpoint import (Checkpoint, CheckpointPolicy,
+                                                          StopRequest, TrainingInterrupted)
+from seqnest.sequences.temporal_memory.checkpointing import (Episodes, Keeper, concatenate,
+                                                             initial_connectivity, merged)
 from seqnest.sequences.temporal_memory.rundir import ResumeState
 
-__all__ = ["TrainingResult", "ResumeState", "train", "run_schedule", "check_run_resources"]
+__all__ = ["TrainingResult", "ResumeState", "train", "run_schedule", "check_run_resources",
+           "CheckpointPolicy", "Checkpoint", "TrainingInterrupted"]
 
 #: Wall-clock seconds between two reads of the dAP registers for the progress
 #: bar's error (a read of the population costs 20-60 ms; the registers are
@@ -78,92 +84,6 @@ class TrainingResult:
     neuron_state: dict | None = None
 
 
-class _EpisodeEvaluator:
-    """Per-episode metrics from one episode's spikes and dAP samples."""
-
-    def __init__(self, config: RunConfig, schedule: Schedule):
-        self.config, self.schedule = config, schedule
-        seq_set = config.sequence_set
-        self.pop = {el: k for k, el in enumerate(seq_set.vocabulary)}
-        self.n_E = int(config.network.n_E)
-        self.M = len(seq_set.vocabulary)
-        ev = config.evaluation
-        self.min_count = ev.predicted_fraction * config.network.rho
-        self.max_count = ev.predicted_max_factor * config.network.rho
-        self.window = ev.response_window
-        self.shared = seq_set.shared_elements()
-        self.per_sequence: dict[str, list] = {"error": [], "false_positives": [],
-                                              "false_negatives": [], "false_positive_elements": [],
-                                              "active_fraction": []}
-
-    def _range(self, element: str) -> range:
-        k = self.pop[element]
-        return range(k * self.n_E, (k + 1) * self.n_E)
-
-    def __call__(self, episode: int, spike_index: np.ndarray, spike_times: np.ndarray,
-                 dap_rows: list[np.ndarray]) -> dict[str, float]:
-        """Scores of ``episode``; ``dap_rows[slot]``: dAP state sampled for the
-        episode's presentation ``slot``."""
-        seq_set = self.config.sequence_set
-        vocab = seq_set.vocabulary
-        order = self.schedule.order[episode]
-        seqs = self.schedule.presented(episode)
-        errs, fps, fns, fp_names, fracs = [], [], [], [], []
-        for i, (index, seq) in enumerate(zip(order, seqs)):
-            o = predicted_vector(dap_rows[i], self.n_E, self.M, self.min_count, self.max_count)
-            targets = seq_set.successors(index, len(seq) - 1)   # all correct continuations
-            e, fp, fn = prediction_scores(o, [self.pop[el] for el in targets])
-            errs.append(e), fps.append(fp), fns.append(fn)
-            fp_names.append([vocab[k] for k in np.flatnonzero(o) if vocab[k] not in targets])
-            t_last = self.schedule.onset(episode, i, len(seq) - 1)
-            resp = responders(spike_index, spike_times, self._range(seq[-1]), t_last,
-                              t_last + self.window)
-            fracs.append(resp.size / self.n_E)
-        overlaps = []
-        for el in self.shared:
-            groups = [responders(spike_index, spike_times, self._range(el),
-                                 self.schedule.onset(episode, i, j),
-                                 self.schedule.onset(episode, i, j) + self.window)
-                      for i, seq in enumerate(seqs) for j, x in enumerate(seq) if x == el]
-            overlaps.append(mean_pairwise_jaccard(groups))
-        for key, val in zip(self.per_sequence, (errs, fps, fns, fp_names, fracs)):
-            self.per_sequence[key].append(val)
-        return {"error": float(np.mean(errs)), "false_positives": float(np.mean(fps)),
-                "false_negatives": float(np.mean(fns)), "active_fraction": float(np.mean(fracs)),
-                "overlap": float(np.mean(overlaps)) if overlaps else math.nan}
-
-
-def _evaluate_episode(evaluate: "_EpisodeEvaluator", ep: int, plan: list[tuple[float, ...]],
-                      times: list[float], rows: list[np.ndarray],
-                      spikes: tuple[np.ndarray, np.ndarray]) -> dict[str, float]:
-    """Metrics of episode ``ep`` from its spikes and its dAP samples ``times``/``rows``
-    (in time order), taken at the instants of ``plan`` (see :func:`_sample_plan`)."""
-    wanted = sorted(t for slot in plan for t in slot)
-    if not np.allclose(times, wanted, atol=1e-6):
-        raise RuntimeError(f"dAP samples of episode {ep} taken at {list(times)}, "
-                           f"expected {wanted}")
-    at = {round(t, 6): row for t, row in zip(wanted, rows)}
-    per_slot = []
-    for slot in plan:
-        late = at[round(slot[-1], 6)]
-        # (early, late): only the dAPs that began between the two instants count
-        per_slot.append(late & ~at[round(slot[0], 6)] if len(slot) == 2 else late)
-    return evaluate(ep, spikes[0], spikes[1], per_slot)
-
-
-def _sample_plan(config: RunConfig, schedule: Schedule, episode: int) -> list[tuple[float, ...]]:
-    """dAP sample instants of each presentation in ``episode``: the penultimate
-    element's onset + ``evaluation.sample_delay``, preceded by the onset itself
-    where only new dAPs count (:func:`seqnest.sequences.temporal_memory.metrics.counts_new_daps`)."""
-    delay = config.evaluation.sample_delay
-    new = counts_new_daps(config.evaluation, config.sequence_set)
-    plan = []
-    for i, seq in enumerate(schedule.presented(episode)):
-        onset = schedule.onset(episode, i, len(seq) - 2)
-        plan.append((onset, onset + delay) if new else (onset + delay,))
-    return plan
-
-
 def check_run_resources(config: RunConfig, processes: int = 1):
     """Refuse, before NEST sees it, a run whose network cannot fit this machine or whose
     threads are far above its cores (see :func:`seqnest.pynest_ext.resources.check_resources`);
@@ -191,13 +111,14 @@ class _Built:
 
 
 def _build(config: RunConfig, module: BuiltModule, ee_floor: str | None,
-           resume: ResumeState | None) -> _Built:
-    """Reset the kernel, create and connect the network (or the resumed one)."""
+           resume: ResumeState | None, schedule: Schedule | None = None) -> _Built:
+    """Reset the kernel, create and connect the network (or the resumed one) for
+    ``schedule`` (default: the run's)."""
     run, seq_set = config.run, config.sequence_set
     names = setup_kernel(KernelConfig(resolution=run.resolution, threads=run.threads,
                                       seed=run.seed), module=module,
                          across_processes=True)
-    schedule = run_schedule(config)
+    schedule = run_schedule(config) if schedule is None else schedule
     pop = {el: k for k, el in enumerate(seq_set.vocabulary)}
     stimulus = {pop[el]: t for el, t in schedule.element_times().items()}
     drive = ({pop[el]: t for el, t in
@@ -210,7 +131,7 @@ def _build(config: RunConfig, module: BuiltModule, ee_floor: str | None,
                           ee_floor=ee_floor)
     t0 = time.perf_counter()
     rss0 = current_rss_mb()
-    samples = [_sample_plan(config, schedule, ep) for ep in range(run.episodes)]
+    samples = [sample_plan(config, schedule, ep) for ep in range(schedule.n_episodes)]
     bounds = np.cumsum([0] + [sum(len(slot) for slot in s) for s in samples])
     # a resumed network keeps the neurons its sparse first-element drive reached
     kept = ({pop[el]: idx for el, idx in resume.drive_targets.items() if el in pop}
@@ -236,39 +157,32 @@ def _build(config: RunConfig, module: BuiltModule, ee_floor: str | None,
     return _Built(net, schedule, samples, bounds, initial, drive_targets, t_build, network_mb)
 
 
-@dataclass
-class _Episodes:
-    """What the episode loop produced."""
-
-    curves: dict[str, list[float]]
-    timing: dict[str, list[float]]
-    exc_parts: list
-    inh_parts: list
-    per_sequence: Any
-
-
-def _run_episodes(config: RunConfig, built: _Built, progress: bool) -> _Episodes:
-    """Simulate every episode, read the dAP samples and evaluate each episode once all
-    its samples are in.
+def _run_episodes(config: RunConfig, built: _Built, progress: bool,
+                  keeper: Keeper | None = None) -> Episodes:
+    """Simulate every episode of ``built.schedule``, read the dAP samples and evaluate
+    each episode once all its samples are in; ``keeper`` writes checkpoints.
 
     dAP samples are read from the neurons' registers when a register would
-    overflow, at most every LIVE_READ_INTERVAL_S otherwise (for the progress bar)
-    and after the last episode: a read of the population costs tens of ms."""
-    run, net, schedule, bounds = config.run, built.net, built.schedule, built.bounds
-    evaluate = _EpisodeEvaluator(config, schedule)
+    overflow, at most every LIVE_READ_INTERVAL_S otherwise (for the progress bar),
+    before a checkpoint and after the last episode: a read of the population
+    costs tens of ms."""
+    net, schedule, bounds = built.net, built.schedule, built.bounds
+    n_episodes = schedule.n_episodes
+    evaluate = EpisodeEvaluator(config, schedule)
     curves: dict[str, list[float]] = {k: [] for k in ("error", "false_positives",
                                                       "false_negatives", "active_fraction",
                                                       "overlap")}
-    out = _Episodes(curves, {"simulate_s": [], "readout_s": [], "evaluation_s": []}, [], [],
-                    None)
+    out = Episodes(curves, {"simulate_s": [], "readout_s": [], "evaluation_s": []}, [], [],
+                    evaluate.per_sequence)
     sample_times, sample_rows = [], []
     evaluated = 0
     last_read = time.perf_counter()
-    bar = _progress(run.episodes, progress)
+    done_before = keeper.done_before if keeper else 0
+    bar = _progress(done_before + n_episodes, progress, done_before)
     now = 0.0
-    for ep in range(run.episodes):
+    for ep in range(n_episodes):
         sim0, read0 = net.time_simulate_s, net.time_readout_s
-        last = ep == run.episodes - 1
+        last = ep == n_episodes - 1
         if last:
             net.trace_dap_onsets()           # the last episode's dAPs, for rasters
         end = schedule.episode_start(ep + 1)
@@ -277,8 +191,10 @@ def _run_episodes(config: RunConfig, built: _Built, progress: bool) -> _Episodes
         exc, inh = net.take_spikes()
         out.exc_parts.append((exc.index, exc.times))
         out.inh_parts.append((inh.index, inh.times))
+        keep = keeper.wanted(ep + 1) if keeper and not last else None
         # the clocks of MPI ranks differ: rank 0's says when all read (a gather)
-        read = last or rank0_decides(time.perf_counter() - last_read > LIVE_READ_INTERVAL_S)
+        read = last or keep is not None or rank0_decides(
+            time.perf_counter() - last_read > LIVE_READ_INTERVAL_S)
         times, state = net.take_dap_samples(read=read)
         if read:
             last_read = time.perf_counter()
@@ -289,7 +205,7 @@ def _run_episodes(config: RunConfig, built: _Built, progress: bool) -> _Episodes
         t1 = time.perf_counter()
         while evaluated <= ep and len(sample_times) >= bounds[evaluated + 1]:
             mine = slice(bounds[evaluated], bounds[evaluated + 1])
-            scores = _evaluate_episode(evaluate, evaluated, built.samples[evaluated],
+            scores = evaluate_episode(evaluate, evaluated, built.samples[evaluated],
                                        sample_times[mine], sample_rows[mine],
                                        out.exc_parts[evaluated])
             for k, v in scores.items():
@@ -298,23 +214,23 @@ def _run_episodes(config: RunConfig, built: _Built, progress: bool) -> _Episodes
         out.timing["evaluation_s"].append(time.perf_counter() - t1)
         bar.update(1)
         if evaluated:
-            bar.set_postfix(episode=evaluated, error=f"{curves['error'][-1]:.2f}",
+            bar.set_postfix(episode=done_before + evaluated, error=f"{curves['error'][-1]:.2f}",
                             fp=f"{curves['false_positives'][-1]:.2f}",
                             fn=f"{curves['false_negatives'][-1]:.2f}")
-    if evaluated != run.episodes:
-        raise RuntimeError(f"dAP samples of {run.episodes - evaluated} episodes were not read")
+        if keep is not None:
+            keeper.keep(keep, ep + 1, out)   # raises TrainingInterrupted after a signal
+    if evaluated != n_episodes:
+        raise RuntimeError(f"dAP samples of {n_episodes - evaluated} episodes were not read")
     bar.close()
-    out.per_sequence = evaluate.per_sequence
     return out
 
 
-def _metrics(config: RunConfig, built: _Built, episodes: _Episodes, initial, final,
-             t_wall: float) -> dict:
+def _metrics(config: RunConfig, built: _Built, episodes: Episodes, initial, final,
+             schedule: Schedule, wall_s: float) -> dict:
     """metrics.json of a training run: the curves, their convergence summary, the
     synapses before and after, timings and memory."""
     ev, seq_set, curves, timing = config.evaluation, config.sequence_set, episodes.curves, \
         episodes.timing
-    schedule = built.schedule
     return {
         **{k: [None if math.isnan(x) else x for x in v] for k, v in curves.items()},
         **convergence_summary(curves, ev.convergence_error, ev.tail_episodes),
@@ -338,20 +254,16 @@ def _metrics(config: RunConfig, built: _Built, episodes: _Episodes, initial, fin
         "evaluation_time_s": float(sum(timing["evaluation_s"])),
         "episode_timing": timing,
         "threads": int(config.run.threads),
-        "wall_time_s": time.perf_counter() - t_wall,
+        "wall_time_s": wall_s,
         "peak_rss_mb": peak_rss_mb(),
         **_per_rank(peak_rss_mb()),
     }
 
 
-def _concatenate(parts) -> tuple[np.ndarray, np.ndarray]:
-    return (np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32),
-            np.concatenate([p[1] for p in parts]) if parts else np.zeros(0))
-
-
 def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | None = None,
           progress: bool = True, ee_floor: str | None = None,
-          resume: ResumeState | None = None) -> TrainingResult:
+          resume: ResumeState | None = None, checkpoint: CheckpointPolicy | None = None,
+          start: Checkpoint | None = None) -> TrainingResult:
     """Train and evaluate; see the module docstring.
 
     Parameters
@@ -370,12 +282,34 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
         Continue training a learned network (:func:`seqnest.sequences.temporal_memory.rundir.load_resume_state`)
         instead of drawing a new one; ``config`` from
         :func:`seqnest.sequences.temporal_memory.config.resolve_resumed_config`.
+    checkpoint : CheckpointPolicy, optional
+        Write checkpoints (:mod:`seqnest.sequences.temporal_memory.checkpoint`); a
+        signal then ends training with :class:`TrainingInterrupted`.
+    start : Checkpoint, optional
+        Continue an interrupted run from its checkpoint to ``config.run.episodes``
+        (``config``: the checkpoint's, see
+        :func:`~seqnest.sequences.temporal_memory.checkpoint.continued_config`).
     """
     t_wall = time.perf_counter()
+    if start is not None and (resume is not None or ee_floor is not None):
+        raise ValueError("a run continued from a checkpoint takes neither resume nor ee_floor")
     check_run_resources(config)
     module = provide(module)
-    built = _build(config, module, ee_floor, resume)
-    episodes = _run_episodes(config, built, progress)
+    full = run_schedule(config)
+    done_before = start.episodes_done if start is not None else 0
+    if start is not None:
+        resume = ResumeState(start.connectivity, start.neuron_state, None,
+                             start.drive_targets or None)
+    built = _build(config, module, ee_floor, resume,
+                   full.tail(done_before) if done_before else None)
+    if start is not None:
+        built.initial = start.initial
+    stop = StopRequest() if checkpoint is not None and checkpoint.on_signal else None
+    shift = full.tail_shift(done_before)     # this process's times onto the run's
+    keeper = (Keeper(config, built, checkpoint, stop or StopRequest(), start, module.key,
+                     t_wall, shift) if checkpoint is not None and ee_floor is None else None)
+    with stop or contextlib.nullcontext():
+        episodes = _run_episodes(config, built, progress, keeper)
     net = built.net
     # what the network holds is read before the synapses: their fast read spends it
     dap = net.take_dap_onsets()
@@ -383,22 +317,31 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
     t_read = time.perf_counter()
     final = net.final_ee_connectivity()
     t_read = time.perf_counter() - t_read
-    initial = built.initial
-    if initial is None:
-        initial = final.initial(config.synapse) if final.initial_state is not None else final
-    metrics = _metrics(config, built, episodes, initial, final, t_wall)
+    initial = initial_connectivity(config, built, final)
+    episodes = merged(start, episodes, shift)
+    wall_s = time.perf_counter() - t_wall + (start.wall_s if start else 0.0)
+    metrics = _metrics(config, built, episodes, initial, final, full, wall_s)
     metrics["synapse_read_time_s"] = t_read
-    if resume is not None:
+    if start is not None:
+        metrics["build_network_time_s"] += start.build_s
+    if keeper is not None or start is not None:
+        metrics["checkpoints"] = {
+            "written": keeper.written if keeper else start.written,
+            "time_s": keeper.checkpoint_s if keeper else start.checkpoint_s,
+            "every_episodes": checkpoint.every_episodes if checkpoint else None,
+            "every_minutes": checkpoint.every_minutes if checkpoint else None,
+            "continued_at_episodes": [*start.resumed, done_before] if start else []}
+    if resume is not None and start is None:
         metrics["resumed_from"] = resume.source
-    return TrainingResult(config, built.schedule, metrics, _concatenate(episodes.exc_parts),
-                          _concatenate(episodes.inh_parts), initial, final, module.key,
-                          built.drive_targets, (dap.index, dap.times),
+    return TrainingResult(config, full, metrics, concatenate(episodes.exc_parts),
+                          concatenate(episodes.inh_parts), initial, final, module.key,
+                          built.drive_targets, (dap.index, dap.times + shift),
                           {"E": net.exc[0].global_id, "I": net.inh_neurons[0].global_id},
                           neuron_state=neuron_state)
 
 
-def _progress(total: int, enabled: bool):
+def _progress(total: int, enabled: bool, initial: int = 0):
     from tqdm import tqdm
     # disable=None: no bar when stderr is not a terminal (logs, CI)
-    return tqdm(total=total, desc="learning", unit="episode", file=sys.stderr, leave=True,
-                disable=None if enabled else True)
+    return tqdm(total=total, initial=initial, desc="learning", unit="episode", file=sys.stderr,
+                leave=True, disable=None if enabled else True)

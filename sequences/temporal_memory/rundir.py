@@ -26,7 +26,7 @@ from seqnest.sequences.rundir import (TEMPORAL_MEMORY, atomic_directory,
                                       write_json, write_run_record)
 
 __all__ = ["ResumeState", "network_segment", "write_training_run", "load_config", "find_replays",
-           "run_directory_bytes",
+           "run_directory_bytes", "expected_spikes",
            "load_connectivity", "load_resumable_config", "load_resume_state"]
 
 
@@ -210,7 +210,13 @@ def run_directory_bytes(config) -> float:
     synapses = n_E * M * int(round(net.p_EE * n_E * M))
     values = 6 + len(config.synapse.connection_arrays((1, 1), 0.0, 1.0,
                                                        np.random.default_rng(0)))
-    presentations = int(config.run.episodes) * sum(len(s) for s in seq_set.sequences)
-    spikes = presentations * n_E * 2            # spikes and dAP onsets
+    spikes = 2 * expected_spikes(config)        # spikes and dAP onsets
     return (synapses * values * RUN_BYTES_PER_SYNAPSE_VALUE + spikes * RUN_BYTES_PER_SPIKE
             + RUN_BYTES_FIXED)
+
+
+def expected_spikes(config) -> int:
+    """An upper estimate of the E spikes of a run: a whole subpopulation at every
+    presentation of every element (an unpredicted element fires all its neurons)."""
+    presentations = int(config.run.episodes) * sum(len(s) for s in config.sequence_set.sequences)
+    return presentations * int(config.network.n_E)

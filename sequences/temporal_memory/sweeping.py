@@ -103,20 +103,66 @@ def _run_replays(config: RunConfig, run_dir: Path, plan: Mapping) -> dict[str, d
 
 def point(record: dict, run_dir: str, replays: Mapping | None = None) -> dict[str, Any]:
     """Train one point with a fresh kernel and write its run directory, unless it is
-    there already; then replay it under each condition not yet replayed (worker side)."""
-    from seqnest.sequences.temporal_memory.learn import train
-    from seqnest.sequences.temporal_memory.rundir import write_training_run
+    there already; then replay it under each condition not yet replayed (worker side).
+    A point writes checkpoints (:func:`point_checkpoints`) and continues from its own
+    when an earlier sweep was stopped while training it."""
     config = config_from_dict(record)
     try:
         metrics = read_json(Path(run_dir) / "metrics.json")
     except RunDirError:
-        result = train(config, progress=False)
-        write_training_run(result, run_dir, force=True)
-        metrics = result.metrics
+        metrics = _train_point(config, Path(run_dir))
     out = row(metrics)
     if replays:
         out["replays"] = _run_replays(config, Path(run_dir), replays)
     return out
+
+
+#: Environment variables that set the checkpoint intervals of sweep points (the
+#: workers inherit them from the sweep's process or the batch job).
+ENV_CHECKPOINT_EVERY = "SEQNEST_CHECKPOINT_EVERY"
+ENV_CHECKPOINT_MINUTES = "SEQNEST_CHECKPOINT_MINUTES"
+
+
+def point_checkpoints(run_dir: Path):
+    """The checkpoint policy of the point ``run_dir``: every $SEQNEST_CHECKPOINT_EVERY
+    episodes (default: not by episodes) and $SEQNEST_CHECKPOINT_MINUTES minutes
+    (default: the learn command's); no signal handling (workers leave signals to
+    the sweep)."""
+    import os
+
+    from seqnest.errors import ParameterError
+    from seqnest.sequences.temporal_memory.checkpoint import (DEFAULT_EVERY_MINUTES,
+                                                              CheckpointPolicy, checkpoint_path)
+    try:
+        every = int(os.environ.get(ENV_CHECKPOINT_EVERY) or 0)
+        minutes = float(os.environ.get(ENV_CHECKPOINT_MINUTES) or DEFAULT_EVERY_MINUTES)
+    except ValueError:
+        raise ParameterError(f"{ENV_CHECKPOINT_EVERY} must be a whole number and "
+                             f"{ENV_CHECKPOINT_MINUTES} a number of minutes") from None
+    return CheckpointPolicy(checkpoint_path(run_dir), every, minutes, on_signal=False)
+
+
+def _train_point(config: RunConfig, run_dir: Path) -> dict:
+    """Train the point (from its checkpoint where one of this configuration is
+    there), write its run directory, remove the checkpoint; its metrics."""
+    from seqnest.sequences.temporal_memory.checkpoint import discard_stale, load_checkpoint
+    from seqnest.sequences.temporal_memory.learn import train
+    from seqnest.sequences.temporal_memory.rundir import write_training_run
+    policy = point_checkpoints(run_dir)
+    start = None
+    if policy.path.is_file():
+        try:
+            start = load_checkpoint(policy.path)
+        except RunDirError as exc:
+            discard_stale(policy.path, f"cannot be read ({exc})")
+        else:
+            if start.config.hash() != config.hash():
+                discard_stale(policy.path, "holds another configuration")
+                start = None
+    result = train(config, progress=False, checkpoint=policy, start=start)
+    write_training_run(result, run_dir, force=True)
+    policy.path.unlink(missing_ok=True)
+    return result.metrics
 
 
 def _run_bytes(config: RunConfig) -> float:

@@ -1,16 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The final read of the E->E synapses by a spike wave (read-out mode of the synapse
-models and a weight recorder) gives exactly what the status dictionaries give:
-every synapse's state, weight, initial state and per-synapse parameters, for every
-synapse kind, with 1 and 2 threads, read in one wave or in many. (Under MPI: the
-run directories of tests/integration/test_mpi.py hold the connectivity.)"""
+"""The reads of the E->E synapses without status dictionaries give exactly what the
+status dictionaries give: every synapse's state, weight, initial state and
+per-synapse parameters, for every synapse kind, with 1 and 2 threads. Two reads:
+the module's synapse reader (the default; the network is left as it was), and a
+spike wave (read-out mode of the synapse models and a weight recorder; where the
+reader cannot), read in one wave or in many. (Under MPI: the run directories of
+tests/integration/test_mpi.py hold the connectivity.)"""
 import warnings
 
 import numpy as np
 import pytest
 
 from seqnest.pynest_ext import array_backend
-from seqnest.pynest_ext.models import SYNAPSE_KINDS
+from seqnest.pynest_ext.models import RECEPTOR_DEND, SYNAPSE_KINDS
 from seqnest.pynest_ext.networks import simulation
 from seqnest.pynest_ext.networks.temporal_memory import SequenceNetwork
 from seqnest.sequences.temporal_memory.config import resolve_config
@@ -31,15 +33,18 @@ SPREAD = {
 SPREAD["bistable"] = SPREAD["tristate"]
 
 
-def _both_reads(monkeypatch) -> dict:
+def _both_reads(monkeypatch, wave: bool = True) -> dict:
     """Make the final read also read status dictionaries first (the network is
-    unchanged by that read); returns where both land."""
+    unchanged by that read); returns where both land. ``wave``: the final read
+    is the spike wave (the synapse reader is not used)."""
     seen: dict = {}
-    wave = SequenceNetwork.final_ee_connectivity
+    final = SequenceNetwork.final_ee_connectivity
+    if wave:
+        monkeypatch.setattr(SequenceNetwork, "_read_ee_directly", lambda net: None)
 
     def both(net):
-        seen["status"] = net.ee_connectivity()
-        seen["wave"] = wave(net)
+        seen["status"] = net.ee_connectivity(status=True)
+        seen["wave"] = final(net)
         seen["net"] = net
         return seen["wave"]
 
@@ -85,6 +90,45 @@ def test_the_wave_reads_what_the_status_dictionaries_hold(built_module, monkeypa
         seen["net"].run(1.0)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("kind", sorted(SYNAPSE_KINDS))
+def test_the_synapse_reader_reads_what_the_status_dictionaries_hold(built_module, monkeypatch,
+                                                                    kind, threads):
+    seen = _both_reads(monkeypatch, wave=False)
+    result = _train(built_module, kind, threads, SPREAD.get(kind, ()))
+    _assert_same(seen["status"], seen["wave"])
+    final = result.connectivity_final
+    assert final is seen["wave"] and np.unique(final.permanence).size > 1
+    # it changed nothing: the network runs on, and reads the same again
+    net = seen["net"]
+    net.run(5.0)
+    again = net.ee_connectivity()
+    np.testing.assert_array_equal(again.source, final.source)
+    if kind == "tristate" or kind == "bistable":
+        return                                   # the circuits drift between spikes
+    np.testing.assert_array_equal(again.permanence, final.permanence)
+
+
+def test_the_synapse_reader_refuses_what_it_cannot_read(built_module):
+    from seqnest.pynest_ext.kernel import KernelConfig, import_nest, setup_kernel
+    names = setup_kernel(KernelConfig(threads=2), module=built_module)
+    nest = import_nest()
+    assert array_backend.can_read_synapses()
+    a, b = nest.Create("iaf_psc_exp", 3), nest.Create("iaf_psc_exp", 3)
+    nest.Connect(a, b, syn_spec={"synapse_model": "stdp_synapse"})       # NEST's own model
+    assert simulation.read_model_synapses(nest, "stdp_synapse", ["weight"]) is None
+    neuron, synapse = names.pair("stdsp")
+    neurons = nest.Create(neuron, 4)
+    nest.Connect(neurons, neurons, syn_spec={"synapse_model": synapse,
+                                             "receptor_type": RECEPTOR_DEND})
+    assert simulation.read_model_synapses(nest, synapse, ["no_such_variable"]) is None
+    data = simulation.read_model_synapses(nest, synapse, ["permanence", "w"])
+    assert sorted(zip(data["source"], data["target"])) == sorted(
+        (s, t) for s in neurons.tolist() for t in neurons.tolist())
+    assert simulation.read_model_synapses(nest, synapse, ["w"], targets=neurons[:2])[
+        "target"].max() == neurons[1].global_id
+
+
 @pytest.mark.parametrize("events", ["module backend", "PyNEST events"])
 def test_many_small_waves_read_what_one_wave_reads(built_module, monkeypatch, events):
     monkeypatch.setattr(simulation, "WAVE_EVENTS", 500)     # a few neurons per wave
@@ -111,6 +155,8 @@ def test_the_module_provides_the_array_backend(built_module):
 def test_a_wave_that_misses_synapses_falls_back_to_the_status_read(built_module, monkeypatch):
     seen: dict = {}
     original = SequenceNetwork.final_ee_connectivity
+
+    monkeypatch.setattr(SequenceNetwork, "_read_ee_directly", lambda net: None)
 
     def missing_one(net):
         seen["status"] = net.ee_connectivity()

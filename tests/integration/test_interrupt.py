@@ -45,10 +45,20 @@ def listing(folder):
 
 def test_ctrl_c_stops_learning(built_module, tmp_path):
     code, took, err, pid = interrupt(["learn", "--task", "set2", "--episodes", "400", "--out",
-                                 str(tmp_path / "run"), "--no-progress"], 8.0, tmp_path)
+                                 str(tmp_path / "run"), "--no-progress", "--no-checkpoint"],
+                                     8.0, tmp_path)
     assert code == 130 and "interrupted" in err
     assert took < 5.0
     assert listing(tmp_path) == []                       # no run directory, no temporaries
+
+
+def test_ctrl_c_keeps_what_training_learned(built_module, tmp_path):
+    """With checkpoints (the default) Ctrl-C finishes the episode and writes one."""
+    code, took, err, pid = interrupt(["learn", "--task", "set2", "--episodes", "400", "--out",
+                                      str(tmp_path / "run"), "--no-progress"], 8.0, tmp_path)
+    assert code == 130 and "SIGINT: stopped after episode" in err
+    assert took < 5.0
+    assert listing(tmp_path) == [".run.checkpoint.npz"]  # the checkpoint, nothing else
 
 
 def test_ctrl_c_stops_replay_and_keeps_the_previous_one(built_module, tmp_path):

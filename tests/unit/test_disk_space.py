@@ -36,10 +36,16 @@ def test_learn_checks_the_space_before_building(tmp_path, capsys, monkeypatch):
     built = []
     monkeypatch.setattr("seqnest.cli.common.module", lambda: built.append(1))
     assert main(["learn", "--task", "set1", "--episodes", "40", "--out",
-                 str(tmp_path / "run"), "--no-progress"]) == 2
+                 str(tmp_path / "run"), "--no-progress", "--no-checkpoint"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "about 11.1 MB needed for the run directory" in err[0] \
         and "only 1.0 MB free" in err[0], err
+    # with checkpoints (the default) the last one and the one replacing it count too
+    assert main(["learn", "--task", "set1", "--episodes", "40", "--out",
+                 str(tmp_path / "run"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "needed for the run directory and its checkpoints" in err[0], err
+    assert float(err[0].split("about ")[1].split(" MB")[0]) > 11.1 + 2 * 9
     assert built == [] and list(tmp_path.iterdir()) == []
 
 
