@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["BACKEND", "attach", "available", "clear", "take", "can_read_synapses",
-           "read_synapses"]
+           "read_synapses", "read_nodes"]
 
 #: The backend's name in NEST (``record_to``).
 BACKEND = "seqnest_arrays"
@@ -36,7 +36,8 @@ _SYMBOLS = ("seqnest_arrays_threads", "seqnest_arrays_size", "seqnest_arrays_sen
 
 _READER_SYMBOLS = ("seqnest_synapses_read", "seqnest_synapses_sources",
                    "seqnest_synapses_targets", "seqnest_synapses_column",
-                   "seqnest_synapses_clear")
+                   "seqnest_synapses_clear", "seqnest_nodes_read", "seqnest_nodes_ids",
+                   "seqnest_nodes_column")
 
 _lib: ctypes.CDLL | None = None
 _reader: ctypes.CDLL | None = None
@@ -61,6 +62,11 @@ def attach(module_path: str | Path) -> bool:
         lib.seqnest_synapses_column.restype = ctypes.POINTER(ctypes.c_double)
         lib.seqnest_synapses_column.argtypes = [ctypes.c_size_t]
         lib.seqnest_synapses_clear.restype = None
+        lib.seqnest_nodes_read.restype = ctypes.c_long
+        lib.seqnest_nodes_read.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_char_p]
+        lib.seqnest_nodes_ids.restype = ctypes.POINTER(ctypes.c_long)
+        lib.seqnest_nodes_column.restype = ctypes.POINTER(ctypes.c_double)
+        lib.seqnest_nodes_column.argtypes = [ctypes.c_size_t]
         _reader = lib
     if not all(hasattr(lib, name) for name in _SYMBOLS):
         _lib = None
@@ -145,3 +151,23 @@ def read_synapses(syn_id: int, names: list[str] | tuple[str, ...]) -> dict[str, 
         return out
     finally:
         lib.seqnest_synapses_clear()
+
+
+def read_nodes(first: int, count: int, names: list[str] | tuple[str, ...]
+               ) -> dict[str, np.ndarray] | None:
+    """``names`` (state variables, float64) of this process's nodes among node ids
+    ``first`` .. ``first + count - 1`` and their ``id`` (int64), in id order, read
+    by the module's node reader without status dictionaries. None where it
+    cannot (no reader, a node of another module, a name the model does not have)."""
+    lib = _reader
+    if lib is None or any("," in n for n in names):
+        return None
+    n = lib.seqnest_nodes_read(int(first), int(count), ",".join(names).encode())
+    if n < 0:
+        return None
+    out = {"id": (np.ctypeslib.as_array(lib.seqnest_nodes_ids(), shape=(n,)).astype(np.int64)
+                  if n else np.zeros(0, np.int64))}
+    for k, name in enumerate(names):
+        out[name] = (np.ctypeslib.as_array(lib.seqnest_nodes_column(k), shape=(n,)).copy()
+                     if n else np.zeros(0))
+    return out

@@ -146,12 +146,36 @@ def _add_synapse_reader(target_dir: Path, module_source: Path) -> None:
             f"template struct seqnest::Steal< seqnest::BlocksOf< {cls} >, "
             f"&nest::Connector< {cls} >::C_ >;\n"
             f"static const bool seqnest_reader_{name} = seqnest::add_reader< {cls} >( {{ {fields} }} );\n")
+    registrations += _neuron_readers(target_dir)
     text = module_source.read_text()
     text = _once(text, r'(#include "' + ARRAY_BACKEND.name + '"\n)',
                  r'\1#include "' + SYNAPSE_READER.name + '"\n', module_source.name)
-    module_source.write_text(text + "\n// seqnest: one reader per synapse class\n"
+    module_source.write_text(text + "\n// seqnest: one reader per synapse and neuron class\n"
                              + "".join(registrations))
     (module_source.parent / SYNAPSE_READER.name).write_text(SYNAPSE_READER.read_text())
+
+
+def _neuron_readers(target_dir: Path) -> list[str]:
+    """A node reader per generated neuron class: its public getters of doubles
+    (state variables and parameters)."""
+    out = []
+    for header in sorted(target_dir.glob("*.h")):
+        text = header.read_text()
+        found = re.search(r"\nclass (\w+) : public nest::(?:ArchivingNode|StructuralPlasticityNode)\n",
+                          text)
+        if found is None:
+            continue
+        name = found.group(1)
+        body = text[found.end():]
+        public = re.split(r"\n(?:protected|private):", body, maxsplit=1)[0]
+        getters = sorted(set(re.findall(r"inline double get_(\w+)\(\) const", public)))
+        if not getters:
+            raise RuntimeError(f"{header.name}: no public getters in the neuron class; "
+                               "NESTML's generated code changed: update seqnest.pynest_ext.codegen")
+        fields = ", ".join(f'{{ "{g}", &::{name}::get_{g} }}' for g in getters)
+        out.append(f"static const bool seqnest_node_reader_{name} = "
+                   f"seqnest::add_node_reader< ::{name} >( {{ {fields} }} );\n")
+    return out
 
 
 @contextlib.contextmanager

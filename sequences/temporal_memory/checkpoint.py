@@ -213,14 +213,23 @@ def checkpoint_bytes(config) -> float:
 
 
 def _arrays(ckpt: Checkpoint) -> dict[str, np.ndarray]:
+    """The arrays of a checkpoint file; what the others give is left out: the
+    initial state where it is a per-synapse parameter (stdsp: P_min), the
+    initial connectivity where the synapse keeps its initial state."""
     conn, init = ckpt.connectivity, ckpt.initial
     out = {"ee_source": conn.source, "ee_target": conn.target,
            "ee_permanence": conn.permanence, "ee_weight": conn.weight,
-           "initial_permanence": init.permanence, "initial_weight": init.weight,
            "exc_index": ckpt.exc_spikes[0], "exc_times": ckpt.exc_spikes[1],
            "inh_index": ckpt.inh_spikes[0], "inh_times": ckpt.inh_spikes[1]}
-    if conn.initial_state is not None:
-        out["ee_initial_state"] = conn.initial_state
+    synapse = ckpt.config.synapse
+    kept = conn.initial_state
+    if kept is not None and not np.array_equal(kept, conn.parameters.get(
+            synapse.INITIAL_STATE_KEY, np.zeros(0))):
+        out["ee_initial_state"] = kept
+    derived = conn.initial(synapse) if kept is not None else None
+    if derived is None or not (np.array_equal(derived.permanence, init.permanence)
+                               and np.array_equal(derived.weight, init.weight)):
+        out["initial_permanence"], out["initial_weight"] = init.permanence, init.weight
     out.update({f"ee_param_{k}": v for k, v in conn.parameters.items()})
     if ckpt.neuron_state:
         out.update({f"neuron_{k}": v for k, v in ckpt.neuron_state.items()})
@@ -284,12 +293,13 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         raise RunDirError(f"{path} is not a seqnest checkpoint of format {FORMAT}")
     try:
         config = config_from_dict(meta["config"])
-        conn = EEConnectivity(
-            arrays["ee_source"], arrays["ee_target"], arrays["ee_permanence"],
-            arrays["ee_weight"], arrays.get("ee_initial_state"),
-            {k[len("ee_param_"):]: v for k, v in arrays.items() if k.startswith("ee_param_")})
-        initial = EEConnectivity(arrays["ee_source"], arrays["ee_target"],
-                                 arrays["initial_permanence"], arrays["initial_weight"])
+        params = {k[len("ee_param_"):]: v for k, v in arrays.items() if k.startswith("ee_param_")}
+        kept = arrays.get("ee_initial_state", params.get(config.synapse.INITIAL_STATE_KEY or ""))
+        conn = EEConnectivity(arrays["ee_source"], arrays["ee_target"], arrays["ee_permanence"],
+                              arrays["ee_weight"], kept, params)
+        initial = (EEConnectivity(arrays["ee_source"], arrays["ee_target"],
+                                  arrays["initial_permanence"], arrays["initial_weight"])
+                   if "initial_permanence" in arrays else conn.initial(config.synapse))
         neurons = {k[len("neuron_"):]: v for k, v in arrays.items() if k.startswith("neuron_")}
         ckpt = Checkpoint(
             config, int(meta["episodes_done"]), meta["curves"], meta["per_sequence"],

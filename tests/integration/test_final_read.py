@@ -99,8 +99,13 @@ def test_the_synapse_reader_reads_what_the_status_dictionaries_hold(built_module
     _assert_same(seen["status"], seen["wave"])
     final = result.connectivity_final
     assert final is seen["wave"] and np.unique(final.permanence).size > 1
-    # it changed nothing: the network runs on, and reads the same again
+    # the node reader reads the neurons' slow state as their status gives it
     net = seen["net"]
+    from seqnest.pynest_ext.parallel import node_values
+    status = node_values(net.exc, net.NEURON_STATE_KEYS)
+    for key, values in net.neuron_state().items():
+        np.testing.assert_array_equal(values, status[key], err_msg=key)
+    # it changed nothing: the network runs on, and reads the same again
     net.run(5.0)
     again = net.ee_connectivity()
     np.testing.assert_array_equal(again.source, final.source)

@@ -144,3 +144,18 @@ def test_the_first_signal_asks_the_second_stops(capsys):
         with pytest.raises(KeyboardInterrupt):
             os.kill(os.getpid(), signal.SIGTERM)
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_what_a_checkpoint_can_derive_is_not_stored_twice(tmp_path, config):
+    """stdsp: the initial state is P_min, and the initial connectivity follows from it."""
+    written = _checkpoint(config)
+    written.initial = written.connectivity.initial(config.synapse)
+    written.connectivity.parameters["permanence_min"] = written.connectivity.initial_state
+    path = ck.write_checkpoint(tmp_path / ".run.checkpoint.npz", written)
+    with np.load(path) as data:
+        assert not {"ee_initial_state", "initial_permanence", "initial_weight"} & set(data.files)
+    back = ck.load_checkpoint(path)
+    np.testing.assert_array_equal(back.connectivity.initial_state,
+                                  written.connectivity.initial_state)
+    np.testing.assert_array_equal(back.initial.permanence, written.initial.permanence)
+    np.testing.assert_array_equal(back.initial.weight, written.initial.weight)
