@@ -77,14 +77,13 @@ def learn(out: str | os.PathLike | None = None, *, force: bool = False, progress
     found = ck.find_checkpoint(resume) if resume is not None else None
     if found is not None and not Path(resume).is_dir():
         start = ck.load_checkpoint(found)
-        if config is None:
-            extra = sorted(k for k, v in options.items()
-                           if v is not None and k not in ("episodes", "threads")
-                           and v not in ((), []))
-            if extra:
-                raise ParameterError(f"{found} continues its run as it was configured: "
-                                     f"only episodes and threads may be given, not {extra[0]}")
-            config = ck.continued_config(start, options.get("episodes"), options.get("threads"))
+        extra = sorted(k for k, v in options.items()
+                       if v is not None and k not in ("episodes", "threads") and v not in ((), []))
+        if extra or config is not None:
+            raise ParameterError(f"{found} continues its run as it was configured: only "
+                                 f"episodes and threads may be given, not "
+                                 f"{extra[0] if extra else 'config'}")
+        config = ck.continued_config(start, options.get("episodes"), options.get("threads"))
     elif resume is not None:
         source, state = load_resume_state(resume)
         if config is None:
@@ -97,10 +96,9 @@ def learn(out: str | os.PathLike | None = None, *, force: bool = False, progress
         raise TypeError(f"learn() got both config and {', '.join(sorted(options))}")
     policy = None
     if out is not None:                       # before anything is built or simulated
-        from seqnest.sequences.rundir import check_free_space
+        from seqnest.sequences.rundir import check_free_space, remove_stale_temporaries
         from seqnest.sequences.temporal_memory.learn import check_run_resources
         from seqnest.sequences.temporal_memory.rundir import run_directory_bytes
-        from seqnest.sequences.rundir import remove_stale_temporaries
         check_output(out, force)
         # what a killed earlier run of this directory left half-written
         remove_stale_temporaries(Path(out).absolute().parent, {Path(out).name})
@@ -122,11 +120,7 @@ def learn(out: str | os.PathLike | None = None, *, force: bool = False, progress
         from seqnest.pynest_ext.parallel import is_writer
         if is_writer():                       # MPI: rank 0 writes the gathered run
             write_training_run(result, out, force=force)
-            # the run directory replaces its checkpoint
-            for path in {ck.checkpoint_path(out), *([start.path] if start and
-                                                    start.path == ck.checkpoint_path(out)
-                                                    else [])}:
-                path.unlink(missing_ok=True)
+            ck.checkpoint_path(out).unlink(missing_ok=True)   # the run directory replaces it
     return result
 
 

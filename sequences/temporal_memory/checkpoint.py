@@ -330,10 +330,10 @@ def continued_config(ckpt: Checkpoint, episodes: int | None = None, threads: int
     from seqnest.sequences.temporal_memory.config import config_from_dict
     data = ckpt.config.to_dict()
     if episodes is not None:
-        if int(episodes) <= ckpt.episodes_done:
-            raise ParameterError(f"--episodes {episodes}: the checkpoint has done "
-                                 f"{ckpt.episodes_done} episodes already; ask for more")
         data["run"]["episodes"] = int(episodes)
+    if int(data["run"]["episodes"]) <= ckpt.episodes_done:
+        raise ParameterError(f"--episodes {data['run']['episodes']}: the checkpoint has done "
+                             f"{ckpt.episodes_done} episodes already; ask for more")
     if threads is not None:
         data["run"]["threads"] = int(threads)
     return config_from_dict(data)

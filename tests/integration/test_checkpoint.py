@@ -141,3 +141,34 @@ def test_what_cannot_continue_is_refused_in_one_line(built_module, tmp_path):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "damaged checkpoint" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_stopped_sweep_continues_its_point_from_its_checkpoint(built_module, tmp_path):
+    spec = tmp_path / "long.yaml"
+    spec.write_text((Path(__file__).parents[1] / "data" / "sweep_tiny.yaml").read_text()
+                    .replace("episodes: 3", "episodes: 300").replace("seeds: [1, 2]", "seeds: [1]")
+                    .replace("[0.08, 0.16]", "[0.08]"))
+    out = tmp_path / "sweep"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "SEQNEST_CHECKPOINT_EVERY": "4"}
+    argv = [sys.executable, "-m", "seqnest", "sweep", str(spec), "--out", str(out),
+            "--workers", "1", "--no-progress"]
+    proc = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, start_new_session=True)
+    t0 = time.perf_counter()
+    while not list(out.glob(".*.checkpoint.npz")):
+        assert proc.poll() is None and time.perf_counter() - t0 < 120, proc.communicate()
+        time.sleep(0.05)
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGINT)                     # Ctrl-C as a terminal sends it
+    proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    (ckpt,) = out.glob(".*.checkpoint.npz")
+    done = load_checkpoint(ckpt).episodes_done
+    assert 4 <= done < 300 and done % 4 == 0
+    again = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, env=env,
+                           timeout=300)
+    assert again.returncode == 0, again.stderr
+    (point,) = [p for p in out.iterdir() if p.is_dir()]
+    m = read_json(point / "metrics.json")
+    assert len(m["error"]) == 300 and m["checkpoints"]["continued_at_episodes"] == [done]
+    assert not ckpt.exists()                               # the point replaced its checkpoint

@@ -178,11 +178,13 @@ wave = SequenceNetwork.final_ee_connectivity
 seen = {}
 
 def both(net):
-    seen["status"] = net.ee_connectivity()
+    seen["status"] = net.ee_connectivity(status=True)
     return wave(net)
 
 SequenceNetwork.final_ee_connectivity = both
-kind = sys.argv[1]
+kind, how = sys.argv[1], sys.argv[2]
+if how == "wave":                      # no synapse reader: the spike wave
+    SequenceNetwork._read_ee_directly = lambda net: None
 config = resolve_config(task="set1", episodes=3, seed=9, synapse=kind,
                         set_options=["network.n_E=24", "network.rho=5"])
 final = train(config, progress=False).connectivity_final
@@ -196,9 +198,10 @@ open(f"rank{rank()}.txt", "w").write(f"synapses {final.source.size} same {same}"
 """
 
 
+@pytest.mark.parametrize("how", ["reader", "wave"])
 @pytest.mark.parametrize("kind", ["stdsp", "reram"])
-def test_the_final_read_under_mpi_is_the_status_read(mpi_env, tmp_path, kind):
-    lines = _probe_on_two_ranks(mpi_env, tmp_path, FINAL_READ_PROBE, kind, timeout=600)
+def test_the_final_read_under_mpi_is_the_status_read(mpi_env, tmp_path, kind, how):
+    lines = _probe_on_two_ranks(mpi_env, tmp_path, FINAL_READ_PROBE, kind, how, timeout=600)
     # every rank holds every synapse (gathered) and reads them as the status read does
     assert lines == ["synapses 4176 same True"] * 2
 
@@ -231,6 +234,8 @@ from seqnest.pynest_ext.parallel import rank
 from seqnest.sequences.temporal_memory.config import resolve_config
 from seqnest.sequences.temporal_memory.learn import train
 
+from seqnest.pynest_ext.networks.temporal_memory import SequenceNetwork
+SequenceNetwork._read_ee_directly = lambda net: None      # the spike wave, not the reader
 if rank() == 1:                       # this rank's first wave reaches nothing it can use
     take, calls = array_backend.take, []
     array_backend.take = lambda: None if not calls.append(1) and len(calls) == 1 else take()
@@ -248,3 +253,64 @@ def test_a_wave_missed_on_one_rank_makes_every_rank_read_the_status(mpi_env, tmp
     # ranks waiting in different calls hang: the timeout ends them
     lines = _probe_on_two_ranks(mpi_env, tmp_path, ONE_RANK_MISSES_PROBE, timeout=120)
     assert lines == ["synapses 4176 fell back True"] * 2
+
+
+ONE_RANK_CANNOT_READ_PROBE = """
+import numpy as np
+from seqnest.pynest_ext import array_backend
+from seqnest.pynest_ext.parallel import rank
+from seqnest.sequences.temporal_memory.config import resolve_config
+from seqnest.sequences.temporal_memory.learn import train
+
+if rank() == 1:                       # this rank's module reader cannot read the synapses
+    array_backend.read_synapses = lambda syn_id, names: None
+config = resolve_config(task="set1", episodes=2, seed=4,
+                        set_options=["network.n_E=24", "network.rho=5"])
+final = train(config, progress=False).connectivity_final
+open(f"rank{rank()}.txt", "w").write(f"synapses {final.source.size} {final.permanence.sum():.6f}")
+"""
+
+
+def test_a_reader_that_fails_on_one_rank_makes_every_rank_read_another_way(mpi_env, tmp_path):
+    # ranks waiting in different calls hang: the timeout ends them
+    lines = _probe_on_two_ranks(mpi_env, tmp_path, ONE_RANK_CANNOT_READ_PROBE, timeout=120)
+    assert lines[0] == lines[1] and lines[0].startswith("synapses 4176 ")
+
+
+def test_sigterm_under_mpi_writes_one_checkpoint_that_either_layout_continues(mpi_env,
+                                                                             tmp_path):
+    """mpirun passes SIGTERM to every rank: they finish the same episode, rank 0
+    writes the checkpoint; two processes or one continue it."""
+    import signal
+    import time
+    run = tmp_path / "run"
+    ckpt = tmp_path / ".run.checkpoint.npz"
+    args = ["--task", "set1", "--episodes", "300", "--seed", "7", "--set", "network.n_E=40",
+            "--set", "network.rho=6", "--no-progress", "--checkpoint-every", "3"]
+    proc = subprocess.Popen(["mpirun", "--allow-run-as-root", "-np", "2", sys.executable, "-m",
+                             "seqnest", "learn", *args, "--out", str(run)], env=mpi_env,
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    t0 = time.perf_counter()
+    while not ckpt.is_file():
+        assert proc.poll() is None and time.perf_counter() - t0 < 300, proc.communicate()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0 and "SIGTERM: stopped after episode" in err, err[-2000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [ckpt.name]
+    from seqnest.sequences.temporal_memory.checkpoint import load_checkpoint
+    done = load_checkpoint(ckpt).episodes_done
+    saved = ckpt.read_bytes()
+    for layout, out_dir in (("mpi", tmp_path / "two"), ("one", tmp_path / "one")):
+        ckpt.write_bytes(saved)
+        resume = ["learn", "--resume", str(run), "--episodes", str(done + 2), "--out",
+                  str(out_dir), "--no-progress"]
+        if layout == "mpi":
+            _mpirun(mpi_env, *resume, cwd=tmp_path)
+        else:
+            _single(mpi_env, *resume, "--threads", "2", cwd=tmp_path)
+        m = json.loads((out_dir / "metrics.json").read_text())
+        assert len(m["error"]) == done + 2 and m["checkpoints"]["continued_at_episodes"] == [done]
+    a, b = (json.loads((tmp_path / d / "metrics.json").read_text()) for d in ("two", "one"))
+    assert a["error"] == b["error"]                # 2 virtual processes either way
