@@ -74,7 +74,22 @@ struct BlocksOf
 
 template struct Steal< ConnectorsOf, &nest::ConnectionManager::connections_ >;
 
-//! What the last read produced; rows in thread order, then connection order.
+//! The getter of ``name`` among ``fields`` (nullptr: there is none).
+template < class Getter >
+Getter
+find_getter( const std::vector< std::pair< std::string, Getter > >& fields, const std::string& name )
+{
+  for ( const auto& field : fields )
+  {
+    if ( field.first == name )
+    {
+      return field.second;
+    }
+  }
+  return nullptr;
+}
+
+//! What the last read produced; rows in (target, source) order.
 struct SynapseRead
 {
   std::vector< long > sources;
@@ -185,19 +200,11 @@ public:
     std::vector< Getter > getters;
     for ( const auto& name : names )
     {
-      Getter found = nullptr;
-      for ( const auto& field : fields_ )
-      {
-        if ( field.first == name )
-        {
-          found = field.second;
-        }
-      }
-      if ( found == nullptr )
+      getters.push_back( find_getter( fields_, name ) );
+      if ( getters.back() == nullptr )
       {
         return -2;
       }
-      getters.push_back( found );
     }
     const BlockVector< C >& block = typed->*member( BlocksOf< C >() );
     const size_t n = block.size();
@@ -225,10 +232,12 @@ private:
   std::vector< std::pair< std::string, Getter > > fields_;
 };
 
-inline std::vector< std::unique_ptr< Reader > >&
-readers()
+//! The registered readers of one kind (Reader: synapses; NodeReader: neurons).
+template < class Base >
+std::vector< std::unique_ptr< Base > >&
+registry()
 {
-  static std::vector< std::unique_ptr< Reader > > all;
+  static std::vector< std::unique_ptr< Base > > all;
   return all;
 }
 
@@ -236,7 +245,7 @@ template < class C >
 bool
 add_reader( std::vector< std::pair< std::string, double ( C::* )() const > > fields )
 {
-  readers().emplace_back( new ReaderOf< C >( std::move( fields ) ) );
+  registry< Reader >().emplace_back( new ReaderOf< C >( std::move( fields ) ) );
   return true;
 }
 
@@ -283,14 +292,7 @@ public:
     }
     for ( size_t k = 0; k < names.size(); ++k )
     {
-      Getter found = nullptr;
-      for ( const auto& field : fields_ )
-      {
-        if ( field.first == names[ k ] )
-        {
-          found = field.second;
-        }
-      }
+      const Getter found = find_getter( fields_, names[ k ] );
       if ( found == nullptr )
       {
         return -2;
@@ -305,18 +307,11 @@ private:
   std::vector< std::pair< std::string, Getter > > fields_;
 };
 
-inline std::vector< std::unique_ptr< NodeReader > >&
-node_readers()
-{
-  static std::vector< std::unique_ptr< NodeReader > > all;
-  return all;
-}
-
 template < class C >
 bool
 add_node_reader( std::vector< std::pair< std::string, double ( C::* )() const > > fields )
 {
-  node_readers().emplace_back( new NodeReaderOf< C >( std::move( fields ) ) );
+  registry< NodeReader >().emplace_back( new NodeReaderOf< C >( std::move( fields ) ) );
   return true;
 }
 
@@ -360,7 +355,7 @@ extern "C"
         continue;
       }
       long got = -1;
-      for ( const auto& reader : seqnest::node_readers() )
+      for ( const auto& reader : seqnest::registry< seqnest::NodeReader >() )
       {
         got = reader->read( node, wanted, out );
         if ( got != -1 )
@@ -425,7 +420,7 @@ extern "C"
         continue;
       }
       long rows = -1;
-      for ( const auto& reader : seqnest::readers() )
+      for ( const auto& reader : seqnest::registry< seqnest::Reader >() )
       {
         rows = reader->read( per_thread[ tid ][ id ], tid, id, wanted, out );
         if ( rows != -1 )
