@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["BACKEND", "attach", "available", "clear", "take", "can_read_synapses",
-           "read_synapses", "read_nodes"]
+           "read_synapses", "write_synapses", "read_nodes"]
 
 #: The backend's name in NEST (``record_to``).
 BACKEND = "seqnest_arrays"
@@ -36,8 +36,8 @@ _SYMBOLS = ("seqnest_arrays_threads", "seqnest_arrays_size", "seqnest_arrays_sen
 
 _READER_SYMBOLS = ("seqnest_synapses_read", "seqnest_synapses_sources",
                    "seqnest_synapses_targets", "seqnest_synapses_column",
-                   "seqnest_synapses_clear", "seqnest_nodes_read", "seqnest_nodes_ids",
-                   "seqnest_nodes_column")
+                   "seqnest_synapses_clear", "seqnest_synapses_write", "seqnest_nodes_read",
+                   "seqnest_nodes_ids", "seqnest_nodes_column")
 
 _lib: ctypes.CDLL | None = None
 _reader: ctypes.CDLL | None = None
@@ -62,6 +62,10 @@ def attach(module_path: str | Path) -> bool:
         lib.seqnest_synapses_column.restype = ctypes.POINTER(ctypes.c_double)
         lib.seqnest_synapses_column.argtypes = [ctypes.c_size_t]
         lib.seqnest_synapses_clear.restype = None
+        lib.seqnest_synapses_write.restype = ctypes.c_long
+        lib.seqnest_synapses_write.argtypes = [
+            ctypes.c_long, ctypes.c_char_p, ctypes.POINTER(ctypes.POINTER(ctypes.c_double)),
+            ctypes.c_long, ctypes.c_long, ctypes.c_long]
         lib.seqnest_nodes_read.restype = ctypes.c_long
         lib.seqnest_nodes_read.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_char_p]
         lib.seqnest_nodes_ids.restype = ctypes.POINTER(ctypes.c_long)
@@ -123,7 +127,8 @@ def take() -> dict[str, np.ndarray] | None:
 
 
 def can_read_synapses() -> bool:
-    """Whether the loaded module has the synapse reader (see :func:`attach`)."""
+    """Whether the loaded module has the synapse and node reader and the synapse
+    writer (see :func:`attach`)."""
     return _reader is not None
 
 
@@ -171,3 +176,37 @@ def read_nodes(first: int, count: int, names: list[str] | tuple[str, ...]
         out[name] = (np.ctypeslib.as_array(lib.seqnest_nodes_column(k), shape=(n,)).copy()
                      if n else np.zeros(0))
     return out
+
+
+#: Why :func:`write_synapses` wrote nothing, by the C function's return code.
+WRITE_ERRORS = {-1: "the synapse model is not one of the module's",
+                -2: "a value without a setter in the synapse model",
+                -3: "a connection outside the targets",
+                -4: "a target without exactly the in-degree's connections"}
+
+
+def write_synapses(syn_id: int, first: int, n_targets: int, per_target: int,
+                   values: dict[str, np.ndarray]) -> int:
+    """Set per-synapse ``values`` (name -> array of shape (n_targets, per_target)) of
+    every connection of synapse model ``syn_id`` on this process, made by one
+    fixed-indegree ``Connect`` onto the contiguous node ids ``first`` ..
+    ``first + n_targets - 1`` and not yet simulated: the k-th connection of target
+    t takes ``values[name][t - first, k]``, as NEST's array parameters of that
+    rule give it, through the synapse class's setters (what its ``set_status``
+    calls) instead of a status dictionary per connection. Returns the rows
+    written; RuntimeError (nothing written) where the layout is not that."""
+    lib = _reader
+    if lib is None:
+        raise RuntimeError("the model module has no synapse writer")
+    names = list(values)
+    columns = [np.ascontiguousarray(values[k], dtype=np.float64).reshape(-1) for k in names]
+    for name, column in zip(names, columns):
+        if column.size != n_targets * per_target:
+            raise ValueError(f"{name}: {column.size} values for {n_targets} x {per_target}")
+    pointers = (ctypes.POINTER(ctypes.c_double) * len(columns))(
+        *[c.ctypes.data_as(ctypes.POINTER(ctypes.c_double)) for c in columns])
+    n = lib.seqnest_synapses_write(int(syn_id), ",".join(names).encode(), pointers, int(first),
+                                   int(n_targets), int(per_target))
+    if n < 0:
+        raise RuntimeError(f"synapse writer: {WRITE_ERRORS.get(n, n)}")
+    return int(n)

@@ -140,12 +140,15 @@ def _add_synapse_reader(target_dir: Path, module_source: Path) -> None:
                      r"\1public:   // seqnest: getters read by seqnest_synapse_reader.h", header.name)
         header.write_text(text)
         getters = sorted(set(re.findall(r"inline double get_(\w+)\(\) const", text)))
+        setters = sorted(set(re.findall(r"inline void set_(\w+)\(const double __v\)", text)))
         cls = f"nest::{name}::{name}< nest::TargetIdentifierPtrRport >"
         fields = ", ".join(f'{{ "{g}", &{cls}::get_{g} }}' for g in getters)
+        sets = ", ".join(f'{{ "{g}", &{cls}::set_{g} }}' for g in setters)
         registrations.append(
             f"template struct seqnest::Steal< seqnest::BlocksOf< {cls} >, "
             f"&nest::Connector< {cls} >::C_ >;\n"
-            f"static const bool seqnest_reader_{name} = seqnest::add_reader< {cls} >( {{ {fields} }} );\n")
+            f"static const bool seqnest_reader_{name} = seqnest::add_reader< {cls} >( "
+            f"{{ {fields} }}, {{ {sets} }} );\n")
     registrations += _neuron_readers(target_dir)
     text = module_source.read_text()
     text = _once(text, r'(#include "' + ARRAY_BACKEND.name + '"\n)',

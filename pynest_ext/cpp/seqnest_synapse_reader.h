@@ -75,9 +75,9 @@ struct BlocksOf
 template struct Steal< ConnectorsOf, &nest::ConnectionManager::connections_ >;
 
 //! The getter of ``name`` among ``fields`` (nullptr: there is none).
-template < class Getter >
-Getter
-find_getter( const std::vector< std::pair< std::string, Getter > >& fields, const std::string& name )
+template < class Accessor >
+Accessor
+find_getter( const std::vector< std::pair< std::string, Accessor > >& fields, const std::string& name )
 {
   for ( const auto& field : fields )
   {
@@ -172,6 +172,19 @@ public:
     nest::synindex syn_id,
     const std::vector< std::string >& names,
     SynapseRead& out ) const = 0;
+  //! -1: not of this class; -2: a name without setter; else rows written. Row i
+  //! of target t (in connection order) takes values[ j ][ ( t - first ) * per_target + k ]
+  //! where k counts t's earlier rows (``seen``).
+  virtual long write( nest::ConnectorBase* connector,
+    size_t tid,
+    const std::vector< std::string >& names,
+    const double* const* values,
+    long first,
+    long per_target,
+    std::vector< long >& seen ) const = 0;
+  //! Rows per target among first .. first + seen.size() - 1 (-1: not of this class,
+  //! -3: a target outside that range).
+  virtual long count( nest::ConnectorBase* connector, size_t tid, long first, std::vector< long >& seen ) const = 0;
 };
 
 template < class C >
@@ -179,10 +192,71 @@ class ReaderOf : public Reader
 {
 public:
   using Getter = double ( C::* )() const;
+  using Setter = void ( C::* )( double );
 
-  explicit ReaderOf( std::vector< std::pair< std::string, Getter > > fields )
+  ReaderOf( std::vector< std::pair< std::string, Getter > > fields,
+    std::vector< std::pair< std::string, Setter > > setters )
     : fields_( std::move( fields ) )
+    , setters_( std::move( setters ) )
   {
+  }
+
+  long
+  count( nest::ConnectorBase* connector, size_t tid, long first, std::vector< long >& seen ) const override
+  {
+    auto* typed = dynamic_cast< nest::Connector< C >* >( connector );
+    if ( typed == nullptr )
+    {
+      return -1;
+    }
+    const BlockVector< C >& block = typed->*member( BlocksOf< C >() );
+    for ( size_t lcid = 0; lcid < block.size(); ++lcid )
+    {
+      const long t = static_cast< long >( block[ lcid ].get_target( tid )->get_node_id() ) - first;
+      if ( t < 0 or t >= static_cast< long >( seen.size() ) )
+      {
+        return -3;
+      }
+      ++seen[ t ];
+    }
+    return static_cast< long >( block.size() );
+  }
+
+  long
+  write( nest::ConnectorBase* connector,
+    size_t tid,
+    const std::vector< std::string >& names,
+    const double* const* values,
+    long first,
+    long per_target,
+    std::vector< long >& seen ) const override
+  {
+    auto* typed = dynamic_cast< nest::Connector< C >* >( connector );
+    if ( typed == nullptr )
+    {
+      return -1;
+    }
+    std::vector< Setter > setters;
+    for ( const auto& name : names )
+    {
+      setters.push_back( find_getter( setters_, name ) );
+      if ( setters.back() == nullptr )
+      {
+        return -2;
+      }
+    }
+    BlockVector< C >& block = typed->*member( BlocksOf< C >() );
+    for ( size_t lcid = 0; lcid < block.size(); ++lcid )
+    {
+      C& c = block[ lcid ];
+      const long t = static_cast< long >( c.get_target( tid )->get_node_id() ) - first;
+      const long at = t * per_target + seen[ t ]++;
+      for ( size_t j = 0; j < setters.size(); ++j )
+      {
+        ( c.*setters[ j ] )( values[ j ][ at ] );
+      }
+    }
+    return static_cast< long >( block.size() );
   }
 
   long
@@ -230,6 +304,7 @@ public:
 
 private:
   std::vector< std::pair< std::string, Getter > > fields_;
+  std::vector< std::pair< std::string, Setter > > setters_;
 };
 
 //! The registered readers of one kind (Reader: synapses; NodeReader: neurons).
@@ -243,9 +318,10 @@ registry()
 
 template < class C >
 bool
-add_reader( std::vector< std::pair< std::string, double ( C::* )() const > > fields )
+add_reader( std::vector< std::pair< std::string, double ( C::* )() const > > fields,
+  std::vector< std::pair< std::string, void ( C::* )( double ) > > setters )
 {
-  registry< Reader >().emplace_back( new ReaderOf< C >( std::move( fields ) ) );
+  registry< Reader >().emplace_back( new ReaderOf< C >( std::move( fields ), std::move( setters ) ) );
   return true;
 }
 
@@ -436,6 +512,75 @@ extern "C"
       total += rows;
     }
     seqnest::sort_by_target( out );
+    return total;
+  }
+
+  /* Set the comma-separated ``names`` (state variables, per-synapse parameters) of
+   * every connection of synapse model ``syn_id`` on this process, all made by one
+   * fixed-indegree Connect onto the contiguous targets first .. first + n_targets - 1
+   * and not yet simulated (connection order is creation order then): the k-th
+   * connection of target t takes values[ j ][ ( t - first ) * per_target + k ], as
+   * NEST's own array parameters of that rule would give it. Returns the rows
+   * written; -1: not one of this module's synapse classes; -2: a name without
+   * setter; -3: a connection outside the targets; -4: a local target without
+   * exactly per_target connections. Nothing is written unless all is well. */
+  long
+  seqnest_synapses_write( long syn_id,
+    const char* names,
+    const double* const* values,
+    long first,
+    long n_targets,
+    long per_target )
+  {
+    const std::vector< std::string > wanted = seqnest::split_names( names );
+    const auto& per_thread = nest::kernel().connection_manager.*member( seqnest::ConnectorsOf() );
+    const nest::synindex id = static_cast< nest::synindex >( syn_id );
+    std::vector< std::pair< nest::ConnectorBase*, const seqnest::Reader* > > found;
+    std::vector< long > seen( static_cast< size_t >( n_targets ), 0 );
+    for ( size_t tid = 0; tid < per_thread.size(); ++tid )
+    {
+      if ( per_thread[ tid ].size() <= id or per_thread[ tid ][ id ] == nullptr )
+      {
+        continue;
+      }
+      long rows = -1;
+      for ( const auto& reader : seqnest::registry< seqnest::Reader >() )
+      {
+        rows = reader->count( per_thread[ tid ][ id ], tid, first, seen );
+        if ( rows != -1 )
+        {
+          found.emplace_back( per_thread[ tid ][ id ], reader.get() );
+          break;
+        }
+      }
+      if ( rows < 0 )
+      {
+        return rows;
+      }
+    }
+    for ( long c : seen )
+    {
+      if ( c != 0 and c != per_target )
+      {
+        return -4;
+      }
+    }
+    std::fill( seen.begin(), seen.end(), 0 );
+    long total = 0;
+    for ( size_t tid = 0, f = 0; tid < per_thread.size() and f < found.size(); ++tid )
+    {
+      if ( per_thread[ tid ].size() <= id or per_thread[ tid ][ id ] != found[ f ].first )
+      {
+        continue;
+      }
+      const long rows = found[ f ].second->write( found[ f ].first, tid, wanted, values, first, per_target, seen );
+      if ( rows < 0 )
+      {
+        return rows;
+      }
+      total += rows;
+      ++f;
+    }
     return total;
   }
 
