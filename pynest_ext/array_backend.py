@@ -34,8 +34,7 @@ _SYMBOLS = ("seqnest_arrays_threads", "seqnest_arrays_size", "seqnest_arrays_sen
             "seqnest_arrays_targets", "seqnest_arrays_values", "seqnest_arrays_complete",
             "seqnest_arrays_clear")
 
-_READER_SYMBOLS = ("seqnest_synapses_read", "seqnest_synapses_sources",
-                   "seqnest_synapses_targets", "seqnest_synapses_column",
+_READER_SYMBOLS = ("seqnest_synapses_read", "seqnest_synapses_take",
                    "seqnest_synapses_clear", "seqnest_synapses_write", "seqnest_nodes_read",
                    "seqnest_nodes_ids", "seqnest_nodes_column")
 
@@ -57,10 +56,10 @@ def attach(module_path: str | Path) -> bool:
     if all(hasattr(lib, name) for name in _READER_SYMBOLS):
         lib.seqnest_synapses_read.restype = ctypes.c_long
         lib.seqnest_synapses_read.argtypes = [ctypes.c_long, ctypes.c_char_p]
-        for name in ("seqnest_synapses_sources", "seqnest_synapses_targets"):
-            getattr(lib, name).restype = ctypes.POINTER(ctypes.c_long)
-        lib.seqnest_synapses_column.restype = ctypes.POINTER(ctypes.c_double)
-        lib.seqnest_synapses_column.argtypes = [ctypes.c_size_t]
+        lib.seqnest_synapses_take.restype = ctypes.c_int
+        lib.seqnest_synapses_take.argtypes = [
+            ctypes.POINTER(ctypes.c_long), ctypes.POINTER(ctypes.c_long),
+            ctypes.POINTER(ctypes.POINTER(ctypes.c_double))]
         lib.seqnest_synapses_clear.restype = None
         lib.seqnest_synapses_write.restype = ctypes.c_long
         lib.seqnest_synapses_write.argtypes = [
@@ -136,9 +135,10 @@ def read_synapses(syn_id: int, names: list[str] | tuple[str, ...]) -> dict[str, 
     """Every connection of synapse model ``syn_id`` (NEST's ``synapse_modelid``) on
     this process: ``source`` and ``target`` node ids (int64) and each of ``names``
     (float64; the model's state variables and per-synapse parameters, as in its
-    status), in thread order, then connection order. None where the reader cannot
-    (no reader in the module, a model of another module such as NEST's own, or a
-    name the model does not have): read the status then."""
+    status), sorted by target (and, where NEST keeps them so, by source within a
+    target). None where the reader cannot (no reader in the
+    module, a model of another module such as NEST's own, or a name the model
+    does not have): read the status then."""
     lib = _reader
     if lib is None or any("," in n for n in names):
         return None
@@ -146,13 +146,14 @@ def read_synapses(syn_id: int, names: list[str] | tuple[str, ...]) -> dict[str, 
     if n < 0:
         return None
     try:
-        out = {"source": np.empty(n, np.int64), "target": np.empty(n, np.int64)}
-        if n:
-            out["source"][:] = np.ctypeslib.as_array(lib.seqnest_synapses_sources(), shape=(n,))
-            out["target"][:] = np.ctypeslib.as_array(lib.seqnest_synapses_targets(), shape=(n,))
-        for k, name in enumerate(names):
-            out[name] = (np.ctypeslib.as_array(lib.seqnest_synapses_column(k), shape=(n,)).copy()
-                         if n else np.zeros(0))
+        out = {"source": np.empty(n, np.int64), "target": np.empty(n, np.int64),
+               **{name: np.empty(n, np.float64) for name in names}}
+        longs = ctypes.POINTER(ctypes.c_long)
+        doubles = ctypes.POINTER(ctypes.c_double)
+        columns = (doubles * max(len(names), 1))(*[out[k].ctypes.data_as(doubles)
+                                                   for k in names])
+        lib.seqnest_synapses_take(out["source"].ctypes.data_as(longs),
+                                  out["target"].ctypes.data_as(longs), columns)
         return out
     finally:
         lib.seqnest_synapses_clear()

@@ -127,11 +127,31 @@ def rank0_decides(flag: bool) -> bool:
 
 
 def allgather_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Concatenate each array over all ranks (rank order); unchanged with one process."""
+    """Concatenate each array over all ranks (rank order); unchanged with one process.
+
+    One-dimensional numeric arrays travel as MPI buffers (``Allgatherv``: no
+    pickling, one copy; the connectivity of millions of synapses is gathered
+    so); anything else is pickled."""
     if num_processes() == 1:
         return {k: np.asarray(v) for k, v in arrays.items()}
-    parts = _comm().allgather({k: np.asarray(v) for k, v in arrays.items()})
-    return {k: np.concatenate([p[k] for p in parts]) for k in arrays}
+    comm = _comm()
+    local = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
+    layouts = comm.allgather({k: (v.dtype.str, v.shape) for k, v in local.items()})
+    out, pickled = {}, {}
+    for k, v in local.items():
+        kinds = {layout[k][0] for layout in layouts}
+        if len(kinds) == 1 and v.dtype.kind in "iuf" and all(len(layout[k][1]) == 1
+                                                             for layout in layouts):
+            counts = [layout[k][1][0] for layout in layouts]
+            gathered = np.empty(sum(counts), dtype=v.dtype)
+            comm.Allgatherv(v, [gathered, counts])
+            out[k] = gathered
+        else:
+            pickled[k] = v
+    if pickled:
+        parts = comm.allgather(pickled)
+        out.update({k: np.concatenate([np.atleast_1d(p[k]) for p in parts]) for k in pickled})
+    return {k: out[k] for k in arrays}
 
 
 def _local_index(nodes):

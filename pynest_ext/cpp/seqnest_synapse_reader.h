@@ -89,7 +89,7 @@ find_getter( const std::vector< std::pair< std::string, Accessor > >& fields, co
   return nullptr;
 }
 
-//! What the last read produced; rows in (target, source) order.
+//! What the last read produced: rows in thread order, then connection order.
 struct SynapseRead
 {
   std::vector< long > sources;
@@ -112,17 +112,18 @@ synapse_read()
   return read;
 }
 
-/* Rows in (target, source) order: a stable counting sort by target. Each
- * thread holds its targets' connections sorted by source once NEST has
- * simulated, and a target's connections are on one thread, so the result is
- * sorted by source within each target then (else the caller sorts again). */
-inline void
-sort_by_target( SynapseRead& read )
+/* Hand the rows of ``read`` over in (target, source) order, written straight
+ * into the caller's arrays: a stable counting sort by target. Each thread holds
+ * its targets' connections sorted by source once NEST has simulated, and a
+ * target's connections are on one thread, so the result is then sorted by source
+ * within each target too. Returns 1 if it is (checked), else 0 (the caller sorts). */
+inline int
+scatter_by_target( SynapseRead& read, long* sources, long* targets, double* const* columns )
 {
   const size_t n = read.targets.size();
-  if ( n < 2 )
+  if ( n == 0 )
   {
-    return;
+    return 1;
   }
   long low = read.targets[ 0 ], high = read.targets[ 0 ];
   for ( long t : read.targets )
@@ -130,35 +131,36 @@ sort_by_target( SynapseRead& read )
     low = std::min( low, t );
     high = std::max( high, t );
   }
-  std::vector< size_t > start( static_cast< size_t >( high - low ) + 2, 0 );
+  const size_t width = static_cast< size_t >( high - low ) + 1;
+  std::vector< size_t > next( width + 1, 0 );
   for ( long t : read.targets )
   {
-    ++start[ static_cast< size_t >( t - low ) + 1 ];
+    ++next[ static_cast< size_t >( t - low ) + 1 ];
   }
-  for ( size_t k = 1; k < start.size(); ++k )
+  for ( size_t k = 1; k <= width; ++k )
   {
-    start[ k ] += start[ k - 1 ];
+    next[ k ] += next[ k - 1 ];
   }
-  std::vector< size_t > where( n );
+  std::vector< long > last( width, -1 );
+  int sorted = 1;
   for ( size_t i = 0; i < n; ++i )
   {
-    where[ i ] = start[ static_cast< size_t >( read.targets[ i ] - low ) ]++;
-  }
-  auto permute = [ &where, n ]( auto& values )
-  {
-    std::remove_reference_t< decltype( values ) > sorted( n );
-    for ( size_t i = 0; i < n; ++i )
+    const size_t bucket = static_cast< size_t >( read.targets[ i ] - low );
+    const size_t at = next[ bucket ]++;
+    sources[ at ] = read.sources[ i ];
+    targets[ at ] = read.targets[ i ];
+    for ( size_t j = 0; j < read.columns.size(); ++j )
     {
-      sorted[ where[ i ] ] = values[ i ];
+      columns[ j ][ at ] = read.columns[ j ][ i ];
     }
-    values.swap( sorted );
-  };
-  permute( read.sources );
-  permute( read.targets );
-  for ( auto& column : read.columns )
-  {
-    permute( column );
+    if ( read.sources[ i ] < last[ bucket ] )
+    {
+      sorted = 0;
+    }
+    last[ bucket ] = read.sources[ i ];
   }
+  read.clear();
+  return sorted;
 }
 
 //! One synapse class's reader (type-erased).
@@ -511,7 +513,6 @@ extern "C"
       }
       total += rows;
     }
-    seqnest::sort_by_target( out );
     return total;
   }
 
@@ -584,22 +585,13 @@ extern "C"
     return total;
   }
 
-  const long*
-  seqnest_synapses_sources()
+  /* The rows of the last seqnest_synapses_read, in (target, source) order, into
+   * the caller's arrays (as many rows as it returned; one array per name);
+   * then cleared. Returns 1 if the order is (target, source), 0 if only by target. */
+  int
+  seqnest_synapses_take( long* sources, long* targets, double* const* columns )
   {
-    return seqnest::synapse_read().sources.data();
-  }
-
-  const long*
-  seqnest_synapses_targets()
-  {
-    return seqnest::synapse_read().targets.data();
-  }
-
-  const double*
-  seqnest_synapses_column( size_t k )
-  {
-    return seqnest::synapse_read().columns.at( k ).data();
+    return seqnest::scatter_by_target( seqnest::synapse_read(), sources, targets, columns );
   }
 
   void
