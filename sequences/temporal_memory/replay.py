@@ -131,6 +131,18 @@ def _replay_overlap(exc, cue_times, seq_set, rp, net_p) -> dict[str, float]:
     return overlap
 
 
+def check_replay_space(out: Path, cfg, cues: int) -> None:
+    """Refuse, before anything is built, a replay whose directory would not fit the
+    free space of its file system: at most every E neuron of every element of the
+    longest sequence spiking (and starting a dAP) once per cue, with a margin."""
+    from seqnest.sequences.rundir import check_free_space
+    from seqnest.sequences.temporal_memory.rundir import (RUN_BYTES_FIXED,
+                                                          RUN_BYTES_PER_SPIKE)
+    longest = max(len(s) for s in cfg.sequence_set.sequences)
+    spikes = 2 * int(cues) * longest * int(cfg.network.n_E)
+    check_free_space(out, spikes * RUN_BYTES_PER_SPIKE + RUN_BYTES_FIXED, "the replay")
+
+
 def replay_run(run_dir: str | os.PathLike,
                module: BuiltModule | Callable[[], BuiltModule] | None = None,
                force: bool = True, repetitions: int | None = None,
@@ -163,6 +175,7 @@ def replay_run(run_dir: str | os.PathLike,
         rp = rp.replace(repetitions=repetitions)
     net_p = _replay_network(cfg, rp)
     cued = list(seq_set.sequences) * int(rp.repetitions)
+    check_replay_space(out, cfg, len(cued))
     vocab = seq_set.vocabulary
     pop = {el: k for k, el in enumerate(vocab)}
     mode, derived, per_neuron = _replay_thresholds(cfg, run_dir, conn, rp)
@@ -366,6 +379,7 @@ def replay_trials(run_dir: str | os.PathLike, trials: int, noise=None,
         cfg = replace(cfg, groups={**cfg.groups, "run": cfg.run.replace(threads=threads)})
     check_output(out, force, kind="replay")            # before simulating
     check_run_resources(cfg)
+    check_replay_space(out, cfg, trials)
     seed = int(cfg.run.seed if seed is None else seed)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(RNG_STREAM_REPLAY,)))
     net_p = _replay_network(cfg, rp)

@@ -80,3 +80,20 @@ def test_a_sweep_whose_runs_cannot_fit_is_refused_before_it_starts(tmp_path, cap
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "needed for the 4 run directories still to write" in err[0], err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_replay_checks_the_space_before_building(tmp_path, capsys, monkeypatch):
+    import shutil
+    from pathlib import Path
+    run = tmp_path / "run"
+    shutil.copytree(Path(__file__).parents[1] / "data" / "run_small", run)
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(rundir.shutil, "disk_usage", lambda path: usage(10**9, 10**9, 2**19))
+    built = []
+    monkeypatch.setattr("seqnest.cli.common.module", lambda: built.append(1))
+    before = sorted(p.name for p in run.iterdir())
+    assert main(["replay", str(run), "--out", str(tmp_path / "replay"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "needed for the replay" in err[0], err
+    assert built == [] and sorted(p.name for p in run.iterdir()) == before
+    assert not (tmp_path / "replay").exists()
