@@ -86,7 +86,7 @@ def learn_patterns(out: str | os.PathLike | None = None, *, config: "PatternConf
         raise TypeError(f"learn_patterns() got both config and {', '.join(sorted(options))}")
     if out is not None:
         check_output(out, force)              # before anything is built or simulated
-    result = train_patterns(config, module=module, progress=progress)
+    result = train_patterns(config, module=module, progress=progress, out=out)
     if out is not None:
         write_pattern_run(result, out, force=force)
     return result

@@ -22,6 +22,7 @@ Python (input channels, delays, initial weights); NEST's own generators
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -106,15 +107,29 @@ class PatternResult:
     oracle_items: np.ndarray | None = None
 
 
+def pattern_run_bytes(config: PatternConfig, stream: PatternStream) -> float:
+    """An estimate, with a margin, of the run directory's size: every E->E and
+    input synapse's weights, the input stream's spikes, and a spike of every
+    neuron of an item's assembly at each of its presentations, twice."""
+    ee, inp, _ = estimate_pattern_bytes(config)
+    e_spikes = 2 * len(stream.onsets) * int(config.network.n_E_per_item)
+    return 8.0 * (ee + 3 * inp) + 12.0 * (int(stream.times.size) + e_spikes) + 2 * 2**20
+
+
 def train_patterns(config: PatternConfig, module: BuiltModule | Callable[[], BuiltModule] | None = None,
-                   progress: bool = True, floor: bool = False) -> PatternResult:
+                   progress: bool = True, floor: bool = False,
+                   out: str | os.PathLike | None = None) -> PatternResult:
     """Run the two-phase protocol; see the module docstring. ``floor``: the benchmark
     floor of :class:`~seqnest.pynest_ext.networks.pattern_sequences.PatternNetwork` (built-in
-    models only; everything else unchanged)."""
+    models only; everything else unchanged). ``out``: the run directory that will be
+    written, whose file system must have room for it (checked before building)."""
     t_wall = time.perf_counter()
     run, proto = config.run, config.protocol
     stream = make_run_stream(config)
     check_pattern_resources(config, int(stream.times.size))
+    if out is not None:
+        from seqnest.sequences.rundir import check_free_space
+        check_free_space(out, pattern_run_bytes(config, stream), "the run directory")
     module = provide(module)
     names = setup_kernel(KernelConfig(resolution=run.resolution, threads=run.threads,
                                       seed=run.seed), module=module)

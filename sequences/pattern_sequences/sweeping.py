@@ -42,7 +42,7 @@ def point(record: dict, run_dir: str, replays: Mapping | None = None) -> dict[st
     try:
         metrics = read_json(Path(run_dir) / "metrics.json")
     except RunDirError:
-        result = train_patterns(PatternConfig.from_dict(record), progress=False)
+        result = train_patterns(PatternConfig.from_dict(record), progress=False, out=run_dir)
         write_pattern_run(result, run_dir, force=True)
         metrics = result.metrics
     return row(metrics)

@@ -97,3 +97,15 @@ def test_a_replay_checks_the_space_before_building(tmp_path, capsys, monkeypatch
     assert len(err) == 1 and "needed for the replay" in err[0], err
     assert built == [] and sorted(p.name for p in run.iterdir()) == before
     assert not (tmp_path / "replay").exists()
+
+
+def test_a_pattern_run_checks_the_space_before_building(tmp_path, capsys, monkeypatch):
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(rundir.shutil, "disk_usage", lambda path: usage(10**9, 10**9, 2**19))
+    built = []
+    monkeypatch.setattr("seqnest.cli.common.module", lambda: built.append(1))
+    assert main(["learn", "--inputs", "stp-spatial", "--out", str(tmp_path / "run"),
+                 "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "needed for the run directory" in err[0], err
+    assert built == [] and list(tmp_path.iterdir()) == []
