@@ -230,7 +230,9 @@ def _cmd_example(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     learn_args = argparse.Namespace(task="set1", sequences=None, config=None, set=[],
                                     episodes=args.episodes, seed=args.seed, threads=None,
-                                    synapse=None, frequencies=None, resume=None)
+                                    synapse=None, frequencies=None, resume=None,
+                                    checkpoint_every=None, checkpoint_minutes=None,
+                                    no_checkpoint=False)
     result = _learn(learn_args, args.out, True, True)
     _print_learning_summary(result, args.out)
     results, summary = seqnest.replay(args.out, module=common.module)

@@ -46,3 +46,13 @@ def test_sweep_example_spec_is_valid_and_the_script_runs_a_tiny_sweep(tmp_path):
     with open(tmp_path / "sweep" / "results.csv", newline="") as fh:
         assert len(list(csv.DictReader(fh))) == 2
     assert (tmp_path / "sweep" / "report.html").is_file()
+
+
+def test_the_example_command_learns_replays_and_summarises(built_module, tmp_path, capsys):
+    """`seqnest example` (what the README's first command runs): learn, replay, summary."""
+    from seqnest.cli import main
+    assert main(["example", "--out", str(tmp_path / "run"), "--episodes", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "replay (frozen weights" in out and "next: seqnest report" in out
+    assert (tmp_path / "run" / "metrics.json").is_file()
+    assert (tmp_path / "run" / "replay" / "replay.json").is_file()
