@@ -25,9 +25,10 @@ import numpy as np
 from seqnest.pynest_ext._nest import import_nest
 from seqnest.params import ParameterError
 
-__all__ = ["num_processes", "rank", "is_writer", "rank0_decides", "allgather_arrays",
-           "node_values", "set_node_values", "launcher_rank", "launcher_size", "launcher_local_size",
-           "require_one_process", "one_process_refusal", "ACROSS_PROCESSES"]
+__all__ = ["num_processes", "rank", "is_writer", "rank0_decides", "every_rank", "any_rank",
+           "allgather_arrays", "node_values", "set_node_values", "launcher_rank", "launcher_size",
+           "launcher_local_size", "require_one_process", "one_process_refusal",
+           "ACROSS_PROCESSES"]
 
 #: Environment variables in which MPI launchers (Open MPI, MPICH/PMI, PMIx) give the
 #: rank, read before NEST is imported (e.g. to silence output on ranks > 0).
@@ -124,6 +125,21 @@ def rank0_decides(flag: bool) -> bool:
     if num_processes() == 1:
         return bool(flag)
     return bool(_comm().bcast(bool(flag), root=0))
+
+
+def every_rank(flag: bool) -> bool:
+    """Whether ``flag`` holds on every rank (``flag`` itself with one process): a
+    choice between two collective paths that any rank can veto."""
+    if num_processes() == 1:
+        return bool(flag)
+    return all(_comm().allgather(bool(flag)))
+
+
+def any_rank(flag: bool) -> bool:
+    """Whether ``flag`` holds on some rank (``flag`` itself with one process)."""
+    if num_processes() == 1:
+        return bool(flag)
+    return any(_comm().allgather(bool(flag)))
 
 
 def allgather_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:

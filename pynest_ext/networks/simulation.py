@@ -17,7 +17,7 @@ import numpy as np
 
 from seqnest.pynest_ext import array_backend
 from seqnest.pynest_ext._nest import kernel_api, node_status, set_node_status
-from seqnest.pynest_ext.parallel import allgather_arrays
+from seqnest.pynest_ext.parallel import allgather_arrays, every_rank
 
 __all__ = ["RUN_PIECE_MS", "Simulated", "Spikes", "load_generators", "read_connections",
            "READ_CHUNK", "WAVE_EVENTS", "CONNECT_CHUNK", "connect_with_arrays"]
@@ -245,7 +245,7 @@ def _sorted_synapses(pairs: Sequence[tuple[np.ndarray, np.ndarray]],
     """The waves' synapses of every rank, sorted by (target, source), or None (on
     every rank) if a rank's waves were not ``alike`` or they are not ``expected``
     distinct ones."""
-    if not all(allgather_arrays({"alike": np.array([alike])})["alike"]):
+    if not every_rank(alike):
         return None
     local = {"senders": np.concatenate([p[0] for p in pairs]) if pairs else np.zeros(0, np.int64),
              "targets": np.concatenate([p[1] for p in pairs]) if pairs else np.zeros(0, np.int64)}

@@ -35,7 +35,8 @@ from seqnest.pynest_ext.kernel import import_nest
 from seqnest.pynest_ext._nest import set_node_status
 from seqnest.pynest_ext.models import (RECEPTOR_DEND, RECEPTOR_EXT, RECEPTOR_INH, EESynapseParams,
                                        InhNeuronParams, ModelNames, StmNeuronParams)
-from seqnest.pynest_ext.parallel import allgather_arrays, node_values, set_node_values
+from seqnest.pynest_ext.parallel import (allgather_arrays, every_rank, node_values,
+                                          set_node_values)
 from seqnest.params import Choice, Param, ParameterError, ParameterSet, positive
 from seqnest.pynest_ext.networks.dap_register import REGISTER_BITS, DapRegister
 from seqnest.pynest_ext.networks.simulation import (Simulated, Spikes, connect_with_arrays,
@@ -471,7 +472,7 @@ class SequenceNetwork(Simulated):
         first, n = self.exc[0].global_id, len(self.exc)
         mine = array_backend.read_nodes(first, n, keys) if array_backend.can_read_synapses() \
             else None
-        if not bool(np.all(allgather_arrays({"ok": np.array([mine is not None])})["ok"])):
+        if not every_rank(mine is not None):
             return node_values(self.exc, keys)
         data = allgather_arrays(mine)
         order = np.argsort(data["id"], kind="stable")
@@ -665,8 +666,7 @@ class SequenceNetwork(Simulated):
             return None
         data = read_model_synapses(self._nest, self.EE_MODEL,
                                    [self._weight_key, *self._plastic_keys], self.exc, self.exc)
-        everywhere = bool(np.all(allgather_arrays({"ok": np.array([data is not None])})["ok"]))
-        return data if everywhere else None
+        return data if every_rank(data is not None) else None
 
     def final_ee_connectivity(self) -> EEConnectivity:
         """The E->E connections after the last simulation, equal to

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity
-from seqnest.pynest_ext.parallel import allgather_arrays, is_writer, rank0_decides
+from seqnest.pynest_ext.parallel import any_rank, is_writer, rank0_decides
 from seqnest.sequences.temporal_memory.checkpoint import (Checkpoint, CheckpointPolicy,
                                                           StopRequest, TrainingInterrupted,
                                                           write_checkpoint)
@@ -58,8 +58,7 @@ class Keeper:
     def wanted(self, done_here: int) -> str | None:
         """"signal", "periodic" or None after ``done_here`` episodes of this process;
         the same answer on every MPI rank."""
-        signalled = self.stop.signum is not None
-        if bool(np.any(allgather_arrays({"s": np.array([signalled])})["s"])):
+        if any_rank(self.stop.signum is not None):
             return "signal"
         due = self.policy.due(self.done_before + done_here, self.total,
                               time.perf_counter() - self.last_s)
