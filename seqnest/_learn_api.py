@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from seqnest.sequences.temporal_memory.config import RunConfig
     from seqnest.sequences.temporal_memory.learn import TrainingResult
 
-__all__ = ["learn", "find_checkpoint"]
+__all__ = ["learn", "find_checkpoint", "checkpoint_run_directory"]
 
 
 def learn(out: str | os.PathLike | None = None, *, force: bool = False, progress: bool = False,
@@ -130,6 +130,13 @@ def find_checkpoint(path: str | os.PathLike) -> "Path | None":
     (``PARENT/.NAME.checkpoint.npz``); None if there is none."""
     from seqnest.sequences.temporal_memory.checkpoint import find_checkpoint as _find
     return _find(path)
+
+
+def checkpoint_run_directory(checkpoint: str | os.PathLike) -> Path:
+    """The run directory that the checkpoint file ``checkpoint``
+    (``PARENT/.NAME.checkpoint.npz``) belongs to: ``PARENT/NAME``."""
+    from seqnest.sequences.temporal_memory.checkpoint import run_directory_of
+    return run_directory_of(checkpoint)
 
 
 def _config_options(options: Mapping[str, Any]) -> dict[str, Any]:

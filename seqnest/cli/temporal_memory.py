@@ -117,10 +117,13 @@ def _checkpoint_to_continue(args: argparse.Namespace):
     return found
 
 
-def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool):
+def _learn(args: argparse.Namespace, out: str, force: bool, progress: bool,
+           continuing: Path | None = None):
+    """Train into ``out``; ``continuing``: the checkpoint ``--resume`` names, if any
+    (:func:`_checkpoint_to_continue`)."""
     every = dict(checkpoint_every=args.checkpoint_every or 0,
                  checkpoint_minutes=args.checkpoint_minutes, checkpoints=not args.no_checkpoint)
-    if _checkpoint_to_continue(args) is not None:
+    if continuing is not None:
         return seqnest.learn(out, resume=args.resume, force=force, progress=progress,
                              module=common.module, episodes=args.episodes,
                              threads=args.threads, **every)
@@ -135,16 +138,16 @@ def _cmd_learn(args: argparse.Namespace) -> int:
         print(pattern_sequences.describe(args) if args.inputs
               else seqnest.describe_parameters(_learn_config(args)))
         return 0
-    if not args.out and not args.inputs and _checkpoint_to_continue(args) is not None:
-        path = Path(args.resume)          # an interrupted run continues into its directory
-        args.out = str(path if not path.name.endswith(".checkpoint.npz") else
-                       path.with_name(path.name[1:-len(".checkpoint.npz")]))
+    continuing = None if args.inputs else _checkpoint_to_continue(args)
+    if not args.out and continuing is not None:
+        # an interrupted run continues into its own directory
+        args.out = str(seqnest.checkpoint_run_directory(continuing))
     if not args.out:
         raise ParameterError("learn needs --out DIR (the run directory to write)")
     if args.inputs:
         return pattern_sequences.learn(args)
     try:
-        result = _learn(args, args.out, args.force, not args.no_progress)
+        result = _learn(args, args.out, args.force, not args.no_progress, continuing)
     except seqnest.TrainingInterrupted as stop:
         print(f"seqnest: {stop.signal_name}: stopped after episode {stop.episodes_done} of "
               f"{stop.episodes}; checkpoint {stop.checkpoint}; continue with: seqnest learn "

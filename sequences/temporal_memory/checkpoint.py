@@ -49,6 +49,7 @@ from seqnest.errors import RunDirError
 from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity
 
 __all__ = ["CheckpointPolicy", "Checkpoint", "TrainingInterrupted", "checkpoint_path",
+           "run_directory_of",
            "find_checkpoint", "write_checkpoint", "load_checkpoint", "checkpoint_bytes",
            "DEFAULT_EVERY_MINUTES", "StopRequest", "continued_config", "discard_stale"]
 
@@ -68,6 +69,16 @@ def checkpoint_path(out: str | os.PathLike) -> Path:
     """The checkpoint file of the run directory ``out``: ``PARENT/.NAME.checkpoint.npz``."""
     out = Path(out)
     return out.parent / f".{out.name}{SUFFIX}"
+
+
+def run_directory_of(checkpoint: str | os.PathLike) -> Path:
+    """The run directory a checkpoint file belongs to (the inverse of
+    :func:`checkpoint_path`)."""
+    checkpoint = Path(checkpoint)
+    name = checkpoint.name
+    if not (name.startswith(".") and name.endswith(SUFFIX) and len(name) > len(SUFFIX) + 1):
+        raise RunDirError(f"{checkpoint} is not named as a checkpoint (.NAME{SUFFIX})")
+    return checkpoint.with_name(name[1:-len(SUFFIX)])
 
 
 def find_checkpoint(path: str | os.PathLike) -> Path | None:
@@ -204,10 +215,9 @@ def checkpoint_bytes(config) -> float:
     """Size of a checkpoint of ``config``'s run at its last episode (bytes, with a
     margin): uncompressed arrays of every E->E synapse (source and target, state
     and weight now and at connection time, per-synapse parameters) and of the spikes."""
-    from seqnest.sequences.temporal_memory.rundir import RUN_BYTES_FIXED, expected_spikes
-    vocab = len(config.sequence_set.vocabulary)
-    n_E = int(config.network.n_E) * vocab
-    synapses = n_E * n_E * float(config.network.p_EE)
+    from seqnest.sequences.temporal_memory.rundir import (RUN_BYTES_FIXED, expected_spikes,
+                                                          expected_synapses)
+    synapses = expected_synapses(config)
     values = 4 + len(config.synapse.RESUME_KEYS) + 1
     return 1.2 * (synapses * (8 + 8 * values) + 12 * expected_spikes(config)) + RUN_BYTES_FIXED
 

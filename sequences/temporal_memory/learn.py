@@ -111,14 +111,13 @@ class _Built:
 
 
 def _build(config: RunConfig, module: BuiltModule, ee_floor: str | None,
-           resume: ResumeState | None, schedule: Schedule | None = None) -> _Built:
+           resume: ResumeState | None, schedule: Schedule) -> _Built:
     """Reset the kernel, create and connect the network (or the resumed one) for
-    ``schedule`` (default: the run's)."""
+    ``schedule`` (the run's, or the rest of it after a checkpoint)."""
     run, seq_set = config.run, config.sequence_set
     names = setup_kernel(KernelConfig(resolution=run.resolution, threads=run.threads,
                                       seed=run.seed), module=module,
                          across_processes=True)
-    schedule = run_schedule(config) if schedule is None else schedule
     pop = {el: k for k, el in enumerate(seq_set.vocabulary)}
     stimulus = {pop[el]: t for el, t in schedule.element_times().items()}
     drive = ({pop[el]: t for el, t in
@@ -301,7 +300,7 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
         resume = ResumeState(start.connectivity, start.neuron_state, None,
                              start.drive_targets or None)
     built = _build(config, module, ee_floor, resume,
-                   full.tail(done_before) if done_before else None)
+                   full.tail(done_before) if done_before else full)
     if start is not None:
         built.initial = start.initial
     stop = StopRequest() if checkpoint is not None and checkpoint.on_signal else None

@@ -26,7 +26,7 @@ from seqnest.sequences.rundir import (TEMPORAL_MEMORY, atomic_directory,
                                       write_json, write_run_record)
 
 __all__ = ["ResumeState", "network_segment", "write_training_run", "load_config", "find_replays",
-           "run_directory_bytes", "expected_spikes",
+           "run_directory_bytes", "expected_synapses", "expected_spikes",
            "load_connectivity", "load_resumable_config", "load_resume_state"]
 
 
@@ -205,14 +205,19 @@ def run_directory_bytes(config) -> float:
     every E->E synapse's values, and a spike and a dAP of every E neuron of an
     element at each of its presentations (an unpredicted element fires its whole
     subpopulation; a learned one about rho of them)."""
-    net, seq_set = config.network, config.sequence_set
-    n_E, M = int(net.n_E), len(seq_set.vocabulary)
-    synapses = n_E * M * int(round(net.p_EE * n_E * M))
+    synapses = expected_synapses(config)
     values = 6 + len(config.synapse.connection_arrays((1, 1), 0.0, 1.0,
                                                        np.random.default_rng(0)))
     spikes = 2 * expected_spikes(config)        # spikes and dAP onsets
     return (synapses * values * RUN_BYTES_PER_SYNAPSE_VALUE + spikes * RUN_BYTES_PER_SPIKE
             + RUN_BYTES_FIXED)
+
+
+def expected_synapses(config) -> int:
+    """The E->E synapses of ``config``'s network: every E neuron with the in-degree
+    round(p_EE * N_E) (the network's fixed-indegree rule)."""
+    n = int(config.network.n_E) * len(config.sequence_set.vocabulary)
+    return n * int(round(float(config.network.p_EE) * n))
 
 
 def expected_spikes(config) -> int:

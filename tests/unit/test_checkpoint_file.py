@@ -42,6 +42,11 @@ def test_the_checkpoint_lives_beside_the_run_directory(tmp_path):
     ck.checkpoint_path(tmp_path / "a").write_bytes(b"x")
     assert ck.find_checkpoint(tmp_path / "a") == tmp_path / ".a.checkpoint.npz"
     assert ck.find_checkpoint(tmp_path / ".a.checkpoint.npz") == tmp_path / ".a.checkpoint.npz"
+    assert ck.run_directory_of(ck.checkpoint_path(tmp_path / "runs" / "a.b")) == \
+        tmp_path / "runs" / "a.b"
+    for bad in ("a.checkpoint.npz", ".checkpoint.npz", ".a.npz"):
+        with pytest.raises(RunDirError, match="not named as a checkpoint"):
+            ck.run_directory_of(tmp_path / bad)
 
 
 def test_checkpoints_are_due_by_episodes_or_by_time(tmp_path):
