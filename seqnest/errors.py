@@ -8,7 +8,7 @@ into exit code 2 and :class:`BuildError` into exit code 1.
 """
 from __future__ import annotations
 
-__all__ = ["SeqnestError", "ParameterError", "RunDirError", "BuildError"]
+__all__ = ["SeqnestError", "ParameterError", "RunDirError", "BuildError", "TrainingStopped"]
 
 
 class SeqnestError(Exception):
@@ -26,3 +26,8 @@ class RunDirError(ParameterError):
 
 class BuildError(SeqnestError, RuntimeError):
     """The module cannot be built; the message is one line and says what to do."""
+
+
+class TrainingStopped(SeqnestError):
+    """A training stopped after an episode by the monitor its caller passed (a trial of
+    a parameter search that its pruner judged hopeless); nothing of it is written."""

@@ -35,6 +35,7 @@ reused). ``OUT/tune.json`` marks the directory and holds the spec.
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
 import time
@@ -47,6 +48,7 @@ from seqnest.params import ParameterError, read_parameter_file
 from seqnest.sequences.rundir import RunDirError, read_json, require_writable, write_json
 from seqnest.sequences.sweep.points import expand
 from seqnest.sequences.sweep.spec import SweepSpec, spec_from_mapping
+from seqnest.sequences.tune_pruning import PRUNED_AT, PrunerSpec, pruner_spec, tune_point
 
 __all__ = ["TuneSpec", "Dimension", "load_tune_spec", "load_tune_spec_data", "run_tune",
            "TUNE_MARKER"]
@@ -55,7 +57,7 @@ __all__ = ["TuneSpec", "Dimension", "load_tune_spec", "load_tune_spec_data", "ru
 TUNE_MARKER = "tune.json"
 JOURNAL = "study.journal"
 #: Top-level keys of a tune spec besides a sweep spec's.
-TUNE_KEYS = {"search", "objective", "seeds", "trials", "sampler_seed"}
+TUNE_KEYS = {"search", "objective", "seeds", "trials", "sampler_seed", "pruner"}
 DIRECTIONS = ("minimize", "maximize")
 
 
@@ -92,6 +94,7 @@ class TuneSpec:
     trials: int
     sampler_seed: int
     data: dict                  # the spec as written (recorded in tune.json)
+    pruner: PrunerSpec | None = None
 
 
 def _fail(path: Path, message: str):
@@ -173,7 +176,10 @@ def load_tune_spec_data(data: Any, path: Path) -> TuneSpec:
     sampler_seed = data.get("sampler_seed", 1)
     if not isinstance(sampler_seed, int) or isinstance(sampler_seed, bool):
         _fail(path, "'sampler_seed' must be a whole number")
-    spec = TuneSpec(sweep, dimensions, key, direction, list(seeds), trials, sampler_seed, data)
+    pruner = pruner_spec(data.get("pruner"), sweep.family.curves, sweep.family.name,
+                         lambda message: _fail(path, message))
+    spec = TuneSpec(sweep, dimensions, key, direction, list(seeds), trials, sampler_seed, data,
+                    pruner)
     # every bound and choice resolved as the command line would (one point each)
     corners = [{d.key: v} for d in dimensions for v in d.corners()]
     try:
@@ -222,8 +228,9 @@ def check_tune_output(out: Path, spec: TuneSpec) -> Path:
 
 
 def _comparable(data: dict) -> dict:
-    """The spec as recorded: the budget (trials) may grow when a study continues."""
-    return {k: v for k, v in data.items() if k != "trials"}
+    """The spec as recorded: the budget (trials) may grow and the pruner change when a
+    study continues (neither changes what a finished trial measured)."""
+    return {k: v for k, v in data.items() if k not in ("trials", "pruner")}
 
 
 def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
@@ -245,7 +252,9 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
     if cluster == "slurm":                                    # before anything is written
         check_slurm_submission(spec.sweep, workers)
     out = check_tune_output(Path(out), spec)
-    write_json(out / TUNE_MARKER, {"spec": _comparable(spec.data), "objective": spec.objective,
+    write_json(out / TUNE_MARKER, {"spec": _comparable(spec.data),
+                                   "pruner": spec.data.get("pruner"),   # the latest run's
+                                   "objective": spec.objective,
                                    "direction": spec.direction, "seeds": spec.seeds})
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = JournalStorage(JournalFileBackend(str(out / JOURNAL)))
@@ -256,6 +265,9 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
                               sampler=optuna.samplers.TPESampler(
                                   seed=spec.sampler_seed + existing))
     for stale in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if PRUNED_AT in stale.user_attrs:                     # its pruner had stopped it
+            study.tell(stale.number, state=TrialState.PRUNED)
+            continue
         study.tell(stale.number, state=TrialState.FAIL)     # its client was killed
         study.enqueue_trial(stale.params)                     # asked again; points reused
     module = provide(module)                                  # once, before the workers
@@ -264,9 +276,9 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
 
     def finished() -> int:
         """Trials evaluated (a trial its killed client left is not: it is asked again)."""
-        return sum(1 for t in study.get_trials(deepcopy=False,
-                                               states=(TrialState.COMPLETE, TrialState.FAIL))
-                   if t.user_attrs.get("evaluated"))
+        ended = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
+        return sum(1 for t in study.get_trials(deepcopy=False, states=ended)
+                   if t.user_attrs.get("evaluated") or PRUNED_AT in t.user_attrs)
 
     if finished() < target:
         check_sweep_output(runs)
@@ -278,7 +290,8 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
 
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     best = study.best_trial if complete else None
-    summary = {"trials": finished(), "ran": ran, "complete": len(complete),
+    pruned = study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
+    summary = {"trials": finished(), "ran": ran, "complete": len(complete), "pruned": len(pruned),
                "best": None if best is None else {"number": best.number, "value": best.value,
                                                    "params": best.params},
                "seconds": time.perf_counter() - started}
@@ -305,18 +318,45 @@ def _batch(study, spec: TuneSpec, runs: Path, size: int, where: tuple, progress:
     batch = [study.ask() for _ in range(size)]
     values = [{d.key: d.suggest(t) for d in spec.dimensions} for t in batch]
     cluster, workers, running = where
-    sweep_run.run_sweep(_batch_spec(spec, values), runs, cluster=cluster, workers=workers,
-                        progress=progress, module=module, running=running)
+    point_fn = None
+    if spec.pruner is not None:     # each point reports its curve to its trial
+        point_fn = functools.partial(tune_point, _watches(spec, runs.parent / JOURNAL,
+                                                          batch, values))
+    failed = sweep_run.run_sweep(_batch_spec(spec, values), runs, cluster=cluster,
+                                 workers=workers, progress=progress, module=module,
+                                 running=running, point_fn=point_fn)["failed"]
+    ended = {t.number: t for t in study.get_trials(deepcopy=False)}   # the workers' records
     for trial, v in zip(batch, values):
         value = _objective(spec, runs, v)
         trial.set_user_attr("evaluated", True)
-        if value is None:
+        pruned_at = ended[trial.number].user_attrs.get(PRUNED_AT)
+        stopped = [failed[p.key]["reason"] for p in expand(_batch_spec(spec, [v]))
+                   if failed.get(p.key, {}).get("reason", "").startswith(sweep_run.STOPPED)]
+        if pruned_at is not None or (value is None and stopped):
+            study.tell(trial, state=TrialState.PRUNED)
+            say(f"trial {trial.number}: {_shown(v)} -> pruned"
+                + (f" at episode {pruned_at}" if pruned_at is not None else
+                   " (a trial of the same values was)"))
+        elif value is None:
             study.tell(trial, state=TrialState.FAIL)
             say(f"trial {trial.number}: {_shown(v)} -> failed (see {runs}/failures.json)")
         else:
             study.tell(trial, value)
             say(f"trial {trial.number}: {_shown(v)} -> {spec.objective} {value:.4g}")
     return len(batch)
+
+
+
+
+def _watches(spec: TuneSpec, journal: Path, batch: list, values: list[dict]) -> dict:
+    """By point key, what each point of the batch reports to its trial."""
+    from seqnest.sequences.tune_pruning import PointWatch
+    watches = {}
+    for trial, v in zip(batch, values):
+        for p in expand(_batch_spec(spec, [v])):
+            watches[p.key] = PointWatch(str(journal), trial.number, int(p.config.run.seed),
+                                        tuple(spec.seeds), spec.pruner, spec.direction)
+    return watches
 
 
 def _shown(values: Mapping[str, Any]) -> str:

@@ -40,23 +40,48 @@ def _study(folder: Path):
                           ) from None
 
 
-def _curves(folder: Path, record: dict, params: dict) -> np.ndarray | None:
-    """The mean error curve over the seeds of one trial's points."""
+def _curves(folder: Path, spec, trial) -> tuple[np.ndarray, np.ndarray] | None:
+    """(episodes, the mean over the trial's seeds of the family's learning curve):
+    from the points' run directories, else from what their pruning monitors recorded
+    in the study (a study kept without its runs)."""
     from seqnest.sequences.sweep.points import expand
-    from seqnest.sequences.tune import _batch_spec, load_tune_spec_data
-    spec = load_tune_spec_data(record["spec"], folder / "tune.json")
+    from seqnest.sequences.tune import _batch_spec
+    from seqnest.sequences.tune_pruning import curve_key
+    name = _curve_name(spec)
     curves = []
-    for p in expand(_batch_spec(spec, [params])):
+    for p in expand(_batch_spec(spec, [trial.params])):
         metrics = folder / "runs" / p.key / "metrics.json"
         if metrics.is_file():
-            curves.append(np.asarray(read_json(metrics).get("error", []), dtype=float))
-    if not curves:
+            curve = np.asarray(read_json(metrics).get(name) or [], dtype=float)
+            if curve.size:
+                curves.append(curve)
+    if curves:
+        n = min(len(c) for c in curves)
+        start = 1 + _first_episode(spec, n)
+        return np.arange(start, start + n), np.mean([c[:n] for c in curves], axis=0)
+    steps = sorted({int(k.split(":")[2]) for k in trial.user_attrs if k.startswith("curve:")})
+    if not steps:
         return None
-    n = min(len(c) for c in curves)
-    return np.mean([c[:n] for c in curves], axis=0)
+    means = [np.mean([trial.user_attrs[curve_key(s, k)] for s in spec.seeds
+                      if curve_key(s, k) in trial.user_attrs]) for k in steps]
+    return np.asarray(steps), np.asarray(means)
 
 
-def _figures(figs: Figures, folder: Path, record: dict, study, complete: list,
+def _curve_name(spec) -> str:
+    """The curve the report draws: the pruner's, else the family's learning curve."""
+    if spec.pruner is not None:
+        return spec.pruner.curve
+    return next(iter(spec.sweep.family.curves), "error")
+
+
+def _first_episode(spec, n: int) -> int:
+    """Episodes before a curve of ``n`` values starts (pattern sequences score phase 2
+    only: their curve ends at the last iteration)."""
+    episodes = spec.sweep.episodes
+    return max(0, int(episodes) - n) if episodes is not None else 0
+
+
+def _figures(figs: Figures, folder: Path, spec, study, complete: list,
              values: np.ndarray, names: list, minimize: bool, objective: str) -> list:
     """The report's figures; returns the best trials (best first)."""
     numbers = np.array([t.number for t in complete])
@@ -111,17 +136,25 @@ def _figures(figs: Figures, folder: Path, record: dict, study, complete: list,
                  size=(6.0, 0.5 + 0.45 * len(importances)))
 
     ranked = sorted(complete, key=lambda t: t.value, reverse=not minimize)[:BEST_SHOWN]
-    curves = {t.number: _curves(folder, record, t.params) for t in ranked}
+    curves = {t.number: _curves(folder, spec, t) for t in ranked}
+    name = _curve_name(spec)
+    pruned = [t for t in study.trials if t.state.name == "PRUNED"]
     if any(c is not None for c in curves.values()):
         def learning(ax):
+            for t in pruned:                    # where the pruner stopped the others
+                found = _curves(folder, spec, t)
+                if found is not None:
+                    ax.plot(*found, color="0.8", lw=0.8, zorder=1)
             for number, curve in curves.items():
                 if curve is not None:
-                    ax.plot(np.arange(1, len(curve) + 1), curve, label=f"trial {number}")
+                    ax.plot(*curve, label=f"trial {number}", zorder=2)
             ax.set_xlabel("episode")
-            ax.set_ylabel("prediction error (mean over seeds)")
+            ax.set_ylabel(f"{name} (mean over seeds)")
             ax.legend(fontsize=8)
-        figs.add("tune_best_curves", f"Learning curves of the {len(ranked)} best trials "
-                 "(mean over each trial's seeds).", learning)
+        figs.add("tune_best_curves", f"Learning curves ({name}) of the {len(ranked)} best "
+                 "trials (mean over each trial's seeds)"
+                 + (f"; grey: the {len(pruned)} pruned trials up to where they were stopped"
+                    if pruned else "") + ".", learning)
 
     return ranked
 
@@ -132,7 +165,11 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
     started = time.perf_counter()
     folder = check_run_dir(folder)
     out = check_report_output(folder if out is None else out)
+    from seqnest.sequences.tune import load_tune_spec_data
     record = read_json(folder / "tune.json")
+    spec = load_tune_spec_data({**record["spec"], **({"pruner": record["pruner"]}
+                                                      if record.get("pruner") else {})},
+                               folder / "tune.json")
     study = _study(folder)
     complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
     if not complete:
@@ -143,11 +180,14 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
     names = sorted({k for t in complete for k in t.params})
 
     figs = Figures()
-    ranked = _figures(figs, folder, record, study, complete, values, names, minimize, objective)
+    ranked = _figures(figs, folder, spec, study, complete, values, names, minimize, objective)
     best = ranked[0]
     rows = [("objective", f"{objective} ({record.get('direction', 'minimize')}), mean over "
                           f"seeds {record.get('seeds')}"),
-            ("trials", f"{len(study.trials)} asked, {len(complete)} finished"),
+            ("trials", f"{len(study.trials)} asked, {len(complete)} finished, "
+                       f"{sum(t.state == TrialState.PRUNED for t in study.trials)} pruned"
+                       + (f" ({spec.pruner.type} on {spec.pruner.curve}, from episode "
+                          f"{spec.pruner.warmup_episodes})" if spec.pruner else "")),
             ("best trial", f"{best.number}: {best.value:.4g}"),
             ("best values", ", ".join(f"{k} = {v}" for k, v in best.params.items())),
             ("as a configuration file", str(folder / "best_config.json"))]

@@ -118,11 +118,16 @@ def pattern_run_bytes(config: PatternConfig, stream: PatternStream) -> float:
 
 def train_patterns(config: PatternConfig, module: BuiltModule | Callable[[], BuiltModule] | None = None,
                    progress: bool = True, floor: bool = False,
-                   out: str | os.PathLike | None = None) -> PatternResult:
+                   out: str | os.PathLike | None = None,
+                   on_iteration: Callable[[int, dict[str, float]], None] | None = None
+                   ) -> PatternResult:
     """Run the two-phase protocol; see the module docstring. ``floor``: the benchmark
     floor of :class:`~seqnest.pynest_ext.networks.pattern_sequences.PatternNetwork` (built-in
     models only; everything else unchanged). ``out``: the run directory that will be
-    written, whose file system must have room for it (checked before building)."""
+    written, whose file system must have room for it (checked before building).
+    ``on_iteration(k, scores)``: told after each phase-2 iteration ``k`` (counted from
+    1) its scores (``accuracy``, ``prediction_overlap``, ``dap_fraction``); it may end
+    the run by raising :class:`seqnest.errors.TrainingStopped`."""
     t_wall = time.perf_counter()
     run, proto = config.run, config.protocol
     stream = make_run_stream(config)
@@ -179,6 +184,10 @@ def train_patterns(config: PatternConfig, module: BuiltModule | Callable[[], Bui
             _score_iteration(curves, stream, stream.items[last[stream.iteration[last] == it]],
                              states, predicted)
             bar.set_postfix(accuracy=f"{curves['accuracy'][-1]:.2f}")
+            if on_iteration is not None:
+                on_iteration(it + 1, {k: curves[k][-1] for k in ("accuracy",
+                                                                 "prediction_overlap",
+                                                                 "dap_fraction")})
         bar.update(1)
     bar.close()
     input_final = net.input_weights()

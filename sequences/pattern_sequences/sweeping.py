@@ -5,7 +5,7 @@ registered in ``pyproject.toml``): a spec with ``inputs: spatial|temporal`` swee
 ``s4`` and ``sequences`` a custom set."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,15 +34,17 @@ def row(metrics: Mapping[str, Any]) -> dict[str, Any]:
     return summary_row(metrics, SUMMARY_KEYS)
 
 
-def point(record: dict, run_dir: str, replays: Mapping | None = None) -> dict[str, Any]:
+def point(record: dict, run_dir: str, replays: Mapping | None = None,
+          monitor: Callable[[int, dict], None] | None = None) -> dict[str, Any]:
     """Run both phases with a fresh kernel and write the run directory, unless it is
-    there already (worker side)."""
+    there already (worker side); ``monitor`` is told each phase-2 iteration's scores."""
     from seqnest.sequences.pattern_sequences.learn import train_patterns
     from seqnest.sequences.pattern_sequences.rundir import write_pattern_run
     try:
         metrics = read_json(Path(run_dir) / "metrics.json")
     except RunDirError:
-        result = train_patterns(PatternConfig.from_dict(record), progress=False, out=run_dir)
+        result = train_patterns(PatternConfig.from_dict(record), progress=False, out=run_dir,
+                                on_iteration=monitor)
         write_pattern_run(result, run_dir, force=True)
         metrics = result.metrics
     return row(metrics)
@@ -58,4 +60,5 @@ FAMILY = SweepFamily(
     name=PATTERNS, selector="inputs", spec_keys=frozenset({"inputs"}),
     run_keys={"episodes": "protocol.iterations", "threads": "run.threads"},
     resolve=_resolve, point=point, row=row, summary_keys=SUMMARY_KEYS,
-    check_resources=_check_resources)
+    check_resources=_check_resources,
+    curves={"accuracy": "maximize", "prediction_overlap": "minimize"})

@@ -10,6 +10,7 @@ sequences), else the one without a selector (the temporal memory).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -55,8 +56,10 @@ class SweepFamily:
     #: (spec, --set options of the spec's values then the point's, the point's own
     #: options) -> the resolved configuration (with hash() and to_dict())
     resolve: Callable[[Any, list[str], list[str]], Any]
-    #: worker side: (config record, run directory, replay plan or None) -> summary row;
-    #: trains and writes the run directory unless it is complete, runs missing replays
+    #: worker side: (config record, run directory, replay plan or None, monitor=None)
+    #: -> summary row; trains and writes the run directory unless it is complete, runs
+    #: missing replays; ``monitor(k, scores)`` is told the scores of each episode
+    #: (iteration) ``k`` and may stop training with :class:`~seqnest.errors.TrainingStopped`
     point: Callable[..., dict]
     #: metrics.json of a finished point -> its summary row (results.csv)
     row: Callable[[Mapping], dict]
@@ -69,6 +72,9 @@ class SweepFamily:
     #: resolved config -> an estimate (with a margin) of the bytes its run directory
     #: takes, checked against the free space before a sweep runs (None: not checked)
     run_bytes: Callable[[Any], float] | None = None
+    #: the per-episode curves of metrics.json that ``point``'s monitor is told, each
+    #: with the direction that is better (the first is the learning curve)
+    curves: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=1)

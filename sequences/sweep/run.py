@@ -27,7 +27,12 @@ from seqnest.sequences.sweep.spec import SweepSpec
 if TYPE_CHECKING:
     from seqnest.pynest_ext.buildcache import BuiltModule
 
-__all__ = ["run_point", "run_sweep", "check_sweep_output", "sweep_cluster", "RunningCluster"]
+__all__ = ["run_point", "run_sweep", "check_sweep_output", "sweep_cluster", "RunningCluster",
+           "STOPPED"]
+
+#: The key of the row a point returns when its monitor stopped it (a pruned trial of a
+#: search): the point is recorded in failures.json as ``stopped: <why>``, not as a result.
+STOPPED = "stopped"
 
 
 def run_point(record: dict, run_dir: str, replays: dict | None = None) -> dict[str, Any]:
@@ -265,6 +270,8 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
                disable=None if progress else True)
 
     def done(p, row, error) -> None:
+        if error is None and isinstance(row, dict) and STOPPED in row:
+            error = f"{STOPPED}: {row[STOPPED]}"      # its monitor stopped it: not run
         if error is None:
             rows[p.key] = row
             failures.pop(p.key, None)

@@ -157,9 +157,12 @@ def _build(config: RunConfig, module: BuiltModule, ee_floor: str | None,
 
 
 def _run_episodes(config: RunConfig, built: _Built, progress: bool,
-                  keeper: Keeper | None = None) -> Episodes:
+                  keeper: Keeper | None = None,
+                  on_episode: Callable[[int, dict[str, float]], None] | None = None
+                  ) -> Episodes:
     """Simulate every episode of ``built.schedule``, read the dAP samples and evaluate
-    each episode once all its samples are in; ``keeper`` writes checkpoints.
+    each episode once all its samples are in; ``keeper`` writes checkpoints;
+    ``on_episode(episodes done, that episode's scores)`` is told each evaluated episode.
 
     dAP samples are read from the neurons' registers when a register would
     overflow, at most every LIVE_READ_INTERVAL_S otherwise (for the progress bar),
@@ -210,6 +213,8 @@ def _run_episodes(config: RunConfig, built: _Built, progress: bool,
             for k, v in scores.items():
                 curves[k].append(v)
             evaluated += 1
+            if on_episode is not None:
+                on_episode(done_before + evaluated, {k: v[-1] for k, v in curves.items()})
         out.timing["evaluation_s"].append(time.perf_counter() - t1)
         bar.update(1)
         if evaluated:
@@ -262,7 +267,8 @@ def _metrics(config: RunConfig, built: _Built, episodes: Episodes, initial, fina
 def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | None = None,
           progress: bool = True, ee_floor: str | None = None,
           resume: ResumeState | None = None, checkpoint: CheckpointPolicy | None = None,
-          start: Checkpoint | None = None) -> TrainingResult:
+          start: Checkpoint | None = None,
+          on_episode: Callable[[int, dict[str, float]], None] | None = None) -> TrainingResult:
     """Train and evaluate; see the module docstring.
 
     Parameters
@@ -288,6 +294,12 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
         Continue an interrupted run from its checkpoint to ``config.run.episodes``
         (``config``: the checkpoint's, see
         :func:`~seqnest.sequences.temporal_memory.checkpoint.continued_config`).
+    on_episode : callable, optional
+        ``on_episode(k, scores)`` after episode ``k`` (counted from the run's start) is
+        evaluated, with its scores (``error``, ``false_positives``, ...); it may end
+        training by raising :class:`seqnest.errors.TrainingStopped` (a pruned trial of
+        a search). Episodes are evaluated in bursts, when the dAP samples are read.
+        Called on every MPI rank: a decision to stop must be the same on all.
     """
     t_wall = time.perf_counter()
     if start is not None and (resume is not None or ee_floor is not None):
@@ -308,7 +320,7 @@ def train(config: RunConfig, module: BuiltModule | Callable[[], BuiltModule] | N
     keeper = (Keeper(config, built, checkpoint, stop or StopRequest(), start, module.key,
                      t_wall, shift) if checkpoint is not None and ee_floor is None else None)
     with stop or contextlib.nullcontext():
-        episodes = _run_episodes(config, built, progress, keeper)
+        episodes = _run_episodes(config, built, progress, keeper, on_episode)
     net = built.net
     # what the network holds is read before the synapses: their fast read spends it
     dap = net.take_dap_onsets()

@@ -5,7 +5,7 @@ optionally ``seqnest replay --trials`` under each noise condition of the spec's
 ``replay`` section (``DIR/<point>/replays/<condition>/``)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -101,16 +101,18 @@ def _run_replays(config: RunConfig, run_dir: Path, plan: Mapping) -> dict[str, d
     return _stored_replays(run_dir, plan)
 
 
-def point(record: dict, run_dir: str, replays: Mapping | None = None) -> dict[str, Any]:
+def point(record: dict, run_dir: str, replays: Mapping | None = None,
+          monitor: Callable[[int, dict], None] | None = None) -> dict[str, Any]:
     """Train one point with a fresh kernel and write its run directory, unless it is
     there already; then replay it under each condition not yet replayed (worker side).
     A point writes checkpoints (:func:`point_checkpoints`) and continues from its own
-    when an earlier sweep was stopped while training it."""
+    when an earlier sweep was stopped while training it. ``monitor``: told each
+    episode's scores; a point it stops leaves nothing (no run directory, no checkpoint)."""
     config = config_from_dict(record)
     try:
         metrics = read_json(Path(run_dir) / "metrics.json")
     except RunDirError:
-        metrics = _train_point(config, Path(run_dir))
+        metrics = _train_point(config, Path(run_dir), monitor)
     out = row(metrics)
     if replays:
         out["replays"] = _run_replays(config, Path(run_dir), replays)
@@ -142,9 +144,10 @@ def point_checkpoints(run_dir: Path):
     return CheckpointPolicy(checkpoint_path(run_dir), every, minutes, on_signal=False)
 
 
-def _train_point(config: RunConfig, run_dir: Path) -> dict:
+def _train_point(config: RunConfig, run_dir: Path, monitor=None) -> dict:
     """Train the point (from its checkpoint where one of this configuration is
     there), write its run directory, remove the checkpoint; its metrics."""
+    from seqnest.errors import TrainingStopped
     from seqnest.sequences.temporal_memory.checkpoint import discard_stale, load_checkpoint
     from seqnest.sequences.temporal_memory.learn import train
     from seqnest.sequences.temporal_memory.rundir import write_training_run
@@ -159,7 +162,12 @@ def _train_point(config: RunConfig, run_dir: Path) -> dict:
             if start.config.hash() != config.hash():
                 discard_stale(policy.path, "holds another configuration")
                 start = None
-    result = train(config, progress=False, checkpoint=policy, start=start)
+    try:
+        result = train(config, progress=False, checkpoint=policy, start=start,
+                       on_episode=monitor)
+    except TrainingStopped:
+        policy.path.unlink(missing_ok=True)   # a stopped point is not continued
+        raise
     write_training_run(result, run_dir, force=True)
     policy.path.unlink(missing_ok=True)
     return result.metrics
@@ -181,4 +189,5 @@ FAMILY = SweepFamily(
     run_keys={"episodes": "run.episodes", "threads": "run.threads", "synapse": "run.synapse"},
     resolve=_resolve, point=point, row=row, summary_keys=SUMMARY_KEYS,
     check_resources=_check_resources, replays=ReplaySupport(_check_replays, _stored_replays),
-    run_bytes=_run_bytes)
+    run_bytes=_run_bytes,
+    curves={"error": "minimize", "false_positives": "minimize", "false_negatives": "minimize"})

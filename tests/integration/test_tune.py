@@ -74,3 +74,37 @@ def test_a_killed_client_loses_nothing_finished(built_module, spec, tmp_path, mo
     assert summary["trials"] == 2 and summary["complete"] == 2
     assert {p: (out / "runs" / p / "metrics.json").stat().st_mtime_ns
             for p in _points(out)} == finished                 # nothing ran again
+
+
+def test_hopeless_trials_are_pruned_from_their_curves_and_leave_no_run(built_module, tmp_path,
+                                                                        capsys):
+    """A threshold on the learning curve: every trial's error is above it at episode 2,
+    so each trial stops there, with nothing of its points written; the study counts
+    them as pruned, with their curves, and a rerun does not run them again."""
+    from seqnest.sequences.tune_report import write_tune_report
+    path = tmp_path / "tune.yaml"
+    path.write_text(SPEC.replace("episodes: 2", "episodes: 6")
+                    + "pruner: {type: threshold, upper: 0.5, warmup_episodes: 2}\n")
+    out = tmp_path / "study"
+    summary = seqnest.tune(path, out, module=built_module)
+    assert summary["trials"] == 2 and summary["pruned"] == 2 and summary["complete"] == 0
+    printed = capsys.readouterr().out
+    assert printed.count("-> pruned at episode 2") == 2, printed
+    runs = out / "runs"
+    assert not any((runs / p / "metrics.json").exists() for p in _points(out))
+    assert not list(runs.glob(".*checkpoint*"))
+    failures = json.loads((runs / "failures.json").read_text())
+    assert len(failures) == 4 and all(f["reason"].startswith("stopped: trial ")
+                                      for f in failures)
+    assert "Compute Failed" not in capsys.readouterr().err     # not an error of the run
+    from seqnest.sequences.tune_report import _study
+    trials = _study(out).trials
+    assert all(t.state.name == "PRUNED" and t.last_step == 2 for t in trials)
+    # the seed that stopped its trial recorded its curve up to episode 2 (the other seed
+    # stops at its next episode, which may come before its second)
+    assert all(max(t.user_attrs.get(f"curve:{s}:2", 0.0) for s in (21, 22)) > 0.5
+               for t in trials)
+    again = seqnest.tune(path, out, module=built_module)
+    assert again["ran"] == 0 and again["pruned"] == 2
+    with pytest.raises(Exception, match="no finished trial yet"):
+        write_tune_report(out)
