@@ -40,7 +40,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,10 @@ __all__ = ["TuneSpec", "Dimension", "load_tune_spec", "load_tune_spec_data", "ru
 TUNE_MARKER = "tune.json"
 JOURNAL = "study.journal"
 #: Top-level keys of a tune spec besides a sweep spec's.
-TUNE_KEYS = {"search", "objective", "seeds", "trials", "sampler_seed", "pruner"}
+TUNE_KEYS = {"search", "objective", "seeds", "trials", "sampler_seed", "sampler", "pruner"}
+#: The sampler's keys: Optuna's TPE, its random start and whether it models the
+#: parameters jointly (multivariate) or one by one.
+SAMPLER_KEYS = {"startup_trials", "multivariate"}
 DIRECTIONS = ("minimize", "maximize")
 
 
@@ -95,6 +98,17 @@ class TuneSpec:
     sampler_seed: int
     data: dict                  # the spec as written (recorded in tune.json)
     pruner: PrunerSpec | None = None
+    sampler: dict = field(default_factory=dict)    # TPESampler options
+
+    def make_sampler(self, skip: int):
+        """Optuna's TPE sampler of this spec, seeded past the ``skip`` trials a
+        continued study holds; trials of a batch are asked together, so each sees the
+        others as running (constant liar) and they do not repeat one another."""
+        import optuna
+        return optuna.samplers.TPESampler(
+            seed=self.sampler_seed + skip, constant_liar=True,
+            n_startup_trials=self.sampler.get("startup_trials", 10),
+            multivariate=self.sampler.get("multivariate", False))
 
 
 def _fail(path: Path, message: str):
@@ -176,10 +190,18 @@ def load_tune_spec_data(data: Any, path: Path) -> TuneSpec:
     sampler_seed = data.get("sampler_seed", 1)
     if not isinstance(sampler_seed, int) or isinstance(sampler_seed, bool):
         _fail(path, "'sampler_seed' must be a whole number")
+    sampler = data.get("sampler", {})
+    if not isinstance(sampler, dict) or set(sampler) - SAMPLER_KEYS:
+        _fail(path, f"'sampler' takes {', '.join(sorted(SAMPLER_KEYS))}")
+    startup = sampler.get("startup_trials", 10)
+    if not (isinstance(startup, int) and not isinstance(startup, bool) and startup >= 0):
+        _fail(path, "sampler.startup_trials must be a whole number >= 0")
+    if not isinstance(sampler.get("multivariate", False), bool):
+        _fail(path, "sampler.multivariate must be true or false")
     pruner = pruner_spec(data.get("pruner"), sweep.family.curves, sweep.family.name,
                          lambda message: _fail(path, message))
     spec = TuneSpec(sweep, dimensions, key, direction, list(seeds), trials, sampler_seed, data,
-                    pruner)
+                    pruner, dict(sampler))
     # every bound and choice resolved as the command line would (one point each)
     corners = [{d.key: v} for d in dimensions for v in d.corners()]
     try:
@@ -228,9 +250,9 @@ def check_tune_output(out: Path, spec: TuneSpec) -> Path:
 
 
 def _comparable(data: dict) -> dict:
-    """The spec as recorded: the budget (trials) may grow and the pruner change when a
-    study continues (neither changes what a finished trial measured)."""
-    return {k: v for k, v in data.items() if k not in ("trials", "pruner")}
+    """The spec as recorded: the budget (trials) may grow and the pruner and sampler
+    change when a study continues (none changes what a finished trial measured)."""
+    return {k: v for k, v in data.items() if k not in ("trials", "pruner", "sampler")}
 
 
 def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
@@ -262,8 +284,7 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
                                        load_if_exists=True, direction=spec.direction).trials)
     # a continued study draws on from where it stopped (same spec, same sequence of runs)
     study = optuna.load_study(study_name="seqnest", storage=storage,
-                              sampler=optuna.samplers.TPESampler(
-                                  seed=spec.sampler_seed + existing))
+                              sampler=spec.make_sampler(existing))
     for stale in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if PRUNED_AT in stale.user_attrs:                     # its pruner had stopped it
             study.tell(stale.number, state=TrialState.PRUNED)

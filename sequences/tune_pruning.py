@@ -12,6 +12,7 @@
       percentile: 25         # percentile only: stop below this percentile of the others
       upper: 0.9             # threshold only: stop a curve above upper / below lower
       patience: 0            # stop only after this many episodes without improvement
+      smooth: 1              # judge the mean of each seed's last k values (noisy curves)
 
 The worker side: each point of a trial (one seed) tells the study's journal its
 curve value after every episode; the trial's intermediate value at episode k is
@@ -24,6 +25,7 @@ on the shared file system like the runs.
 """
 from __future__ import annotations
 
+import collections
 import functools
 import math
 from collections.abc import Callable, Mapping
@@ -40,7 +42,7 @@ __all__ = ["PrunerSpec", "pruner_spec", "PointWatch", "TrialMonitor", "tune_poin
 PRUNED_AT = "pruned_at"
 TYPES = ("median", "percentile", "threshold")
 _KEYS = {"type", "curve", "warmup_episodes", "startup_trials", "interval", "percentile",
-         "upper", "lower", "patience"}
+         "upper", "lower", "patience", "smooth"}
 
 
 def curve_key(seed: int, episode: int) -> str:
@@ -62,6 +64,7 @@ class PrunerSpec:
     upper: float | None = None
     lower: float | None = None
     patience: int = 0
+    smooth: int = 1
 
     def make(self, direction: str):
         """Optuna's pruner of this spec, for a study of ``direction``."""
@@ -114,7 +117,8 @@ def pruner_spec(data: Any, curves: Mapping[str, str], family: str,
     spec = {"warmup_episodes": _whole(data.get("warmup_episodes", 0), "warmup_episodes", 0, fail),
             "startup_trials": _whole(data.get("startup_trials", 5), "startup_trials", 0, fail),
             "interval": _whole(data.get("interval", 1), "interval", 1, fail),
-            "patience": _whole(data.get("patience", 0), "patience", 0, fail)}
+            "patience": _whole(data.get("patience", 0), "patience", 0, fail),
+            "smooth": _whole(data.get("smooth", 1), "smooth", 1, fail)}
     numbers = {}
     for name in ("percentile", "upper", "lower"):
         value = data.get(name)
@@ -175,6 +179,7 @@ class TrialMonitor:
             self.storage.get_study_id_from_name("seqnest"), watch.trial)
         self.pruner = watch.pruner.make(watch.direction)
         self.sign = 1.0 if watch.pruner.better == watch.direction else -1.0
+        self.recent: collections.deque = collections.deque(maxlen=watch.pruner.smooth)
 
     def _stop_if_ended(self, trial) -> None:
         if PRUNED_AT in trial.user_attrs:
@@ -191,6 +196,8 @@ class TrialMonitor:
         value = scores.get(self.watch.pruner.curve)
         if value is None or not math.isfinite(value):
             return                              # nothing to judge at this episode
+        self.recent.append(float(value))
+        value = sum(self.recent) / len(self.recent)
         storage, tid = self.storage, self.trial_id
         try:
             storage.set_trial_user_attr(tid, curve_key(self.watch.seed, episode), float(value))

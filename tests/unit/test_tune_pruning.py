@@ -58,6 +58,7 @@ pruner: {type: percentile, percentile: 30}
     ("type: median, upper: 0.5", "belong to type threshold"),
     ("type: median, patience: 1.5", "pruner.patience must be a whole number"),
     ("type: median, warmup: 3", "unknown key 'warmup' in pruner"),
+    ("type: median, smooth: 0", "pruner.smooth must be a whole number >= 1"),
 ])
 def test_bad_pruner_sections_are_one_line_and_write_nothing(tmp_path, capsys, change,
                                                              fragment):
@@ -151,3 +152,28 @@ pruner: {type: threshold, lower: 0.3, warmup_episodes: 8}
     assert study._storage.get_trial(trial._trial_id).intermediate_values[8] == -0.5
     with pytest.raises(TrainingStopped):
         monitor(9, {"accuracy": 0.1})
+
+
+def test_a_smoothed_curve_is_the_mean_of_each_seeds_last_values(tmp_path):
+    spec = load_tune_spec(write(tmp_path, GOOD.replace("startup_trials: 2}",
+                                                       "startup_trials: 2, smooth: 3}")))
+    study, journal = _study(tmp_path)
+    trial = study.ask()
+    monitor = _monitor(tmp_path, journal, trial.number, 11, spec)
+    for k, v in enumerate([1.0, 0.0, 0.5, 0.0], 1):
+        monitor(k, {"error": v})
+    attrs = study._storage.get_trial(trial._trial_id).user_attrs
+    assert [attrs[curve_key(11, k)] for k in range(1, 5)] == pytest.approx([1.0, 0.5, 0.5,
+                                                                           1 / 6])
+
+
+@pytest.mark.parametrize("sampler, fragment", [
+    ("{startup_trials: -1}", "sampler.startup_trials must be a whole number"),
+    ("{multivariate: 1}", "sampler.multivariate must be true or false"),
+    ("{kind: cmaes}", "'sampler' takes multivariate, startup_trials"),
+])
+def test_bad_sampler_sections_are_one_line(tmp_path, capsys, sampler, fragment):
+    path = write(tmp_path, GOOD + f"sampler: {sampler}\n")
+    assert main(["tune", str(path), "--out", str(tmp_path / "study")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and fragment in err[0], err
