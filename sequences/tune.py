@@ -318,8 +318,12 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
                "seconds": time.perf_counter() - started}
     if best is not None:       # the best trial as a configuration file learn --config takes
         groups: dict[str, dict] = {g: dict(v) for g, v in spec.sweep.config.items()}
-        if spec.sweep.episodes is not None:
-            groups.setdefault("run", {})["episodes"] = spec.sweep.episodes
+        top = {"episodes": spec.sweep.episodes, "threads": spec.sweep.threads,
+               **spec.sweep.extra}                  # the spec's top-level values, as points
+        for name, key in spec.sweep.family.run_keys.items():   # take them
+            if top.get(name) is not None:
+                group, field_name = key.split(".", 1)
+                groups.setdefault(group, {})[field_name] = top[name]
         for key, value in best.params.items():
             group, name = key.split(".", 1)
             groups.setdefault(group, {})[name] = value
