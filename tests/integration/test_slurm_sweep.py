@@ -132,3 +132,48 @@ def test_a_job_script_slurm_rejects_is_refused_in_one_line_before_anything_is_wr
     assert len(err) == 1 and "invalid partition specified: nosuch" in err[0], err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml"]
     assert set(_jobs(slurm)) == before
+
+
+TUNE = """task: set1
+episodes: 4
+config:
+  network: {n_E: 20, rho: 4}
+search:
+  synapse.lambda_plus: {low: 0.02, high: 0.3, log: true}
+objective: {key: final_active_fraction, direction: minimize}
+seeds: [5, 6]
+trials: 2
+pruner: {type: threshold, upper: 0.5, warmup_episodes: 2}
+cluster:
+  slurm: {cores: 1, memory: 2GB, walltime: "00:10:00", interface: lo}
+"""
+
+
+def test_a_search_runs_on_slurm_jobs_whose_points_report_to_the_study(slurm, tmp_path):
+    """`seqnest tune --cluster slurm`: the trials' points run in SLURM jobs and tell the
+    study's journal their curves from there (each is pruned at episode 2 by a threshold
+    every early error exceeds); a rerun with a larger budget continues the study."""
+    spec = tmp_path / "tune.yaml"
+    spec.write_text(TUNE)
+    out = tmp_path / "study"
+
+    def tune(trials: int) -> tuple[str, set]:
+        proc = subprocess.Popen([sys.executable, "-m", "seqnest", "tune", str(spec), "--cluster",
+                                 "slurm", "--workers", "2", "--trials", str(trials), "--out",
+                                 str(out), "--no-progress"], env=slurm, cwd=tmp_path,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen = set()
+        while proc.poll() is None:
+            seen.update(_jobs(slurm))
+            time.sleep(0.5)
+        printed, err = proc.communicate()
+        assert proc.returncode == 0, err[-3000:]
+        return printed, seen
+
+    printed, seen = tune(2)
+    assert seen and printed.count("-> pruned at episode 2") == 2, printed
+    printed, _ = tune(3)
+    assert printed.count("-> pruned at episode 2") == 1, printed
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["trials"] == 3 and summary["pruned"] == 3
+    assert list((out / "runs" / "slurm-logs").glob("*.out"))
