@@ -40,7 +40,7 @@ if TYPE_CHECKING:   # pragma: no cover
 from seqnest._coincidence_api import cd_eval, cd_train, resolve_cd_config
 from seqnest._pattern_api import learn_patterns, resolve_pattern_config
 from seqnest._learn_api import checkpoint_run_directory, find_checkpoint, learn
-from seqnest._runs_api import export, read_export, report, sweep, sweep_plan, tune
+from seqnest._runs_api import export, read_export, report, sweep, sweep_plan, tune, tune_plan
 from seqnest._examples_api import copy_examples, list_examples
 
 __all__ = ["__version__", "install", "build", "demo",
@@ -50,7 +50,7 @@ __all__ = ["__version__", "install", "build", "demo",
            # pattern sequences; coincidence detection
            "resolve_pattern_config", "learn_patterns", "resolve_cd_config", "cd_train", "cd_eval",
            # runs of any family, sweeps
-           "report", "export", "read_export", "sweep", "sweep_plan", "tune",
+           "report", "export", "read_export", "sweep", "sweep_plan", "tune", "tune_plan",
            # the shipped sweep specs and example scripts
            "list_examples", "copy_examples",
            "SeqnestError", "ParameterError", "RunDirError", "BuildError", "TrainingInterrupted",

@@ -124,6 +124,16 @@ def sweep_plan(spec: str | os.PathLike, *, workers: int = 2) -> dict:
     return {"points": len(expand(loaded)), "job_script": slurm_job_script(loaded, workers)}
 
 
+def tune_plan(spec: str | os.PathLike, *, workers: int = 2) -> dict:
+    """Check a tune spec as :func:`tune` does and return ``{"spec": the loaded
+    :class:`~seqnest.sequences.tune.TuneSpec`, "job_script": text}`` (the SLURM job
+    script ``cluster="slurm"`` would submit); nothing runs or is submitted."""
+    from seqnest.sequences.sweep import slurm_job_script
+    from seqnest.sequences.tune import load_tune_spec
+    loaded = load_tune_spec(spec)
+    return {"spec": loaded, "job_script": slurm_job_script(loaded.sweep, workers)}
+
+
 def tune(spec: str | os.PathLike, out: str | os.PathLike, *, trials: int | None = None,
          cluster: str = "local", workers: int = 2, progress: bool = False,
          module: "BuiltModule | Callable[[], BuiltModule] | None" = None) -> dict:

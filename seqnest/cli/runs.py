@@ -32,13 +32,59 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _describe_search(spec) -> list[str]:
+    """What ``seqnest tune --dry-run`` prints of a checked spec."""
+    sweep = spec.sweep
+    lines = [f"search of the {sweep.family.name} family ({sweep.task or 'custom sequences'}): "
+             f"{len(spec.dimensions)} parameters; objective {spec.objective} ({spec.direction}), "
+             f"the mean over seeds {', '.join(map(str, spec.seeds))}; {spec.trials} trials = "
+             f"up to {spec.trials * len(spec.seeds)} runs of {sweep.episodes} episodes"]
+    for d in spec.dimensions:
+        what = (f"one of {', '.join(map(str, d.choices))}" if d.choices is not None else
+                f"{d.low:g} to {d.high:g}" + (" (log)" if d.log else "")
+                + (" (whole numbers)" if d.integer else ""))
+        lines.append(f"  {d.key:<28} {what}")
+    sampler = spec.sampler
+    lines.append(f"sampler: TPE, {sampler.get('startup_trials', 10)} random trials first, "
+                 + ("parameters modelled jointly" if sampler.get("multivariate") else
+                    "parameters modelled one by one") + f", seed {spec.sampler_seed}")
+    p = spec.pruner
+    if p is None:
+        lines.append("pruner: none (every trial runs to its end)")
+    else:
+        rule = {"median": "below the median of the finished trials",
+                "percentile": f"below their {p.percentile:g}th percentile",
+                "threshold": "outside "
+                             + " and ".join(f"{k} {v:g}" for k, v in (("lower", p.lower),
+                                                                      ("upper", p.upper))
+                                            if v is not None)}[p.type]
+        lines.append(f"pruner: {p.type}: a trial whose {p.curve} ({p.better}; mean over its "
+                     f"seeds" + (f", each the mean of its last {p.smooth}" if p.smooth > 1
+                                 else "") + f") is {rule} stops, from episode "
+                     f"{p.warmup_episodes}, every {p.interval}"
+                     + (f", after {p.patience} episodes without improvement" if p.patience
+                        else "")
+                     + (f"; after {p.startup_trials} finished trials"
+                        if p.type != "threshold" else ""))
+    return lines
+
+
 def _cmd_tune(args: argparse.Namespace) -> int:
+    if args.dry_run:
+        plan = seqnest.tune_plan(args.spec, workers=args.workers)
+        print("\n".join(_describe_search(plan["spec"])))
+        print("job script for --cluster slurm:")
+        print(plan["job_script"])
+        return 0
+    if args.out is None:
+        raise ParameterError("seqnest tune needs --out DIR (or --dry-run)")
     started = time.perf_counter()
     summary = seqnest.tune(args.spec, args.out, trials=args.trials, cluster=args.cluster,
                            workers=args.workers, progress=not args.no_progress,
                            module=common.module)
     best = summary["best"]
-    print(f"{summary['trials']} trials finished ({summary['ran']} now, "
+    print(f"{summary['trials']} trials finished ({summary['ran']} now, {summary['pruned']} "
+          f"pruned in all, "
           f"{time.perf_counter() - started:.1f} s); study: {Path(args.out) / 'study.journal'}")
     if best is not None:
         print(f"best: trial {best['number']}, objective {best['value']:.4g}; its values: "
@@ -88,13 +134,15 @@ def add_parsers(sub) -> None:
                                     "(continues a study in --out)")
     p.add_argument("spec", metavar="SPEC", help="tune spec (YAML, JSON or TOML): a sweep "
                    "spec with search, objective, seeds and trials instead of vary")
-    p.add_argument("--out", required=True, metavar="DIR", help="tune directory (continued "
-                   "if it holds this spec's study)")
+    p.add_argument("--out", metavar="DIR", help="tune directory (continued if it holds this "
+                   "spec's study)")
     p.add_argument("--trials", type=positive_int, help="trials to have finished (default: "
                    "the spec's)")
     p.add_argument("--cluster", choices=["local", "slurm"], default="local")
     p.add_argument("--workers", type=positive_int, default=2,
                    help="trials at once: local worker processes or SLURM jobs (default 2)")
+    p.add_argument("--dry-run", action="store_true", help="check the spec, print the search "
+                   "and the SLURM job script; run nothing")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_tune)
 

@@ -70,3 +70,18 @@ def test_a_folder_that_is_not_a_study_is_not_used(tmp_path, capsys):
     assert main(["tune", str(write(tmp_path, GOOD)), "--out", str(out)]) == 2
     assert "is not a tune directory seqnest wrote" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_a_dry_run_prints_the_search_and_runs_nothing(tmp_path, capsys):
+    path = write(tmp_path, GOOD + "pruner: {type: percentile, percentile: 30, smooth: 4}\n")
+    assert main(["tune", str(path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "4 parameters; objective tail_error_mean (minimize), the mean over seeds 11, 12; " \
+           "4 trials = up to 8 runs of 3 episodes" in out
+    assert "synapse.lambda_plus" in out and "0.02 to 0.3 (log)" in out
+    assert "one of stdsp, tristate_stm" in out and "2 to 6 (whole numbers)" in out
+    assert "below their 30th percentile" in out and "each the mean of its last 4" in out
+    assert "#SBATCH" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tune.yaml"]
+    assert main(["tune", str(path)]) == 2
+    assert "needs --out DIR (or --dry-run)" in capsys.readouterr().err
