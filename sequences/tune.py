@@ -57,7 +57,8 @@ __all__ = ["TuneSpec", "Dimension", "load_tune_spec", "load_tune_spec_data", "ru
 TUNE_MARKER = "tune.json"
 JOURNAL = "study.journal"
 #: Top-level keys of a tune spec besides a sweep spec's.
-TUNE_KEYS = {"search", "objective", "seeds", "trials", "sampler_seed", "sampler", "pruner"}
+TUNE_KEYS = {"search", "objective", "seeds", "trials", "sampler_seed", "sampler", "pruner",
+             "constraints"}
 #: The sampler's keys: Optuna's TPE, its random start and whether it models the
 #: parameters jointly (multivariate) or one by one.
 SAMPLER_KEYS = {"startup_trials", "multivariate"}
@@ -87,6 +88,51 @@ class Dimension:
         return list(self.choices) if self.choices is not None else [self.low, self.high]
 
 
+@dataclass(frozen=True)
+class Constraint:
+    """A bound on a summary metric (the mean over a trial's seeds): a trial outside it
+    is infeasible; the best trial is the best feasible one."""
+
+    key: str
+    max: float | None = None
+    min: float | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.key} <= {self.max:g}" if self.max is not None else \
+            f"{self.key} >= {self.min:g}"
+
+    def violation(self, value: float) -> float:
+        """Optuna's constraint value: <= 0 where the bound holds."""
+        return value - self.max if self.max is not None else self.min - value
+
+
+def _constraints(data: Any, keys: tuple[str, ...], path: Path) -> list[Constraint]:
+    if data is None:
+        return []
+    if isinstance(data, Mapping):
+        data = [data]
+    if not isinstance(data, list) or not data:
+        _fail(path, "'constraints' must be a list of {key: <summary metric>, max|min: number}")
+    found = []
+    for item in data:
+        if not isinstance(item, Mapping) or set(item) - {"key", "max", "min"} \
+                or "key" not in item or len(set(item) & {"max", "min"}) != 1:
+            _fail(path, f"constraint {item!r} must be {{key: <summary metric>, max: number}} or "
+                        "{key: ..., min: number}")
+        if item["key"] not in keys:
+            _fail(path, f"constraint key {item['key']!r} is not a summary metric the runs write "
+                        f"(known: {', '.join(keys)})")
+        bound = item.get("max", item.get("min"))
+        if not (isinstance(bound, (int, float)) and not isinstance(bound, bool)
+                and math.isfinite(bound)):
+            _fail(path, f"constraint on {item['key']}: the bound must be a finite number, "
+                        f"got {bound!r}")
+        found.append(Constraint(item["key"], *((float(bound), None) if "max" in item
+                                               else (None, float(bound)))))
+    return found
+
+
 @dataclass
 class TuneSpec:
     sweep: SweepSpec            # family, base configuration, cluster
@@ -99,6 +145,7 @@ class TuneSpec:
     data: dict                  # the spec as written (recorded in tune.json)
     pruner: PrunerSpec | None = None
     sampler: dict = field(default_factory=dict)    # TPESampler options
+    constraints: list[Constraint] = field(default_factory=list)
 
     def make_sampler(self, skip: int):
         """Optuna's TPE sampler of this spec, seeded past the ``skip`` trials a
@@ -200,8 +247,9 @@ def load_tune_spec_data(data: Any, path: Path) -> TuneSpec:
         _fail(path, "sampler.multivariate must be true or false")
     pruner = pruner_spec(data.get("pruner"), sweep.family.curves, sweep.family.name,
                          lambda message: _fail(path, message))
+    constraints = _constraints(data.get("constraints"), keys, path)
     spec = TuneSpec(sweep, dimensions, key, direction, list(seeds), trials, sampler_seed, data,
-                    pruner, dict(sampler))
+                    pruner, dict(sampler), constraints)
     # every bound and choice resolved as the command line would (one point each)
     corners = [{d.key: v} for d in dimensions for v in d.corners()]
     try:
@@ -216,9 +264,10 @@ def _batch_spec(spec: TuneSpec, values: list[dict]) -> SweepSpec:
     return replace(spec.sweep, grid={}, points=values, seeds=list(spec.seeds))
 
 
-def _objective(spec: TuneSpec, runs: Path, values: dict) -> float | None:
-    """The trial's objective: the mean of its points' summary metric (None: a point
-    failed or does not report it)."""
+def _objective(spec: TuneSpec, runs: Path, values: dict,
+               key: str | None = None) -> float | None:
+    """The trial's objective (or the summary metric ``key``): the mean over its points
+    (None: a point failed or does not report it)."""
     points = expand(_batch_spec(spec, [values]))
     found = []
     for p in points:
@@ -226,7 +275,7 @@ def _objective(spec: TuneSpec, runs: Path, values: dict) -> float | None:
             row = spec.sweep.family.row(read_json(runs / p.key / "metrics.json"))
         except RunDirError:
             return None
-        value = row.get(spec.objective)
+        value = row.get(key or spec.objective)
         if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
             return None
         found.append(float(value))
@@ -310,7 +359,10 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
                               (cluster, workers, running), progress, module, say)
 
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    best = study.best_trial if complete else None
+    try:
+        best = study.best_trial if complete else None
+    except ValueError:                   # none of the finished trials meets the constraints
+        best = None
     pruned = study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
     summary = {"trials": finished(), "ran": ran, "complete": len(complete), "pruned": len(pruned),
                "best": None if best is None else {"number": best.number, "value": best.value,
@@ -366,8 +418,17 @@ def _batch(study, spec: TuneSpec, runs: Path, size: int, where: tuple, progress:
             study.tell(trial, state=TrialState.FAIL)
             say(f"trial {trial.number}: {_shown(v)} -> failed (see {runs}/failures.json)")
         else:
+            broken = []
+            for c in spec.constraints:
+                measured = _objective(spec, runs, v, c.key)
+                violation = math.inf if measured is None else c.violation(measured)
+                trial.set_constraint(c.name, violation)
+                if violation > 0:
+                    broken.append(f"{c.key} {measured:.4g}" if measured is not None
+                                  else f"{c.key} missing")
             study.tell(trial, value)
-            say(f"trial {trial.number}: {_shown(v)} -> {spec.objective} {value:.4g}")
+            say(f"trial {trial.number}: {_shown(v)} -> {spec.objective} {value:.4g}"
+                + (f" (infeasible: {', '.join(broken)})" if broken else ""))
     return len(batch)
 
 

@@ -67,6 +67,11 @@ def _curves(folder: Path, spec, trial) -> tuple[np.ndarray, np.ndarray] | None:
     return np.asarray(steps), np.asarray(means)
 
 
+def _feasible(trial) -> bool:
+    """Whether a finished trial meets the study's constraints (Optuna's: all <= 0)."""
+    return all(v <= 0 for v in trial.constraints.values())
+
+
 def _curve_name(spec) -> str:
     """The curve the report draws: the pruner's, else the family's learning curve."""
     if spec.pruner is not None:
@@ -83,12 +88,18 @@ def _first_episode(spec, n: int) -> int:
 
 def _figures(figs: Figures, folder: Path, spec, study, complete: list,
              values: np.ndarray, names: list, minimize: bool, objective: str) -> list:
-    """The report's figures; returns the best trials (best first)."""
+    """The report's figures; returns the best feasible trials (best first)."""
     numbers = np.array([t.number for t in complete])
-    best_so_far = (np.minimum if minimize else np.maximum).accumulate(values)
+    ok = np.array([_feasible(t) for t in complete])
+    worst = np.inf if minimize else -np.inf
+    best_so_far = (np.minimum if minimize else np.maximum).accumulate(
+        np.where(ok, values, worst))
 
     def history(ax):
-        ax.plot(numbers, values, "o", ms=4, alpha=0.6, label="trial")
+        ax.plot(numbers[ok], values[ok], "o", ms=4, alpha=0.6, label="trial")
+        if not ok.all():
+            ax.plot(numbers[~ok], values[~ok], "x", ms=4, color="0.5",
+                    label="outside the constraints")
         ax.step(numbers, best_so_far, where="post", color="k", lw=1.2, label="best so far")
         ax.set_xlabel("trial")
         ax.set_ylabel(objective)
@@ -135,7 +146,8 @@ def _figures(figs: Figures, folder: Path, spec, study, complete: list,
                  "over the finished trials (Optuna's fANOVA).", importance,
                  size=(6.0, 0.5 + 0.45 * len(importances)))
 
-    ranked = sorted(complete, key=lambda t: t.value, reverse=not minimize)[:BEST_SHOWN]
+    ranked = sorted([t for t in complete if _feasible(t)], key=lambda t: t.value,
+                    reverse=not minimize)[:BEST_SHOWN]
     curves = {t.number: _curves(folder, spec, t) for t in ranked}
     name = _curve_name(spec)
     pruned = [t for t in study.trials if t.state.name == "PRUNED"]
@@ -181,19 +193,28 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
 
     figs = Figures()
     ranked = _figures(figs, folder, spec, study, complete, values, names, minimize, objective)
-    best = ranked[0]
     rows = [("objective", f"{objective} ({record.get('direction', 'minimize')}), mean over "
                           f"seeds {record.get('seeds')}"),
             ("trials", f"{len(study.trials)} asked, {len(complete)} finished, "
                        f"{sum(t.state == TrialState.PRUNED for t in study.trials)} pruned"
                        + (f" ({spec.pruner.type} on {spec.pruner.curve}, from episode "
                           f"{spec.pruner.warmup_episodes})" if spec.pruner else "")),
-            ("best trial", f"{best.number}: {best.value:.4g}"),
-            ("best values", ", ".join(f"{k} = {v}" for k, v in best.params.items())),
-            ("as a configuration file", str(folder / "best_config.json"))]
-    header = ["trial", "state", objective, *names]
+            *([("constraints", "; ".join(c.name for c in spec.constraints)
+                + f" (mean over the seeds): {sum(map(_feasible, complete))} of {len(complete)} "
+                  "finished trials meet them")] if spec.constraints else [])]
+    if ranked:
+        best = ranked[0]
+        rows += [("best trial", f"{best.number}: {best.value:.4g}"),
+                 ("best values", ", ".join(f"{k} = {v}" for k, v in best.params.items())),
+                 ("as a configuration file", str(folder / "best_config.json"))]
+    else:
+        rows.append(("best trial", "none: no finished trial meets the constraints"))
+    header = ["trial", "state", objective, *(["constraints"] if spec.constraints else []),
+              *names]
     trials = [dict(zip(header, [t.number, t.state.name.lower(),
                                 "" if t.value is None else f"{t.value:.4g}",
+                                *([("met" if _feasible(t) else "broken")
+                                   if t.constraints else ""] if spec.constraints else []),
                                 *[t.params.get(n, "") for n in names]]))
               for t in study.trials]
     body = [f"<h1>seqnest parameter search {html.escape(folder.name)}</h1>",

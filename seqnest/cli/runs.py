@@ -89,6 +89,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     if best is not None:
         print(f"best: trial {best['number']}, objective {best['value']:.4g}; its values: "
               f"{Path(args.out) / 'best_config.json'} (seqnest learn --config)")
+    elif summary["complete"]:
+        print("no finished trial meets the spec's constraints yet")
     return 0
 
 

@@ -2,7 +2,7 @@
 """The best trial as a configuration file that `seqnest learn --config` takes, for
 each family: the spec's top-level values go where the family's points put them
 (pattern sequences: episodes are protocol.iterations). The runs are stood in for
-by their metrics files (no NEST, no cluster)."""
+by their metrics files (no NEST, no cluster). Constraints: the best trial is the best feasible one."""
 import contextlib
 import json
 
@@ -32,12 +32,15 @@ def fake_runs(monkeypatch):
     """Each point 'runs' by writing its metrics: accuracy grows with theta_dAP."""
     def run_sweep(spec, out, **kwargs):
         for p in expand(spec):
-            accuracy = p.config.neuron.theta_dAP / 100.0
+            theta = p.config.neuron.theta_dAP
             (out / p.key).mkdir(parents=True, exist_ok=True)
-            write_json(out / p.key / "metrics.json", {"final_accuracy": accuracy,
-                                                      "accuracy": [accuracy]})
+            write_json(out / p.key / "metrics.json", {"final_accuracy": theta / 100.0,
+                                                      "accuracy": [theta / 100.0],
+                                                      "unassigned": theta})
         return {"failed": {}}
     monkeypatch.setattr(sweep_run, "run_sweep", run_sweep)
+    from seqnest.pynest_ext import buildcache
+    monkeypatch.setattr(buildcache, "provide", lambda module=None: object())   # no build
     monkeypatch.setattr(sweep_run, "sweep_cluster",
                         lambda *a, **k: contextlib.nullcontext(sweep_run.RunningCluster(None, 2)))
 
@@ -56,3 +59,32 @@ def test_a_pattern_study_gives_a_config_learn_takes(tmp_path, fake_runs, capsys)
                  "--dry-run"]) == 0
     shown = capsys.readouterr().out
     assert "iterations           40" in shown and "n_E_per_item   30" in shown
+
+
+def test_the_best_trial_is_the_best_that_meets_the_constraints(tmp_path, fake_runs, capsys):
+    from seqnest.sequences.tune_report import write_tune_report
+    spec = tmp_path / "tune.yaml"
+    spec.write_text(PATTERNS.replace("trials: 3", "trials: 8\nsampler: {startup_trials: 8}")
+                    + "constraints: [{key: unassigned, max: 20}]\n")
+    summary = seqnest.tune(spec, tmp_path / "study", module=object())
+    printed = capsys.readouterr().out
+    from seqnest.sequences.tune_report import _study
+    trials = _study(tmp_path / "study").trials
+    theta = {t.number: t.params["neuron.theta_dAP"] for t in trials}
+    feasible = [n for n, v in theta.items() if v <= 20]
+    assert feasible and len(feasible) < len(theta)          # both kinds among the draws
+    assert summary["best"]["number"] == max(feasible, key=theta.get)
+    assert printed.count("(infeasible: unassigned") == len(theta) - len(feasible)
+    best = json.loads((tmp_path / "study" / "best_config.json").read_text())
+    assert best["neuron"]["theta_dAP"] <= 20
+    page = write_tune_report(tmp_path / "study").read_text()
+    assert f"{len(feasible)} of 8 finished trials meet them" in page
+    assert page.count("<td>broken</td>") == len(theta) - len(feasible)
+
+    # no trial can meet it: no best, and the command says so
+    spec.write_text(PATTERNS + "constraints: {key: unassigned, max: 1}\n")
+    assert main(["tune", str(spec), "--out", str(tmp_path / "none")]) == 0
+    assert "no finished trial meets the spec's constraints yet" in capsys.readouterr().out
+    assert not (tmp_path / "none" / "best_config.json").exists()
+    assert "none: no finished trial meets the constraints" in \
+        write_tune_report(tmp_path / "none").read_text()

@@ -53,6 +53,13 @@ def test_a_good_spec_has_its_dimensions(tmp_path):
     (("seeds: [11, 12]", "seeds: []"), "'seeds'"),
     (("trials: 4", "trials: 0"), "'trials'"),
     (("objective:", "vary: {seeds: [1]}\nobjective:"), "'vary' is a sweep's"),
+    (("trials: 4", "trials: 4\nconstraints: [{key: nope, max: 1}]"),
+     "constraint key 'nope' is not a summary metric"),
+    (("trials: 4", "trials: 4\nconstraints: [{key: wall_time_s, max: 1, min: 0}]"),
+     "must be {key: <summary metric>, max: number}"),
+    (("trials: 4", "trials: 4\nconstraints: [{key: wall_time_s, max: .inf}]"),
+     "the bound must be a finite number"),
+    (("trials: 4", "trials: 4\nconstraints: []"), "'constraints' must be a list"),
 ])
 def test_bad_specs_are_one_line_and_write_nothing(tmp_path, capsys, change, fragment):
     path = write(tmp_path, GOOD.replace(*change))
