@@ -107,6 +107,26 @@ class Constraint:
         return value - self.max if self.max is not None else self.min - value
 
 
+def _objectives(data: Any, keys: tuple[str, ...], path: Path) -> list[tuple[str, str]]:
+    """``objective``: one {key, direction} or a list of them (a Pareto front)."""
+    items = data if isinstance(data, list) and data else [data]
+    found = []
+    for item in items:
+        if not isinstance(item, dict) or set(item) - {"key", "direction"} or "key" not in item:
+            _fail(path, "'objective' must be {key: <summary metric>, direction: "
+                        "minimize|maximize} or a list of them")
+        key, direction = item["key"], item.get("direction", "minimize")
+        if key not in keys:
+            _fail(path, f"objective {key!r} is not a summary metric the runs write "
+                        f"(known: {', '.join(keys)})")
+        if direction not in DIRECTIONS:
+            _fail(path, f"objective direction must be minimize or maximize, got {direction!r}")
+        if key in (k for k, _ in found):
+            _fail(path, f"objective {key!r} is named twice")
+        found.append((key, direction))
+    return found
+
+
 def _constraints(data: Any, keys: tuple[str, ...], path: Path) -> list[Constraint]:
     if data is None:
         return []
@@ -137,7 +157,7 @@ def _constraints(data: Any, keys: tuple[str, ...], path: Path) -> list[Constrain
 class TuneSpec:
     sweep: SweepSpec            # family, base configuration, cluster
     dimensions: list[Dimension]
-    objective: str
+    objective: str              # the first objective's key and direction
     direction: str
     seeds: list[int]
     trials: int
@@ -146,6 +166,12 @@ class TuneSpec:
     pruner: PrunerSpec | None = None
     sampler: dict = field(default_factory=dict)    # TPESampler options
     constraints: list[Constraint] = field(default_factory=list)
+    #: every objective (key, direction); more than one: a Pareto front is searched
+    objectives: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def multi(self) -> bool:
+        return len(self.objectives) > 1
 
     def make_sampler(self, skip: int):
         """Optuna's TPE sampler of this spec, seeded past the ``skip`` trials a
@@ -216,17 +242,9 @@ def load_tune_spec_data(data: Any, path: Path) -> TuneSpec:
     if not isinstance(search, dict) or not search:
         _fail(path, "'search' must map group.key to a range or choices")
     dimensions = [_dimension(k, v, path) for k, v in search.items()]
-    objective = data.get("objective")
-    if not isinstance(objective, dict) or set(objective) - {"key", "direction"} \
-            or "key" not in objective:
-        _fail(path, "'objective' must be {key: <summary metric>, direction: minimize|maximize}")
-    key, direction = objective["key"], objective.get("direction", "minimize")
     keys = sweep.family.summary_keys
-    if key not in keys:
-        _fail(path, f"objective {key!r} is not a summary metric the runs write "
-                    f"(known: {', '.join(keys)})")
-    if direction not in DIRECTIONS:
-        _fail(path, f"objective direction must be minimize or maximize, got {direction!r}")
+    objectives = _objectives(data.get("objective"), keys, path)
+    key, direction = objectives[0]
     seeds = data.get("seeds", [1])
     if not (isinstance(seeds, list) and seeds and all(
             isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in seeds)):
@@ -248,8 +266,10 @@ def load_tune_spec_data(data: Any, path: Path) -> TuneSpec:
     pruner = pruner_spec(data.get("pruner"), sweep.family.curves, sweep.family.name,
                          lambda message: _fail(path, message))
     constraints = _constraints(data.get("constraints"), keys, path)
+    if pruner is not None and len(objectives) > 1:
+        _fail(path, "a pruner judges one objective; a search of several takes none")
     spec = TuneSpec(sweep, dimensions, key, direction, list(seeds), trials, sampler_seed, data,
-                    pruner, dict(sampler), constraints)
+                    pruner, dict(sampler), constraints, tuple(objectives))
     # every bound and choice resolved as the command line would (one point each)
     corners = [{d.key: v} for d in dimensions for v in d.corners()]
     try:
@@ -326,11 +346,13 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
     write_json(out / TUNE_MARKER, {"spec": _comparable(spec.data),
                                    "pruner": spec.data.get("pruner"),   # the latest run's
                                    "objective": spec.objective,
-                                   "direction": spec.direction, "seeds": spec.seeds})
+                                   "direction": spec.direction, "seeds": spec.seeds,
+                                   "objectives": [list(o) for o in spec.objectives]})
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = JournalStorage(JournalFileBackend(str(out / JOURNAL)))
     existing = len(optuna.create_study(study_name="seqnest", storage=storage,
-                                       load_if_exists=True, direction=spec.direction).trials)
+                                       load_if_exists=True,
+                                       directions=[d for _, d in spec.objectives]).trials)
     # a continued study draws on from where it stopped (same spec, same sequence of runs)
     study = optuna.load_study(study_name="seqnest", storage=storage,
                               sampler=spec.make_sampler(existing))
@@ -359,29 +381,50 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
                               (cluster, workers, running), progress, module, say)
 
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    try:
-        best = study.best_trial if complete else None
-    except ValueError:                   # none of the finished trials meets the constraints
-        best = None
     pruned = study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
     summary = {"trials": finished(), "ran": ran, "complete": len(complete), "pruned": len(pruned),
-               "best": None if best is None else {"number": best.number, "value": best.value,
-                                                   "params": best.params},
-               "seconds": time.perf_counter() - started}
-    if best is not None:       # the best trial as a configuration file learn --config takes
-        groups: dict[str, dict] = {g: dict(v) for g, v in spec.sweep.config.items()}
-        top = {"episodes": spec.sweep.episodes, "threads": spec.sweep.threads,
-               **spec.sweep.extra}                  # the spec's top-level values, as points
-        for name, key in spec.sweep.family.run_keys.items():   # take them
-            if top.get(name) is not None:
-                group, field_name = key.split(".", 1)
-                groups.setdefault(group, {})[field_name] = top[name]
-        for key, value in best.params.items():
-            group, name = key.split(".", 1)
-            groups.setdefault(group, {})[name] = value
-        write_json(out / "best_config.json", groups)
+               "best": None, "seconds": time.perf_counter() - started}
+    if spec.multi:             # the Pareto front (feasible trials), each as a config file
+        front = study.best_trials if complete else []
+        summary["pareto"] = [{"number": t.number, "values": t.values, "params": t.params}
+                             for t in front]
+        folder = out / PARETO
+        folder.mkdir(exist_ok=True)
+        for old in folder.glob("trial-*.json"):       # files of an earlier front
+            old.unlink()
+        for t in front:
+            write_json(folder / f"trial-{t.number}.json", _config_file(spec, t.params))
+    else:
+        try:
+            best = study.best_trial if complete else None
+        except ValueError:               # none of the finished trials meets the constraints
+            best = None
+        if best is not None:   # the best trial as a configuration file learn --config takes
+            summary["best"] = {"number": best.number, "value": best.value,
+                               "params": best.params}
+            write_json(out / "best_config.json", _config_file(spec, best.params))
     write_json(out / "summary.json", summary)
     return summary
+
+
+#: The folder of a multi-objective study's Pareto-front configurations (trial-N.json).
+PARETO = "pareto"
+
+
+def _config_file(spec: TuneSpec, params: Mapping[str, Any]) -> dict[str, dict]:
+    """The configuration of a trial's values that ``seqnest learn --config`` takes:
+    the spec's ``config``, its top-level values where the family's points put them
+    (e.g. episodes), the trial's values."""
+    groups: dict[str, dict] = {g: dict(v) for g, v in spec.sweep.config.items()}
+    top = {"episodes": spec.sweep.episodes, "threads": spec.sweep.threads, **spec.sweep.extra}
+    for name, key in spec.sweep.family.run_keys.items():
+        if top.get(name) is not None:
+            group, field_name = key.split(".", 1)
+            groups.setdefault(group, {})[field_name] = top[name]
+    for key, value in params.items():
+        group, name = key.split(".", 1)
+        groups.setdefault(group, {})[name] = value
+    return groups
 
 
 def _batch(study, spec: TuneSpec, runs: Path, size: int, where: tuple, progress: bool, module,
@@ -404,7 +447,8 @@ def _batch(study, spec: TuneSpec, runs: Path, size: int, where: tuple, progress:
                                  running=running, point_fn=point_fn)["failed"]
     ended = {t.number: t for t in study.get_trials(deepcopy=False)}   # the workers' records
     for trial, v in zip(batch, values):
-        value = _objective(spec, runs, v)
+        measured = [_objective(spec, runs, v, key) for key, _ in spec.objectives]
+        value = None if None in measured else measured
         trial.set_user_attr("evaluated", True)
         pruned_at = ended[trial.number].user_attrs.get(PRUNED_AT)
         stopped = [failed[p.key]["reason"] for p in expand(_batch_spec(spec, [v]))
@@ -426,8 +470,9 @@ def _batch(study, spec: TuneSpec, runs: Path, size: int, where: tuple, progress:
                 if violation > 0:
                     broken.append(f"{c.key} {measured:.4g}" if measured is not None
                                   else f"{c.key} missing")
-            study.tell(trial, value)
-            say(f"trial {trial.number}: {_shown(v)} -> {spec.objective} {value:.4g}"
+            study.tell(trial, value if spec.multi else value[0])
+            say(f"trial {trial.number}: {_shown(v)} -> "
+                + ", ".join(f"{key} {x:.4g}" for (key, _), x in zip(spec.objectives, value))
                 + (f" (infeasible: {', '.join(broken)})" if broken else ""))
     return len(batch)
 

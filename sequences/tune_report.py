@@ -86,68 +86,86 @@ def _first_episode(spec, n: int) -> int:
     return max(0, int(episodes) - n) if episodes is not None else 0
 
 
-def _figures(figs: Figures, folder: Path, spec, study, complete: list,
-             values: np.ndarray, names: list, minimize: bool, objective: str) -> list:
-    """The report's figures; returns the best feasible trials (best first)."""
+def _figures(figs: Figures, folder: Path, spec, study, complete: list, names: list) -> list:
+    """The report's figures; returns the best feasible trials (best first; with several
+    objectives, the Pareto front by the first)."""
+    aims = list(spec.objectives)
+    values = np.array([t.values for t in complete], dtype=float)        # trials x objectives
     numbers = np.array([t.number for t in complete])
     ok = np.array([_feasible(t) for t in complete])
-    worst = np.inf if minimize else -np.inf
-    best_so_far = (np.minimum if minimize else np.maximum).accumulate(
-        np.where(ok, values, worst))
 
-    def history(ax):
-        ax.plot(numbers[ok], values[ok], "o", ms=4, alpha=0.6, label="trial")
-        if not ok.all():
-            ax.plot(numbers[~ok], values[~ok], "x", ms=4, color="0.5",
-                    label="outside the constraints")
-        ax.step(numbers, best_so_far, where="post", color="k", lw=1.2, label="best so far")
-        ax.set_xlabel("trial")
-        ax.set_ylabel(objective)
-        ax.legend(fontsize=8)
-    figs.add("tune_history", f"Optimisation history: {objective} of every finished trial "
-             f"({'lower' if minimize else 'higher'} is better) and the best so far.", history)
+    def history(*axes):
+        for ax, (j, (key, direction)) in zip(axes, enumerate(aims)):
+            v, low = values[:, j], direction == "minimize"
+            best = (np.minimum if low else np.maximum).accumulate(
+                np.where(ok, v, np.inf if low else -np.inf))
+            ax.plot(numbers[ok], v[ok], "o", ms=4, alpha=0.6, label="trial")
+            if not ok.all():
+                ax.plot(numbers[~ok], v[~ok], "x", ms=4, color="0.5",
+                        label="outside the constraints")
+            ax.step(numbers, best, where="post", color="k", lw=1.2, label="best so far")
+            ax.set_xlabel("trial")
+            ax.set_ylabel(f"{key} ({'lower' if low else 'higher'} is better)", fontsize=8)
+        axes[0].legend(fontsize=8)
+    figs.add("tune_history", "Optimisation history: "
+             + ", ".join(k for k, _ in aims) + " of every finished trial and the best so far"
+             + (" (each objective alone)" if spec.multi else "") + ".", history,
+             ncols=len(aims), size=(5.0 * len(aims), 3.4))
+
+    front: set[int] = set()
+    if spec.multi:
+        front = {t.number for t in study.best_trials}
+        on = np.array([n in front for n in numbers])
+
+        def pareto(ax):
+            ax.plot(values[~on, 0], values[~on, 1], "o", ms=4, alpha=0.4, color="0.6",
+                    label="trial")
+            ax.plot(values[on, 0], values[on, 1], "o", ms=5, color="C3", label="Pareto front")
+            ax.set_xlabel(aims[0][0])
+            ax.set_ylabel(aims[1][0])
+            ax.legend(fontsize=8)
+        figs.add("tune_pareto", f"The finished trials in the plane of the first two "
+                 f"objectives; red: the Pareto front (feasible trials no other beats in "
+                 f"every objective), {len(front)} trials.", pareto)
+
+    key0 = aims[0][0]
 
     def against(*axes):
         for ax, name in zip(axes, names):
             x = [t.params.get(name) for t in complete]
             if all(isinstance(v, (int, float)) for v in x):
-                ax.plot(x, values, "o", ms=4, alpha=0.6)
+                ax.plot(x, values[:, 0], "o", ms=4, alpha=0.6)
             else:
                 labels = sorted({str(v) for v in x})
-                ax.plot([labels.index(str(v)) for v in x], values, "o", ms=4, alpha=0.6)
+                ax.plot([labels.index(str(v)) for v in x], values[:, 0], "o", ms=4, alpha=0.6)
                 ax.set_xticks(range(len(labels)), labels, rotation=30, fontsize=7)
             ax.set_xlabel(name, fontsize=8)
-        axes[0].set_ylabel(objective)
+        axes[0].set_ylabel(key0)
         for ax in axes[len(names):]:
             ax.axis("off")
     ncols = min(4, len(names))
     nrows = -(-len(names) // ncols)
-    figs.add("tune_parameters", f"{objective} against each searched parameter.", against,
+    figs.add("tune_parameters", f"{key0} against each searched parameter.", against,
              ncols=ncols, nrows=nrows, size=(3.4 * ncols, 2.9 * nrows))
 
-    importances = {}
-    if len(complete) >= 3 and names and np.ptp(values) > 0:
-        import warnings
-
-        import optuna
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                importances = optuna.importance.get_param_importances(
-                    study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
-        except Exception:          # noqa: BLE001 - too few distinct trials: no figure
-            importances = {}
+    importances = {key: _importances(study, j, values[:, j], names)
+                   for j, (key, _) in enumerate(aims)}
+    importances = {k: v for k, v in importances.items() if v}
     if importances:
-        def importance(ax):
-            keys = list(importances)[::-1]
-            ax.barh(keys, [importances[k] for k in keys], color="0.5")
-            ax.set_xlabel("importance (fANOVA, sums to 1)")
-        figs.add("tune_importance", "Each parameter's share of the objective's variance "
-                 "over the finished trials (Optuna's fANOVA).", importance,
-                 size=(6.0, 0.5 + 0.45 * len(importances)))
+        def importance(*axes):
+            for ax, (key, imp) in zip(axes, importances.items()):
+                keys = list(imp)[::-1]
+                ax.barh(keys, [imp[k] for k in keys], color="0.5")
+                ax.set_xlabel(f"importance for {key} (fANOVA, sums to 1)", fontsize=8)
+        figs.add("tune_importance", "Each parameter's share of the variance of "
+                 + " and of ".join(importances) + " over the finished trials (Optuna's "
+                 "fANOVA).", importance, ncols=len(importances),
+                 size=(6.0 * len(importances), 0.5 + 0.45 * len(names)))
 
-    ranked = sorted([t for t in complete if _feasible(t)], key=lambda t: t.value,
-                    reverse=not minimize)[:BEST_SHOWN]
+    low0 = aims[0][1] == "minimize"
+    pool = ([t for t in complete if t.number in front] if spec.multi
+            else [t for t in complete if _feasible(t)])
+    ranked = sorted(pool, key=lambda t: t.values[0], reverse=not low0)[:BEST_SHOWN]
     curves = {t.number: _curves(folder, spec, t) for t in ranked}
     name = _curve_name(spec)
     pruned = [t for t in study.trials if t.state.name == "PRUNED"]
@@ -164,11 +182,29 @@ def _figures(figs: Figures, folder: Path, spec, study, complete: list,
             ax.set_ylabel(f"{name} (mean over seeds)")
             ax.legend(fontsize=8)
         figs.add("tune_best_curves", f"Learning curves ({name}) of the {len(ranked)} best "
-                 "trials (mean over each trial's seeds)"
+                 "trials" + (" of the Pareto front by " + key0 if spec.multi else "")
+                 + " (mean over each trial's seeds)"
                  + (f"; grey: the {len(pruned)} pruned trials up to where they were stopped"
                     if pruned else "") + ".", learning)
-
     return ranked
+
+
+def _importances(study, j: int, values: np.ndarray, names: list) -> dict:
+    """fANOVA importances of the parameters for objective ``j`` ({} when there are
+    too few distinct finished trials or the objective does not vary)."""
+    if len(values) < 3 or not names or np.ptp(values) <= 0:
+        return {}
+    import warnings
+
+    import optuna
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return optuna.importance.get_param_importances(
+                study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0),
+                target=lambda t: t.values[j])
+    except Exception:          # noqa: BLE001 - too few distinct trials: no figure
+        return {}
 
 
 def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
@@ -186,15 +222,14 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
     complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
     if not complete:
         raise RunDirError(f"{folder}: no finished trial yet")
-    minimize = record.get("direction", "minimize") == "minimize"
-    objective = record.get("objective", "objective")
-    values = np.array([t.value for t in complete], dtype=float)
     names = sorted({k for t in complete for k in t.params})
 
     figs = Figures()
-    ranked = _figures(figs, folder, spec, study, complete, values, names, minimize, objective)
-    rows = [("objective", f"{objective} ({record.get('direction', 'minimize')}), mean over "
-                          f"seeds {record.get('seeds')}"),
+    ranked = _figures(figs, folder, spec, study, complete, names)
+    keys = [k for k, _ in spec.objectives]
+    rows = [("objective" + ("s (a Pareto front)" if spec.multi else ""),
+             "; ".join(f"{k} ({d})" for k, d in spec.objectives)
+             + f", mean over seeds {', '.join(map(str, spec.seeds))}"),
             ("trials", f"{len(study.trials)} asked, {len(complete)} finished, "
                        f"{sum(t.state == TrialState.PRUNED for t in study.trials)} pruned"
                        + (f" ({spec.pruner.type} on {spec.pruner.curve}, from episode "
@@ -202,17 +237,23 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
             *([("constraints", "; ".join(c.name for c in spec.constraints)
                 + f" (mean over the seeds): {sum(map(_feasible, complete))} of {len(complete)} "
                   "finished trials meet them")] if spec.constraints else [])]
-    if ranked:
+    if spec.multi:
+        rows += [("Pareto front", f"{len(study.best_trials)} trials: "
+                  + ", ".join(str(t.number) for t in study.best_trials)),
+                 ("as configuration files", str(folder / "pareto") + "/trial-N.json")]
+    elif ranked:
         best = ranked[0]
         rows += [("best trial", f"{best.number}: {best.value:.4g}"),
                  ("best values", ", ".join(f"{k} = {v}" for k, v in best.params.items())),
                  ("as a configuration file", str(folder / "best_config.json"))]
     else:
         rows.append(("best trial", "none: no finished trial meets the constraints"))
-    header = ["trial", "state", objective, *(["constraints"] if spec.constraints else []),
+    header = ["trial", "state", *keys, *(["constraints"] if spec.constraints else []),
               *names]
     trials = [dict(zip(header, [t.number, t.state.name.lower(),
-                                "" if t.value is None else f"{t.value:.4g}",
+                                *([f"{x:.4g}" for x in t.values]
+                                  if t.values is not None and len(t.values) == len(keys)
+                                  else [""] * len(keys)),
                                 *([("met" if _feasible(t) else "broken")
                                    if t.constraints else ""] if spec.constraints else []),
                                 *[t.params.get(n, "") for n in names]]))

@@ -35,9 +35,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _describe_search(spec) -> list[str]:
     """What ``seqnest tune --dry-run`` prints of a checked spec."""
     sweep = spec.sweep
+    aims = "; ".join(f"{k} ({d})" for k, d in spec.objectives)
     lines = [f"search of the {sweep.family.name} family ({sweep.task or 'custom sequences'}): "
-             f"{len(spec.dimensions)} parameters; objective {spec.objective} ({spec.direction}), "
-             f"the mean over seeds {', '.join(map(str, spec.seeds))}; {spec.trials} trials = "
+             f"{len(spec.dimensions)} parameters; objective"
+             f"{'s (a Pareto front)' if spec.multi else ''} {aims}, the mean over seeds {', '.join(map(str, spec.seeds))}; {spec.trials} trials = "
              f"up to {spec.trials * len(spec.seeds)} runs of {sweep.episodes} episodes"]
     for d in spec.dimensions:
         what = (f"one of {', '.join(map(str, d.choices))}" if d.choices is not None else
@@ -86,7 +87,11 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     print(f"{summary['trials']} trials finished ({summary['ran']} now, {summary['pruned']} "
           f"pruned in all, "
           f"{time.perf_counter() - started:.1f} s); study: {Path(args.out) / 'study.journal'}")
-    if best is not None:
+    front = summary.get("pareto")
+    if front:
+        print(f"Pareto front: {len(front)} trials ({', '.join(str(t['number']) for t in front)});"
+              f" their values: {Path(args.out) / 'pareto'}/trial-N.json (seqnest learn --config)")
+    elif best is not None:
         print(f"best: trial {best['number']}, objective {best['value']:.4g}; its values: "
               f"{Path(args.out) / 'best_config.json'} (seqnest learn --config)")
     elif summary["complete"]:

@@ -36,7 +36,7 @@ def fake_runs(monkeypatch):
             (out / p.key).mkdir(parents=True, exist_ok=True)
             write_json(out / p.key / "metrics.json", {"final_accuracy": theta / 100.0,
                                                       "accuracy": [theta / 100.0],
-                                                      "unassigned": theta})
+                                                      "unassigned": (theta - 30.0) ** 2})
         return {"failed": {}}
     monkeypatch.setattr(sweep_run, "run_sweep", run_sweep)
     from seqnest.pynest_ext import buildcache
@@ -65,7 +65,7 @@ def test_the_best_trial_is_the_best_that_meets_the_constraints(tmp_path, fake_ru
     from seqnest.sequences.tune_report import write_tune_report
     spec = tmp_path / "tune.yaml"
     spec.write_text(PATTERNS.replace("trials: 3", "trials: 8\nsampler: {startup_trials: 8}")
-                    + "constraints: [{key: unassigned, max: 20}]\n")
+                    + "constraints: [{key: final_accuracy, max: 0.2}]\n")
     summary = seqnest.tune(spec, tmp_path / "study", module=object())
     printed = capsys.readouterr().out
     from seqnest.sequences.tune_report import _study
@@ -74,7 +74,7 @@ def test_the_best_trial_is_the_best_that_meets_the_constraints(tmp_path, fake_ru
     feasible = [n for n, v in theta.items() if v <= 20]
     assert feasible and len(feasible) < len(theta)          # both kinds among the draws
     assert summary["best"]["number"] == max(feasible, key=theta.get)
-    assert printed.count("(infeasible: unassigned") == len(theta) - len(feasible)
+    assert printed.count("(infeasible: final_accuracy") == len(theta) - len(feasible)
     best = json.loads((tmp_path / "study" / "best_config.json").read_text())
     assert best["neuron"]["theta_dAP"] <= 20
     page = write_tune_report(tmp_path / "study").read_text()
@@ -82,9 +82,44 @@ def test_the_best_trial_is_the_best_that_meets_the_constraints(tmp_path, fake_ru
     assert page.count("<td>broken</td>") == len(theta) - len(feasible)
 
     # no trial can meet it: no best, and the command says so
-    spec.write_text(PATTERNS + "constraints: {key: unassigned, max: 1}\n")
+    spec.write_text(PATTERNS + "constraints: {key: final_accuracy, max: 0.01}\n")
     assert main(["tune", str(spec), "--out", str(tmp_path / "none")]) == 0
     assert "no finished trial meets the spec's constraints yet" in capsys.readouterr().out
     assert not (tmp_path / "none" / "best_config.json").exists()
     assert "none: no finished trial meets the constraints" in \
         write_tune_report(tmp_path / "none").read_text()
+
+
+def test_several_objectives_give_a_pareto_front_each_as_a_config(tmp_path, fake_runs, capsys):
+    """Accuracy (higher) against unassigned neurons (lower), which conflict above a
+    theta_dAP of 30 here: the front is the trials no other beats in both, each a
+    configuration file; the report draws the plane and names them."""
+    from seqnest.sequences.tune_report import _study, write_tune_report
+    spec = tmp_path / "tune.yaml"
+    spec.write_text(PATTERNS.replace(
+        "objective: {key: final_accuracy, direction: maximize}",
+        "objective: [{key: final_accuracy, direction: maximize},\n"
+        "            {key: unassigned, direction: minimize}]").replace("trials: 3", "trials: 6"))
+    assert main(["tune", str(spec), "--out", str(tmp_path / "study")]) == 0
+    printed = capsys.readouterr().out
+    trials = _study(tmp_path / "study").trials
+    scores = {t.number: (t.values[0], t.values[1]) for t in trials}
+    front = {n for n, (a, u) in scores.items()
+             if not any(a2 >= a and u2 <= u and (a2, u2) != (a, u) for a2, u2 in scores.values())}
+    assert front and "Pareto front: " in printed
+    written = {int(p.stem.split("-")[1]) for p in (tmp_path / "study" / "pareto").glob("*.json")}
+    assert written == front
+    assert not (tmp_path / "study" / "best_config.json").exists()
+    page = write_tune_report(tmp_path / "study").read_text()
+    assert "tune_pareto" in page and f"{len(front)} trials: " in page
+
+
+def test_a_pruner_judges_one_objective(tmp_path, capsys):
+    spec = tmp_path / "tune.yaml"
+    spec.write_text(PATTERNS.replace(
+        "objective: {key: final_accuracy, direction: maximize}",
+        "objective: [{key: final_accuracy, direction: maximize}, {key: unassigned}]")
+        + "pruner: {type: median}\n")
+    assert main(["tune", str(spec), "--out", str(tmp_path / "study")]) == 2
+    assert "a pruner judges one objective" in capsys.readouterr().err
+    assert not (tmp_path / "study").exists()

@@ -60,6 +60,11 @@ def test_a_good_spec_has_its_dimensions(tmp_path):
     (("trials: 4", "trials: 4\nconstraints: [{key: wall_time_s, max: .inf}]"),
      "the bound must be a finite number"),
     (("trials: 4", "trials: 4\nconstraints: []"), "'constraints' must be a list"),
+    (("objective: {key: tail_error_mean, direction: minimize}",
+      "objective: [{key: tail_error_mean}, {key: tail_error_mean, direction: maximize}]"),
+     "objective 'tail_error_mean' is named twice"),
+    (("objective: {key: tail_error_mean, direction: minimize}",
+      "objective: [{key: tail_error_mean}, wall_time_s]"), "or a list of them"),
 ])
 def test_bad_specs_are_one_line_and_write_nothing(tmp_path, capsys, change, fragment):
     path = write(tmp_path, GOOD.replace(*change))
