@@ -18,6 +18,12 @@ A tune spec is a sweep spec (family, task, episodes, base ``config``, ``cluster`
     seeds: [11, 12, 13]                      # each trial: the mean over these networks
     trials: 40                               # trials the study should have finished
     sampler_seed: 1
+    sampler: {startup_trials: 10, multivariate: false}       # optional (Optuna's TPE)
+    pruner: {type: median, warmup_episodes: 10}              # optional (tune_pruning)
+    constraints: [{key: wall_time_s, max: 60}]               # optional: max or min
+
+``objective`` may also be a list of them: the study then searches their Pareto
+front (each trial of the front written as ``OUT/pareto/trial-N.json``).
 
 Every value of the search is checked before anything runs: both ends of each range
 and every choice are resolved as ``seqnest learn --set`` resolves them, so an
