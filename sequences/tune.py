@@ -318,16 +318,20 @@ def check_tune_output(out: Path, spec: TuneSpec) -> Path:
             raise RunDirError(f"{out} exists and is not a tune directory seqnest wrote "
                               f"(no {TUNE_MARKER}): choose another --out")
         stored = read_json(marker).get("spec")
-        if stored != _comparable(spec.data):
+        if stored != _comparable(spec):
             raise RunDirError(f"{out} holds a study of another spec: choose another --out "
                               "(or continue it with its own spec)")
     return require_writable(out, f"cannot write the tune directory {out}")
 
 
-def _comparable(data: dict) -> dict:
+def _comparable(spec: TuneSpec) -> dict:
     """The spec as recorded: the budget (trials) may grow and the pruner and sampler
-    change when a study continues (none changes what a finished trial measured)."""
-    return {k: v for k, v in data.items() if k not in ("trials", "pruner", "sampler")}
+    change when a study continues (none changes what a finished trial measured); a
+    ``config`` file is recorded by its content."""
+    kept = {k: v for k, v in spec.data.items() if k not in ("trials", "pruner", "sampler")}
+    if "config" in kept:
+        kept["config"] = spec.sweep.config
+    return kept
 
 
 def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
@@ -349,7 +353,7 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
     if cluster == "slurm":                                    # before anything is written
         check_slurm_submission(spec.sweep, workers)
     out = check_tune_output(Path(out), spec)
-    write_json(out / TUNE_MARKER, {"spec": _comparable(spec.data),
+    write_json(out / TUNE_MARKER, {"spec": _comparable(spec),
                                    "pruner": spec.data.get("pruner"),   # the latest run's
                                    "objective": spec.objective,
                                    "direction": spec.direction, "seeds": spec.seeds,

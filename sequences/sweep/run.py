@@ -107,7 +107,7 @@ def _end_local_workers(dask_cluster) -> None:
 def _local_cluster(workers: int):
     from distributed import LocalCluster
     return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                        dashboard_address=None, silence_logs=40)
+                        dashboard_address=":0", silence_logs=40)   # any free port
 
 
 def check_sweep_output(out: str | os.PathLike) -> Path:

@@ -52,9 +52,10 @@ def slurm_cluster(spec: SweepSpec, workers: int, out: Path | None = None):
         # the jobs' SLURM output files go with the sweep, not into the working directory
         opts["log_directory"] = str(Path(out).resolve() / "slurm-logs")
     memory = spec.slurm.get("memory", "4GB")
-    # no dashboard unless the spec asks for one (scheduler_options), as on the local
-    # cluster: a second sweep on the same login node would warn that its port is taken
-    opts.setdefault("scheduler_options", {"dashboard_address": None})
+    # the scheduler's HTTP server (dashboard) on a free port unless the spec names one:
+    # on the default 8787, a second sweep on the same login node warns that it is taken
+    opts["scheduler_options"] = {"dashboard_address": ":0",
+                                 **(opts.get("scheduler_options") or {})}
     check_scheduler_interface(spec)
     # One Dask thread per worker process (NEST allows one kernel per process, so a
     # process runs one point at a time); the CPUs booked cover NEST's own threads.

@@ -167,6 +167,13 @@ def spec_from_mapping(data: Any, path: Path) -> SweepSpec:
     require(isinstance(slurm, dict), path, "'cluster.slurm' must be a mapping")
     unknown(slurm, SLURM_KEYS, path, "'cluster.slurm'")
     base = data.get("config") or {}
+    if isinstance(base, str):        # a configuration file (e.g. a search's best_config.json)
+        file = Path(base).expanduser()
+        file = file if file.is_absolute() or path is None else Path(path).parent / file
+        try:
+            base = read_parameter_file(file)
+        except ParameterError as exc:
+            require(False, path, f"'config': {exc}")
     require(isinstance(base, dict) and all(isinstance(v, dict) for v in base.values()), path,
             "'config' must map groups to {key: value}")
     # the threads of a point: cluster.threads, or the config's run.threads (given once)

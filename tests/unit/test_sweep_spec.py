@@ -58,7 +58,8 @@ def test_the_config_threads_are_the_points_threads(tmp_path):
 
 def test_example_specs_in_the_repository_expand():
     root = Path(__file__).parent.parent.parent / "specs"
-    specs = {f.name: load_spec(f) for f in root.glob("*.yaml")}
+    specs = {f.name: load_spec(f) for f in root.glob("*.yaml")
+             if not f.name.startswith("tune_")}          # searches: test_tune_spec.py
     sizes = {name: len(expand(spec)) for name, spec in specs.items()}
     assert sizes == {"set1_learning_rates.yaml": 27, "reram_robustness.yaml": 57,
                      "noise_replay_2branch.yaml": 9, "noise_replay_3branch.yaml": 1,
@@ -215,3 +216,19 @@ def test_a_slurm_sweep_without_sbatch_is_refused_before_anything_is_written(tmp_
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "sbatch not found" in err[0], err
     assert not (tmp_path / "o").exists()
+
+
+def test_the_config_may_be_a_file_beside_the_spec(tmp_path, capsys):
+    """config: FILE (e.g. a search's best_config.json), relative to the spec's folder;
+    the spec's top-level episodes still win over the file's."""
+    base = (Path(__file__).parent.parent / "data" / "sweep_tiny.yaml").read_text()
+    (tmp_path / "tuned").mkdir()
+    (tmp_path / "tuned" / "best.json").write_text(
+        '{"network": {"n_E": 30, "rho": 5}, "run": {"episodes": 9}}')
+    text = base.replace("config:\n  network: {n_E: 20, rho: 4}", "config: tuned/best.json")
+    assert text != base
+    points = expand(load_spec(write(tmp_path, text)))
+    assert {(p.config.network.n_E, p.config.network.rho) for p in points} == {(30, 5)}
+    assert {p.config.run.episodes for p in points} == {3}          # the spec's episodes
+    with pytest.raises(ParameterError, match=r"'config': config file not found: .*nope.json"):
+        load_spec(write(tmp_path, text.replace("tuned/best.json", "nope.json")))

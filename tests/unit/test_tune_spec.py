@@ -97,3 +97,13 @@ def test_a_dry_run_prints_the_search_and_runs_nothing(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tune.yaml"]
     assert main(["tune", str(path)]) == 2
     assert "needs --out DIR (or --dry-run)" in capsys.readouterr().err
+
+
+def test_the_search_specs_in_the_repository_load():
+    root = Path(__file__).parent.parent.parent / "specs"
+    specs = {f.name: load_tune_spec(f) for f in root.glob("tune_*.yaml")}
+    assert set(specs) == {"tune_patterns_s3.yaml"}
+    s3 = specs["tune_patterns_s3.yaml"]
+    assert s3.sweep.family.name == "patterns" and len(s3.seeds) >= 3 and s3.trials >= 200
+    assert (s3.objective, s3.direction) == ("final_accuracy", "maximize")
+    assert s3.pruner is not None and s3.pruner.curve == "accuracy"
