@@ -389,6 +389,7 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
             while finished() < target:
                 ran += _batch(study, spec, runs, min(running.slots, target - finished()),
                               (cluster, workers, running), progress, module, say)
+                write_trials_table(out, study, spec)
 
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     pruned = study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
@@ -414,7 +415,37 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
                                "params": best.params}
             write_json(out / "best_config.json", _config_file(spec, best.params))
     write_json(out / "summary.json", summary)
+    write_trials_table(out, study, spec)
     return summary
+
+
+#: The study's table: a row per trial (runs/results.csv holds the last batch's points).
+TRIALS_TABLE = "trials.csv"
+
+
+def write_trials_table(out: Path, study, spec: TuneSpec) -> None:
+    """``OUT/trials.csv``: per trial its number, state, objective(s) (the mean over its
+    seeds), whether it meets the constraints, the episode its pruner stopped it at,
+    and its values."""
+    import csv
+    import io
+
+    from seqnest.sequences.sweep.results import atomic_text
+    names = [d.key for d in spec.dimensions]
+    keys = [k for k, _ in spec.objectives]
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["trial", "state", *keys,
+                     *(["constraints"] if spec.constraints else []), "pruned_at", *names])
+    for t in study.get_trials(deepcopy=False):
+        values = t.values if t.values is not None and len(t.values) == len(keys) else None
+        writer.writerow([t.number, t.state.name.lower(),
+                         *(values if values is not None and t.state.name == "COMPLETE"
+                           else [""] * len(keys)),
+                         *([("met" if all(v <= 0 for v in t.constraints.values()) else "broken")
+                            if t.constraints else ""] if spec.constraints else []),
+                         t.user_attrs.get(PRUNED_AT, ""), *(t.params.get(n, "") for n in names)])
+    atomic_text(out / TRIALS_TABLE, buf.getvalue())
 
 
 #: The folder of a multi-objective study's Pareto-front configurations (trial-N.json).

@@ -13,7 +13,7 @@ from typing import Any
 
 from seqnest.sequences.sweep.points import Point
 
-__all__ = ["summary_row", "write_results"]
+__all__ = ["summary_row", "write_results", "atomic_text"]
 
 
 def summary_row(metrics: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
@@ -29,7 +29,8 @@ def summary_row(metrics: Mapping[str, Any], keys: Sequence[str]) -> dict[str, An
     return out
 
 
-def _atomic_text(path: Path, text: str) -> None:
+def atomic_text(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` (written to a hidden sibling, then renamed)."""
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
@@ -47,8 +48,8 @@ def write_results(out: Path, points: Sequence[Point], rows: Mapping[str, dict],
         if p.key in rows:
             writer.writerow([p.key, *(p.varied.get(k, "") for k in varied),
                              *(rows[p.key].get(k) for k in keys)])
-    _atomic_text(out / "results.csv", buf.getvalue())
-    _atomic_text(out / "failures.json", json.dumps(
+    atomic_text(out / "results.csv", buf.getvalue())
+    atomic_text(out / "failures.json", json.dumps(
         [{"point": k, **v} for k, v in failures.items()], indent=1) + "\n")
     replay_rows = [(p, r) for p in points if p.key in rows
                    for r in (rows[p.key].get("replays") or {}).values()]
@@ -66,4 +67,4 @@ def write_results(out: Path, points: Sequence[Point], rows: Mapping[str, dict],
                              *(r["noise"].get(k, "") for k in noise_keys),
                              *(r["replay"].get(k, "") for k in replay_keys),
                              *(r.get(k, "") for k in figures)])
-        _atomic_text(out / "replays.csv", buf.getvalue())
+        atomic_text(out / "replays.csv", buf.getvalue())

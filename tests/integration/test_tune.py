@@ -104,6 +104,9 @@ def test_hopeless_trials_are_pruned_from_their_curves_and_leave_no_run(built_mod
     # stops at its next episode, which may come before its second)
     assert all(max(t.user_attrs.get(f"curve:{s}:2", 0.0) for s in (21, 22)) > 0.5
                for t in trials)
+    table = (out / "trials.csv").read_text().splitlines()
+    assert table[0].startswith("trial,state,final_active_fraction,pruned_at,")
+    assert [row.split(",")[1:4] for row in table[1:]] == [["pruned", "", "2"]] * 2
     again = seqnest.tune(path, out, module=built_module)
     assert again["ran"] == 0 and again["pruned"] == 2
     with pytest.raises(Exception, match="no finished trial yet"):

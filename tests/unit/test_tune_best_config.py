@@ -55,6 +55,12 @@ def test_a_pattern_study_gives_a_config_learn_takes(tmp_path, fake_runs, capsys)
     assert best["network"] == {"n_E_per_item": 30}
     assert best["neuron"]["theta_dAP"] == summary["best"]["params"]["neuron.theta_dAP"]
     path = str(tmp_path / "study" / "best_config.json")
+    import csv
+    with open(tmp_path / "study" / "trials.csv", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    assert [int(r["trial"]) for r in table] == [0, 1, 2]
+    assert all(r["state"] == "complete" and float(r["final_accuracy"]) ==
+               pytest.approx(float(r["neuron.theta_dAP"]) / 100) for r in table)
     assert main(["learn", "--inputs", "spatial", "--task", "s3", "--config", path,
                  "--dry-run"]) == 0
     shown = capsys.readouterr().out
