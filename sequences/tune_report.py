@@ -54,7 +54,7 @@ def _curves(folder: Path, spec, trial) -> tuple[np.ndarray, np.ndarray] | None:
         if metrics.is_file():
             curve = np.asarray(read_json(metrics).get(name) or [], dtype=float)
             if curve.size:
-                curves.append(curve)
+                curves.append(_smoothed(curve, spec.pruner.smooth if spec.pruner else 1))
     if curves:
         n = min(len(c) for c in curves)
         start = 1 + _first_episode(spec, n)
@@ -70,6 +70,21 @@ def _curves(folder: Path, spec, trial) -> tuple[np.ndarray, np.ndarray] | None:
 def _feasible(trial) -> bool:
     """Whether a finished trial meets the study's constraints (Optuna's: all <= 0)."""
     return all(v <= 0 for v in trial.constraints.values())
+
+
+def _smoothed(curve: np.ndarray, k: int) -> np.ndarray:
+    """The mean of each value and the k - 1 before it, as the pruner judged the curve."""
+    if k <= 1:
+        return curve
+    sums = np.cumsum(np.insert(curve, 0, 0.0))
+    idx = np.arange(1, curve.size + 1)
+    return (sums[idx] - sums[np.maximum(idx - k, 0)]) / np.minimum(idx, k)
+
+
+def _episode_word(spec) -> str:
+    """What a family's episodes are called (pattern sequences: iterations)."""
+    return "iteration" if spec.sweep.family.run_keys.get("episodes") == "protocol.iterations" \
+        else "episode"
 
 
 def _curve_name(spec) -> str:
@@ -178,12 +193,15 @@ def _figures(figs: Figures, folder: Path, spec, study, complete: list, names: li
             for number, curve in curves.items():
                 if curve is not None:
                     ax.plot(*curve, label=f"trial {number}", zorder=2)
-            ax.set_xlabel("episode")
+            ax.set_xlabel(_episode_word(spec))
             ax.set_ylabel(f"{name} (mean over seeds)")
             ax.legend(fontsize=8)
         figs.add("tune_best_curves", f"Learning curves ({name}) of the {len(ranked)} best "
                  "trials" + (" of the Pareto front by " + key0 if spec.multi else "")
-                 + " (mean over each trial's seeds)"
+                 + " (mean over each trial's seeds"
+                 + (f"; each seed's curve the mean of its last {spec.pruner.smooth} values, as "
+                    "the pruner judged it" if spec.pruner and spec.pruner.smooth > 1 else "")
+                 + ")"
                  + (f"; grey: the {len(pruned)} pruned trials up to where they were stopped"
                     if pruned else "") + ".", learning)
     return ranked
