@@ -53,8 +53,8 @@ def _describe_search(spec) -> list[str]:
     if p is None:
         lines.append("pruner: none (every trial runs to its end)")
     else:
-        rule = {"median": "below the median of the finished trials",
-                "percentile": f"below their {p.percentile:g}th percentile",
+        rule = {"median": "worse than the median of the finished trials",
+                "percentile": f"worse than their {p.percentile:g}th percentile",
                 "threshold": "outside "
                              + " and ".join(f"{k} {v:g}" for k, v in (("lower", p.lower),
                                                                       ("upper", p.upper))

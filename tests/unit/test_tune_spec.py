@@ -92,7 +92,7 @@ def test_a_dry_run_prints_the_search_and_runs_nothing(tmp_path, capsys):
            "4 trials = up to 8 runs of 3 episodes" in out
     assert "synapse.lambda_plus" in out and "0.02 to 0.3 (log)" in out
     assert "one of stdsp, tristate_stm" in out and "2 to 6 (whole numbers)" in out
-    assert "below their 30th percentile" in out and "each the mean of its last 4" in out
+    assert "worse than their 30th percentile" in out and "each the mean of its last 4" in out
     assert "#SBATCH" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tune.yaml"]
     assert main(["tune", str(path)]) == 2
