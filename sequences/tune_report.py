@@ -81,12 +81,6 @@ def _smoothed(curve: np.ndarray, k: int) -> np.ndarray:
     return (sums[idx] - sums[np.maximum(idx - k, 0)]) / np.minimum(idx, k)
 
 
-def _episode_word(spec) -> str:
-    """What a family's episodes are called (pattern sequences: iterations)."""
-    return "iteration" if spec.sweep.family.run_keys.get("episodes") == "protocol.iterations" \
-        else "episode"
-
-
 def _curve_name(spec) -> str:
     """The curve the report draws: the pruner's, else the family's learning curve."""
     if spec.pruner is not None:
@@ -193,7 +187,7 @@ def _figures(figs: Figures, folder: Path, spec, study, complete: list, names: li
             for number, curve in curves.items():
                 if curve is not None:
                     ax.plot(*curve, label=f"trial {number}", zorder=2)
-            ax.set_xlabel(_episode_word(spec))
+            ax.set_xlabel(spec.sweep.family.episode_word)
             ax.set_ylabel(f"{name} (mean over seeds)")
             ax.legend(fontsize=8)
         figs.add("tune_best_curves", f"Learning curves ({name}) of the {len(ranked)} best "

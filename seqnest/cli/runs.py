@@ -39,7 +39,8 @@ def _describe_search(spec) -> list[str]:
     lines = [f"search of the {sweep.family.name} family ({sweep.task or 'custom sequences'}): "
              f"{len(spec.dimensions)} parameters; objective"
              f"{'s (a Pareto front)' if spec.multi else ''} {aims}, the mean over seeds {', '.join(map(str, spec.seeds))}; {spec.trials} trials = "
-             f"up to {spec.trials * len(spec.seeds)} runs of {sweep.episodes} episodes"]
+             f"up to {spec.trials * len(spec.seeds)} runs of {sweep.episodes} "
+             f"{sweep.family.episode_word}s"]
     for d in spec.dimensions:
         what = (f"one of {', '.join(map(str, d.choices))}" if d.choices is not None else
                 f"{d.low:g} to {d.high:g}" + (" (log)" if d.log else "")
@@ -61,9 +62,10 @@ def _describe_search(spec) -> list[str]:
                                             if v is not None)}[p.type]
         lines.append(f"pruner: {p.type}: a trial whose {p.curve} ({p.better}; mean over its "
                      f"seeds" + (f", each the mean of its last {p.smooth}" if p.smooth > 1
-                                 else "") + f") is {rule} stops, from episode "
+                                 else "") + f") is {rule} stops, from {sweep.family.episode_word} "
                      f"{p.warmup_episodes}, every {p.interval}"
-                     + (f", after {p.patience} episodes without improvement" if p.patience
+                     + (f", after {p.patience} {sweep.family.episode_word}s without improvement"
+                        if p.patience
                         else "")
                      + (f"; after {p.startup_trials} finished trials"
                         if p.type != "threshold" else ""))

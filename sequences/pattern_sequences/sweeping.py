@@ -61,4 +61,4 @@ FAMILY = SweepFamily(
     run_keys={"episodes": "protocol.iterations", "threads": "run.threads"},
     resolve=_resolve, point=point, row=row, summary_keys=SUMMARY_KEYS,
     check_resources=_check_resources,
-    curves={"accuracy": "maximize", "prediction_overlap": "minimize"})
+    curves={"accuracy": "maximize", "prediction_overlap": "minimize"}, episode_word="iteration")

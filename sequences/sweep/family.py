@@ -75,6 +75,8 @@ class SweepFamily:
     #: the per-episode curves of metrics.json that ``point``'s monitor is told, each
     #: with the direction that is better (the first is the learning curve)
     curves: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: what one of the family's episodes is called (pattern sequences: iteration)
+    episode_word: str = "episode"
 
 
 @functools.lru_cache(maxsize=1)
