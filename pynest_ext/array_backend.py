@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["BACKEND", "attach", "available", "clear", "take", "can_read_synapses",
-           "read_synapses", "write_synapses", "read_nodes"]
+           "read_synapses", "write_synapses", "read_nodes", "node_state"]
 
 #: The backend's name in NEST (``record_to``).
 BACKEND = "seqnest_arrays"
@@ -177,6 +177,23 @@ def read_nodes(first: int, count: int, names: list[str] | tuple[str, ...]
         out[name] = (np.ctypeslib.as_array(lib.seqnest_nodes_column(k), shape=(n,)).copy()
                      if n else np.zeros(0))
     return out
+
+
+def node_state(nodes, keys: list[str] | tuple[str, ...]) -> dict[str, np.ndarray]:
+    """``keys`` (float64) of every node of the contiguous NodeCollection ``nodes``, in
+    its order, on every rank: by the module's node reader (about 2 µs per neuron)
+    where every rank can, else from the nodes' status dictionaries (about 80 µs)."""
+    from seqnest.pynest_ext.parallel import allgather_arrays, every_rank, node_values
+    first, n = nodes[0].global_id, len(nodes)
+    contiguous = nodes[-1].global_id - first + 1 == n
+    mine = read_nodes(first, n, keys) if _reader is not None and contiguous else None
+    if not every_rank(mine is not None):
+        return node_values(nodes, keys)
+    data = allgather_arrays(mine)
+    order = np.argsort(data["id"], kind="stable")
+    if not np.array_equal(data["id"][order], np.arange(first, first + n)):
+        return node_values(nodes, keys)
+    return {k: data[k][order] for k in keys}
 
 
 #: Why :func:`write_synapses` wrote nothing, by the C function's return code.

@@ -377,10 +377,11 @@ class PatternNetwork(Simulated):
     def dap_state(self) -> np.ndarray:
         """Whether each E neuron's dAP is on now (bool, N_E)."""
         t0 = time.perf_counter()
+        from seqnest.pynest_ext import array_backend
         if self.floor:     # the same read, of a state the floor has
             state = np.asarray(self.exc.get("V_m"), dtype=float) > np.inf
-        else:
-            state = np.asarray(self.exc.get("dAP_active"), dtype=float) > 0.5
+        else:              # the module's node reader, else the status dictionaries
+            state = array_backend.node_state(self.exc, ("dAP_active",))["dAP_active"] > 0.5
         self.time_readout_s += time.perf_counter() - t0
         return np.atleast_1d(state)
 

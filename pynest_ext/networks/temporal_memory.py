@@ -468,17 +468,7 @@ class SequenceNetwork(Simulated):
         """The excitatory neurons' slow state (dAP trace, calcium, learning gate), by
         the module's node reader where it can (else the neurons' status)."""
         from seqnest.pynest_ext import array_backend
-        keys = self.NEURON_STATE_KEYS
-        first, n = self.exc[0].global_id, len(self.exc)
-        mine = array_backend.read_nodes(first, n, keys) if array_backend.can_read_synapses() \
-            else None
-        if not every_rank(mine is not None):
-            return node_values(self.exc, keys)
-        data = allgather_arrays(mine)
-        order = np.argsort(data["id"], kind="stable")
-        if not np.array_equal(data["id"][order], np.arange(first, first + n)):
-            return node_values(self.exc, keys)
-        return {k: data[k][order] for k in keys}
+        return array_backend.node_state(self.exc, self.NEURON_STATE_KEYS)
 
     def set_neuron_state(self, state: Mapping[str, np.ndarray]) -> None:
         """Restore :meth:`neuron_state` (after :meth:`create`)."""
