@@ -157,13 +157,13 @@ class PointWatch:
 
 @functools.lru_cache(maxsize=4)
 def _study(journal: str):
-    """The study of ``journal`` in this worker process (opened once: the journal
-    storage reads only what was appended since)."""
+    """The study of ``journal`` and its storage in this worker process (opened once:
+    the journal storage then reads only what was appended since)."""
     import optuna
     from optuna.storages.journal import JournalFileBackend, JournalStorage
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    return optuna.load_study(study_name="seqnest",
-                             storage=JournalStorage(JournalFileBackend(journal)))
+    storage = JournalStorage(JournalFileBackend(journal))
+    return optuna.load_study(study_name="seqnest", storage=storage), storage
 
 
 class TrialMonitor:
@@ -173,8 +173,7 @@ class TrialMonitor:
 
     def __init__(self, watch: PointWatch):
         self.watch = watch
-        self.study = _study(watch.journal)
-        self.storage = self.study._storage
+        self.study, self.storage = _study(watch.journal)
         self.trial_id = self.storage.get_trial_id_from_study_id_trial_number(
             self.storage.get_study_id_from_name("seqnest"), watch.trial)
         self.pruner = watch.pruner.make(watch.direction)
