@@ -201,3 +201,28 @@ def test_benchmark_floor_runs_the_same_protocol(built_module):
         assert not np.allclose(r.input_final.weight, r.input_initial.weight)
     assert np.array_equal(plugin.input_initial.delay, floor.input_initial.delay)
     assert floor.metrics["dap_fraction"] == [0.0] * 3
+
+
+def test_a_point_its_monitor_stops_leaves_nothing(built_module, tmp_path):
+    """A pattern-sequence sweep point is told each phase-2 iteration's scores; a
+    monitor that stops it (a pruned trial) ends the run after that iteration and no
+    run directory is written."""
+    from seqnest.errors import TrainingStopped
+    from seqnest.sequences.pattern_sequences.config import resolve_pattern_config
+    from seqnest.sequences.pattern_sequences.sweeping import point
+
+    cfg = resolve_pattern_config("spatial", "s3", sets={"network": {"n_E_per_item": 20},
+                                                        "protocol": {"assembly_iterations": 2}},
+                                 iterations=6)
+    told = []
+
+    def monitor(k, scores):
+        told.append((k, sorted(scores)))
+        if k == 4:
+            raise TrainingStopped("pruned")
+    with pytest.raises(TrainingStopped):
+        point(cfg.to_dict(), str(tmp_path / "run"), monitor=monitor)
+    # phase 1 is iterations 1-2 (30 % of 6, rounded); phase 2 is scored from iteration 3
+    assert told == [(3, ["accuracy", "dap_fraction", "prediction_overlap"]),
+                    (4, ["accuracy", "dap_fraction", "prediction_overlap"])]
+    assert not (tmp_path / "run").exists()
