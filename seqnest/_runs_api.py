@@ -141,9 +141,9 @@ def tune(spec: str | os.PathLike, out: str | os.PathLike, *, trials: int | None 
     ``objective`` averaged over its ``seeds``) until ``trials`` trials (default: the
     spec's) have finished in ``out``; return the best trial and the counts.
 
-    Every value of the search is checked before anything runs; trials run in
-    batches of ``workers`` as sweeps (``out/runs/<hash>/`` run directories, reused
-    when complete) on the local Dask cluster or SLURM (``cluster``); the study is
+    Every value of the search is checked before anything runs; the trials' points
+    (``out/runs/<hash>/`` run directories, reused when complete) run one per worker
+    at a time on the local Dask cluster or SLURM (``cluster``); the study is
     Optuna's journal ``out/study.journal``, so the same call continues it after a
     crash. ``out/best_config.json`` holds the best values as a configuration file
     (``seqnest learn --config``). See :mod:`seqnest.sequences.tune`.

@@ -30,10 +30,11 @@ and every choice are resolved as ``seqnest learn --set`` resolves them, so an
 unknown parameter, an impossible value, an empty, inverted or (log) non-positive
 range and an objective the runs do not write are one-line errors.
 
-Trials run in batches of ``workers`` on the sweep's cluster (local Dask, or SLURM as
-the spec's ``cluster`` says): a batch is a sweep of its trials' points (each point
-a normal run directory in ``OUT/runs/<hash>/``), so a point already complete is
-never run again. The study is Optuna's journal in ``OUT/study.journal`` (appended
+Trials run on the sweep's cluster (local Dask, or SLURM as the spec's ``cluster``
+says), a point (one trial on one seed, a normal run directory in
+``OUT/runs/<hash>/``) per worker at a time, a new trial asked whenever a worker is
+free (:mod:`seqnest.sequences.tune_runner`); a point already complete is never run
+again. The study is Optuna's journal in ``OUT/study.journal`` (appended
 record by record): a killed client or worker loses only unfinished points, and the
 same command continues the study; a trial left running by a killed client is
 counted as failed and its parameters are asked again (its finished points are
@@ -41,7 +42,6 @@ reused). ``OUT/tune.json`` marks the directory and holds the spec.
 """
 from __future__ import annotations
 
-import functools
 import math
 import os
 import time
@@ -54,7 +54,7 @@ from seqnest.params import ParameterError, read_parameter_file
 from seqnest.sequences.rundir import RunDirError, read_json, require_writable, write_json
 from seqnest.sequences.sweep.points import expand
 from seqnest.sequences.sweep.spec import SweepSpec, spec_from_mapping
-from seqnest.sequences.tune_pruning import PRUNED_AT, PrunerSpec, pruner_spec, tune_point
+from seqnest.sequences.tune_pruning import PRUNED_AT, PrunerSpec, pruner_spec
 
 __all__ = ["TuneSpec", "Dimension", "load_tune_spec", "load_tune_spec_data", "run_tune",
            "TUNE_MARKER"]
@@ -181,8 +181,8 @@ class TuneSpec:
 
     def make_sampler(self, skip: int):
         """Optuna's TPE sampler of this spec, seeded past the ``skip`` trials a
-        continued study holds; trials of a batch are asked together, so each sees the
-        others as running (constant liar) and they do not repeat one another."""
+        continued study holds; a trial is asked while others run, and sees them as
+        running (constant liar), so they do not repeat one another."""
         import optuna
         return optuna.samplers.TPESampler(
             seed=self.sampler_seed + skip, constant_liar=True,
@@ -286,7 +286,7 @@ def load_tune_spec_data(data: Any, path: Path) -> TuneSpec:
 
 
 def _batch_spec(spec: TuneSpec, values: list[dict]) -> SweepSpec:
-    """The sweep of a batch of trials: each trial's values on each seed."""
+    """The sweep of trials of these values: each trial's values on each seed."""
     return replace(spec.sweep, grid={}, points=values, seeds=list(spec.seeds))
 
 
@@ -383,13 +383,16 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
                    if t.user_attrs.get("evaluated") or PRUNED_AT in t.user_attrs)
 
     if finished() < target:
+        from seqnest.sequences.tune_runner import run_trials
         check_sweep_output(runs)
-        # one cluster for the whole search: its workers stay warm between batches
+
+        def told(line: str) -> None:          # each trial told: its line, the table
+            say(line)
+            write_trials_table(out, study, spec)
+        # one cluster for the whole search: its workers stay busy from trial to trial
         with sweep_cluster(spec.sweep, cluster, workers, runs) as running:
-            while finished() < target:
-                ran += _batch(study, spec, runs, min(running.slots, target - finished()),
-                              (cluster, workers, running), progress, module, say)
-                write_trials_table(out, study, spec)
+            ran = run_trials(study, spec, runs, target, running, finished, told, progress,
+                             local_workers=workers if cluster == "local" else None)
 
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     pruned = study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
@@ -419,7 +422,7 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
     return summary
 
 
-#: The study's table: a row per trial (runs/results.csv holds the last batch's points).
+#: The study's table: a row per trial (runs/results.csv holds this run's points).
 TRIALS_TABLE = "trials.csv"
 
 
@@ -468,67 +471,43 @@ def _config_file(spec: TuneSpec, params: Mapping[str, Any]) -> dict[str, dict]:
     return groups
 
 
-def _batch(study, spec: TuneSpec, runs: Path, size: int, where: tuple, progress: bool, module,
-           say: Callable[[str], None]) -> int:
-    """Ask ``size`` trials, run their points as one sweep on ``where`` ((cluster,
-    workers, the running cluster)), tell the study each trial's objective; the
-    number of trials told."""
+def tell_trial(study, spec: TuneSpec, runs: Path, trial, values: dict,
+               problems: Mapping[str, str], say: Callable[[str], None]) -> None:
+    """Tell the study the outcome of ``trial`` (values ``values``) once all its points
+    are back: pruned (its pruner, or that of a trial of the same values, stopped a
+    point), failed (a point failed, see ``problems``: point key -> why), or its
+    objective(s), the mean over its seeds, with its constraints."""
     from optuna.trial import TrialState
 
-    from seqnest.sequences.sweep import run as sweep_run
-    batch = [study.ask() for _ in range(size)]
-    values = [{d.key: d.suggest(t) for d in spec.dimensions} for t in batch]
-    cluster, workers, running = where
-    point_fn = None
-    if spec.pruner is not None:     # each point reports its curve to its trial
-        point_fn = functools.partial(tune_point, _watches(spec, runs.parent / JOURNAL,
-                                                          batch, values))
-    failed = sweep_run.run_sweep(_batch_spec(spec, values), runs, cluster=cluster,
-                                 workers=workers, progress=progress, module=module,
-                                 running=running, point_fn=point_fn)["failed"]
-    ended = {t.number: t for t in study.get_trials(deepcopy=False)}   # the workers' records
-    for trial, v in zip(batch, values):
-        measured = [_objective(spec, runs, v, key) for key, _ in spec.objectives]
-        value = None if None in measured else measured
-        trial.set_user_attr("evaluated", True)
-        pruned_at = ended[trial.number].user_attrs.get(PRUNED_AT)
-        stopped = [failed[p.key]["reason"] for p in expand(_batch_spec(spec, [v]))
-                   if failed.get(p.key, {}).get("reason", "").startswith(sweep_run.STOPPED)]
-        if pruned_at is not None or (value is None and stopped):
-            study.tell(trial, state=TrialState.PRUNED)
-            say(f"trial {trial.number}: {_shown(v)} -> pruned"
-                + (f" at episode {pruned_at}" if pruned_at is not None else
-                   " (a trial of the same values was)"))
-        elif value is None:
-            study.tell(trial, state=TrialState.FAIL)
-            say(f"trial {trial.number}: {_shown(v)} -> failed (see {runs}/failures.json)")
-        else:
-            broken = []
-            for c in spec.constraints:
-                measured = _objective(spec, runs, v, c.key)
-                violation = math.inf if measured is None else c.violation(measured)
-                trial.set_constraint(c.name, violation)
-                if violation > 0:
-                    broken.append(f"{c.key} {measured:.4g}" if measured is not None
-                                  else f"{c.key} missing")
-            study.tell(trial, value if spec.multi else value[0])
-            say(f"trial {trial.number}: {_shown(v)} -> "
-                + ", ".join(f"{key} {x:.4g}" for (key, _), x in zip(spec.objectives, value))
-                + (f" (infeasible: {', '.join(broken)})" if broken else ""))
-    return len(batch)
-
-
-
-
-def _watches(spec: TuneSpec, journal: Path, batch: list, values: list[dict]) -> dict:
-    """By point key, what each point of the batch reports to its trial."""
-    from seqnest.sequences.tune_pruning import PointWatch
-    watches = {}
-    for trial, v in zip(batch, values):
-        for p in expand(_batch_spec(spec, [v])):
-            watches[p.key] = PointWatch(str(journal), trial.number, int(p.config.run.seed),
-                                        tuple(spec.seeds), spec.pruner, spec.direction)
-    return watches
+    from seqnest.sequences.sweep.run import STOPPED
+    measured = [_objective(spec, runs, values, key) for key, _ in spec.objectives]
+    value = None if None in measured else measured
+    trial.set_user_attr("evaluated", True)
+    # what the workers recorded (the asked Trial object caches its attributes)
+    stored = next(t for t in study.get_trials(deepcopy=False) if t.number == trial.number)
+    pruned_at = stored.user_attrs.get(PRUNED_AT)
+    stopped = [why for why in problems.values() if why.startswith(STOPPED)]
+    if pruned_at is not None or (value is None and stopped):
+        study.tell(trial, state=TrialState.PRUNED)
+        say(f"trial {trial.number}: {_shown(values)} -> pruned"
+            + (f" at episode {pruned_at}" if pruned_at is not None else
+               " (a trial of the same values was)"))
+        return
+    if value is None:
+        study.tell(trial, state=TrialState.FAIL)
+        say(f"trial {trial.number}: {_shown(values)} -> failed (see {runs}/failures.json)")
+        return
+    broken = []
+    for c in spec.constraints:
+        found = _objective(spec, runs, values, c.key)
+        violation = math.inf if found is None else c.violation(found)
+        trial.set_constraint(c.name, violation)
+        if violation > 0:
+            broken.append(f"{c.key} {found:.4g}" if found is not None else f"{c.key} missing")
+    study.tell(trial, value if spec.multi else value[0])
+    say(f"trial {trial.number}: {_shown(values)} -> "
+        + ", ".join(f"{key} {x:.4g}" for (key, _), x in zip(spec.objectives, value))
+        + (f" (infeasible: {', '.join(broken)})" if broken else ""))
 
 
 def _shown(values: Mapping[str, Any]) -> str:

@@ -30,7 +30,6 @@ import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from seqnest.errors import TrainingStopped
@@ -218,14 +217,13 @@ class TrialMonitor:
                 f"{self.sign * trial.intermediate_values[step]:.4g}, mean over the seeds there)")
 
 
-def tune_point(watches: Mapping[str, PointWatch], record: dict, run_dir: str,
+def tune_point(watch: PointWatch | None, record: dict, run_dir: str,
                replays: Mapping | None = None) -> dict:
-    """Worker side of a point of a search: the family's point with the monitor of
-    its trial (``watches``: by point key, the run directory's name); a point its
-    trial's pruner stops returns ``{STOPPED: why}``."""
+    """Worker side of a point of a search: the family's point, with the monitor of its
+    trial when the search prunes (``watch``); a point its trial's pruner stops
+    returns ``{STOPPED: why}``."""
     from seqnest.sequences.sweep.family import family_of_record
     from seqnest.sequences.sweep.run import STOPPED
-    watch = watches.get(Path(run_dir).name)
     try:
         monitor = None
         if watch is not None:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from seqnest.pynest_ext.buildcache import BuiltModule
 
 __all__ = ["run_point", "run_sweep", "check_sweep_output", "sweep_cluster", "RunningCluster",
-           "STOPPED"]
+           "STOPPED", "on_worker", "point_failure"]
 
 #: The key of the row a point returns when its monitor stopped it (a pruned trial of a
 #: search): the point is recorded in failures.json as ``stopped: <why>``, not as a result.
@@ -42,7 +42,7 @@ def run_point(record: dict, run_dir: str, replays: dict | None = None) -> dict[s
     return family_of_record(record).point(record, run_dir, replays)
 
 
-def _on_worker(point_fn: Callable[..., dict], *args) -> dict:
+def on_worker(point_fn: Callable[..., dict], *args) -> dict:
     """Run ``point_fn(*args)`` on a worker; the client has already said whether the
     threads exceed the cores (once, for all workers)."""
     import warnings
@@ -156,7 +156,8 @@ def _dask_cluster(spec: SweepSpec, cluster: str, workers: int, out: Path):
     return dask_cluster, max(1, workers) * job_shape(spec, workers)[1]
 
 
-def _failure(exc: BaseException) -> str:
+def point_failure(exc: BaseException) -> str:
+    """The one line failures.json keeps of a point's exception."""
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
 
@@ -171,7 +172,7 @@ def _run_points(client, todo: list, slots: int, submit_args: Callable, point_fn:
 
     def submit():
         p = waiting.pop(0)
-        f = client.submit(_on_worker, point_fn, *submit_args(p), key=f"point-{p.key}",
+        f = client.submit(on_worker, point_fn, *submit_args(p), key=f"point-{p.key}",
                           pure=False)
         futures[f] = p
         return f
@@ -184,7 +185,7 @@ def _run_points(client, todo: list, slots: int, submit_args: Callable, point_fn:
         try:
             on_done(p, future.result(), None)
         except Exception as exc:   # noqa: BLE001 - any failure of a point is recorded
-            on_done(p, None, _failure(exc))
+            on_done(p, None, point_failure(exc))
 
 
 @dataclass(frozen=True)

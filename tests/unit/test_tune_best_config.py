@@ -5,6 +5,7 @@ each family: the spec's top-level values go where the family's points put them
 by their metrics files (no NEST, no cluster). Constraints: the best trial is the best feasible one."""
 import contextlib
 import json
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +13,6 @@ import seqnest
 from seqnest.cli import main
 from seqnest.sequences.rundir import write_json
 from seqnest.sequences.sweep import run as sweep_run
-from seqnest.sequences.sweep.points import expand
 
 PATTERNS = """inputs: spatial
 task: s3
@@ -29,20 +29,28 @@ cluster: {threads: 2}
 
 @pytest.fixture()
 def fake_runs(monkeypatch):
-    """Each point 'runs' by writing its metrics: accuracy grows with theta_dAP."""
-    def run_sweep(spec, out, **kwargs):
-        for p in expand(spec):
-            theta = p.config.neuron.theta_dAP
-            (out / p.key).mkdir(parents=True, exist_ok=True)
-            write_json(out / p.key / "metrics.json", {"final_accuracy": theta / 100.0,
-                                                      "accuracy": [theta / 100.0],
-                                                      "unassigned": (theta - 30.0) ** 2})
-        return {"failed": {}}
-    monkeypatch.setattr(sweep_run, "run_sweep", run_sweep)
+    """Each point 'runs' (on an in-process Dask cluster) by writing its metrics:
+    accuracy grows with theta_dAP, unassigned neurons are least at 30 pA."""
+    from distributed import Client
+
+    from seqnest.sequences import tune_pruning
+    from seqnest.sequences.pattern_sequences.config import PatternConfig
+
+    def point(watch, record, run_dir, replays=None):
+        theta = PatternConfig.from_dict(record).neuron.theta_dAP
+        Path(run_dir).mkdir(parents=True, exist_ok=True)
+        write_json(Path(run_dir) / "metrics.json", {"final_accuracy": theta / 100.0,
+                                                    "accuracy": [theta / 100.0],
+                                                    "unassigned": (theta - 30.0) ** 2})
+        return {}
+    monkeypatch.setattr(tune_pruning, "tune_point", point)
+    client = Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=":0")
+    monkeypatch.setattr(sweep_run, "sweep_cluster",
+                        lambda *a, **k: contextlib.nullcontext(sweep_run.RunningCluster(client, 2)))
     from seqnest.pynest_ext import buildcache
     monkeypatch.setattr(buildcache, "provide", lambda module=None: object())   # no build
-    monkeypatch.setattr(sweep_run, "sweep_cluster",
-                        lambda *a, **k: contextlib.nullcontext(sweep_run.RunningCluster(None, 2)))
+    yield
+    client.close()
 
 
 def test_a_pattern_study_gives_a_config_learn_takes(tmp_path, fake_runs, capsys):
