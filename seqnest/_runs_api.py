@@ -129,7 +129,7 @@ def tune_plan(spec: str | os.PathLike, *, workers: int = 2) -> dict:
     :class:`~seqnest.sequences.tune.TuneSpec`, "job_script": text}`` (the SLURM job
     script ``cluster="slurm"`` would submit); nothing runs or is submitted."""
     from seqnest.sequences.sweep import slurm_job_script
-    from seqnest.sequences.tune import load_tune_spec
+    from seqnest.sequences.tune_spec import load_tune_spec
     loaded = load_tune_spec(spec)
     return {"spec": loaded, "job_script": slurm_job_script(loaded.sweep, workers)}
 

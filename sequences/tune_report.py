@@ -45,11 +45,11 @@ def _curves(folder: Path, spec, trial) -> tuple[np.ndarray, np.ndarray] | None:
     from the points' run directories, else from what their pruning monitors recorded
     in the study (a study kept without its runs)."""
     from seqnest.sequences.sweep.points import expand
-    from seqnest.sequences.tune import _batch_spec
+    from seqnest.sequences.tune_spec import trial_sweep
     from seqnest.sequences.tune_pruning import curve_key
     name = _curve_name(spec)
     curves = []
-    for p in expand(_batch_spec(spec, [trial.params])):
+    for p in expand(trial_sweep(spec, [trial.params])):
         metrics = folder / "runs" / p.key / "metrics.json"
         if metrics.is_file():
             curve = np.asarray(read_json(metrics).get(name) or [], dtype=float)
@@ -98,8 +98,36 @@ def _first_episode(spec, n: int) -> int:
 def _figures(figs: Figures, folder: Path, spec, study, complete: list, names: list) -> list:
     """The report's figures; returns the best feasible trials (best first; with several
     objectives, the Pareto front by the first)."""
-    aims = list(spec.objectives)
     values = np.array([t.values for t in complete], dtype=float)        # trials x objectives
+    _history(figs, spec, complete, values)
+    front = {t.number for t in study.best_trials} if spec.multi else set()
+    if spec.multi:
+        _pareto(figs, spec, complete, values, front)
+    _against(figs, spec, complete, values, names)
+    importances = {key: _importances(study, j, values[:, j], names)
+                   for j, (key, _) in enumerate(spec.objectives)}
+    importances = {k: v for k, v in importances.items() if v}
+    if importances:
+        def importance(*axes):
+            for ax, (key, imp) in zip(axes, importances.items()):
+                keys = list(imp)[::-1]
+                ax.barh(keys, [imp[k] for k in keys], color="0.5")
+                ax.set_xlabel(f"importance for {key} (fANOVA, sums to 1)", fontsize=8)
+        figs.add("tune_importance", "Each parameter's share of the variance of "
+                 + " and of ".join(importances) + " over the finished trials (Optuna's "
+                 "fANOVA).", importance, ncols=len(importances),
+                 size=(6.0 * len(importances), 0.5 + 0.45 * len(names)))
+    low0 = spec.objectives[0][1] == "minimize"
+    pool = ([t for t in complete if t.number in front] if spec.multi
+            else [t for t in complete if _feasible(t)])
+    ranked = sorted(pool, key=lambda t: t.values[0], reverse=not low0)[:BEST_SHOWN]
+    _best_curves(figs, folder, spec, study, ranked)
+    return ranked
+
+
+def _history(figs: Figures, spec, complete: list, values: np.ndarray) -> None:
+    """Each objective of every finished trial, and the best feasible so far."""
+    aims = list(spec.objectives)
     numbers = np.array([t.number for t in complete])
     ok = np.array([_feasible(t) for t in complete])
 
@@ -121,23 +149,27 @@ def _figures(figs: Figures, folder: Path, spec, study, complete: list, names: li
              + (" (each objective alone)" if spec.multi else "") + ".", history,
              ncols=len(aims), size=(5.0 * len(aims), 3.4))
 
-    front: set[int] = set()
-    if spec.multi:
-        front = {t.number for t in study.best_trials}
-        on = np.array([n in front for n in numbers])
 
-        def pareto(ax):
-            ax.plot(values[~on, 0], values[~on, 1], "o", ms=4, alpha=0.4, color="0.6",
-                    label="trial")
-            ax.plot(values[on, 0], values[on, 1], "o", ms=5, color="C3", label="Pareto front")
-            ax.set_xlabel(aims[0][0])
-            ax.set_ylabel(aims[1][0])
-            ax.legend(fontsize=8)
-        figs.add("tune_pareto", f"The finished trials in the plane of the first two "
-                 f"objectives; red: the Pareto front (feasible trials no other beats in "
-                 f"every objective), {len(front)} trials.", pareto)
+def _pareto(figs: Figures, spec, complete: list, values: np.ndarray, front: set) -> None:
+    """The finished trials in the plane of the first two objectives, the front marked."""
+    on = np.array([t.number in front for t in complete])
+    (first, _), (second, _) = spec.objectives[:2]
 
-    key0 = aims[0][0]
+    def pareto(ax):
+        ax.plot(values[~on, 0], values[~on, 1], "o", ms=4, alpha=0.4, color="0.6",
+                label="trial")
+        ax.plot(values[on, 0], values[on, 1], "o", ms=5, color="C3", label="Pareto front")
+        ax.set_xlabel(first)
+        ax.set_ylabel(second)
+        ax.legend(fontsize=8)
+    figs.add("tune_pareto", f"The finished trials in the plane of the first two "
+             f"objectives; red: the Pareto front (feasible trials no other beats in "
+             f"every objective), {len(front)} trials.", pareto)
+
+
+def _against(figs: Figures, spec, complete: list, values: np.ndarray, names: list) -> None:
+    """The first objective against each searched parameter."""
+    key0 = spec.objectives[0][0]
 
     def against(*axes):
         for ax, name in zip(axes, names):
@@ -157,48 +189,35 @@ def _figures(figs: Figures, folder: Path, spec, study, complete: list, names: li
     figs.add("tune_parameters", f"{key0} against each searched parameter.", against,
              ncols=ncols, nrows=nrows, size=(3.4 * ncols, 2.9 * nrows))
 
-    importances = {key: _importances(study, j, values[:, j], names)
-                   for j, (key, _) in enumerate(aims)}
-    importances = {k: v for k, v in importances.items() if v}
-    if importances:
-        def importance(*axes):
-            for ax, (key, imp) in zip(axes, importances.items()):
-                keys = list(imp)[::-1]
-                ax.barh(keys, [imp[k] for k in keys], color="0.5")
-                ax.set_xlabel(f"importance for {key} (fANOVA, sums to 1)", fontsize=8)
-        figs.add("tune_importance", "Each parameter's share of the variance of "
-                 + " and of ".join(importances) + " over the finished trials (Optuna's "
-                 "fANOVA).", importance, ncols=len(importances),
-                 size=(6.0 * len(importances), 0.5 + 0.45 * len(names)))
 
-    low0 = aims[0][1] == "minimize"
-    pool = ([t for t in complete if t.number in front] if spec.multi
-            else [t for t in complete if _feasible(t)])
-    ranked = sorted(pool, key=lambda t: t.values[0], reverse=not low0)[:BEST_SHOWN]
+def _best_curves(figs: Figures, folder: Path, spec, study, ranked: list) -> None:
+    """The learning curves of the best trials, and where the pruned ones stopped."""
     curves = {t.number: _curves(folder, spec, t) for t in ranked}
+    if not any(c is not None for c in curves.values()):
+        return
     name = _curve_name(spec)
     pruned = [t for t in study.trials if t.state.name == "PRUNED"]
-    if any(c is not None for c in curves.values()):
-        def learning(ax):
-            for t in pruned:                    # where the pruner stopped the others
-                found = _curves(folder, spec, t)
-                if found is not None:
-                    ax.plot(*found, color="0.8", lw=0.8, zorder=1)
-            for number, curve in curves.items():
-                if curve is not None:
-                    ax.plot(*curve, label=f"trial {number}", zorder=2)
-            ax.set_xlabel(spec.sweep.family.episode_word)
-            ax.set_ylabel(f"{name} (mean over seeds)")
-            ax.legend(fontsize=8)
-        figs.add("tune_best_curves", f"Learning curves ({name}) of the {len(ranked)} best "
-                 "trials" + (" of the Pareto front by " + key0 if spec.multi else "")
-                 + " (mean over each trial's seeds"
-                 + (f"; each seed's curve the mean of its last {spec.pruner.smooth} values, as "
-                    "the pruner judged it" if spec.pruner and spec.pruner.smooth > 1 else "")
-                 + ")"
-                 + (f"; grey: the {len(pruned)} pruned trials up to where they were stopped"
-                    if pruned else "") + ".", learning)
-    return ranked
+
+    def learning(ax):
+        for t in pruned:                    # where the pruner stopped the others
+            found = _curves(folder, spec, t)
+            if found is not None:
+                ax.plot(*found, color="0.8", lw=0.8, zorder=1)
+        for number, curve in curves.items():
+            if curve is not None:
+                ax.plot(*curve, label=f"trial {number}", zorder=2)
+        ax.set_xlabel(spec.sweep.family.episode_word)
+        ax.set_ylabel(f"{name} (mean over seeds)")
+        ax.legend(fontsize=8)
+    figs.add("tune_best_curves", f"Learning curves ({name}) of the {len(ranked)} best "
+             "trials" + (f" of the Pareto front by {spec.objectives[0][0]}"
+                         if spec.multi else "")
+             + " (mean over each trial's seeds"
+             + (f"; each seed's curve the mean of its last {spec.pruner.smooth} values, as "
+                "the pruner judged it" if spec.pruner and spec.pruner.smooth > 1 else "")
+             + ")"
+             + (f"; grey: the {len(pruned)} pruned trials up to where they were stopped"
+                if pruned else "") + ".", learning)
 
 
 def _importances(study, j: int, values: np.ndarray, names: list) -> dict:
@@ -225,7 +244,7 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
     started = time.perf_counter()
     folder = check_run_dir(folder)
     out = check_report_output(folder if out is None else out)
-    from seqnest.sequences.tune import load_tune_spec_data
+    from seqnest.sequences.tune_spec import load_tune_spec_data
     record = read_json(folder / "tune.json")
     spec = load_tune_spec_data({**record["spec"], **({"pruner": record["pruner"]}
                                                       if record.get("pruner") else {})},

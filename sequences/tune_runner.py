@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from seqnest.sequences.rundir import RunDirError, check_free_space, read_json
-from seqnest.sequences.sweep.points import Point, expand
+from seqnest.sequences.sweep.points import Point
 
 __all__ = ["run_trials"]
 
@@ -29,123 +29,146 @@ class _Open:
 
     trial: Any
     values: dict
-    points: list[Point]
     left: set[str]
     problems: dict[str, str] = field(default_factory=dict)
 
 
-def run_trials(study, spec, runs: Path, target: int, running, finished: Callable[[], int],
-               say: Callable[[str], None], progress: bool = False,
-               local_workers: int | None = None) -> int:
-    """Run trials of ``spec`` on ``running`` (a :class:`~seqnest.sequences.sweep.run.RunningCluster`)
-    until ``finished()`` reaches ``target``; return the trials told here.
-    ``local_workers``: the worker processes on this machine (their memory is checked
-    per point), None on SLURM."""
-    from distributed import as_completed
-    from tqdm import tqdm
+class _Runner:
+    """The client side of :func:`run_trials` (see there)."""
 
-    from seqnest.sequences.rundir import remove_stale_temporaries
-    from seqnest.sequences.sweep.results import write_results
-    from seqnest.sequences.sweep.run import STOPPED, on_worker, point_failure
-    from seqnest.sequences.tune import JOURNAL, _batch_spec, tell_trial
-    from seqnest.sequences.tune_pruning import PointWatch, tune_point
+    def __init__(self, study, spec, runs: Path, target: int, running,
+                 finished: Callable[[], int], points_of: Callable[[dict], list[Point]],
+                 tell: Callable[[Any, dict, dict[str, str]], None], journal: Path,
+                 local_workers: int | None):
+        from distributed import as_completed
+        self.study, self.spec, self.runs, self.target = study, spec, runs, target
+        self.client, self.slots = running.client, running.slots
+        self.finished, self.points_of, self.tell = finished, points_of, tell
+        self.journal, self.local_workers = str(journal), local_workers
+        self.queue: deque[Point] = deque()
+        self.waiting: dict[str, list[int]] = {}     # point key -> trials waiting for it
+        self.open: dict[int, _Open] = {}
+        self.futures: dict[Any, str] = {}
+        self.seen: dict[str, Point] = {}            # this run's points, for results.csv
+        self.rows: dict[str, dict] = {}
+        self.failures: dict[str, dict] = {}
+        self.results = as_completed([])
+        self.told = 0
 
-    family = spec.sweep.family
-    client, slots = running.client, running.slots
-    queue: deque[Point] = deque()
-    waiting: dict[str, list[int]] = {}         # point key -> trials waiting for it
-    open_trials: dict[int, _Open] = {}
-    futures: dict[Any, str] = {}
-    seen: dict[str, Point] = {}                # this run's points, for results.csv
-    rows: dict[str, dict] = {}
-    failures: dict[str, dict] = {}
-    told = 0
-    bar = tqdm(total=max(0, target - finished()), desc="tune", unit="trial",
-               disable=None if progress else True)
-    journal = str(runs.parent / JOURNAL)
-
-    def complete(key: str) -> bool:
+    def _complete(self, key: str) -> bool:
         try:
-            read_json(runs / key / "metrics.json")
+            read_json(self.runs / key / "metrics.json")
             return True
         except RunDirError:
             return False
 
-    def ask() -> None:
-        trial = study.ask()
-        values = {d.key: d.suggest(trial) for d in spec.dimensions}
-        points = expand(_batch_spec(spec, [values]))
-        remove_stale_temporaries(runs, {p.key for p in points})
-        todo = [p for p in points if not complete(p.key)]
-        fresh = [p for p in todo if p.key not in waiting]
-        if local_workers is not None:
+    def ask(self) -> None:
+        """Ask a trial; queue its points that are neither complete nor running."""
+        from seqnest.sequences.rundir import remove_stale_temporaries
+        family = self.spec.sweep.family
+        trial = self.study.ask()
+        values = {d.key: d.suggest(trial) for d in self.spec.dimensions}
+        points = self.points_of(values)
+        remove_stale_temporaries(self.runs, {p.key for p in points})
+        todo = [p for p in points if not self._complete(p.key)]
+        fresh = [p for p in todo if p.key not in self.waiting]
+        if self.local_workers is not None:
             for p in fresh:
-                family.check_resources(p.config, local_workers)
+                family.check_resources(p.config, self.local_workers)
         if fresh and family.run_bytes is not None:
-            check_free_space(runs, sum(family.run_bytes(p.config) for p in fresh),
+            check_free_space(self.runs, sum(family.run_bytes(p.config) for p in fresh),
                              f"the run directories of trial {trial.number}")
-        entry = _Open(trial, values, points, {p.key for p in todo})
-        open_trials[trial.number] = entry
+        entry = _Open(trial, values, {p.key for p in todo})
+        self.open[trial.number] = entry
         for p in todo:
-            seen[p.key] = p
-            if p.key not in waiting:
-                waiting[p.key] = []
-                queue.append(p)
-            waiting[p.key].append(trial.number)
+            self.seen[p.key] = p
+            if p.key not in self.waiting:
+                self.waiting[p.key] = []
+                self.queue.append(p)
+            self.waiting[p.key].append(trial.number)
         if not entry.left:                     # every point of it is complete already
-            close(entry)
+            self.close(entry)
 
-    def close(entry: _Open) -> None:
-        nonlocal told
-        del open_trials[entry.trial.number]
-        tell_trial(study, spec, runs, entry.trial, entry.values, entry.problems, say)
-        told += 1
-        bar.update(1)
+    def close(self, entry: _Open) -> None:
+        del self.open[entry.trial.number]
+        self.tell(entry.trial, entry.values, entry.problems)
+        self.told += 1
 
-    def submit(p: Point) -> None:
-        trial = open_trials[waiting[p.key][0]].trial
-        watch = (PointWatch(journal, trial.number, int(p.config.run.seed), tuple(spec.seeds),
+    def submit(self, p: Point) -> None:
+        from seqnest.sequences.sweep.run import on_worker
+        from seqnest.sequences.tune_pruning import PointWatch, tune_point
+        spec = self.spec
+        number = self.waiting[p.key][0]
+        watch = (PointWatch(self.journal, number, int(p.config.run.seed), tuple(spec.seeds),
                             spec.pruner, spec.direction) if spec.pruner is not None else None)
-        future = client.submit(on_worker, tune_point, watch, p.config.to_dict(),
-                               str(runs / p.key), key=f"trial-{trial.number}-{p.key}",
-                               pure=False)
-        futures[future] = p.key
-        results.add(future)
+        future = self.client.submit(on_worker, tune_point, watch, p.config.to_dict(),
+                                    str(self.runs / p.key), key=f"trial-{number}-{p.key}",
+                                    pure=False)
+        self.futures[future] = p.key
+        self.results.add(future)
 
-    def fill() -> None:
-        while len(futures) < slots:
-            if queue:
-                submit(queue.popleft())
-            elif finished() + len(open_trials) < target:
-                ask()
+    def fill(self) -> None:
+        """Keep every worker busy while trials are wanted."""
+        while len(self.futures) < self.slots:
+            if self.queue:
+                self.submit(self.queue.popleft())
+            elif self.finished() + len(self.open) < self.target:
+                self.ask()
             else:
                 break
 
-    results = as_completed([])
+    def back(self, future) -> None:
+        """A point is back: record it, and tell the trials it completes."""
+        from seqnest.sequences.sweep.results import write_results
+        from seqnest.sequences.sweep.run import STOPPED, point_failure
+        key = self.futures.pop(future)
+        try:
+            row, problem = future.result(), None
+        except Exception as exc:   # noqa: BLE001 - any failure of a point is recorded
+            row, problem = None, point_failure(exc)
+        if problem is None and isinstance(row, dict) and STOPPED in row:
+            problem = f"{STOPPED}: {row[STOPPED]}"
+        if problem is None:
+            self.rows[key] = row
+            self.failures.pop(key, None)
+        else:
+            self.failures[key] = {"varied": self.seen[key].varied, "reason": problem}
+        write_results(self.runs, list(self.seen.values()), self.rows, self.failures,
+                      self.spec.sweep.family.summary_keys)
+        for number in self.waiting.pop(key):
+            entry = self.open[number]
+            entry.left.discard(key)
+            if problem is not None:
+                entry.problems[key] = problem
+            if not entry.left:
+                self.close(entry)
+
+
+def run_trials(study, spec, runs: Path, target: int, running, finished: Callable[[], int],
+               points_of: Callable[[dict], list[Point]],
+               tell: Callable[[Any, dict, dict[str, str]], None], journal: Path,
+               progress: bool = False, local_workers: int | None = None) -> int:
+    """Run trials of ``spec`` (a :class:`~seqnest.sequences.tune_spec.TuneSpec`) on
+    ``running`` (a :class:`~seqnest.sequences.sweep.run.RunningCluster`) until
+    ``finished()`` reaches ``target``; return the trials told here.
+    ``points_of(values)``: a trial's points; ``tell(trial, values, problems)`` tells
+    the study a trial whose points are all back (``problems``: point key -> why it
+    stopped or failed). ``journal``: the study's journal file, to which the points
+    of a pruned search report. ``local_workers``: the worker processes on this
+    machine (their memory is checked per point), None on SLURM."""
+    from tqdm import tqdm
+    runner = _Runner(study, spec, runs, target, running, finished, points_of, tell, journal,
+                     local_workers)
+    bar = tqdm(total=max(0, target - finished()), desc="tune", unit="trial",
+               disable=None if progress else True)
     try:
-        fill()
-        for future in results:
-            key = futures.pop(future)
-            try:
-                row, problem = future.result(), None
-            except Exception as exc:   # noqa: BLE001 - any failure of a point is recorded
-                row, problem = None, point_failure(exc)
-            if problem is None and isinstance(row, dict) and STOPPED in row:
-                problem = f"{STOPPED}: {row[STOPPED]}"
-            if problem is None:
-                rows[key] = row
-                failures.pop(key, None)
-            else:
-                failures[key] = {"varied": seen[key].varied, "reason": problem}
-            write_results(runs, list(seen.values()), rows, failures, family.summary_keys)
-            for number in waiting.pop(key):
-                entry = open_trials[number]
-                entry.left.discard(key)
-                if problem is not None:
-                    entry.problems[key] = problem
-                if not entry.left:
-                    close(entry)
-            fill()
+        runner.fill()
+        bar.update(runner.told)
+        for future in runner.results:
+            before = runner.told
+            runner.back(future)
+            runner.fill()
+            bar.update(runner.told - before)
     finally:
         bar.close()
-    return told
+    return runner.told

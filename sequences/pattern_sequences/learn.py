@@ -40,6 +40,7 @@ from seqnest.sequences.pattern_sequences.rundir import FAMILY
 from seqnest.sequences.tasks.pattern_streams import PatternStream, make_stream
 from seqnest.pynest_ext.resources import current_rss_mb, peak_rss_mb
 from seqnest.sequences.pattern_sequences.config import PatternConfig
+from seqnest.sequences.rundir import check_free_space
 from seqnest.sequences.stats import jaccard
 from seqnest.sequences.pattern_sequences.metrics import (assign_assemblies, converged_at,
                                                          predict_item, response_matrix, selectivity)
@@ -133,7 +134,6 @@ def train_patterns(config: PatternConfig, module: BuiltModule | Callable[[], Bui
     stream = make_run_stream(config)
     check_pattern_resources(config, int(stream.times.size))
     if out is not None:
-        from seqnest.sequences.rundir import check_free_space
         check_free_space(out, pattern_run_bytes(config, stream), "the run directory")
     module = provide(module)
     names = setup_kernel(KernelConfig(resolution=run.resolution, threads=run.threads,
@@ -183,11 +183,7 @@ def train_patterns(config: PatternConfig, module: BuiltModule | Callable[[], Bui
         if it >= n1:
             _score_iteration(curves, stream, stream.items[last[stream.iteration[last] == it]],
                              states, predicted)
-            bar.set_postfix(accuracy=f"{curves['accuracy'][-1]:.2f}")
-            if on_iteration is not None:
-                on_iteration(it + 1, {k: curves[k][-1] for k in ("accuracy",
-                                                                 "prediction_overlap",
-                                                                 "dap_fraction")})
+            _tell_iteration(it + 1, curves, bar, on_iteration)
         bar.update(1)
     bar.close()
     input_final = net.input_weights()
@@ -224,6 +220,14 @@ def _score_iteration(curves: dict, stream: PatternStream, truth, states: list,
              for b in range(a + 1, n_seq)]
     curves["prediction_overlap"].append(_finite_mean(pairs))
     curves["dap_fraction"].append(float(np.mean([s.mean() for s in states])))
+
+
+def _tell_iteration(k: int, curves: dict, bar, on_iteration) -> None:
+    """Show phase-2 iteration ``k``'s accuracy; tell ``on_iteration`` its scores."""
+    bar.set_postfix(accuracy=f"{curves['accuracy'][-1]:.2f}")
+    if on_iteration is not None:
+        on_iteration(k, {key: curves[key][-1] for key in ("accuracy", "prediction_overlap",
+                                                           "dap_fraction")})
 
 
 def _concat(parts) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,7 @@ import pytest
 
 from seqnest.cli import main
 from seqnest.errors import TrainingStopped
-from seqnest.sequences.tune import load_tune_spec
+from seqnest.sequences.tune_spec import load_tune_spec
 from seqnest.sequences.tune_pruning import PRUNED_AT, PointWatch, TrialMonitor, curve_key
 
 GOOD = """task: set1

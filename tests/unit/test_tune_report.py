@@ -20,7 +20,7 @@ def study_dir(tmp_path):
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 
     from seqnest.sequences.sweep.points import expand
-    from seqnest.sequences.tune import _batch_spec, load_tune_spec_data
+    from seqnest.sequences.tune_spec import load_tune_spec_data, trial_sweep
     folder = tmp_path / "search"
     folder.mkdir()
     (folder / "tune.json").write_text(json.dumps({"spec": SPEC, "objective": "tail_error_mean",
@@ -34,7 +34,7 @@ def study_dir(tmp_path):
         lp = trial.suggest_float("synapse.lambda_plus", 0.02, 0.3, log=True)
         kind = trial.suggest_categorical("run.synapse", ["stdsp", "tristate_stm"])
         value = abs(lp - 0.1) + (0.2 if kind == "tristate_stm" else 0.0)
-        for p in expand(_batch_spec(spec, [trial.params])):      # each trial's run dirs
+        for p in expand(trial_sweep(spec, [trial.params])):      # each trial's run dirs
             (folder / "runs" / p.key).mkdir(parents=True, exist_ok=True)
             (folder / "runs" / p.key / "metrics.json").write_text(json.dumps(
                 {"error": [1.0, 0.5, value, value], "tail_error_mean": value}))

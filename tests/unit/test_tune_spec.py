@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from seqnest.cli import main
-from seqnest.sequences.tune import load_tune_spec
+from seqnest.sequences.tune_spec import load_tune_spec
 
 GOOD = """task: set1
 episodes: 3
