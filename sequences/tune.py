@@ -260,7 +260,7 @@ def tell_trial(study, spec: TuneSpec, runs: Path, trial, values: dict,
     if pruned_at is not None or (value is None and stopped):
         study.tell(trial, state=TrialState.PRUNED)
         say(f"trial {trial.number}: {_shown(values)} -> pruned"
-            + (f" at episode {pruned_at}" if pruned_at is not None else
+            + (f" at {spec.sweep.family.episode_word} {pruned_at}" if pruned_at is not None else
                " (a trial of the same values was)"))
         return
     if value is None:

@@ -152,6 +152,7 @@ class PointWatch:
     seeds: tuple[int, ...]      # all seeds of the trial
     pruner: PrunerSpec
     direction: str              # the study's
+    episode_word: str = "episode"   # what the family calls an episode
 
 
 @functools.lru_cache(maxsize=4)
@@ -181,8 +182,8 @@ class TrialMonitor:
 
     def _stop_if_ended(self, trial) -> None:
         if PRUNED_AT in trial.user_attrs:
-            raise TrainingStopped(f"trial {self.watch.trial} pruned at episode "
-                                  f"{trial.user_attrs[PRUNED_AT]}")
+            raise TrainingStopped(f"trial {self.watch.trial} pruned at "
+                                  f"{self.watch.episode_word} {trial.user_attrs[PRUNED_AT]}")
         if trial.state.is_finished():
             raise TrainingStopped(f"trial {self.watch.trial} has ended ({trial.state.name})")
 
@@ -213,7 +214,8 @@ class TrialMonitor:
             step = trial.last_step
             storage.set_trial_user_attr(tid, PRUNED_AT, step)
             raise TrainingStopped(
-                f"trial {self.watch.trial} pruned at episode {step} ({self.watch.pruner.curve} "
+                f"trial {self.watch.trial} pruned at {self.watch.episode_word} {step} "
+                f"({self.watch.pruner.curve} "
                 f"{self.sign * trial.intermediate_values[step]:.4g}, mean over the seeds there)")
 
 

@@ -100,7 +100,8 @@ class _Runner:
         spec = self.spec
         number = self.waiting[p.key][0]
         watch = (PointWatch(self.journal, number, int(p.config.run.seed), tuple(spec.seeds),
-                            spec.pruner, spec.direction) if spec.pruner is not None else None)
+                            spec.pruner, spec.direction, spec.sweep.family.episode_word)
+                 if spec.pruner is not None else None)
         future = self.client.submit(on_worker, tune_point, watch, p.config.to_dict(),
                                     str(self.runs / p.key), key=f"trial-{number}-{p.key}",
                                     pure=False)
