@@ -32,7 +32,9 @@ def spec(tmp_path):
 
 
 def _points(out: Path) -> list[str]:
-    return sorted(p.name for p in (out / "runs").iterdir() if p.is_dir())
+    """The run directories (not the hidden temporaries of a point killed mid-write)."""
+    return sorted(p.name for p in (out / "runs").iterdir()
+                  if p.is_dir() and not p.name.startswith("."))
 
 
 def test_a_study_runs_continues_and_gives_a_config(built_module, spec, tmp_path, capsys):
