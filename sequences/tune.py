@@ -27,9 +27,9 @@ from typing import Any
 from seqnest.params import ParameterError
 from seqnest.sequences.rundir import RunDirError, read_json, require_writable, write_json
 from seqnest.sequences.sweep.points import expand
-from seqnest.sequences.tune_pruning import PRUNED_AT
-from seqnest.sequences.tune_spec import (Dimension, TuneSpec, load_tune_spec, load_tune_spec_data,
-                                         trial_sweep)
+from seqnest.sequences.tune_pruning import PRUNED_AT, STOPPED
+from seqnest.sequences.tune_spec import (Dimension, TuneSpec, feasible, load_tune_spec,
+                                         load_tune_spec_data, trial_sweep)
 
 __all__ = ["TuneSpec", "Dimension", "load_tune_spec", "load_tune_spec_data", "run_tune",
            "TUNE_MARKER", "tell_trial", "write_trials_table"]
@@ -39,22 +39,22 @@ TUNE_MARKER = "tune.json"
 JOURNAL = "study.journal"
 
 
-def _objective(spec: TuneSpec, runs: Path, values: dict,
-               key: str | None = None) -> float | None:
-    """The trial's objective (or the summary metric ``key``): the mean over its points
-    (None: a point failed or does not report it)."""
-    points = expand(trial_sweep(spec, [values]))
-    found = []
-    for p in points:
+def _means(spec: TuneSpec, runs: Path, values: dict, keys: list[str]) -> dict[str, float | None]:
+    """Each summary metric of ``keys``, the mean over the points of the trial of
+    ``values`` (each point's metrics read once; None for a key where a point failed
+    or does not report it)."""
+    rows = []
+    for p in expand(trial_sweep(spec, [values])):
         try:
-            row = spec.sweep.family.row(read_json(runs / p.key / "metrics.json"))
+            rows.append(spec.sweep.family.row(read_json(runs / p.key / "metrics.json")))
         except RunDirError:
-            return None
-        value = row.get(key or spec.objective)
-        if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
-            return None
-        found.append(float(value))
-    return sum(found) / len(found) if found else None
+            return dict.fromkeys(keys)
+    out: dict[str, float | None] = {}
+    for key in keys:
+        found = [row.get(key) for row in rows]
+        ok = rows and all(isinstance(v, (int, float)) and math.isfinite(v) for v in found)
+        out[key] = sum(found) / len(found) if ok else None
+    return out
 
 
 def check_tune_output(out: Path, spec: TuneSpec) -> Path:
@@ -215,8 +215,8 @@ def write_trials_table(out: Path, study, spec: TuneSpec) -> None:
         writer.writerow([t.number, t.state.name.lower(),
                          *(values if values is not None and t.state.name == "COMPLETE"
                            else [""] * len(keys)),
-                         *([("met" if all(v <= 0 for v in t.constraints.values()) else "broken")
-                            if t.constraints else ""] if spec.constraints else []),
+                         *([("met" if feasible(t) else "broken") if t.constraints else ""]
+                           if spec.constraints else []),
                          t.user_attrs.get(PRUNED_AT, ""), *(t.params.get(n, "") for n in names)])
     atomic_text(out / TRIALS_TABLE, buf.getvalue())
 
@@ -249,8 +249,9 @@ def tell_trial(study, spec: TuneSpec, runs: Path, trial, values: dict,
     objective(s), the mean over its seeds, with its constraints."""
     from optuna.trial import TrialState
 
-    from seqnest.sequences.sweep.run import STOPPED
-    measured = [_objective(spec, runs, values, key) for key, _ in spec.objectives]
+    means = _means(spec, runs, values, [k for k, _ in spec.objectives]
+                   + [c.key for c in spec.constraints])
+    measured = [means[key] for key, _ in spec.objectives]
     value = None if None in measured else measured
     trial.set_user_attr("evaluated", True)
     # what the workers recorded (the asked Trial object caches its attributes)
@@ -269,7 +270,7 @@ def tell_trial(study, spec: TuneSpec, runs: Path, trial, values: dict,
         return
     broken = []
     for c in spec.constraints:
-        found = _objective(spec, runs, values, c.key)
+        found = means[c.key]
         violation = math.inf if found is None else c.violation(found)
         trial.set_constraint(c.name, violation)
         if violation > 0:

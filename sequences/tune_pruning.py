@@ -35,10 +35,13 @@ from typing import Any
 from seqnest.errors import TrainingStopped
 
 __all__ = ["PrunerSpec", "pruner_spec", "PointWatch", "TrialMonitor", "tune_point",
-           "PRUNED_AT", "curve_key"]
+           "PRUNED_AT", "STOPPED", "curve_key"]
 
 #: The user attribute that marks a trial its pruner stopped (the episode).
 PRUNED_AT = "pruned_at"
+#: The key of the row a point returns when its trial's pruner stopped it: the point is
+#: recorded in failures.json as ``stopped: <why>``, not as a result.
+STOPPED = "stopped"
 TYPES = ("median", "percentile", "threshold")
 _KEYS = {"type", "curve", "warmup_episodes", "startup_trials", "interval", "percentile",
          "upper", "lower", "patience", "smooth"}
@@ -225,7 +228,6 @@ def tune_point(watch: PointWatch | None, record: dict, run_dir: str,
     trial when the search prunes (``watch``); a point its trial's pruner stops
     returns ``{STOPPED: why}``."""
     from seqnest.sequences.sweep.family import family_of_record
-    from seqnest.sequences.sweep.run import STOPPED
     try:
         monitor = None
         if watch is not None:

@@ -15,6 +15,7 @@ import numpy as np
 from seqnest.sequences.html import (Figures, check_report_output, figures_html,
                                     header_table, html_page, publish, table)
 from seqnest.sequences.rundir import RunDirError, check_run_dir, read_json
+from seqnest.sequences.tune_spec import feasible
 
 __all__ = ["write_tune_report"]
 
@@ -67,11 +68,6 @@ def _curves(folder: Path, spec, trial) -> tuple[np.ndarray, np.ndarray] | None:
     return np.asarray(steps), np.asarray(means)
 
 
-def _feasible(trial) -> bool:
-    """Whether a finished trial meets the study's constraints (Optuna's: all <= 0)."""
-    return all(v <= 0 for v in trial.constraints.values())
-
-
 def _smoothed(curve: np.ndarray, k: int) -> np.ndarray:
     """The mean of each value and the k - 1 before it, as the pruner judged the curve."""
     if k <= 1:
@@ -119,7 +115,7 @@ def _figures(figs: Figures, folder: Path, spec, study, complete: list, names: li
                  size=(6.0 * len(importances), 0.5 + 0.45 * len(names)))
     low0 = spec.objectives[0][1] == "minimize"
     pool = ([t for t in complete if t.number in front] if spec.multi
-            else [t for t in complete if _feasible(t)])
+            else [t for t in complete if feasible(t)])
     ranked = sorted(pool, key=lambda t: t.values[0], reverse=not low0)[:BEST_SHOWN]
     _best_curves(figs, folder, spec, study, ranked)
     return ranked
@@ -129,7 +125,7 @@ def _history(figs: Figures, spec, complete: list, values: np.ndarray) -> None:
     """Each objective of every finished trial, and the best feasible so far."""
     aims = list(spec.objectives)
     numbers = np.array([t.number for t in complete])
-    ok = np.array([_feasible(t) for t in complete])
+    ok = np.array([feasible(t) for t in complete])
 
     def history(*axes):
         for ax, (j, (key, direction)) in zip(axes, enumerate(aims)):
@@ -266,7 +262,7 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
                        + (f" ({spec.pruner.type} on {spec.pruner.curve}, from episode "
                           f"{spec.pruner.warmup_episodes})" if spec.pruner else "")),
             *([("constraints", "; ".join(c.name for c in spec.constraints)
-                + f" (mean over the seeds): {sum(map(_feasible, complete))} of {len(complete)} "
+                + f" (mean over the seeds): {sum(map(feasible, complete))} of {len(complete)} "
                   "finished trials meet them")] if spec.constraints else [])]
     if spec.multi:
         rows += [("Pareto front", f"{len(study.best_trials)} trials: "
@@ -285,7 +281,7 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
                                 *([f"{x:.4g}" for x in t.values]
                                   if t.values is not None and len(t.values) == len(keys)
                                   else [""] * len(keys)),
-                                *([("met" if _feasible(t) else "broken")
+                                *([("met" if feasible(t) else "broken")
                                    if t.constraints else ""] if spec.constraints else []),
                                 *[t.params.get(n, "") for n in names]]))
               for t in study.trials]

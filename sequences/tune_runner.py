@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seqnest.sequences.rundir import RunDirError, check_free_space, read_json
+from seqnest.sequences.rundir import check_free_space
 from seqnest.sequences.sweep.points import Point
 
 __all__ = ["run_trials"]
@@ -55,22 +55,16 @@ class _Runner:
         self.results = as_completed([])
         self.told = 0
 
-    def _complete(self, key: str) -> bool:
-        try:
-            read_json(self.runs / key / "metrics.json")
-            return True
-        except RunDirError:
-            return False
-
     def ask(self) -> None:
         """Ask a trial; queue its points that are neither complete nor running."""
         from seqnest.sequences.rundir import remove_stale_temporaries
+        from seqnest.sequences.sweep.run import reuse_scan
         family = self.spec.sweep.family
         trial = self.study.ask()
         values = {d.key: d.suggest(trial) for d in self.spec.dimensions}
         points = self.points_of(values)
         remove_stale_temporaries(self.runs, {p.key for p in points})
-        todo = [p for p in points if not self._complete(p.key)]
+        todo = reuse_scan(self.spec.sweep, self.runs, points)[1]   # as a sweep reuses
         fresh = [p for p in todo if p.key not in self.waiting]
         if self.local_workers is not None:
             for p in fresh:
@@ -121,7 +115,8 @@ class _Runner:
     def back(self, future) -> None:
         """A point is back: record it, and tell the trials it completes."""
         from seqnest.sequences.sweep.results import write_results
-        from seqnest.sequences.sweep.run import STOPPED, point_failure
+        from seqnest.sequences.sweep.run import point_failure
+        from seqnest.sequences.tune_pruning import STOPPED
         key = self.futures.pop(future)
         try:
             row, problem = future.result(), None

@@ -45,7 +45,7 @@ from seqnest.sequences.sweep.spec import SweepSpec, spec_from_mapping
 from seqnest.sequences.tune_pruning import PrunerSpec, pruner_spec
 
 __all__ = ["TuneSpec", "Dimension", "Constraint", "load_tune_spec", "load_tune_spec_data",
-           "trial_sweep", "TUNE_KEYS"]
+           "trial_sweep", "feasible", "TUNE_KEYS"]
 
 #: Top-level keys of a tune spec besides a sweep spec's.
 TUNE_KEYS = {"search", "objective", "seeds", "trials", "sampler_seed", "sampler", "pruner",
@@ -96,6 +96,12 @@ class Constraint:
     def violation(self, value: float) -> float:
         """Optuna's constraint value: <= 0 where the bound holds."""
         return value - self.max if self.max is not None else self.min - value
+
+
+def feasible(trial) -> bool:
+    """Whether an Optuna trial meets the constraints told to it (all values <= 0; a
+    trial without constraints does)."""
+    return all(v <= 0 for v in trial.constraints.values())
 
 
 def _objectives(data: Any, keys: tuple[str, ...], path: Path) -> list[tuple[str, str]]:

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from seqnest.pynest_ext import array_backend
 from seqnest.pynest_ext.derived import psp_to_psc
 from seqnest.pynest_ext.devices import RramDelayParams
 from seqnest.pynest_ext.kernel import import_nest
@@ -377,7 +378,6 @@ class PatternNetwork(Simulated):
     def dap_state(self) -> np.ndarray:
         """Whether each E neuron's dAP is on now (bool, N_E)."""
         t0 = time.perf_counter()
-        from seqnest.pynest_ext import array_backend
         if self.floor:     # the same read, of a state the floor has
             state = np.asarray(self.exc.get("V_m"), dtype=float) > np.inf
         else:              # the module's node reader, else the status dictionaries

@@ -36,11 +36,12 @@ def _describe_search(spec) -> list[str]:
     """What ``seqnest tune --dry-run`` prints of a checked spec."""
     sweep = spec.sweep
     aims = "; ".join(f"{k} ({d})" for k, d in spec.objectives)
+    seeds = ", ".join(map(str, spec.seeds))
     lines = [f"search of the {sweep.family.name} family ({sweep.task or 'custom sequences'}): "
              f"{len(spec.dimensions)} parameters; objective"
-             f"{'s (a Pareto front)' if spec.multi else ''} {aims}, the mean over seeds {', '.join(map(str, spec.seeds))}; {spec.trials} trials = "
-             f"up to {spec.trials * len(spec.seeds)} runs of {sweep.episodes} "
-             f"{sweep.family.episode_word}s"]
+             f"{'s (a Pareto front)' if spec.multi else ''} {aims}, the mean over seeds "
+             f"{seeds}; {spec.trials} trials = up to {spec.trials * len(spec.seeds)} runs of "
+             f"{sweep.episodes} {sweep.family.episode_word}s"]
     for d in spec.dimensions:
         what = (f"one of {', '.join(map(str, d.choices))}" if d.choices is not None else
                 f"{d.low:g} to {d.high:g}" + (" (log)" if d.log else "")

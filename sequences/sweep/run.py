@@ -28,11 +28,7 @@ if TYPE_CHECKING:
     from seqnest.pynest_ext.buildcache import BuiltModule
 
 __all__ = ["run_point", "run_sweep", "check_sweep_output", "sweep_cluster", "RunningCluster",
-           "STOPPED", "on_worker", "point_failure"]
-
-#: The key of the row a point returns when its monitor stopped it (a pruned trial of a
-#: search): the point is recorded in failures.json as ``stopped: <why>``, not as a result.
-STOPPED = "stopped"
+           "on_worker", "point_failure", "reuse_scan"]
 
 
 def run_point(record: dict, run_dir: str, replays: dict | None = None) -> dict[str, Any]:
@@ -118,7 +114,7 @@ def check_sweep_output(out: str | os.PathLike) -> Path:
     return require_writable(out, f"cannot write the sweep directory {out}")
 
 
-def _reuse_scan(spec: SweepSpec, out: Path, points: list) -> tuple[dict[str, dict], list]:
+def reuse_scan(spec: SweepSpec, out: Path, points: list) -> tuple[dict[str, dict], list]:
     """Rows of the points already complete in ``out`` and the points still to run
     (missing, truncated or corrupt run directories, or replays missing)."""
     family, rows, todo = spec.family, {}, []
@@ -248,7 +244,7 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
     created = not Path(out).exists()
     out = check_sweep_output(out)
     remove_stale_temporaries(out, {p.key for p in points})
-    rows, todo = _reuse_scan(spec, out, points)
+    rows, todo = reuse_scan(spec, out, points)
     if todo and spec.family.run_bytes is not None:     # the points' run directories must fit
         try:
             check_free_space(out, sum(spec.family.run_bytes(p.config) for p in todo),
@@ -271,8 +267,6 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike, cluster: str = "local", w
                disable=None if progress else True)
 
     def done(p, row, error) -> None:
-        if error is None and isinstance(row, dict) and STOPPED in row:
-            error = f"{STOPPED}: {row[STOPPED]}"      # its monitor stopped it: not run
         if error is None:
             rows[p.key] = row
             failures.pop(p.key, None)
