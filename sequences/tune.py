@@ -108,7 +108,7 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
     study = _open_study(out / JOURNAL, spec)
     module = provide(module)                                  # once, before the workers
     runs = out / "runs"
-    started, ran = time.perf_counter(), 0
+    started, ran, cost = time.perf_counter(), 0, None
 
     def finished() -> int:
         """Trials evaluated (a trial its killed client left is not: it is asked again)."""
@@ -117,7 +117,7 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
                    if t.user_attrs.get("evaluated") or PRUNED_AT in t.user_attrs)
 
     if finished() < target:
-        from seqnest.sequences.tune_runner import run_trials
+        from seqnest.sequences.tune_runner import cost_summary, run_trials
         check_sweep_output(runs)
 
         def told(line: str) -> None:          # each trial told: its line, the table
@@ -125,15 +125,17 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
             write_trials_table(out, study, spec)
         # one cluster for the whole search: its workers stay busy from trial to trial
         with sweep_cluster(spec.sweep, cluster, workers, runs) as running:
-            ran = run_trials(
+            ran, spent = run_trials(
                 study, spec, runs, target, running, finished,
                 lambda values: expand(trial_sweep(spec, [values])),
                 lambda trial, values, problems: tell_trial(study, spec, runs, trial, values,
                                                            problems, told),
                 out / JOURNAL, progress, local_workers=workers if cluster == "local" else None)
+        cost = cost_summary(spent, ran)
 
     summary = _results(out, study, spec, {"trials": finished(), "ran": ran})
     summary["seconds"] = time.perf_counter() - started
+    summary["cost"] = cost                  # of this command's trials (None: none ran)
     write_json(out / "summary.json", summary)
     write_trials_table(out, study, spec)
     return summary

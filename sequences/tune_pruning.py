@@ -28,6 +28,7 @@ from __future__ import annotations
 import collections
 import functools
 import math
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,13 +36,17 @@ from typing import Any
 from seqnest.errors import TrainingStopped
 
 __all__ = ["PrunerSpec", "pruner_spec", "PointWatch", "TrialMonitor", "tune_point",
-           "PRUNED_AT", "STOPPED", "curve_key"]
+           "PRUNED_AT", "STOPPED", "TIMING", "curve_key"]
 
 #: The user attribute that marks a trial its pruner stopped (the episode).
 PRUNED_AT = "pruned_at"
 #: The key of the row a point returns when its trial's pruner stopped it: the point is
 #: recorded in failures.json as ``stopped: <why>``, not as a result.
 STOPPED = "stopped"
+#: The key of a point's row that holds what the point cost on its worker (popped by
+#: the client, never written to results.csv): ``point_s`` the whole point,
+#: ``monitor_s`` the part spent reporting to the study and asking its pruner.
+TIMING = "tuner_timing"
 TYPES = ("median", "percentile", "threshold")
 _KEYS = {"type", "curve", "warmup_episodes", "startup_trials", "interval", "percentile",
          "upper", "lower", "patience", "smooth"}
@@ -175,6 +180,7 @@ class TrialMonitor:
     pruner and stops the point (:class:`TrainingStopped`) when the trial is pruned."""
 
     def __init__(self, watch: PointWatch):
+        started = time.perf_counter()
         self.watch = watch
         self.study, self.storage = _study(watch.journal)
         self.trial_id = self.storage.get_trial_id_from_study_id_trial_number(
@@ -182,6 +188,8 @@ class TrialMonitor:
         self.pruner = watch.pruner.make(watch.direction)
         self.sign = 1.0 if watch.pruner.better == watch.direction else -1.0
         self.recent: collections.deque = collections.deque(maxlen=watch.pruner.smooth)
+        #: seconds spent in this monitor (opening the study, reporting, pruning)
+        self.seconds = time.perf_counter() - started
 
     def _stop_if_ended(self, trial) -> None:
         if PRUNED_AT in trial.user_attrs:
@@ -192,9 +200,20 @@ class TrialMonitor:
 
     def check(self) -> None:
         """Stop before anything is built when the trial is pruned already."""
-        self._stop_if_ended(self.storage.get_trial(self.trial_id))
+        started = time.perf_counter()
+        try:
+            self._stop_if_ended(self.storage.get_trial(self.trial_id))
+        finally:
+            self.seconds += time.perf_counter() - started
 
     def __call__(self, episode: int, scores: Mapping[str, float]) -> None:
+        started = time.perf_counter()
+        try:
+            self._report(episode, scores)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def _report(self, episode: int, scores: Mapping[str, float]) -> None:
         value = scores.get(self.watch.pruner.curve)
         if value is None or not math.isfinite(value):
             return                              # nothing to judge at this episode
@@ -204,7 +223,7 @@ class TrialMonitor:
         try:
             storage.set_trial_user_attr(tid, curve_key(self.watch.seed, episode), float(value))
         except RuntimeError:                    # the trial was finished meanwhile
-            self.check()
+            self._stop_if_ended(storage.get_trial(tid))
             raise
         trial = storage.get_trial(tid)
         self._stop_if_ended(trial)
@@ -226,13 +245,17 @@ def tune_point(watch: PointWatch | None, record: dict, run_dir: str,
                replays: Mapping | None = None) -> dict:
     """Worker side of a point of a search: the family's point, with the monitor of its
     trial when the search prunes (``watch``); a point its trial's pruner stops
-    returns ``{STOPPED: why}``."""
+    returns ``{STOPPED: why}``. The row also holds the point's cost (``TIMING``)."""
     from seqnest.sequences.sweep.family import family_of_record
+    started = time.perf_counter()
+    monitor = None
     try:
-        monitor = None
         if watch is not None:
             monitor = TrialMonitor(watch)
             monitor.check()
-        return family_of_record(record).point(record, run_dir, replays, monitor=monitor)
+        row = dict(family_of_record(record).point(record, run_dir, replays, monitor=monitor))
     except TrainingStopped as exc:
-        return {STOPPED: str(exc)}
+        row = {STOPPED: str(exc)}
+    row[TIMING] = {"point_s": time.perf_counter() - started,
+                   "monitor_s": 0.0 if monitor is None else monitor.seconds}
+    return row

@@ -7,9 +7,14 @@ more trials, a new trial is asked (Optuna's constant liar sees the trials still
 running) and its points join the queue. A trial is told to the study when its
 last point is back. A point already complete in ``OUT/runs`` is reused; a point
 another trial of the same values is running is waited for, not run twice.
+
+The runner measures what the search costs on top of its runs: the time a worker
+slot waits for the client (a point's bookkeeping, the sampler's next trial) and the
+time the points spend in their pruning monitor, against the points' own time.
 """
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +24,7 @@ from typing import Any
 from seqnest.sequences.rundir import check_free_space
 from seqnest.sequences.sweep.points import Point
 
-__all__ = ["run_trials"]
+__all__ = ["run_trials", "cost_summary"]
 
 
 @dataclass
@@ -54,6 +59,8 @@ class _Runner:
         self.failures: dict[str, dict] = {}
         self.results = as_completed([])
         self.told = 0
+        self.free_since = [time.perf_counter()] * self.slots   # when each free slot freed
+        self.cost = {"points": 0, "point_s": 0.0, "monitor_s": 0.0, "client_wait_s": 0.0}
 
     def ask(self) -> None:
         """Ask a trial; queue its points that are neither complete nor running."""
@@ -99,6 +106,8 @@ class _Runner:
         future = self.client.submit(on_worker, tune_point, watch, p.config.to_dict(),
                                     str(self.runs / p.key), key=f"trial-{number}-{p.key}",
                                     pure=False)
+        if self.free_since:                    # the slot waited for the client since then
+            self.cost["client_wait_s"] += time.perf_counter() - self.free_since.pop(0)
         self.futures[future] = p.key
         self.results.add(future)
 
@@ -116,12 +125,18 @@ class _Runner:
         """A point is back: record it, and tell the trials it completes."""
         from seqnest.sequences.sweep.results import write_results
         from seqnest.sequences.sweep.run import point_failure
-        from seqnest.sequences.tune_pruning import STOPPED
+        from seqnest.sequences.tune_pruning import STOPPED, TIMING
+        self.free_since.append(time.perf_counter())
         key = self.futures.pop(future)
         try:
             row, problem = future.result(), None
         except Exception as exc:   # noqa: BLE001 - any failure of a point is recorded
             row, problem = None, point_failure(exc)
+        if isinstance(row, dict) and isinstance(row.get(TIMING), dict):
+            timing = row.pop(TIMING)
+            self.cost["points"] += 1
+            self.cost["point_s"] += float(timing.get("point_s", 0.0))
+            self.cost["monitor_s"] += float(timing.get("monitor_s", 0.0))
         if problem is None and isinstance(row, dict) and STOPPED in row:
             problem = f"{STOPPED}: {row[STOPPED]}"
         if problem is None:
@@ -143,13 +158,13 @@ class _Runner:
 def run_trials(study, spec, runs: Path, target: int, running, finished: Callable[[], int],
                points_of: Callable[[dict], list[Point]],
                tell: Callable[[Any, dict, dict[str, str]], None], journal: Path,
-               progress: bool = False, local_workers: int | None = None) -> int:
+               progress: bool = False, local_workers: int | None = None) -> tuple[int, dict]:
     """Run trials of ``spec`` (a :class:`~seqnest.sequences.tune_spec.TuneSpec`) on
     ``running`` (a :class:`~seqnest.sequences.sweep.run.RunningCluster`) until
     ``finished()`` reaches ``target``; return the trials told here.
     ``points_of(values)``: a trial's points; ``tell(trial, values, problems)`` tells
     the study a trial whose points are all back (``problems``: point key -> why it
-    stopped or failed). ``journal``: the study's journal file, to which the points
+    stopped or failed). Also returned: what the search cost (:func:`cost_summary`). ``journal``: the study's journal file, to which the points
     of a pruned search report. ``local_workers``: the worker processes on this
     machine (their memory is checked per point), None on SLURM."""
     from tqdm import tqdm
@@ -167,4 +182,16 @@ def run_trials(study, spec, runs: Path, target: int, running, finished: Callable
             bar.update(runner.told - before)
     finally:
         bar.close()
-    return runner.told
+    return runner.told, runner.cost
+
+
+def cost_summary(cost: dict, trials: int) -> dict:
+    """The search's cost on top of its runs, from the runner's ``cost``: per trial
+    told, the seconds worker slots waited for the client and the seconds points spent
+    in their pruning monitor, and their sum as a percentage of the points' own time
+    (a trial's points are its runs)."""
+    runs = cost["point_s"] - cost["monitor_s"]
+    added = cost["client_wait_s"] + cost["monitor_s"]
+    return {**{k: round(v, 4) if isinstance(v, float) else v for k, v in cost.items()},
+            "per_trial_s": round(added / trials, 4) if trials else None,
+            "percent_of_runs": round(100.0 * added / runs, 3) if runs > 0 else None}

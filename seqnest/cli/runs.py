@@ -90,6 +90,10 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     print(f"{summary['trials']} trials finished ({summary['ran']} now, {summary['pruned']} "
           f"pruned in all, "
           f"{time.perf_counter() - started:.1f} s); study: {Path(args.out) / 'study.journal'}")
+    cost = summary.get("cost")
+    if cost and cost["percent_of_runs"] is not None:
+        print(f"the search's own cost: {cost['per_trial_s']:.3g} s per trial, "
+              f"{cost['percent_of_runs']:.2g} % of its runs' time")
     front = summary.get("pareto")
     if front:
         print(f"Pareto front: {len(front)} trials ({', '.join(str(t['number']) for t in front)});"

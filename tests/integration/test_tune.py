@@ -42,7 +42,12 @@ def test_a_study_runs_continues_and_gives_a_config(built_module, spec, tmp_path,
     assert main(["tune", str(spec), "--out", str(out), "--no-progress"]) == 0
     printed = capsys.readouterr().out
     assert "2 trials finished (2 now" in printed and "best: trial" in printed
+    assert "the search's own cost: " in printed
     assert len(_points(out)) == 2 * 2                       # two trials x two seeds
+    cost = json.loads((out / "summary.json").read_text())["cost"]
+    assert cost["points"] == 4 and cost["monitor_s"] == 0.0      # no pruner
+    assert 0 < cost["client_wait_s"] < cost["point_s"] and cost["percent_of_runs"] > 0
+    assert "tuner_timing" not in (out / "runs" / "results.csv").read_text()
     # continued with a larger budget: only the new trial runs
     summary = seqnest.tune(spec, out, trials=3, module=built_module)
     assert summary["trials"] == 3 and summary["ran"] == 1 and len(_points(out)) == 3 * 2
@@ -91,6 +96,7 @@ def test_hopeless_trials_are_pruned_from_their_curves_and_leave_no_run(built_mod
     out = tmp_path / "study"
     summary = seqnest.tune(path, out, module=built_module)
     assert summary["trials"] == 2 and summary["pruned"] == 2 and summary["complete"] == 0
+    assert summary["cost"]["points"] == 4 and summary["cost"]["monitor_s"] > 0
     printed = capsys.readouterr().out
     assert printed.count("-> pruned at episode 2") == 2, printed
     runs = out / "runs"

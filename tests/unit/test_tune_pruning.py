@@ -127,9 +127,20 @@ def test_a_trial_as_good_as_the_others_goes_on(tmp_path):
     _finished(study, [[0.5] * 30, [0.3] * 30])
     trial = study.ask()
     monitor = _monitor(tmp_path, journal, trial.number, 11, spec)
+    spent = monitor.seconds
     for k in range(1, 31):
         monitor(k, {"error": 0.2})
     assert PRUNED_AT not in study._storage.get_trial(trial._trial_id).user_attrs
+    assert monitor.seconds > spent > 0          # the monitor counts its own time
+
+
+def test_the_search_cost_is_the_wait_for_the_client_and_the_monitors_against_the_runs():
+    from seqnest.sequences.tune_runner import cost_summary
+    cost = cost_summary({"points": 4, "point_s": 102.0, "monitor_s": 2.0,
+                         "client_wait_s": 1.0}, trials=2)
+    assert cost["per_trial_s"] == 1.5 and cost["percent_of_runs"] == 3.0
+    assert cost_summary({"points": 0, "point_s": 0.0, "monitor_s": 0.0,
+                         "client_wait_s": 0.0}, trials=0)["percent_of_runs"] is None
 
 
 def test_a_curve_better_upward_is_judged_in_the_study_direction(tmp_path):
