@@ -2,6 +2,8 @@
 """`seqnest tune` on the local Dask cluster (tiny network): a study that continues,
 survives its client being killed, and whose best values learn runs accept."""
 import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,6 +84,37 @@ def test_a_killed_client_loses_nothing_finished(built_module, spec, tmp_path, mo
     assert summary["ran"] == 2 and len(_points(out)) == 4
     now = {p: (out / "runs" / p / "metrics.json").stat().st_mtime_ns for p in _points(out)}
     assert {p: now[p] for p in finished} == finished            # nothing ran again
+
+
+def killed_once(watch, record, run_dir, replays=None):
+    """A point whose worker is killed (SIGKILL) the first time a point of seed 22 runs
+    (a marker file beside the runs says it happened)."""
+    import signal
+
+    from seqnest.sequences.tune_pruning import tune_point
+    marker = Path(run_dir).parent.parent / "killed-once"
+    if record["run"]["seed"] == 22 and not marker.exists():
+        marker.write_text("")
+        os.kill(os.getpid(), signal.SIGKILL)
+    return tune_point(watch, record, run_dir, replays)
+
+
+def test_a_killed_worker_loses_only_the_trial_it_was_running(built_module, spec, tmp_path,
+                                                             monkeypatch):
+    import cloudpickle
+
+    from seqnest.sequences import tune_pruning
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    monkeypatch.setattr(tune_pruning, "tune_point", killed_once)
+    out = tmp_path / "study"
+    summary = seqnest.tune(spec, out, trials=3, module=built_module)
+    assert (out / "killed-once").exists()
+    assert summary["trials"] == 3 and summary["complete"] == 2     # the others finished
+    table = (out / "trials.csv").read_text().splitlines()[1:]
+    assert sorted(row.split(",")[1] for row in table) == ["complete", "complete", "fail"]
+    failures = json.loads((out / "runs" / "failures.json").read_text())
+    assert len(failures) == 1 and "KilledWorker" in failures[0]["reason"]
+    assert len(_points(out)) == 5                 # a run directory per point that finished
 
 
 def test_hopeless_trials_are_pruned_from_their_curves_and_leave_no_run(built_module, tmp_path,
