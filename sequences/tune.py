@@ -17,6 +17,7 @@ reused). ``OUT/tune.json`` marks the directory and holds the spec.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -30,6 +31,7 @@ from seqnest.sequences.sweep.points import expand
 from seqnest.sequences.tune_pruning import PRUNED_AT, STOPPED
 from seqnest.sequences.tune_spec import (Dimension, TuneSpec, feasible, load_tune_spec,
                                          load_tune_spec_data, trial_sweep)
+from seqnest.sequences.tune_validate import run_validation, top_trials
 
 __all__ = ["TuneSpec", "Dimension", "load_tune_spec", "load_tune_spec_data", "run_tune",
            "TUNE_MARKER", "tell_trial", "write_trials_table"]
@@ -74,10 +76,12 @@ def check_tune_output(out: Path, spec: TuneSpec) -> Path:
 
 
 def _comparable(spec: TuneSpec) -> dict:
-    """The spec as recorded: the budget (trials) may grow and the pruner and sampler
-    change when a study continues (none changes what a finished trial measured); a
+    """The spec as recorded: the budget (trials) may grow and the pruner, sampler and
+    validation change when a study continues (none changes what a finished trial
+    measured); a
     ``config`` file is recorded by its content."""
-    kept = {k: v for k, v in spec.data.items() if k not in ("trials", "pruner", "sampler")}
+    kept = {k: v for k, v in spec.data.items()
+            if k not in ("trials", "pruner", "sampler", "validate")}
     if "config" in kept:
         kept["config"] = spec.sweep.config
     return kept
@@ -116,24 +120,32 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
         return sum(1 for t in study.get_trials(deepcopy=False, states=ended)
                    if t.user_attrs.get("evaluated") or PRUNED_AT in t.user_attrs)
 
-    if finished() < target:
-        from seqnest.sequences.tune_runner import cost_summary, run_trials
-        check_sweep_output(runs)
+    validated = None
+    with contextlib.ExitStack() as stack:
+        running = None
+        if finished() < target:
+            from seqnest.sequences.tune_runner import cost_summary, run_trials
+            check_sweep_output(runs)
 
-        def told(line: str) -> None:          # each trial told: its line, the table
-            say(line)
-            write_trials_table(out, study, spec)
-        # one cluster for the whole search: its workers stay busy from trial to trial
-        with sweep_cluster(spec.sweep, cluster, workers, runs) as running:
+            def told(line: str) -> None:          # each trial told: its line, the table
+                say(line)
+                write_trials_table(out, study, spec)
+            # one cluster for the whole search: its workers stay busy from trial to trial
+            running = stack.enter_context(sweep_cluster(spec.sweep, cluster, workers, runs))
             ran, spent = run_trials(
                 study, spec, runs, target, running, finished,
                 lambda values: expand(trial_sweep(spec, [values])),
                 lambda trial, values, problems: tell_trial(study, spec, runs, trial, values,
                                                            problems, told),
                 out / JOURNAL, progress, local_workers=workers if cluster == "local" else None)
-        cost = cost_summary(spent, ran)
+            cost = cost_summary(spent, ran)
+        if spec.validate is not None:        # on the same cluster, or one of its own
+            complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            validated = run_validation(spec, top_trials([t for t in complete if feasible(t)],
+                                                        spec),
+                                       out, running, module, cluster, workers)
 
-    summary = _results(out, study, spec, {"trials": finished(), "ran": ran})
+    summary = _results(out, study, spec, {"trials": finished(), "ran": ran}, validated)
     summary["seconds"] = time.perf_counter() - started
     summary["cost"] = cost                  # of this command's trials (None: none ran)
     write_json(out / "summary.json", summary)
@@ -165,9 +177,12 @@ def _open_study(journal: Path, spec: TuneSpec):
     return study
 
 
-def _results(out: Path, study, spec: TuneSpec, counts: dict) -> dict:
+def _results(out: Path, study, spec: TuneSpec, counts: dict,
+             validated: dict | None = None) -> dict:
     """The summary of the study (``counts`` and the trials by state, the best trial or
-    the Pareto front) and the best values as configuration files."""
+    the Pareto front, the rescored trials of ``validated``) and the best values as
+    configuration files: ``best_config.json`` is the rescored best where the spec
+    validates, else the best of the search."""
     from optuna.trial import TrialState
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     pruned = study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
@@ -182,15 +197,20 @@ def _results(out: Path, study, spec: TuneSpec, counts: dict) -> dict:
             old.unlink()
         for t in front:
             write_json(folder / f"trial-{t.number}.json", _config_file(spec, t.params))
-    else:
-        try:
-            best = study.best_trial if complete else None
-        except ValueError:               # none of the finished trials meets the constraints
-            best = None
-        if best is not None:   # the best trial as a configuration file learn --config takes
-            summary["best"] = {"number": best.number, "value": best.value,
-                               "params": best.params}
-            write_json(out / "best_config.json", _config_file(spec, best.params))
+        return summary
+    try:
+        best = study.best_trial if complete else None
+    except ValueError:                   # none of the finished trials meets the constraints
+        best = None
+    if best is not None:       # the best trial as a configuration file learn --config takes
+        summary["best"] = {"number": best.number, "value": best.value, "params": best.params}
+        write_json(out / "best_config.json", _config_file(spec, best.params))
+    if validated is not None:
+        summary["validation"] = validated
+        chosen = validated["best"]
+        if chosen is not None:
+            write_json(out / "best_config.json",
+                       _config_file(spec, chosen["params"], validated["episodes"]))
     return summary
 
 
@@ -227,12 +247,14 @@ def write_trials_table(out: Path, study, spec: TuneSpec) -> None:
 PARETO = "pareto"
 
 
-def _config_file(spec: TuneSpec, params: Mapping[str, Any]) -> dict[str, dict]:
+def _config_file(spec: TuneSpec, params: Mapping[str, Any],
+                 episodes: int | None = None) -> dict[str, dict]:
     """The configuration of a trial's values that ``seqnest learn --config`` takes:
     the spec's ``config``, its top-level values where the family's points put them
-    (e.g. episodes), the trial's values."""
+    (e.g. episodes; ``episodes`` replaces the spec's), the trial's values."""
     groups: dict[str, dict] = {g: dict(v) for g, v in spec.sweep.config.items()}
-    top = {"episodes": spec.sweep.episodes, "threads": spec.sweep.threads, **spec.sweep.extra}
+    top = {"episodes": episodes or spec.sweep.episodes, "threads": spec.sweep.threads,
+           **spec.sweep.extra}
     for name, key in spec.sweep.family.run_keys.items():
         if top.get(name) is not None:
             group, field_name = key.split(".", 1)

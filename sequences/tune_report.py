@@ -234,6 +234,30 @@ def _importances(study, j: int, values: np.ndarray, names: list) -> dict:
         return {}
 
 
+def _validation(folder: Path, spec) -> tuple[list, str] | None:
+    """The summary rows and the table of the trials rescored on unseen seeds
+    (``validation.csv``), None where the search has not rescored any."""
+    import csv
+
+    from seqnest.sequences.tune_validate import VALIDATION_TABLE
+    path = folder / VALIDATION_TABLE
+    if not path.is_file():
+        return None
+    with open(path, newline="") as fh:
+        found = list(csv.DictReader(fh))
+    key = f"validation_{spec.objective}"
+    scored = [r for r in found if r.get(key)]
+    if not scored:
+        return [("rescored on unseen seeds", "no rescored trial finished")], ""
+    best = (max if spec.direction == "maximize" else min)(scored, key=lambda r: float(r[key]))
+    seeds = [k.removeprefix("seed_") for k in found[0] if k.startswith("seed_")]
+    rows = [("rescored on unseen seeds", f"the {len(found)} best trials on seeds "
+             f"{', '.join(seeds)}: best trial {best['trial']}, {float(best[key]):.4g} "
+             f"(in the search {float(best[f'search_{spec.objective}']):.4g})"),
+            ("as a configuration file", f"{folder / 'best_config.json'} (trial {best['trial']})")]
+    return rows, header_table(list(found[0]), found)
+
+
 def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
     """Write ``OUT/report.html`` (``OUT`` defaults to the tune directory)."""
     from optuna.trial import TrialState
@@ -264,6 +288,7 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
             *([("constraints", "; ".join(c.name for c in spec.constraints)
                 + f" (mean over the seeds): {sum(map(feasible, complete))} of {len(complete)} "
                   "finished trials meet them")] if spec.constraints else [])]
+    rescored = None
     if spec.multi:
         rows += [("Pareto front", f"{len(study.best_trials)} trials: "
                   + ", ".join(str(t.number) for t in study.best_trials)),
@@ -271,8 +296,12 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
     elif ranked:
         best = ranked[0]
         rows += [("best trial", f"{best.number}: {best.value:.4g}"),
-                 ("best values", ", ".join(f"{k} = {v}" for k, v in best.params.items())),
-                 ("as a configuration file", str(folder / "best_config.json"))]
+                 ("best values", ", ".join(f"{k} = {v}" for k, v in best.params.items()))]
+        rescored = _validation(folder, spec)
+        if rescored is None:
+            rows.append(("as a configuration file", str(folder / "best_config.json")))
+        else:
+            rows += rescored[0]
     else:
         rows.append(("best trial", "none: no finished trial meets the constraints"))
     header = ["trial", "state", *keys, *(["constraints"] if spec.constraints else []),
@@ -287,6 +316,8 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
               for t in study.trials]
     body = [f"<h1>seqnest parameter search {html.escape(folder.name)}</h1>",
             "<h2>Summary</h2>", table(rows), "<h2>Figures</h2>", figures_html(figs),
+            *(["<h2>Best trials rescored on unseen seeds</h2>", rescored[1]]
+              if rescored is not None else []),
             "<h2>Trials</h2>", header_table(header, trials),
             f"<p>Report written in {time.perf_counter() - started:.1f} s.</p>"]
     return publish(out, figs, html_page(f"seqnest search report: {folder.name}", body))

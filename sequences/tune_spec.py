@@ -43,13 +43,14 @@ from seqnest.params import ParameterError, read_parameter_file
 from seqnest.sequences.sweep.points import expand
 from seqnest.sequences.sweep.spec import SweepSpec, spec_from_mapping
 from seqnest.sequences.tune_pruning import PrunerSpec, pruner_spec
+from seqnest.sequences.tune_validate import ValidateSpec, validate_spec
 
 __all__ = ["TuneSpec", "Dimension", "Constraint", "load_tune_spec", "load_tune_spec_data",
            "trial_sweep", "feasible", "TUNE_KEYS"]
 
 #: Top-level keys of a tune spec besides a sweep spec's.
 TUNE_KEYS = {"search", "objective", "seeds", "trials", "sampler_seed", "sampler", "pruner",
-             "constraints"}
+             "constraints", "validate"}
 #: The sampler's keys: Optuna's TPE, its random start and whether it models the
 #: parameters jointly (multivariate) or one by one.
 SAMPLER_KEYS = {"startup_trials", "multivariate"}
@@ -165,6 +166,8 @@ class TuneSpec:
     constraints: list[Constraint] = field(default_factory=list)
     #: every objective (key, direction); more than one: a Pareto front is searched
     objectives: tuple[tuple[str, str], ...] = ()
+    #: the best trials rescored on other seeds after the search (None: not rescored)
+    validate: ValidateSpec | None = None
 
     @property
     def multi(self) -> bool:
@@ -265,8 +268,10 @@ def load_tune_spec_data(data: Any, path: Path) -> TuneSpec:
     constraints = _constraints(data.get("constraints"), keys, path)
     if pruner is not None and len(objectives) > 1:
         _fail(path, "a pruner judges one objective; a search of several takes none")
+    validate = validate_spec(data.get("validate"), seeds, len(objectives),
+                             lambda message: _fail(path, message))
     spec = TuneSpec(sweep, dimensions, key, direction, list(seeds), trials, sampler_seed, data,
-                    pruner, dict(sampler), constraints, tuple(objectives))
+                    pruner, dict(sampler), constraints, tuple(objectives), validate)
     # every bound and choice resolved as the command line would (one point each)
     corners = [{d.key: v} for d in dimensions for v in d.corners()]
     try:

@@ -70,6 +70,11 @@ def _describe_search(spec) -> list[str]:
                         else "")
                      + (f"; after {p.startup_trials} finished trials"
                         if p.type != "threshold" else ""))
+    v = spec.validate
+    if v is not None:
+        lines.append(f"validate: the {v.top} best finished trials rescored on seeds "
+                     f"{', '.join(map(str, v.seeds))} ({v.episodes or sweep.episodes} "
+                     f"{sweep.family.episode_word}s); the best there becomes best_config.json")
     return lines
 
 
@@ -98,12 +103,32 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     if front:
         print(f"Pareto front: {len(front)} trials ({', '.join(str(t['number']) for t in front)});"
               f" their values: {Path(args.out) / 'pareto'}/trial-N.json (seqnest learn --config)")
+    elif summary.get("validation") is not None:
+        _print_validation(summary, Path(args.out))
     elif best is not None:
         print(f"best: trial {best['number']}, objective {best['value']:.4g}; its values: "
               f"{Path(args.out) / 'best_config.json'} (seqnest learn --config)")
     elif summary["complete"]:
         print("no finished trial meets the spec's constraints yet")
     return 0
+
+
+def _print_validation(summary: dict, out: Path) -> None:
+    """The rescored trials of a search with ``validate`` and the one chosen."""
+    v, best = summary["validation"], summary["best"]
+    if best is not None:
+        print(f"best of the search: trial {best['number']}, objective {best['value']:.4g}")
+    if not v["trials"]:
+        print("no finished trial meets the spec's constraints yet: nothing rescored")
+        return
+    shown = ", ".join(f"trial {r['trial']} "
+                      + ("failed" if r["mean"] is None else f"{r['mean']:.4g}")
+                      for r in v["trials"])
+    print(f"rescored on seeds {', '.join(map(str, v['seeds']))} ({v['episodes']} {v['episode_word']}s): "
+          f"{shown}; table: {out / 'validation.csv'}")
+    if v["best"] is not None:
+        print(f"best on the unseen seeds: trial {v['best']['trial']}, {v['best']['mean']:.4g};"
+              f" its values: {out / 'best_config.json'} (seqnest learn --config)")
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:

@@ -63,6 +63,21 @@ def test_a_study_runs_continues_and_gives_a_config(built_module, spec, tmp_path,
     assert "holds a study of another spec" in capsys.readouterr().err
 
 
+def test_the_best_trial_rescored_on_an_unseen_seed(built_module, spec, tmp_path, capsys):
+    out = tmp_path / "study"
+    spec.write_text(SPEC + "validate: {top: 1, seeds: [31], episodes: 3}\n")
+    assert main(["tune", str(spec), "--out", str(out), "--no-progress"]) == 0
+    assert "rescored on seeds 31 (3 episodes): trial " in capsys.readouterr().out
+    row = (out / "validation.csv").read_text().splitlines()[1].split(",")
+    # trial, objective in the search, mean on the unseen seed, sd (none of one seed), seed 31
+    assert len(row) == 5 and row[3] == "" and all(row[:3]) and row[4] == row[2]
+    best = json.loads((out / "best_config.json").read_text())
+    assert best["run"]["episodes"] == 3
+    metrics = json.loads(next((out / "validation").glob("*/metrics.json")).read_text())
+    assert len(metrics["error"]) == 3
+    assert main(["learn", "--config", str(out / "best_config.json"), "--dry-run"]) == 0
+
+
 def test_a_killed_client_loses_nothing_finished(built_module, spec, tmp_path, monkeypatch):
     """The client dies when the first trial's points have finished and before the
     study heard of it: the next command asks that trial's values again and reuses its

@@ -104,6 +104,61 @@ def test_the_best_trial_is_the_best_that_meets_the_constraints(tmp_path, fake_ru
         write_tune_report(tmp_path / "none").read_text()
 
 
+def test_the_best_trials_rescored_on_unseen_seeds_give_the_config(tmp_path, fake_runs,
+                                                                 monkeypatch, capsys):
+    """On the search's seeds accuracy grows with theta_dAP, on the unseen seeds it
+    falls: of the three best trials of the search the one of the lowest theta_dAP is
+    best on the unseen seeds and becomes best_config.json, at the longer protocol."""
+    from seqnest.sequences.pattern_sequences.config import PatternConfig
+    from seqnest.sequences.tune_report import _study, write_tune_report
+
+    def point(record, run_dir, replays=None):
+        config = PatternConfig.from_dict(record)
+        theta, seed = config.neuron.theta_dAP, config.run.seed
+        Path(run_dir).mkdir(parents=True, exist_ok=True)
+        accuracy = 1 - theta / 100.0 + seed / 1000.0
+        write_json(Path(run_dir) / "metrics.json", {"final_accuracy": accuracy,
+                                                    "accuracy": [accuracy],
+                                                    "iterations": config.protocol.iterations})
+        return {}
+    real = sweep_run.run_sweep
+    monkeypatch.setattr(sweep_run, "run_sweep",
+                        lambda *a, **k: real(*a, **{**k, "point_fn": point}))
+    spec = tmp_path / "tune.yaml"
+    spec.write_text(PATTERNS.replace("trials: 3", "trials: 6\nsampler: {startup_trials: 6}")
+                    + "validate: {top: 3, seeds: [201, 202], episodes: 80}\n")
+    out = tmp_path / "study"
+    assert main(["tune", str(spec), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    theta = {t.number: t.params["neuron.theta_dAP"] for t in _study(out).trials}
+    top = sorted(theta, key=theta.get, reverse=True)[:3]
+    chosen = min(top, key=theta.get)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["best"]["number"] == top[0]
+    assert [r["trial"] for r in summary["validation"]["trials"]] == top
+    assert summary["validation"]["best"]["trial"] == chosen
+    best = json.loads((out / "best_config.json").read_text())
+    assert best["neuron"]["theta_dAP"] == theta[chosen]
+    assert best["protocol"]["iterations"] == 80
+    with open(out / "validation.csv", newline="") as fh:
+        import csv
+        table = list(csv.DictReader(fh))
+    assert [int(r["trial"]) for r in table] == top
+    assert list(table[0])[-2:] == ["seed_201", "seed_202"]
+    assert float(table[0]["seed_202"]) - float(table[0]["seed_201"]) == pytest.approx(0.001)
+    assert f"best on the unseen seeds: trial {chosen}" in printed
+    assert len(list((out / "validation").glob("*/metrics.json"))) == 6
+    assert all(json.loads(m.read_text())["iterations"] == 80
+               for m in (out / "validation").glob("*/metrics.json"))
+    page = write_tune_report(out).read_text()
+    assert "Best trials rescored on unseen seeds" in page and f"best trial {chosen}" in page
+    # continued: nothing runs again, the same choice
+    before = {m: m.stat().st_mtime_ns for m in (out / "validation").glob("*/metrics.json")}
+    again = seqnest.tune(spec, out, module=object())
+    assert again["ran"] == 0 and again["validation"]["best"]["trial"] == chosen
+    assert {m: m.stat().st_mtime_ns for m in before} == before
+
+
 def test_several_objectives_give_a_pareto_front_each_as_a_config(tmp_path, fake_runs, capsys):
     """Accuracy (higher) against unassigned neurons (lower), which conflict above a
     theta_dAP of 30 here: the front is the trials no other beats in both, each a

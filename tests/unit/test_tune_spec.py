@@ -63,6 +63,19 @@ def test_a_good_spec_has_its_dimensions(tmp_path):
     (("objective: {key: tail_error_mean, direction: minimize}",
       "objective: [{key: tail_error_mean}, {key: tail_error_mean, direction: maximize}]"),
      "objective 'tail_error_mean' is named twice"),
+    (("trials: 4", "trials: 4\nvalidate: [1]"), "'validate' must be a mapping"),
+    (("trials: 4", "trials: 4\nvalidate: {top: 2, seeds: [5], runs: 3}"),
+     "unknown key 'runs' in validate"),
+    (("trials: 4", "trials: 4\nvalidate: {top: 0, seeds: [5]}"), "validate.top must be"),
+    (("trials: 4", "trials: 4\nvalidate: {top: 2, seeds: []}"), "validate.seeds must be"),
+    (("trials: 4", "trials: 4\nvalidate: {top: 2, seeds: [5, 5]}"), "repeats a seed"),
+    (("trials: 4", "trials: 4\nvalidate: {top: 2, seeds: [5, 12]}"),
+     "networks the search never ran on; 12 is one of its seeds"),
+    (("trials: 4", "trials: 4\nvalidate: {top: 2, seeds: [5], episodes: 0}"),
+     "validate.episodes must be"),
+    (("objective: {key: tail_error_mean, direction: minimize}",
+      "objective: [{key: tail_error_mean}, {key: wall_time_s}]\n"
+      "validate: {top: 2, seeds: [5]}"), "validate ranks the trials by one objective"),
     (("objective: {key: tail_error_mean, direction: minimize}",
       "objective: [{key: tail_error_mean}, wall_time_s]"), "or a list of them"),
 ])
@@ -85,7 +98,8 @@ def test_a_folder_that_is_not_a_study_is_not_used(tmp_path, capsys):
 
 
 def test_a_dry_run_prints_the_search_and_runs_nothing(tmp_path, capsys):
-    path = write(tmp_path, GOOD + "pruner: {type: percentile, percentile: 30, smooth: 4}\n")
+    path = write(tmp_path, GOOD + "pruner: {type: percentile, percentile: 30, smooth: 4}\n"
+                 "validate: {top: 2, seeds: [31, 32], episodes: 9}\n")
     assert main(["tune", str(path), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "4 parameters; objective tail_error_mean (minimize), the mean over seeds 11, 12; " \
@@ -93,6 +107,7 @@ def test_a_dry_run_prints_the_search_and_runs_nothing(tmp_path, capsys):
     assert "synapse.lambda_plus" in out and "0.02 to 0.3 (log)" in out
     assert "one of stdsp, tristate_stm" in out and "2 to 6 (whole numbers)" in out
     assert "worse than their 30th percentile" in out and "each the mean of its last 4" in out
+    assert "validate: the 2 best finished trials rescored on seeds 31, 32 (9 episodes)" in out
     assert "#SBATCH" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tune.yaml"]
     assert main(["tune", str(path)]) == 2
