@@ -122,3 +122,4 @@ def test_the_search_specs_in_the_repository_load():
     assert s3.sweep.family.name == "patterns" and len(s3.seeds) >= 3 and s3.trials >= 200
     assert (s3.objective, s3.direction) == ("final_accuracy", "maximize")
     assert s3.pruner is not None and s3.pruner.curve == "accuracy"
+    assert s3.validate is not None and s3.validate.top >= 3 and len(s3.validate.seeds) >= 5
