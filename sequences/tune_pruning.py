@@ -35,7 +35,7 @@ from typing import Any
 
 from seqnest.errors import TrainingStopped
 
-__all__ = ["PrunerSpec", "pruner_spec", "PointWatch", "TrialMonitor", "tune_point",
+__all__ = ["PrunerSpec", "pruner_spec", "section", "PointWatch", "TrialMonitor", "tune_point",
            "PRUNED_AT", "STOPPED", "TIMING", "curve_key"]
 
 #: The user attribute that marks a trial its pruner stopped (the episode).
@@ -101,17 +101,26 @@ def _whole(value: Any, name: str, least: int, fail: Callable[[str], None]) -> in
     return value
 
 
+def section(data: Any, name: str, keys: set[str], needs: str,
+            fail: Callable[[str], None]) -> Mapping | None:
+    """The optional section ``name`` of a tune spec (None when absent), checked to be
+    a mapping of ``keys`` only; ``needs`` says what it must hold."""
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        fail(f"'{name}' must be a mapping with {needs}")
+    extra = sorted(set(data) - keys)
+    if extra:
+        fail(f"unknown key {extra[0]!r} in {name} (known: {', '.join(sorted(keys))})")
+    return data
+
+
 def pruner_spec(data: Any, curves: Mapping[str, str], family: str,
                 fail: Callable[[str], None]) -> PrunerSpec | None:
     """The checked ``pruner`` section ``data`` of a spec of ``family`` (whose
     per-episode ``curves`` map to their better direction); ``fail(message)`` raises."""
-    if data is None:
+    if section(data, "pruner", _KEYS, "a type (median, percentile or threshold)", fail) is None:
         return None
-    if not isinstance(data, Mapping):
-        fail("'pruner' must be a mapping with a type (median, percentile or threshold)")
-    extra = sorted(set(data) - _KEYS)
-    if extra:
-        fail(f"unknown key {extra[0]!r} in pruner (known: {', '.join(sorted(_KEYS))})")
     kind = data.get("type", "median")
     if kind not in TYPES:
         fail(f"pruner.type must be one of {', '.join(TYPES)}, got {kind!r}")

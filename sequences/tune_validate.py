@@ -28,6 +28,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from seqnest.sequences.tune_pruning import section
+
 __all__ = ["ValidateSpec", "validate_spec", "top_trials", "run_validation", "VALIDATION",
            "VALIDATION_TABLE"]
 
@@ -54,13 +56,8 @@ def validate_spec(data: Any, search_seeds: list[int], objectives: int,
                   fail: Callable[[str], None]) -> ValidateSpec | None:
     """The checked ``validate`` section ``data`` of a spec whose trials run on
     ``search_seeds`` with ``objectives`` objectives; ``fail(message)`` raises."""
-    if data is None:
+    if section(data, "validate", _KEYS, "top and seeds", fail) is None:
         return None
-    if not isinstance(data, dict):
-        fail("'validate' must be a mapping with top and seeds")
-    extra = sorted(set(data) - _KEYS)
-    if extra:
-        fail(f"unknown key {extra[0]!r} in validate (known: {', '.join(sorted(_KEYS))})")
     if objectives > 1:
         fail("validate ranks the trials by one objective; a search of several takes none")
     top, seeds, episodes = data.get("top"), data.get("seeds"), data.get("episodes")
