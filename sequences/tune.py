@@ -139,13 +139,16 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
                                                            problems, told),
                 out / JOURNAL, progress, local_workers=workers if cluster == "local" else None)
             cost = cost_summary(spent, ran)
-        if spec.validate is not None:        # on the same cluster, or one of its own
+        if spec.validate is not None and finished() >= spec.trials:
+            # once the study has its budget; on the same cluster, or one of its own
             complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
             validated = run_validation(spec, top_trials([t for t in complete if feasible(t)],
                                                         spec),
                                        out, running, module, cluster, workers)
 
     summary = _results(out, study, spec, {"trials": finished(), "ran": ran}, validated)
+    if spec.validate is not None and summary["trials"] < spec.trials:
+        summary["validation_waits"] = spec.trials       # the budget it waits for
     summary["seconds"] = time.perf_counter() - started
     summary["cost"] = cost                  # of this command's trials (None: none ran)
     write_json(out / "summary.json", summary)

@@ -10,7 +10,8 @@
 
 A search picks its best trial on the seeds it is scored on: with a noisy objective
 the best of many trials is an optimistic estimate (selection on the same
-networks). After the command's trials, the ``top`` best finished trials that meet
+networks). Once the study has its budget (the spec's ``trials``; a command with a
+smaller ``--trials`` rescores nothing), the ``top`` best finished trials that meet
 the constraints run on the validation ``seeds`` as a sweep in ``OUT/validation/``
 (normal run directories; a point complete there is never run again), and the
 trial with the best mean there becomes ``OUT/best_config.json``.

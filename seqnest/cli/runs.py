@@ -108,6 +108,9 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     elif best is not None:
         print(f"best: trial {best['number']}, objective {best['value']:.4g}; its values: "
               f"{Path(args.out) / 'best_config.json'} (seqnest learn --config)")
+        if summary.get("validation_waits"):
+            print(f"the best trials are rescored on unseen seeds once the study has its "
+                  f"{summary['validation_waits']} trials")
     elif summary["complete"]:
         print("no finished trial meets the spec's constraints yet")
     return 0

@@ -128,6 +128,10 @@ def test_the_best_trials_rescored_on_unseen_seeds_give_the_config(tmp_path, fake
     spec.write_text(PATTERNS.replace("trials: 3", "trials: 6\nsampler: {startup_trials: 6}")
                     + "validate: {top: 3, seeds: [201, 202], episodes: 80}\n")
     out = tmp_path / "study"
+    assert main(["tune", str(spec), "--out", str(out), "--trials", "2"]) == 0   # not yet
+    assert "rescored on unseen seeds once the study has its 6 trials" in \
+        capsys.readouterr().out
+    assert not (out / "validation").exists() and not (out / "validation.csv").exists()
     assert main(["tune", str(spec), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     theta = {t.number: t.params["neuron.theta_dAP"] for t in _study(out).trials}
