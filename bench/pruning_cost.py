@@ -27,14 +27,12 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     import optuna
-    from optuna.storages.journal import JournalFileBackend, JournalStorage
 
-    from seqnest.sequences.tune_pruning import PointWatch, PrunerSpec, TrialMonitor
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    from seqnest.sequences.tune_pruning import (PointWatch, PrunerSpec, TrialMonitor,
+                                                journal_storage)
     with tempfile.TemporaryDirectory() as tmp:
         journal = os.path.join(tmp, "study.journal")
-        study = optuna.create_study(study_name="seqnest",
-                                    storage=JournalStorage(JournalFileBackend(journal)))
+        study = optuna.create_study(study_name="seqnest", storage=journal_storage(journal))
         for _ in range(args.finished):                 # finished trials: error 1/k
             trial = study.ask()
             for k in range(1, args.episodes + 1):

@@ -117,8 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(worker(args.worker, args.neurons, args.indegree,
                                 json.loads(args.overrides))))
         return 0
-    print(f"| synapse | synapses | resident bytes per synapse | object bytes (sizeof) "
-          f"| long-term state bits per synapse |\n|---|---|---|---|---|")
+    print("| synapse | synapses | resident bytes per synapse | object bytes (sizeof) "
+          "| long-term state bits per synapse |\n|---|---|---|---|---|")
     rows = {}
     for label, (kind, overrides) in VARIANTS.items():
         r = rows[label] = measure(kind, args.neurons, args.indegree, overrides)

@@ -48,9 +48,10 @@ def _once(tmp: Path, args) -> tuple[float, float, dict]:
     summary = seqnest.tune(spec, tmp / "study", workers=args.workers)
     tuned = time.perf_counter() - started
     import optuna
-    from optuna.storages.journal import JournalFileBackend, JournalStorage
-    study = optuna.load_study(study_name="seqnest", storage=JournalStorage(
-        JournalFileBackend(str(tmp / "study" / "study.journal"))))
+
+    from seqnest.sequences.tune_pruning import journal_storage
+    study = optuna.load_study(study_name="seqnest",
+                              storage=journal_storage(tmp / "study" / "study.journal"))
     plain = json.loads(spec.read_text())
     plain.pop("search"), plain.pop("objective"), plain.pop("trials")
     plain.pop("pruner", None)

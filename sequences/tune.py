@@ -28,7 +28,7 @@ from typing import Any
 from seqnest.params import ParameterError
 from seqnest.sequences.rundir import RunDirError, read_json, require_writable, write_json
 from seqnest.sequences.sweep.points import expand
-from seqnest.sequences.tune_pruning import PRUNED_AT, STOPPED
+from seqnest.sequences.tune_pruning import PRUNED_AT, STOPPED, journal_storage
 from seqnest.sequences.tune_spec import (Dimension, TuneSpec, feasible, load_tune_spec,
                                          load_tune_spec_data, trial_sweep)
 from seqnest.sequences.tune_validate import run_validation, top_trials
@@ -161,10 +161,8 @@ def _open_study(journal: Path, spec: TuneSpec):
     holds; trials a killed client left running are told: pruned where their pruner
     had stopped them, else failed and their values asked again (points reused)."""
     import optuna
-    from optuna.storages.journal import JournalFileBackend, JournalStorage
     from optuna.trial import TrialState
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    storage = JournalStorage(JournalFileBackend(str(journal)))
+    storage = journal_storage(journal)
     existing = len(optuna.create_study(study_name="seqnest", storage=storage,
                                        load_if_exists=True,
                                        directions=[d for _, d in spec.objectives]).trials)

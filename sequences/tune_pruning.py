@@ -28,6 +28,7 @@ from __future__ import annotations
 import collections
 import functools
 import math
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from typing import Any
 
 from seqnest.errors import TrainingStopped
 
-__all__ = ["PrunerSpec", "pruner_spec", "section", "PointWatch", "TrialMonitor", "tune_point",
+__all__ = ["PrunerSpec", "pruner_spec", "section", "journal_storage", "PointWatch", "TrialMonitor", "tune_point",
            "PRUNED_AT", "STOPPED", "TIMING", "curve_key"]
 
 #: The user attribute that marks a trial its pruner stopped (the episode).
@@ -172,14 +173,21 @@ class PointWatch:
     episode_word: str = "episode"   # what the family calls an episode
 
 
+def journal_storage(journal: str | os.PathLike):
+    """Optuna's storage of a study's journal file (a file with a lock, shared by the
+    client and the workers), Optuna's own messages below warnings."""
+    import optuna
+    from optuna.storages.journal import JournalFileBackend, JournalStorage
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return JournalStorage(JournalFileBackend(str(journal)))
+
+
 @functools.lru_cache(maxsize=4)
 def _study(journal: str):
     """The study of ``journal`` and its storage in this worker process (opened once:
     the journal storage then reads only what was appended since)."""
     import optuna
-    from optuna.storages.journal import JournalFileBackend, JournalStorage
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    storage = JournalStorage(JournalFileBackend(journal))
+    storage = journal_storage(journal)
     return optuna.load_study(study_name="seqnest", storage=storage), storage
 
 

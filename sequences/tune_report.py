@@ -25,16 +25,14 @@ BEST_SHOWN = 3
 
 def _study(folder: Path):
     import optuna
-    from optuna.storages.journal import JournalFileBackend, JournalStorage
 
     from seqnest.sequences.tune import JOURNAL
+    from seqnest.sequences.tune_pruning import journal_storage
     path = folder / JOURNAL
     if not path.is_file():
         raise RunDirError(f"missing file: {path}")
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        return optuna.load_study(study_name="seqnest",
-                                 storage=JournalStorage(JournalFileBackend(str(path))))
+        return optuna.load_study(study_name="seqnest", storage=journal_storage(path))
     except Exception as exc:      # noqa: BLE001 - a damaged or foreign journal
         raise RunDirError(f"cannot read the study in {path}: "
                           f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
