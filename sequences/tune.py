@@ -137,7 +137,8 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
                 lambda values: expand(trial_sweep(spec, [values])),
                 lambda trial, values, problems: tell_trial(study, spec, runs, trial, values,
                                                            problems, told),
-                out / JOURNAL, progress, local_workers=workers if cluster == "local" else None)
+                out / JOURNAL, progress, local_workers=workers if cluster == "local" else None,
+                known=_told_points(study, spec, runs))
             cost = cost_summary(spent, ran)
         if spec.validate is not None and finished() >= spec.trials:
             # once the study has its budget; on the same cluster, or one of its own
@@ -154,6 +155,19 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
     write_json(out / "summary.json", summary)
     write_trials_table(out, study, spec)
     return summary
+
+
+def _told_points(study, spec: TuneSpec, runs: Path) -> tuple[list, dict]:
+    """The points of the trials the study was told of, and the rows of those complete."""
+    from optuna.trial import TrialState
+
+    from seqnest.sequences.sweep.run import reuse_scan
+    ended = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
+    values = [t.params for t in study.get_trials(deepcopy=False, states=ended) if t.params]
+    if not values:
+        return [], {}
+    points = list({p.key: p for p in expand(trial_sweep(spec, values))}.values())
+    return points, reuse_scan(spec.sweep, runs, points)[0]
 
 
 def _open_study(journal: Path, spec: TuneSpec):
@@ -215,7 +229,7 @@ def _results(out: Path, study, spec: TuneSpec, counts: dict,
     return summary
 
 
-#: The study's table: a row per trial (runs/results.csv holds this run's points).
+#: The study's table: a row per trial (runs/results.csv: a row per point).
 TRIALS_TABLE = "trials.csv"
 
 

@@ -44,7 +44,7 @@ class _Runner:
     def __init__(self, study, spec, runs: Path, target: int, running,
                  finished: Callable[[], int], points_of: Callable[[dict], list[Point]],
                  tell: Callable[[Any, dict, dict[str, str]], None], journal: Path,
-                 local_workers: int | None):
+                 local_workers: int | None, known: tuple[list[Point], dict] = ((), {})):
         from distributed import as_completed
         self.study, self.spec, self.runs, self.target = study, spec, runs, target
         self.client, self.slots = running.client, running.slots
@@ -54,9 +54,10 @@ class _Runner:
         self.waiting: dict[str, list[int]] = {}     # point key -> trials waiting for it
         self.open: dict[int, _Open] = {}
         self.futures: dict[Any, str] = {}
-        self.seen: dict[str, Point] = {}            # this run's points, for results.csv
-        self.rows: dict[str, dict] = {}
-        self.failures: dict[str, dict] = {}
+        # the study's points (earlier commands' too), for results.csv and failures.json
+        self.seen: dict[str, Point] = {p.key: p for p in known[0]}
+        self.rows: dict[str, dict] = dict(known[1])
+        self.failures: dict[str, dict] = _earlier_failures(runs, self.seen, self.rows)
         self.results = as_completed([])
         self.told = 0
         self.free_since = [time.perf_counter()] * self.slots   # when each free slot freed
@@ -155,10 +156,23 @@ class _Runner:
                 self.close(entry)
 
 
+def _earlier_failures(runs: Path, seen: dict[str, Point], rows: dict) -> dict[str, dict]:
+    """What failures.json says of the points ``seen`` that have no row."""
+    import json
+    try:
+        found = json.loads((runs / "failures.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return {f["point"]: {k: v for k, v in f.items() if k != "point"}
+            for f in found if isinstance(f, dict) and f.get("point") in seen
+            and f["point"] not in rows}
+
+
 def run_trials(study, spec, runs: Path, target: int, running, finished: Callable[[], int],
                points_of: Callable[[dict], list[Point]],
                tell: Callable[[Any, dict, dict[str, str]], None], journal: Path,
-               progress: bool = False, local_workers: int | None = None) -> tuple[int, dict]:
+               progress: bool = False, local_workers: int | None = None,
+               known: tuple[list[Point], dict] = ((), {})) -> tuple[int, dict]:
     """Run trials of ``spec`` (a :class:`~seqnest.sequences.tune_spec.TuneSpec`) on
     ``running`` (a :class:`~seqnest.sequences.sweep.run.RunningCluster`) until
     ``finished()`` reaches ``target``; return the trials told here.
@@ -166,10 +180,12 @@ def run_trials(study, spec, runs: Path, target: int, running, finished: Callable
     the study a trial whose points are all back (``problems``: point key -> why it
     stopped or failed). Also returned: what the search cost (:func:`cost_summary`). ``journal``: the study's journal file, to which the points
     of a pruned search report. ``local_workers``: the worker processes on this
-    machine (their memory is checked per point), None on SLURM."""
+    machine (their memory is checked per point), None on SLURM. ``known``: the
+    points of the trials told before and the rows of those complete, so that
+    results.csv and failures.json cover the whole study."""
     from tqdm import tqdm
     runner = _Runner(study, spec, runs, target, running, finished, points_of, tell, journal,
-                     local_workers)
+                     local_workers, known)
     bar = tqdm(total=max(0, target - finished()), desc="tune", unit="trial",
                disable=None if progress else True)
     try:

@@ -53,6 +53,8 @@ def test_a_study_runs_continues_and_gives_a_config(built_module, spec, tmp_path,
     # continued with a larger budget: only the new trial runs
     summary = seqnest.tune(spec, out, trials=3, module=built_module)
     assert summary["trials"] == 3 and summary["ran"] == 1 and len(_points(out)) == 3 * 2
+    # results.csv has every point of the study, not only this command's
+    assert len((out / "runs" / "results.csv").read_text().splitlines()) == 1 + 3 * 2
     best = json.loads((out / "best_config.json").read_text())
     assert set(best) == {"synapse", "network", "run"}
     assert best["network"]["n_E"] == 20 and best["run"]["episodes"] == 2
@@ -130,6 +132,11 @@ def test_a_killed_worker_loses_only_the_trial_it_was_running(built_module, spec,
     failures = json.loads((out / "runs" / "failures.json").read_text())
     assert len(failures) == 1 and "KilledWorker" in failures[0]["reason"]
     assert len(_points(out)) == 5                 # a run directory per point that finished
+    monkeypatch.undo()
+    seqnest.tune(spec, out, trials=4, module=built_module)       # continued: still said
+    failures = json.loads((out / "runs" / "failures.json").read_text())
+    assert len(failures) == 1 and "KilledWorker" in failures[0]["reason"]
+    assert len((out / "runs" / "results.csv").read_text().splitlines()) == 1 + 7
 
 
 def test_hopeless_trials_are_pruned_from_their_curves_and_leave_no_run(built_module, tmp_path,
