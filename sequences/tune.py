@@ -69,22 +69,10 @@ def check_tune_output(out: Path, spec: TuneSpec) -> Path:
             raise RunDirError(f"{out} exists and is not a tune directory seqnest wrote "
                               f"(no {TUNE_MARKER}): choose another --out")
         stored = read_json(marker).get("spec")
-        if stored != _comparable(spec):
+        if stored != spec.comparable():
             raise RunDirError(f"{out} holds a study of another spec: choose another --out "
                               "(or continue it with its own spec)")
     return require_writable(out, f"cannot write the tune directory {out}")
-
-
-def _comparable(spec: TuneSpec) -> dict:
-    """The spec as recorded: the budget (trials) may grow and the pruner, sampler and
-    validation change when a study continues (none changes what a finished trial
-    measured); a
-    ``config`` file is recorded by its content."""
-    kept = {k: v for k, v in spec.data.items()
-            if k not in ("trials", "pruner", "sampler", "validate")}
-    if "config" in kept:
-        kept["config"] = spec.sweep.config
-    return kept
 
 
 def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
@@ -104,7 +92,7 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
     if cluster == "slurm":                                    # before anything is written
         check_slurm_submission(spec.sweep, workers)
     out = check_tune_output(Path(out), spec)
-    write_json(out / TUNE_MARKER, {"spec": _comparable(spec),
+    write_json(out / TUNE_MARKER, {"spec": spec.comparable(),
                                    "pruner": spec.data.get("pruner"),   # the latest run's
                                    "objective": spec.objective,
                                    "direction": spec.direction, "seeds": spec.seeds,
@@ -177,9 +165,12 @@ def _open_study(journal: Path, spec: TuneSpec):
     import optuna
     from optuna.trial import TrialState
     storage = journal_storage(journal)
-    existing = len(optuna.create_study(study_name="seqnest", storage=storage,
-                                       load_if_exists=True,
-                                       directions=[d for _, d in spec.objectives]).trials)
+    created = optuna.create_study(study_name="seqnest", storage=storage, load_if_exists=True,
+                                  directions=[d for _, d in spec.objectives])
+    if spec.warm_start is not None:       # a new study starts with the other's trials
+        from seqnest.sequences.tune_warm import warm_start
+        warm_start(created, spec)
+    existing = len(created.trials)
     # a continued study draws on from where it stopped (same spec, same sequence of runs)
     study = optuna.load_study(study_name="seqnest", storage=storage,
                               sampler=spec.make_sampler(existing))

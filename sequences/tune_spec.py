@@ -21,6 +21,8 @@ A tune spec is a sweep spec (family, task, episodes, base ``config``, ``cluster`
     sampler: {startup_trials: 10, multivariate: false}       # optional (Optuna's TPE)
     pruner: {type: median, warmup_episodes: 10}              # optional (tune_pruning)
     constraints: [{key: wall_time_s, max: 60}]               # optional: max or min
+    validate: {top: 5, seeds: [21, 22, 23]}                  # optional (tune_validate)
+    warm_start: ../earlier_study             # optional: a tune directory (tune_warm)
 
 ``objective`` may also be a list of them: the study then searches their Pareto
 front (each trial of the front written as ``OUT/pareto/trial-N.json``).
@@ -50,7 +52,12 @@ __all__ = ["TuneSpec", "Dimension", "Constraint", "load_tune_spec", "load_tune_s
 
 #: Top-level keys of a tune spec besides a sweep spec's.
 TUNE_KEYS = {"search", "objective", "seeds", "trials", "sampler_seed", "sampler", "pruner",
-             "constraints", "validate"}
+             "constraints", "validate", "warm_start"}
+#: Keys a continued study may change: none changes what a finished trial measured.
+CHANGEABLE = ("trials", "pruner", "sampler", "validate")
+#: Keys a warm start's study may differ in besides those: the search (whose ranges
+#: must hold the other's), the sampler's seed, the cluster.
+WARM_FREE = CHANGEABLE + ("search", "sampler_seed", "cluster", "warm_start")
 #: The sampler's keys: Optuna's TPE, its random start and whether it models the
 #: parameters jointly (multivariate) or one by one.
 SAMPLER_KEYS = {"startup_trials", "multivariate"}
@@ -168,6 +175,16 @@ class TuneSpec:
     objectives: tuple[tuple[str, str], ...] = ()
     #: the best trials rescored on other seeds after the search (None: not rescored)
     validate: ValidateSpec | None = None
+    #: a tune directory whose trials start this study (None: a study of its own)
+    warm_start: Path | None = None
+
+    def comparable(self) -> dict:
+        """The spec as recorded in ``tune.json``: without what a continued study may
+        change (:data:`CHANGEABLE`); a ``config`` file recorded by its content."""
+        kept = {k: v for k, v in self.data.items() if k not in CHANGEABLE}
+        if "config" in kept:
+            kept["config"] = self.sweep.config
+        return kept
 
     @property
     def multi(self) -> bool:
@@ -216,6 +233,47 @@ def _dimension(key: str, value: Any, path: Path) -> Dimension:
     if integer and not (float(low).is_integer() and float(high).is_integer()):
         _fail(path, f"search.{key}: an integer range needs whole bounds")
     return Dimension(key, float(low), float(high), log, integer)
+
+
+def _contains(ours: Dimension, theirs: Dimension) -> bool:
+    """Whether every value of ``theirs`` is a value of ``ours``."""
+    if ours.choices is not None or theirs.choices is not None:
+        return ours.choices is not None and theirs.choices is not None \
+            and set(theirs.choices) <= set(ours.choices)
+    return (ours.log, ours.integer) == (theirs.log, theirs.integer) \
+        and ours.low <= theirs.low and theirs.high <= ours.high
+
+
+def _warm_start(value: Any, spec: TuneSpec, path: Path) -> Path:
+    """The checked tune directory of ``warm_start``: a study that measured what this
+    one measures (the same family, task, configuration, protocol, objectives, seeds
+    and constraints) over the same parameters, within this search's ranges."""
+    from seqnest.sequences.rundir import RunDirError, read_json
+    if not isinstance(value, str) or not value:
+        _fail(path, "'warm_start' must be the path of a tune directory")
+    folder = Path(value) if Path(value).is_absolute() else path.parent / value
+    try:
+        theirs = read_json(folder / "tune.json")["spec"]
+    except (RunDirError, KeyError, TypeError):
+        _fail(path, f"warm_start {value}: not a tune directory seqnest wrote "
+                    f"(no readable {folder / 'tune.json'})")
+    if not (folder / "study.journal").is_file():
+        _fail(path, f"warm_start {value}: no study.journal in it")
+    ours = spec.comparable()
+    for key in sorted((set(ours) | set(theirs)) - set(WARM_FREE)):
+        if ours.get(key) != theirs.get(key):
+            _fail(path, f"warm_start {value}: its study differs in {key!r} "
+                        f"({theirs.get(key)!r}, here {ours.get(key)!r})")
+    mine = {d.key: d for d in spec.dimensions}
+    other = [_dimension(k, v, path) for k, v in (theirs.get("search") or {}).items()]
+    if sorted(d.key for d in other) != sorted(mine):
+        _fail(path, f"warm_start {value}: its study searched other parameters "
+                    f"({', '.join(sorted(d.key for d in other))})")
+    for d in other:
+        if not _contains(mine[d.key], d):
+            _fail(path, f"warm_start {value}: its range of {d.key} is not within this "
+                        "search's (a warm start may only widen a range)")
+    return folder.resolve()
 
 
 def load_tune_spec(path: str | os.PathLike) -> TuneSpec:
@@ -272,6 +330,8 @@ def load_tune_spec_data(data: Any, path: Path) -> TuneSpec:
                              lambda message: _fail(path, message))
     spec = TuneSpec(sweep, dimensions, key, direction, list(seeds), trials, sampler_seed, data,
                     pruner, dict(sampler), constraints, tuple(objectives), validate)
+    if data.get("warm_start") is not None:
+        spec.warm_start = _warm_start(data["warm_start"], spec, path)
     # every bound and choice resolved as the command line would (one point each)
     corners = [{d.key: v} for d in dimensions for v in d.corners()]
     try:

@@ -70,6 +70,9 @@ def _describe_search(spec) -> list[str]:
                         else "")
                      + (f"; after {p.startup_trials} finished trials"
                         if p.type != "threshold" else ""))
+    if spec.warm_start is not None:
+        lines.append(f"warm start: the finished trials of {spec.warm_start} "
+                     "(when the study is new)")
     v = spec.validate
     if v is not None:
         lines.append(f"validate: the {v.top} best finished trials rescored on seeds "
