@@ -29,6 +29,7 @@ from seqnest.params import ParameterError
 from seqnest.sequences.rundir import RunDirError, read_json, require_writable, write_json
 from seqnest.sequences.sweep.points import expand
 from seqnest.sequences.tune_pruning import PRUNED_AT, STOPPED, journal_storage
+from seqnest.sequences.tune_runner import IMPOSSIBLE
 from seqnest.sequences.tune_spec import (Dimension, TuneSpec, feasible, load_tune_spec,
                                          load_tune_spec_data, trial_sweep)
 from seqnest.sequences.tune_validate import run_validation, top_trials
@@ -151,7 +152,8 @@ def _told_points(study, spec: TuneSpec, runs: Path) -> tuple[list, dict]:
 
     from seqnest.sequences.sweep.run import reuse_scan
     ended = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
-    values = [t.params for t in study.get_trials(deepcopy=False, states=ended) if t.params]
+    values = [t.params for t in study.get_trials(deepcopy=False, states=ended)
+              if t.params and IMPOSSIBLE not in t.user_attrs]
     if not values:
         return [], {}
     points = list({p.key: p for p in expand(trial_sweep(spec, values))}.values())
@@ -279,6 +281,13 @@ def tell_trial(study, spec: TuneSpec, runs: Path, trial, values: dict,
     objective(s), the mean over its seeds, with its constraints."""
     from optuna.trial import TrialState
 
+    if IMPOSSIBLE in problems:
+        trial.set_user_attr("evaluated", True)
+        trial.set_user_attr(IMPOSSIBLE, problems[IMPOSSIBLE])
+        study.tell(trial, state=TrialState.FAIL)
+        say(f"trial {trial.number}: {_shown(values)} -> impossible together: "
+            f"{problems[IMPOSSIBLE]}")
+        return
     means = _means(spec, runs, values, [k for k, _ in spec.objectives]
                    + [c.key for c in spec.constraints])
     measured = [means[key] for key, _ in spec.objectives]

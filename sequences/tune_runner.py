@@ -21,10 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seqnest.params import ParameterError
 from seqnest.sequences.rundir import check_free_space
 from seqnest.sequences.sweep.points import Point
 
-__all__ = ["run_trials", "cost_summary"]
+__all__ = ["run_trials", "cost_summary", "IMPOSSIBLE"]
+
+#: The problem of a trial whose values are each in range but impossible together
+#: (e.g. a window's lower bound above its upper): told failed, nothing runs.
+IMPOSSIBLE = "impossible"
 
 
 @dataclass
@@ -70,7 +75,12 @@ class _Runner:
         family = self.spec.sweep.family
         trial = self.study.ask()
         values = {d.key: d.suggest(trial) for d in self.spec.dimensions}
-        points = self.points_of(values)
+        try:
+            points = self.points_of(values)
+        except ParameterError as exc:
+            entry = self.open[trial.number] = _Open(trial, values, set(), {IMPOSSIBLE: str(exc)})
+            self.close(entry)
+            return
         remove_stale_temporaries(self.runs, {p.key for p in points})
         todo = reuse_scan(self.spec.sweep, self.runs, points)[1]   # as a sweep reuses
         fresh = [p for p in todo if p.key not in self.waiting]

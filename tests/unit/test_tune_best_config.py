@@ -169,3 +169,27 @@ def test_a_pruner_judges_one_objective(tmp_path, capsys):
     assert main(["tune", str(spec), "--out", str(tmp_path / "study")]) == 2
     assert "a pruner judges one objective" in capsys.readouterr().err
     assert not (tmp_path / "study").exists()
+
+
+def test_values_impossible_together_fail_their_trial_and_the_search_goes_on(tmp_path, fake_runs,
+                                                                            capsys):
+    """Each value alone is fine, a window's lower bound above its upper is not: such a
+    trial is told failed without running, the others run, and a continued study
+    (which lists the points of all trials) is not stopped by it."""
+    spec = tmp_path / "tune.yaml"
+    spec.write_text(PATTERNS.replace(
+        "  neuron.theta_dAP: {low: 5, high: 60, log: true}\n",
+        "  neuron.theta_dAP: {low: 5, high: 60, log: true}\n"
+        "  ee_synapse.dt_min: {choices: [50, 120]}\n  ee_synapse.dt_max: {choices: [100]}\n")
+        .replace("trials: 3", "trials: 6\nsampler: {startup_trials: 10}"))
+    assert main(["tune", str(spec), "--out", str(tmp_path / "study")]) == 0
+    printed = capsys.readouterr().out
+    from seqnest.sequences.tune_report import _study
+    trials = _study(tmp_path / "study").trials
+    bad = [t for t in trials if t.params["ee_synapse.dt_min"] == 120]
+    assert bad and len(bad) < len(trials)                  # both kinds among the draws
+    assert all(t.state.name == "FAIL" and "dt_min" in t.user_attrs["impossible"] for t in bad)
+    assert printed.count("-> impossible together: ") == len(bad)
+    assert all(t.state.name == "COMPLETE" for t in trials if t not in bad)
+    assert main(["tune", str(spec), "--out", str(tmp_path / "study"), "--trials", "7"]) == 0
+

@@ -123,3 +123,4 @@ def test_the_search_specs_in_the_repository_load():
     assert (s3.objective, s3.direction) == ("final_accuracy", "maximize")
     assert s3.pruner is not None and s3.pruner.curve == "accuracy"
     assert s3.validate is not None and s3.validate.top >= 3 and len(s3.validate.seeds) >= 5
+    assert s3.warm_start is not None and s3.warm_start.name == "patterns_s3_spatial"
