@@ -48,6 +48,25 @@ def test_sweep_example_spec_is_valid_and_the_script_runs_a_tiny_sweep(tmp_path):
     assert (tmp_path / "sweep" / "report.html").is_file()
 
 
+def test_tune_example_spec_is_valid_and_the_script_runs_a_tiny_search(tmp_path):
+    from seqnest.sequences.tune_spec import load_tune_spec
+    shipped = load_tune_spec(EXAMPLES / "tune_learning_rates.yaml")
+    assert shipped.pruner is not None and shipped.validate is not None
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text((EXAMPLES / "tune_learning_rates.yaml").read_text()
+                    .replace("episodes: 40", "episodes: 3")
+                    .replace("{n_E: 150}", "{n_E: 20, rho: 4}")
+                    .replace("trials: 16", "trials: 3")
+                    .replace("warmup_episodes: 10", "warmup_episodes: 2")
+                    .replace("top: 3", "top: 1"))
+    out = _run("tune_and_report.py", "--spec", str(spec), "--out", "study", "--workers", "1",
+               cwd=tmp_path)
+    assert "3 trials: " in out and "best of the search: trial " in out
+    assert "best on the unseen seeds: trial " in out
+    for name in ("best_config.json", "validation.csv", "report.html", "trials.csv"):
+        assert (tmp_path / "study" / name).is_file(), name
+
+
 def test_the_example_command_learns_replays_and_summarises(built_module, tmp_path, capsys):
     """`seqnest example` (what the README's first command runs): learn, replay, summary."""
     from seqnest.cli import main
