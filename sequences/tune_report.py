@@ -89,9 +89,10 @@ def _first_episode(spec, n: int) -> int:
     return max(0, int(episodes) - n) if episodes is not None else 0
 
 
-def _figures(figs: Figures, folder: Path, spec, study, complete: list, names: list) -> list:
+def _figures(figs: Figures, folder: Path, spec, study, complete: list,
+             names: list) -> tuple[list, dict]:
     """The report's figures; returns the best feasible trials (best first; with several
-    objectives, the Pareto front by the first)."""
+    objectives, the Pareto front by the first) and each objective's importances."""
     values = np.array([t.values for t in complete], dtype=float)        # trials x objectives
     _history(figs, spec, complete, values)
     front = {t.number for t in study.best_trials} if spec.multi else set()
@@ -116,7 +117,7 @@ def _figures(figs: Figures, folder: Path, spec, study, complete: list, names: li
             else [t for t in complete if feasible(t)])
     ranked = sorted(pool, key=lambda t: t.values[0], reverse=not low0)[:BEST_SHOWN]
     _best_curves(figs, folder, spec, study, ranked)
-    return ranked
+    return ranked, importances
 
 
 def _history(figs: Figures, spec, complete: list, values: np.ndarray) -> None:
@@ -274,7 +275,7 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
     names = sorted({k for t in complete for k in t.params})
 
     figs = Figures()
-    ranked = _figures(figs, folder, spec, study, complete, names)
+    ranked, importances = _figures(figs, folder, spec, study, complete, names)
     keys = [k for k, _ in spec.objectives]
     rows = [("objective" + ("s (a Pareto front)" if spec.multi else ""),
              "; ".join(f"{k} ({d})" for k, d in spec.objectives)
@@ -286,6 +287,9 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
             *([("constraints", "; ".join(c.name for c in spec.constraints)
                 + f" (mean over the seeds): {sum(map(feasible, complete))} of {len(complete)} "
                   "finished trials meet them")] if spec.constraints else [])]
+    rows += [(f"importance for {key} (fANOVA)",
+              ", ".join(f"{name} {share:.2f}" for name, share in imp.items()))
+             for key, imp in importances.items()]
     rescored = None
     if spec.multi:
         rows += [("Pareto front", f"{len(study.best_trials)} trials: "

@@ -52,6 +52,10 @@ def test_a_study_report_shows_history_importance_curves_and_trials(study_dir, ca
     assert "9 asked, 8 finished" in text
     assert len(re.findall(r"<td>running</td>", text)) == 1
     assert "best_config.json" in text
+    shares = re.search(r"importance for [a-z_]+ \(fANOVA\)</th><td>([^<]*)", text).group(1)
+    numbers = [float(part.rsplit(" ", 1)[1]) for part in shares.split(", ")]
+    assert len(numbers) >= 2 and sum(numbers) == pytest.approx(1.0, abs=0.02)
+    assert numbers == sorted(numbers, reverse=True)
 
 
 def test_a_search_without_a_finished_trial_says_so(tmp_path, capsys):
