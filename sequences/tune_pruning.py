@@ -171,6 +171,8 @@ class PointWatch:
     pruner: PrunerSpec
     direction: str              # the study's
     episode_word: str = "episode"   # what the family calls an episode
+    last: int | None = None     # the run's last episode: recorded, never judged (the
+                                # run is complete; stopping it would waste it)
 
 
 def journal_storage(journal: str | os.PathLike):
@@ -247,6 +249,8 @@ class TrialMonitor:
         values = [trial.user_attrs.get(curve_key(s, episode)) for s in self.watch.seeds]
         values = [v for v in values if v is not None]
         storage.set_trial_intermediate_value(tid, episode, self.sign * sum(values) / len(values))
+        if self.watch.last is not None and episode >= self.watch.last:
+            return
         trial = storage.get_trial(tid)
         if self.pruner.prune(self.study, trial):
             # the pruner judges the trial's last episode (another seed's may be ahead)

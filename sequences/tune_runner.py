@@ -111,8 +111,10 @@ class _Runner:
         from seqnest.sequences.tune_pruning import PointWatch, tune_point
         spec = self.spec
         number = self.waiting[p.key][0]
+        group, key = spec.sweep.family.run_keys["episodes"].split(".")
         watch = (PointWatch(self.journal, number, int(p.config.run.seed), tuple(spec.seeds),
-                            spec.pruner, spec.direction, spec.sweep.family.episode_word)
+                            spec.pruner, spec.direction, spec.sweep.family.episode_word,
+                            last=int(getattr(getattr(p.config, group), key)))
                  if spec.pruner is not None else None)
         future = self.client.submit(on_worker, tune_point, watch, p.config.to_dict(),
                                     str(self.runs / p.key), key=f"trial-{number}-{p.key}",

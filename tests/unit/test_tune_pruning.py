@@ -121,6 +121,23 @@ def test_a_hopeless_trial_is_stopped_after_the_warmup_and_its_other_seeds_too(tm
         _monitor(tmp_path, journal, trial.number, 12, spec).check()   # or before it starts
 
 
+def test_a_run_at_its_last_episode_is_recorded_not_stopped(tmp_path):
+    """Judging the last episode would throw a complete run away: it is recorded and
+    the trial is told with its objective instead."""
+    from seqnest.sequences.tune_pruning import _study as cached
+    spec = load_tune_spec(write(tmp_path, GOOD))
+    study, journal = _study(tmp_path)
+    _finished(study, [[1.0] * 3 + [0.2] * 27, [1.0] * 3 + [0.1] * 27])
+    trial = study.ask()
+    cached.cache_clear()
+    last = TrialMonitor(PointWatch(journal, trial.number, 11, (11,), spec.pruner, "minimize",
+                                   last=5))
+    for k in range(1, 6):
+        last(k, {"error": 0.9})                 # hopeless, and episode 5 is its last
+    stored = study._storage.get_trial(trial._trial_id)
+    assert PRUNED_AT not in stored.user_attrs and stored.intermediate_values[5] == 0.9
+
+
 def test_a_trial_as_good_as_the_others_goes_on(tmp_path):
     spec = load_tune_spec(write(tmp_path, GOOD))
     study, journal = _study(tmp_path)
