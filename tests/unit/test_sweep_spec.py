@@ -63,7 +63,9 @@ def test_example_specs_in_the_repository_expand():
     sizes = {name: len(expand(spec)) for name, spec in specs.items()}
     assert sizes == {"set1_learning_rates.yaml": 27, "reram_robustness.yaml": 57,
                      "noise_replay_2branch.yaml": 9, "noise_replay_3branch.yaml": 1,
-                     "pattern_robustness.yaml": 420, "noise_replay_race.yaml": 45}
+                     "pattern_robustness.yaml": 420, "noise_replay_race.yaml": 45,
+                     "context_split_s3.yaml": 20, "context_split_s4.yaml": 20,
+                     "context_split_temporal.yaml": 20}
     stp = expand(specs["pattern_robustness.yaml"])
     assert {p.config.coding for p in stp} == {"spatial"}
     assert {p.config.run.seed for p in stp} == set(range(1, 21))
