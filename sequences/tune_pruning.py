@@ -171,8 +171,9 @@ class PointWatch:
     pruner: PrunerSpec
     direction: str              # the study's
     episode_word: str = "episode"   # what the family calls an episode
-    last: int | None = None     # the run's last episode: recorded, never judged (the
-                                # run is complete; stopping it would waste it)
+    last: int | None = None     # the run's last episode: once a seed of the trial has
+                                # reached it, nothing is judged (stopping the other
+                                # seeds would throw a complete run away)
 
 
 def journal_storage(journal: str | os.PathLike):
@@ -249,9 +250,9 @@ class TrialMonitor:
         values = [trial.user_attrs.get(curve_key(s, episode)) for s in self.watch.seeds]
         values = [v for v in values if v is not None]
         storage.set_trial_intermediate_value(tid, episode, self.sign * sum(values) / len(values))
-        if self.watch.last is not None and episode >= self.watch.last:
-            return
         trial = storage.get_trial(tid)
+        if self.watch.last is not None and trial.last_step >= self.watch.last:
+            return                  # a seed's run is complete: the others finish too
         if self.pruner.prune(self.study, trial):
             # the pruner judges the trial's last episode (another seed's may be ahead)
             step = trial.last_step

@@ -136,6 +136,13 @@ def test_a_run_at_its_last_episode_is_recorded_not_stopped(tmp_path):
         last(k, {"error": 0.9})                 # hopeless, and episode 5 is its last
     stored = study._storage.get_trial(trial._trial_id)
     assert PRUNED_AT not in stored.user_attrs and stored.intermediate_values[5] == 0.9
+    # another seed of the trial, behind: its run goes on too (one run is complete)
+    cached.cache_clear()
+    behind = TrialMonitor(PointWatch(journal, trial.number, 12, (11, 12), spec.pruner,
+                                     "minimize", last=5))
+    for k in range(1, 5):
+        behind(k, {"error": 0.9})
+    assert PRUNED_AT not in study._storage.get_trial(trial._trial_id).user_attrs
 
 
 def test_a_trial_as_good_as_the_others_goes_on(tmp_path):
