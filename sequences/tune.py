@@ -40,6 +40,8 @@ __all__ = ["TuneSpec", "Dimension", "load_tune_spec", "load_tune_spec_data", "ru
 #: The file that marks a tune directory (its spec), and the study's journal.
 TUNE_MARKER = "tune.json"
 JOURNAL = "study.journal"
+#: The cost of the latest command's trials so far (rewritten after every trial).
+COST = "cost.json"
 
 
 def _means(spec: TuneSpec, runs: Path, values: dict, keys: list[str]) -> dict[str, float | None]:
@@ -127,7 +129,8 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
                 lambda trial, values, problems: tell_trial(study, spec, runs, trial, values,
                                                            problems, told),
                 out / JOURNAL, progress, local_workers=workers if cluster == "local" else None,
-                known=_told_points(study, spec, runs))
+                known=_told_points(study, spec, runs),
+                spent=lambda so_far: write_json(out / COST, so_far))
             cost = cost_summary(spent, ran)
         if spec.validate is not None and finished() >= spec.trials:
             # once the study has its budget; on the same cluster, or one of its own

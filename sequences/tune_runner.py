@@ -49,7 +49,8 @@ class _Runner:
     def __init__(self, study, spec, runs: Path, target: int, running,
                  finished: Callable[[], int], points_of: Callable[[dict], list[Point]],
                  tell: Callable[[Any, dict, dict[str, str]], None], journal: Path,
-                 local_workers: int | None, known: tuple[list[Point], dict] = ((), {})):
+                 local_workers: int | None, known: tuple[list[Point], dict] = ((), {}),
+                 spent: Callable[[dict], None] | None = None):
         from distributed import as_completed
         self.study, self.spec, self.runs, self.target = study, spec, runs, target
         self.client, self.slots = running.client, running.slots
@@ -64,7 +65,7 @@ class _Runner:
         self.rows: dict[str, dict] = dict(known[1])
         self.failures: dict[str, dict] = _earlier_failures(runs, self.seen, self.rows)
         self.results = as_completed([])
-        self.told = 0
+        self.told, self.spent = 0, spent
         self.free_since = [time.perf_counter()] * self.slots   # when each free slot freed
         self.cost = {"points": 0, "point_s": 0.0, "monitor_s": 0.0, "client_wait_s": 0.0}
 
@@ -105,6 +106,8 @@ class _Runner:
         del self.open[entry.trial.number]
         self.tell(entry.trial, entry.values, entry.problems)
         self.told += 1
+        if self.spent is not None:            # the cost so far, after every trial
+            self.spent(cost_summary(self.cost, self.told))
 
     def submit(self, p: Point) -> None:
         from seqnest.sequences.sweep.run import on_worker
@@ -184,7 +187,8 @@ def run_trials(study, spec, runs: Path, target: int, running, finished: Callable
                points_of: Callable[[dict], list[Point]],
                tell: Callable[[Any, dict, dict[str, str]], None], journal: Path,
                progress: bool = False, local_workers: int | None = None,
-               known: tuple[list[Point], dict] = ((), {})) -> tuple[int, dict]:
+               known: tuple[list[Point], dict] = ((), {}),
+               spent: Callable[[dict], None] | None = None) -> tuple[int, dict]:
     """Run trials of ``spec`` (a :class:`~seqnest.sequences.tune_spec.TuneSpec`) on
     ``running`` (a :class:`~seqnest.sequences.sweep.run.RunningCluster`) until
     ``finished()`` reaches ``target``; return the trials told here.
@@ -194,10 +198,11 @@ def run_trials(study, spec, runs: Path, target: int, running, finished: Callable
     of a pruned search report. ``local_workers``: the worker processes on this
     machine (their memory is checked per point), None on SLURM. ``known``: the
     points of the trials told before and the rows of those complete, so that
-    results.csv and failures.json cover the whole study."""
+    results.csv and failures.json cover the whole study. ``spent(cost)`` is told
+    the search's cost so far (:func:`cost_summary`) after every trial."""
     from tqdm import tqdm
     runner = _Runner(study, spec, runs, target, running, finished, points_of, tell, journal,
-                     local_workers, known)
+                     local_workers, known, spent)
     bar = tqdm(total=max(0, target - finished()), desc="tune", unit="trial",
                disable=None if progress else True)
     try:

@@ -50,6 +50,7 @@ def test_a_study_runs_continues_and_gives_a_config(built_module, spec, tmp_path,
     assert cost["points"] == 4 and cost["monitor_s"] == 0.0      # no pruner
     assert 0 < cost["client_wait_s"] < cost["point_s"] and cost["percent_of_runs"] > 0
     assert "tuner_timing" not in (out / "runs" / "results.csv").read_text()
+    assert json.loads((out / "cost.json").read_text()) == cost     # kept after every trial
     # continued with a larger budget: only the new trial runs
     summary = seqnest.tune(spec, out, trials=3, module=built_module)
     assert summary["trials"] == 3 and summary["ran"] == 1 and len(_points(out)) == 3 * 2
