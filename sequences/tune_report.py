@@ -265,9 +265,11 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
     out = check_report_output(folder if out is None else out)
     from seqnest.sequences.tune_spec import load_tune_spec_data
     record = read_json(folder / "tune.json")
-    spec = load_tune_spec_data({**record["spec"], **({"pruner": record["pruner"]}
-                                                      if record.get("pruner") else {})},
-                               folder / "tune.json")
+    # a warm start's path is relative to the spec it was written in: not needed here
+    data = {k: v for k, v in record["spec"].items() if k != "warm_start"}
+    if record.get("pruner"):
+        data["pruner"] = record["pruner"]
+    spec = load_tune_spec_data(data, folder / "tune.json")
     study = _study(folder)
     complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
     if not complete:

@@ -45,6 +45,8 @@ def test_a_wider_search_starts_with_the_trials_of_the_narrower(tmp_path, fake_ru
     assert all(t.distributions["neuron.theta_dAP"].high == 120 for t in trials)
     assert all("warm_start" not in t.user_attrs for t in trials[4:])
     assert len((tmp_path / "wider" / "trials.csv").read_text().splitlines()) == 1 + 6
+    from seqnest.sequences.tune_report import write_tune_report
+    assert "6 asked, 6 finished" in write_tune_report(tmp_path / "wider").read_text()
     # continued: nothing is added twice
     again = seqnest.tune(spec, tmp_path / "wider", trials=7, module=object())
     assert again["trials"] == 7 and len(_study(tmp_path / "wider").trials) == 7
