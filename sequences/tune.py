@@ -30,16 +30,13 @@ from seqnest.sequences.rundir import RunDirError, read_json, require_writable, w
 from seqnest.sequences.sweep.points import expand
 from seqnest.sequences.tune_pruning import PRUNED_AT, STOPPED, journal_storage
 from seqnest.sequences.tune_runner import IMPOSSIBLE
-from seqnest.sequences.tune_spec import (Dimension, TuneSpec, feasible, load_tune_spec,
-                                         load_tune_spec_data, trial_sweep)
+from seqnest.sequences.tune_spec import (JOURNAL, TUNE_MARKER, Dimension, TuneSpec, feasible,
+                                         load_tune_spec, load_tune_spec_data, trial_sweep)
 from seqnest.sequences.tune_validate import run_validation, top_trials
 
 __all__ = ["TuneSpec", "Dimension", "load_tune_spec", "load_tune_spec_data", "run_tune",
            "TUNE_MARKER", "tell_trial", "write_trials_table"]
 
-#: The file that marks a tune directory (its spec), and the study's journal.
-TUNE_MARKER = "tune.json"
-JOURNAL = "study.journal"
 #: The cost of the latest command's trials so far (rewritten after every trial).
 COST = "cost.json"
 
@@ -48,12 +45,11 @@ def _means(spec: TuneSpec, runs: Path, values: dict, keys: list[str]) -> dict[st
     """Each summary metric of ``keys``, the mean over the points of the trial of
     ``values`` (each point's metrics read once; None for a key where a point failed
     or does not report it)."""
-    rows = []
-    for p in expand(trial_sweep(spec, [values])):
-        try:
-            rows.append(spec.sweep.family.row(read_json(runs / p.key / "metrics.json")))
-        except RunDirError:
-            return dict.fromkeys(keys)
+    from seqnest.sequences.sweep.run import reuse_scan
+    found_rows, missing = reuse_scan(spec.sweep, runs, expand(trial_sweep(spec, [values])))
+    if missing:
+        return dict.fromkeys(keys)
+    rows = list(found_rows.values())
     out: dict[str, float | None] = {}
     for key in keys:
         found = [row.get(key) for row in rows]
@@ -115,7 +111,7 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
     with contextlib.ExitStack() as stack:
         running = None
         if finished() < target:
-            from seqnest.sequences.tune_runner import cost_summary, run_trials
+            from seqnest.sequences.tune_runner import run_trials
             check_sweep_output(runs)
 
             def told(line: str) -> None:          # each trial told: its line, the table
@@ -123,7 +119,7 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
                 write_trials_table(out, study, spec)
             # one cluster for the whole search: its workers stay busy from trial to trial
             running = stack.enter_context(sweep_cluster(spec.sweep, cluster, workers, runs))
-            ran, spent = run_trials(
+            ran, cost = run_trials(
                 study, spec, runs, target, running, finished,
                 lambda values: expand(trial_sweep(spec, [values])),
                 lambda trial, values, problems: tell_trial(study, spec, runs, trial, values,
@@ -131,7 +127,6 @@ def run_tune(spec: TuneSpec, out: str | os.PathLike, trials: int | None = None,
                 out / JOURNAL, progress, local_workers=workers if cluster == "local" else None,
                 known=_told_points(study, spec, runs),
                 spent=lambda so_far: write_json(out / COST, so_far))
-            cost = cost_summary(spent, ran)
         if spec.validate is not None and finished() >= spec.trials:
             # once the study has its budget; on the same cluster, or one of its own
             complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))

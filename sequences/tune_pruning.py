@@ -36,8 +36,8 @@ from typing import Any
 
 from seqnest.errors import TrainingStopped
 
-__all__ = ["PrunerSpec", "pruner_spec", "section", "journal_storage", "PointWatch", "TrialMonitor", "tune_point",
-           "PRUNED_AT", "STOPPED", "TIMING", "curve_key"]
+__all__ = ["PrunerSpec", "pruner_spec", "section", "journal_storage", "PointWatch",
+           "TrialMonitor", "tune_point", "PRUNED_AT", "STOPPED", "TIMING", "curve_key"]
 
 #: The user attribute that marks a trial its pruner stopped (the episode).
 PRUNED_AT = "pruned_at"

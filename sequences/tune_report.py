@@ -26,8 +26,8 @@ BEST_SHOWN = 3
 def _study(folder: Path):
     import optuna
 
-    from seqnest.sequences.tune import JOURNAL
     from seqnest.sequences.tune_pruning import journal_storage
+    from seqnest.sequences.tune_spec import JOURNAL
     path = folder / JOURNAL
     if not path.is_file():
         raise RunDirError(f"missing file: {path}")
@@ -263,13 +263,13 @@ def write_tune_report(folder: str | os.PathLike, out: str | os.PathLike | None =
     started = time.perf_counter()
     folder = check_run_dir(folder)
     out = check_report_output(folder if out is None else out)
-    from seqnest.sequences.tune_spec import load_tune_spec_data
-    record = read_json(folder / "tune.json")
+    from seqnest.sequences.tune_spec import TUNE_MARKER, load_tune_spec_data
+    record = read_json(folder / TUNE_MARKER)
     # a warm start's path is relative to the spec it was written in: not needed here
     data = {k: v for k, v in record["spec"].items() if k != "warm_start"}
     if record.get("pruner"):
         data["pruner"] = record["pruner"]
-    spec = load_tune_spec_data(data, folder / "tune.json")
+    spec = load_tune_spec_data(data, folder / TUNE_MARKER)
     study = _study(folder)
     complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
     if not complete:

@@ -194,7 +194,8 @@ def run_trials(study, spec, runs: Path, target: int, running, finished: Callable
     ``finished()`` reaches ``target``; return the trials told here.
     ``points_of(values)``: a trial's points; ``tell(trial, values, problems)`` tells
     the study a trial whose points are all back (``problems``: point key -> why it
-    stopped or failed). Also returned: what the search cost (:func:`cost_summary`). ``journal``: the study's journal file, to which the points
+    stopped or failed); also returned: what the search cost (:func:`cost_summary`).
+    ``journal``: the study's journal file, to which the points
     of a pruned search report. ``local_workers``: the worker processes on this
     machine (their memory is checked per point), None on SLURM. ``known``: the
     points of the trials told before and the rows of those complete, so that
@@ -215,7 +216,7 @@ def run_trials(study, spec, runs: Path, target: int, running, finished: Callable
             bar.update(runner.told - before)
     finally:
         bar.close()
-    return runner.told, runner.cost
+    return runner.told, cost_summary(runner.cost, runner.told)
 
 
 def cost_summary(cost: dict, trials: int) -> dict:

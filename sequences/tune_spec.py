@@ -53,6 +53,9 @@ __all__ = ["TuneSpec", "Dimension", "Constraint", "load_tune_spec", "load_tune_s
 #: Top-level keys of a tune spec besides a sweep spec's.
 TUNE_KEYS = {"search", "objective", "seeds", "trials", "sampler_seed", "sampler", "pruner",
              "constraints", "validate", "warm_start"}
+#: The file that marks a tune directory (its spec), and the study's journal.
+TUNE_MARKER = "tune.json"
+JOURNAL = "study.journal"
 #: Keys a continued study may change: none changes what a finished trial measured.
 CHANGEABLE = ("trials", "pruner", "sampler", "validate")
 #: Keys a warm start's study may differ in besides those: the search (whose ranges
@@ -253,12 +256,12 @@ def _warm_start(value: Any, spec: TuneSpec, path: Path) -> Path:
         _fail(path, "'warm_start' must be the path of a tune directory")
     folder = Path(value) if Path(value).is_absolute() else path.parent / value
     try:
-        theirs = read_json(folder / "tune.json")["spec"]
+        theirs = read_json(folder / TUNE_MARKER)["spec"]
     except (RunDirError, KeyError, TypeError):
         _fail(path, f"warm_start {value}: not a tune directory seqnest wrote "
-                    f"(no readable {folder / 'tune.json'})")
-    if not (folder / "study.journal").is_file():
-        _fail(path, f"warm_start {value}: no study.journal in it")
+                    f"(no readable {folder / TUNE_MARKER})")
+    if not (folder / JOURNAL).is_file():
+        _fail(path, f"warm_start {value}: no {JOURNAL} in it")
     ours = spec.comparable()
     for key in sorted((set(ours) | set(theirs)) - set(WARM_FREE)):
         if ours.get(key) != theirs.get(key):

@@ -112,11 +112,12 @@ def run_validation(spec, trials: list, out: Path, running, module, cluster: str 
     folder = out / VALIDATION
     counts = run_sweep(sweep, folder, cluster=cluster, workers=workers, progress=False,
                        module=module, running=running)
-    rows = reuse_scan(sweep, folder, expand(sweep))[0]
-    ranked = []
-    for t in trials:
-        points = sorted(expand(validation_sweep(spec, [t])), 
+    per_trial = [sorted(expand(validation_sweep(spec, [t])),
                         key=lambda p: spec.validate.seeds.index(p.config.run.seed))
+                 for t in trials]
+    rows = reuse_scan(sweep, folder, [p for points in per_trial for p in points])[0]
+    ranked = []
+    for t, points in zip(trials, per_trial):
         found = [rows.get(p.key, {}).get(spec.objective) for p in points]
         ok = [x for x in found if isinstance(x, (int, float)) and math.isfinite(x)]
         mean = sum(ok) / len(ok) if len(ok) == len(found) and ok else None

@@ -19,7 +19,7 @@ towards the budget. Their run directories stay in the other study's folder.
 from __future__ import annotations
 
 from seqnest.sequences.tune_pruning import journal_storage
-from seqnest.sequences.tune_spec import Dimension
+from seqnest.sequences.tune_spec import JOURNAL, Dimension
 
 __all__ = ["distribution", "warm_start"]
 
@@ -48,7 +48,7 @@ def warm_start(study, spec) -> int:
     if None in held:                          # the study has trials of its own
         return 0
     other = optuna.load_study(study_name="seqnest",
-                              storage=journal_storage(spec.warm_start / "study.journal"))
+                              storage=journal_storage(spec.warm_start / JOURNAL))
     dists = {d.key: distribution(d) for d in spec.dimensions}
     added = []
     for t in other.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)):

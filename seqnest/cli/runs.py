@@ -130,8 +130,8 @@ def _print_validation(summary: dict, out: Path) -> None:
     shown = ", ".join(f"trial {r['trial']} "
                       + ("failed" if r["mean"] is None else f"{r['mean']:.4g}")
                       for r in v["trials"])
-    print(f"rescored on seeds {', '.join(map(str, v['seeds']))} ({v['episodes']} {v['episode_word']}s): "
-          f"{shown}; table: {out / 'validation.csv'}")
+    print(f"rescored on seeds {', '.join(map(str, v['seeds']))} "
+          f"({v['episodes']} {v['episode_word']}s): {shown}; table: {out / 'validation.csv'}")
     if v["best"] is not None:
         print(f"best on the unseen seeds: trial {v['best']['trial']}, {v['best']['mean']:.4g};"
               f" its values: {out / 'best_config.json'} (seqnest learn --config)")
