@@ -26,8 +26,8 @@ from typing import Any, ClassVar, Union
 
 from seqnest.errors import ParameterError
 
-__all__ = ["Choice", "Param", "ParameterError", "ParameterSet", "parameter_hash", "positive", "describe_groups",
-           "coerce", "split_set_option", "resolve_layers", "read_parameter_file"]
+__all__ = ["Choice", "Param", "ParameterError", "ParameterSet", "parameter_hash", "positive",
+           "describe_groups", "USER_SOURCE", "coerce", "split_set_option", "resolve_layers", "read_parameter_file"]
 
 
 @dataclass(frozen=True)
@@ -206,11 +206,19 @@ class ParameterSet(Mapping[str, Any]):
         return [(n, s.default, s.unit, s.doc, s.source) for n, s in cls.SPECS.items()]
 
 
+#: The source of a value that is neither a parameter's default nor one its family
+#: sets: the user's (a config file or ``--set``).
+USER_SOURCE = "given (config file or --set)"
+
+
 def describe_groups(groups: Mapping[str, "ParameterSet"],
-                    sources: Mapping[tuple[str, str], tuple[Any, str]] | None = None) -> list[str]:
+                    sources: Mapping[tuple[str, str], tuple[Any, str]] | None = None,
+                    others: str | None = None) -> list[str]:
     """Each parameter group as aligned lines: name, value, unit, meaning, source.
     ``sources`` maps (group, key) to (value, source) for values a task prescribes or
-    derives: shown as that source where the value is still it."""
+    derives: shown as that source where the value is still it. ``others`` (e.g.
+    :data:`USER_SOURCE`), when ``sources`` holds every value the family sets: the
+    source of any other value that is not the parameter's default."""
     lines = []
     for name, group in groups.items():
         lines += ["", f"[{name}]  ({type(group).__name__})"]
@@ -224,6 +232,8 @@ def describe_groups(groups: Mapping[str, "ParameterSet"],
             given = (sources or {}).get((name, key))
             if given is not None and given[0] == value:
                 source = given[1]
+            elif others and value != spec.default:
+                source = others
             lines.append(f"  {key:<{width}}  {shown}{unit}  {spec.doc}  [{source}]")
     return lines
 

@@ -32,7 +32,7 @@ from seqnest.sequences.tasks.pattern_streams import (NOISE_DEFAULTS, RATE_DEFAUL
                                                      iteration_ms, pattern_set)
 
 __all__ = ["ProtocolParams", "PatternRunParams", "PatternConfig", "PATTERN_GROUPS", "CODING_DEFAULTS",
-           "resolve_pattern_config", "INPUT_KINDS"]
+           "resolve_pattern_config", "INPUT_KINDS", "default_sources"]
 
 OURS = "estimate (ours; not published)"
 
@@ -76,38 +76,76 @@ class PatternRunParams(ParameterSet):
     }
 
 
-#: The 2024 neuron (differences from 2022; tau_dAP is ours, "u" in the paper).
-NEURON_2024 = {"V_th": 18.0, "t_ref": 2.0, "tau_syn_ext": 2.1, "tau_syn_dend": 4.0,
-               "tau_syn_inh": 1.0, "theta_dAP": 20.0, "dAP_spike_reset": 0, "tau_dAP": 125.0}
-INH_2024 = {"tau_m": 4.0, "V_th": 12.0, "t_ref": 1.0}
+#: Sources of defaults beyond the parameters' own (see :func:`default_sources`).
+RATE_SOURCE = OURS + "; within " + FEILER2024 + "'s 100-140 (spatial) / 20-30 Hz (temporal)"
+ONE_ITERATION = ("one iteration of the set: one dAP per iteration is the homeostatic "
+                 "target (ours, as in the 2022 model)")
 
-#: Per coding: the paper's values (rates and item noise are ours within its ranges).
-CODING_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
-    "spatial": {"neuron": {"I_p": 400.0},
-                "inputs": {"rate": RATE_DEFAULTS["spatial"],
-                           "noise_alpha": NOISE_DEFAULTS["spatial"]},
-                "protocol": {"iterations": 200}},
-    "temporal": {"neuron": {"I_p": 120.0},
-                 "inputs": {"rate": RATE_DEFAULTS["temporal"],
-                            "noise_alpha": NOISE_DEFAULTS["temporal"]},
-                 "input_synapse": {"lambda": 0.01, "w_init_mean": 200.0, "Wmax": 400.0},
-                 "ee_synapse": {"lambda_plus": 50.0, "w_max": 5.0, "w_init_mean": 0.15,
-                                "w_init_sd": 0.05},
-                 "network": {"in_delays": "oracle"},
-                 "protocol": {"iterations": 100}},
+#: Defaults of both codings, each (value, source): the 2024 neuron (its differences
+#: from 2022; tau_dAP is "u" in the paper), the inhibitory neuron, and the RRAM delay
+#: devices of ``network.in_delays = rram`` (mean 20 ms, spread 0.6, capped at the
+#: longest input delay; ours).
+BASE_DEFAULTS: dict[str, dict[str, tuple[Any, str]]] = {
+    "neuron": {"V_th": (18.0, FEILER2024), "t_ref": (2.0, FEILER2024),
+               "tau_syn_ext": (2.1, FEILER2024), "tau_syn_dend": (4.0, FEILER2024),
+               "tau_syn_inh": (1.0, FEILER2024), "theta_dAP": (20.0, FEILER2024),
+               "dAP_spike_reset": (0, FEILER2024), "tau_dAP": (125.0, OURS)},
+    "inh_neuron": {"tau_m": (4.0, FEILER2024), "V_th": (12.0, FEILER2024),
+                   "t_ref": (1.0, FEILER2024)},
+    "delays": {"C": (1.0, OURS), "R_mean": (20.0, OURS), "sigma_ln": (0.6, OURS),
+               "max": (50.0, OURS)},
+}
+
+#: Per coding, each (value, source): the paper's values (rates and item noise are
+#: ours within its ranges).
+CODING_DEFAULTS: dict[str, dict[str, dict[str, tuple[Any, str]]]] = {
+    "spatial": {"neuron": {"I_p": (400.0, FEILER2024)},
+                "inputs": {"rate": (RATE_DEFAULTS["spatial"], RATE_SOURCE),
+                           "noise_alpha": (NOISE_DEFAULTS["spatial"], FEILER2024)},
+                "protocol": {"iterations": (200, FEILER2024)}},
+    "temporal": {"neuron": {"I_p": (120.0, FEILER2024)},
+                 "inputs": {"rate": (RATE_DEFAULTS["temporal"], RATE_SOURCE),
+                            "noise_alpha": (NOISE_DEFAULTS["temporal"], FEILER2024)},
+                 "input_synapse": {"lambda": (0.01, FEILER2024), "w_init_mean": (200.0, FEILER2024),
+                                   "Wmax": (400.0, FEILER2024)},
+                 "ee_synapse": {"lambda_plus": (50.0, FEILER2024), "w_max": (5.0, FEILER2024),
+                                "w_init_mean": (0.15, FEILER2024), "w_init_sd": (0.05, FEILER2024)},
+                 "network": {"in_delays": ("oracle", FEILER2024)},
+                 "protocol": {"iterations": (100, FEILER2024)}},
 }
 
 #: Spatial input weights by the longest sequence (S3 / S4 / S5 of the paper).
 SPATIAL_INPUT_WEIGHTS = {3: (300.0, 500.0), 4: (360.0, 550.0), 5: (420.0, 600.0)}
 
 
-def set_defaults(coding: str, seq_set: SequenceSet) -> dict[str, dict[str, Any]]:
-    """Defaults that depend on the set: spatial input weights by sequence length."""
+def set_defaults(coding: str, seq_set: SequenceSet) -> dict[str, dict[str, tuple[Any, str]]]:
+    """Defaults that depend on the set, each (value, source): spatial input weights by
+    sequence length."""
     if coding != "spatial":
         return {}
     longest = max(len(s) for s in seq_set.sequences)
     mean, wmax = SPATIAL_INPUT_WEIGHTS[min(max(longest, 3), 5)]
-    return {"input_synapse": {"w_init_mean": mean, "Wmax": wmax}}
+    return {"input_synapse": {"w_init_mean": (mean, FEILER2024), "Wmax": (wmax, FEILER2024)}}
+
+
+def _default_layers(coding: str, seq_set: SequenceSet) -> list[dict[str, dict[str, tuple]]]:
+    """The defaults below the user's layers, in order, each value with its source."""
+    return [BASE_DEFAULTS, CODING_DEFAULTS[coding], set_defaults(coding, seq_set)]
+
+
+def _values(layer: Mapping[str, Mapping[str, tuple]]) -> dict[str, dict[str, Any]]:
+    return {g: {k: v for k, (v, _) in kv.items()} for g, kv in layer.items()}
+
+
+def default_sources(config: "PatternConfig") -> dict[tuple[str, str], tuple[Any, str]]:
+    """``(group, key) -> (default, source)`` of the values the family sets beyond its
+    parameters' declared defaults (``describe_groups`` shows a source where the value
+    is still its default)."""
+    found = {(g, k): vs for layer in _default_layers(config.coding, config.sequence_set)
+             for g, kv in layer.items() for k, vs in kv.items()}
+    found["neuron", "tau_h"] = (iteration_ms(config.inputs, config.sequence_set), ONE_ITERATION)
+    found["inputs", "coding"] = (config.coding, "--inputs")
+    return found
 
 
 GROUP_CLASSES: dict[str, type[ParameterSet]] = {
@@ -117,11 +155,6 @@ GROUP_CLASSES: dict[str, type[ParameterSet]] = {
     "run": PatternRunParams,
 }
 PATTERN_GROUPS = tuple(GROUP_CLASSES)
-
-#: RRAM delay devices for the input delays (network.in_delays = rram): mean
-#: 20 ms, spread 0.6, capped at the longest input delay (ours).
-DELAY_DEFAULTS = {"C": 1.0, "R_mean": 20.0, "sigma_ln": 0.6, "max": 50.0}
-
 
 @dataclass(frozen=True)
 class PatternConfig:
@@ -189,9 +222,8 @@ def resolve_pattern_config(inputs: str, sequences: str = "s3",
     flags = {"protocol": {"iterations": iterations}, "run": {"seed": seed, "threads": threads}}
     values = resolve_layers(
         PATTERN_GROUPS,
-        {"neuron": NEURON_2024, "inh_neuron": INH_2024, "delays": DELAY_DEFAULTS,
-         "inputs": {"coding": coding}},
-        CODING_DEFAULTS[coding], set_defaults(coding, seq_set),      # defaults, derived
+        {"inputs": {"coding": coding}},
+        *(_values(layer) for layer in _default_layers(coding, seq_set)),   # defaults
         file_values, sets,                                            # the user's layers
         {g: {k: v for k, v in kv.items() if v is not None} for g, kv in flags.items()})
     if values["inputs"].get("coding", coding) != coding:

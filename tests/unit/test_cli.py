@@ -274,3 +274,32 @@ def test_dry_run_prints_every_family_s_parameters_and_their_true_sources(capsys)
     tau_h = next(line for line in capsys.readouterr().out.splitlines()
                  if line.strip().startswith("tau_h"))
     assert "220 ms" in tau_h and "[derived for task branch2" in tau_h
+
+
+def _param_line(out: str, group: str, key: str) -> str:
+    """The line of ``key`` within ``[group]`` of a --dry-run listing."""
+    lines = out.split(f"[{group}]", 1)[1].splitlines()
+    return next(line for line in lines if line.strip().startswith(key + " "))
+
+
+def test_pattern_dry_run_names_the_source_of_each_family_default(capsys):
+    """The pattern family's defaults (the 2024 neuron, the coding's values, the set's
+    input weights, tau_h of one iteration) show their own source, not the 2022
+    parameter's; a value the user changed does not keep it."""
+    assert main(["learn", "--dry-run", "--inputs", "temporal", "--task", "s4",
+                 "--set", "neuron.tau_dAP=90"]) == 0
+    out = capsys.readouterr().out
+    assert "Feiler" in _param_line(out, "neuron", "V_th")
+    assert "120 pA" in _param_line(out, "neuron", "I_p")
+    tau_h = _param_line(out, "neuron", "tau_h")
+    assert "1000 ms" in tau_h and "[one iteration of the set" in tau_h
+    assert "Feiler" in _param_line(out, "network", "in_delays")
+    assert "90 ms" in _param_line(out, "neuron", "tau_dAP")
+    assert _param_line(out, "neuron", "tau_dAP").endswith("[given (config file or --set)]")
+    assert "--set" not in out.replace(_param_line(out, "neuron", "tau_dAP"), "")
+    assert main(["learn", "--dry-run", "--inputs", "spatial", "--task", "s4"]) == 0
+    out = capsys.readouterr().out
+    weights = _param_line(out, "input_synapse", "w_init_mean")
+    assert "360 pA" in weights and "Feiler" in weights
+    assert "within Feiler" in _param_line(out, "inputs", "rate")
+    assert "estimate (ours" in _param_line(out, "neuron", "tau_dAP")
