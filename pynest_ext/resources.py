@@ -9,6 +9,7 @@ and compares the threads with the cores this process may use.
 """
 from __future__ import annotations
 
+import functools
 import os
 import resource
 import sys
@@ -20,7 +21,7 @@ from seqnest.params import ParameterError
 __all__ = ["CoresWarning", "BYTES_PER_SYNAPSE", "BYTES_PER_NEURON", "GATHERED_BYTES_PER_SYNAPSE",
            "NetworkEstimate", "estimate_network",
            "available_memory_bytes", "available_cores", "check_resources", "check_threads",
-           "MAX_THREADS_PER_CORE"]
+           "MAX_THREADS_PER_CORE", "baseline_rss_mb", "current_rss_mb", "peak_rss_mb"]
 
 #: Resident bytes per E->E synapse of a whole network, by synapse kind: the
 #: largest of bench/scaling.py (stdsp: 408 at 162,000 synapses, 231 at 3 M) and
@@ -135,6 +136,33 @@ def check_threads(threads: int, name: str, processes: int = 1) -> None:
     if threads * processes > cores:
         warnings.warn(f"{who} exceeds the {cores} cores available: slower, not faster",
                       CoresWarning, stacklevel=3)
+
+
+def baseline_rss_mb() -> float:
+    """Resident memory of this process now, after the C heap has returned the pages it
+    freed to the system (glibc's ``malloc_trim``; elsewhere as is): the baseline of a
+    network's memory. Without it a process that built and freed a network before
+    (a sweep's worker, a test session) reuses those pages and the next network
+    appears to take nothing."""
+    _trim_heap()
+    return current_rss_mb()
+
+
+@functools.lru_cache(maxsize=1)
+def _libc():
+    import ctypes
+    import ctypes.util
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return lib if hasattr(lib, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+def _trim_heap() -> None:
+    lib = _libc()
+    if lib is not None:
+        lib.malloc_trim(0)
 
 
 def current_rss_mb() -> float:

@@ -38,7 +38,7 @@ from seqnest.params import ParameterError
 
 from seqnest.sequences.pattern_sequences.rundir import FAMILY
 from seqnest.sequences.tasks.pattern_streams import PatternStream, make_stream
-from seqnest.pynest_ext.resources import current_rss_mb, peak_rss_mb
+from seqnest.pynest_ext.resources import baseline_rss_mb, current_rss_mb, peak_rss_mb
 from seqnest.sequences.pattern_sequences.config import PatternConfig
 from seqnest.sequences.rundir import check_free_space
 from seqnest.sequences.stats import jaccard
@@ -144,7 +144,7 @@ def train_patterns(config: PatternConfig, module: BuiltModule | Callable[[], Bui
                          config.network, _rng(run.seed, STREAM_CONNECT), config.delays,
                          floor=floor)
     t0 = time.perf_counter()
-    rss0 = current_rss_mb()
+    rss0 = baseline_rss_mb()
     net.create(stream.times, stream.channels)
     net.connect(stream.patterns)
     t_build = time.perf_counter() - t0

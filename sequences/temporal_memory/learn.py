@@ -23,7 +23,7 @@ from seqnest.pynest_ext.buildcache import BuiltModule, provide
 from seqnest.pynest_ext.kernel import KernelConfig, setup_kernel
 from seqnest.pynest_ext.networks.temporal_memory import EEConnectivity, SequenceNetwork
 from seqnest.pynest_ext.parallel import rank0_decides
-from seqnest.pynest_ext.resources import current_rss_mb, peak_rss_mb
+from seqnest.pynest_ext.resources import baseline_rss_mb, current_rss_mb, peak_rss_mb
 
 from seqnest.sequences.temporal_memory.config import RunConfig
 from seqnest.sequences.temporal_memory.evaluation import (EpisodeEvaluator, evaluate_episode,
@@ -129,7 +129,7 @@ def _build(config: RunConfig, module: BuiltModule, ee_floor: str | None,
                               run.seed, spawn_key=(RNG_STREAM_PERMANENCE,))),
                           ee_floor=ee_floor)
     t0 = time.perf_counter()
-    rss0 = current_rss_mb()
+    rss0 = baseline_rss_mb()
     samples = [sample_plan(config, schedule, ep) for ep in range(schedule.n_episodes)]
     bounds = np.cumsum([0] + [sum(len(slot) for slot in s) for s in samples])
     # a resumed network keeps the neurons its sparse first-element drive reached

@@ -137,3 +137,13 @@ def test_replays_into_other_directories_leave_the_run_untouched(run_dir, tmp_pat
     (tmp_path / "mine" / "notes.txt").write_text("keep")
     assert main(["replay", str(run_dir), "--out", str(tmp_path / "mine"), "--no-progress"]) == 2
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
+
+
+def test_a_network_built_after_another_in_one_process_reports_its_memory(run_dir, built_module):
+    """A sweep's worker builds network after network: the memory of the second is
+    measured from a baseline that does not count the first's freed pages."""
+    import seqnest
+    first = load(run_dir, "metrics.json")["network_memory_mb"]
+    again = seqnest.learn(None, task="set1", episodes=1, seed=2, module=built_module)
+    assert first > 10
+    assert again.metrics["network_memory_mb"] > 0.6 * first, (first, again.metrics)
