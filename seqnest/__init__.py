@@ -36,6 +36,7 @@ if TYPE_CHECKING:   # pragma: no cover
     from seqnest.pynest_ext.models import ModelNames
     from seqnest.pynest_ext.noise import NoiseParams
     from seqnest.sequences.temporal_memory.config import RunConfig
+    from seqnest.sequences.pattern_sequences.config import PatternConfig
 
 from seqnest._coincidence_api import cd_eval, cd_train, resolve_cd_config
 from seqnest._pattern_api import learn_patterns, resolve_pattern_config
@@ -203,8 +204,14 @@ def resolve_config(task: str | None = None, sequences: str | None = None,
     return _resolve(**options)
 
 
-def describe_parameters(config: "RunConfig") -> str:
-    """Every parameter group of ``config`` as text: name, value, unit, meaning, source."""
+def describe_parameters(config: "RunConfig | PatternConfig") -> str:
+    """Every parameter group of ``config`` (a sequence network's, or a pattern
+    network's from :func:`resolve_pattern_config`) as text: name, value, unit,
+    meaning, source."""
+    from seqnest.sequences.pattern_sequences.config import (PatternConfig,
+                                                            describe_pattern_config)
+    if isinstance(config, PatternConfig):
+        return describe_pattern_config(config)
     from seqnest.sequences.temporal_memory.config import describe_config
     return describe_config(config)
 

@@ -56,13 +56,7 @@ def _config(args: argparse.Namespace):
 def describe(args: argparse.Namespace) -> str:
     """``seqnest learn --inputs ... --dry-run``: every parameter, as for the sequence
     network."""
-    from seqnest.params import USER_SOURCE, describe_groups
-    from seqnest.sequences.pattern_sequences.config import default_sources
-    config = _config(args)
-    seqs = "; ".join(" ".join(s) for s in config.sequence_set.sequences)
-    return "\n".join([f"inputs {args.inputs} ({config.coding} coding), task {config.task}: "
-                      f"{seqs}"] + describe_groups(config.groups(), default_sources(config),
-                                                       USER_SOURCE))
+    return seqnest.describe_parameters(_config(args))
 
 
 def learn(args: argparse.Namespace) -> int:

@@ -32,7 +32,8 @@ from seqnest.sequences.tasks.pattern_streams import (NOISE_DEFAULTS, RATE_DEFAUL
                                                      iteration_ms, pattern_set)
 
 __all__ = ["ProtocolParams", "PatternRunParams", "PatternConfig", "PATTERN_GROUPS", "CODING_DEFAULTS",
-           "resolve_pattern_config", "INPUT_KINDS", "default_sources"]
+           "resolve_pattern_config", "INPUT_KINDS", "default_sources",
+           "describe_pattern_config"]
 
 OURS = "estimate (ours; not published)"
 
@@ -202,6 +203,15 @@ class PatternConfig:
                        **{g: GROUP_CLASSES[g](data[g]) for g in PATTERN_GROUPS})
         except (KeyError, TypeError) as exc:
             raise ParameterError(f"parameters: missing or malformed entry {exc}") from None
+
+
+def describe_pattern_config(config: PatternConfig) -> str:
+    """Every parameter of ``config`` as text: name, value, unit, meaning and source
+    (the family's own where it sets a value, ``given`` where the user did)."""
+    from seqnest.params import USER_SOURCE, describe_groups
+    seqs = "; ".join(" ".join(s) for s in config.sequence_set.sequences)
+    return "\n".join([f"inputs {config.coding}, task {config.task}: {seqs}"]
+                     + describe_groups(config.groups(), default_sources(config), USER_SOURCE))
 
 
 def resolve_pattern_config(inputs: str, sequences: str = "s3",

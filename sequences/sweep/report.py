@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The HTML report of a sweep directory (no NEST needed): each summary metric of
-``results.csv`` against each swept parameter, and the table of points; where the
+``results.csv`` against each swept parameter, the points that differ only in their
+seed summarised across those network realisations (:mod:`.seeds`), and the table
+of points; where the
 points were replayed under noise (``replays.csv``), the outcome of the replay
 trials under each condition and the table of replays."""
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 from seqnest.sequences.html import (Figures, check_report_output, figures_html,
                                     header_table, html_page, publish)
 from seqnest.sequences.rundir import RunDirError, check_run_dir, read_json
+from seqnest.sequences.sweep.seeds import seeds_section
 
 __all__ = ["write_sweep_report"]
 
@@ -120,6 +123,7 @@ def write_sweep_report(sweep_dir: str | os.PathLike,
         figs.add(f"sweep_{param.replace('.', '_')}", f"Summary metrics against {param} (dots: "
                  "points, every seed; line: mean over seeds and the other parameters).", draw,
                  ncols=ncols, nrows=nrows, size=(3.6 * ncols, 2.9 * nrows))
+    realisations = seeds_section(figs, sweep_dir, table, varied, metrics)
     replays, replay_header = ([], [])
     if (sweep_dir / "replays.csv").is_file():
         replays, replay_header = _read_csv(sweep_dir / "replays.csv")
@@ -129,7 +133,7 @@ def write_sweep_report(sweep_dir: str | os.PathLike,
         f"<h1>seqnest sweep {html.escape(sweep_dir.name)}</h1>",
         f"<p>{len(table)} finished points, {len(failures)} failed "
         f"(see failures.json); run directories: {html.escape(str(sweep_dir))}/&lt;point&gt;/.</p>",
-        "<h2>Figures</h2>", figures_html(figs),
+        "<h2>Figures</h2>", figures_html(figs), *realisations,
         "<h2>Points</h2>", header_table(header, table),
         *(["<h2>Replays (replays.csv)</h2>",
            f"<p>Noisy replay trials of each point: {html.escape(str(sweep_dir))}/&lt;point&gt;"

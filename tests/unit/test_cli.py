@@ -266,7 +266,7 @@ def test_dry_run_prints_every_family_s_parameters_and_their_true_sources(capsys)
     tasks, and says where a derived value comes from for the task at hand."""
     assert main(["learn", "--dry-run", "--inputs", "spatial"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("inputs spatial (spatial coding), task s3: A B D; C B E")
+    assert out.startswith("inputs spatial, task s3: A B D; C B E")
     assert "[input_synapse]" in out and "[ee_synapse]" in out
     assert main(["learn", "--task", "nope", "--dry-run"]) == 2
     assert "branch5, random)" in capsys.readouterr().err

@@ -115,8 +115,51 @@ def test_sweep_report_plots_each_metric_against_each_parameter(tmp_path, capsys)
     assert {p.name for p in (sweep / "report").iterdir()} == {"sweep_synapse_levels.png",
                                                               "sweep_synapse_levels.svg",
                                                               REPORT_MARKER}
-    assert "4 finished points, 1 failed" in text and text.count("<tr>") == 5
+    assert "4 finished points, 1 failed" in text
+    assert text.split("<h2>Points</h2>")[1].count("<tr>") == 5
+    # each synapse.levels over its two seeds (no metrics.json: no curves)
+    across = text.split("Across network realisations")[1].split("<h2>Points</h2>")[0]
+    assert "group 1: synapse.levels = 8 (2 networks; seeds 1 2)" in across
+    assert "<td>final_error</td><td>2</td><td>0.25</td><td>0.354</td>" in across
+    assert "<td>episodes_to_convergence</td><td>1</td><td>22</td><td>0</td>" in across
     assert "report written to" in capsys.readouterr().out
+
+
+def test_sweep_report_reads_each_network_and_its_learning_curve(tmp_path):
+    """A seeds-only sweep: each metric's mean, sd and every seed's value, and each
+    network's learning curve by blocks of iterations (phase 2 only), with the mean."""
+    from seqnest.sequences.rundir import write_json
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    lines = ["point,run.seed,final_accuracy"]
+    for seed, level in ((1001, 1.0), (1002, 0.5), (1003, 0.0)):
+        lines.append(f"p{seed},{seed},{level}")
+        curve = [0.0] * 10 + [level] * 60           # 70 phase-2 iterations of 100
+        (sweep / f"p{seed}").mkdir()
+        write_json(sweep / f"p{seed}" / "metrics.json",
+                   {"family": "patterns", "iterations": 100, "accuracy": curve})
+    (sweep / "results.csv").write_text("\n".join(lines) + "\n")
+    assert main(["report", str(sweep)]) == 0
+    text = (sweep / "report.html").read_text()
+    across = text.split("Across network realisations")[1].split("<h2>Points</h2>")[0]
+    assert "every point (3 networks; seeds 1001 1002 1003)" in across
+    assert "<td>final_accuracy</td><td>3</td><td>0.5</td><td>0.5</td><td>0</td><td>1</td>" \
+           "<td>1 0.5 0</td>" in across
+    assert "mean over blocks of 10 iterations" in across
+    assert "<th>31-40</th>" in across and "<th>91-100</th>" in across
+    assert "<tr><td>1002</td><td>0</td><td>0.5</td>" in across
+    assert "<tr><td>mean</td><td>0</td><td>0.5</td>" in across
+    assert (sweep / "report" / "sweep_seed_curves.png").is_file()
+
+
+def test_block_means_and_summary_of_a_metric():
+    import numpy as np
+    from seqnest.sequences.sweep.seeds import block_means, metric_summary
+    got = block_means(np.arange(31, 38), np.array([0, 1, 1, 1, 0, 0, 1.0]), 3)
+    assert got == {"31-33": 2 / 3, "34-36": 1 / 3, "37-37": 1.0}
+    assert metric_summary([{"m": "1"}, {"m": ""}, {"m": "3"}], "m") == \
+        {"n": 2, "mean": 2.0, "sd": 2 ** 0.5, "min": 1.0, "max": 3.0}
+    assert metric_summary([{"m": "nan"}], "m") is None
 
 
 def test_sweep_report_without_results_names_the_file(tmp_path, capsys):
