@@ -6,11 +6,14 @@ Groups: ``inputs`` (:class:`~seqnest.sequences.tasks.pattern_streams.StreamParam
 ``neuron``, ``inh_neuron``, ``input_synapse``, ``ee_synapse``, ``delays`` (RRAM
 delay devices, ``network.in_delays = rram``), ``protocol``, ``run``.
 
-Values are resolved in this order, later winning: declared defaults; the
-paper's values for the coding (spatial / temporal, :data:`CODING_DEFAULTS`) and
-for the set's longest sequence (spatial input weights, :func:`set_defaults`);
-``neuron.tau_h`` = one iteration (ours, as in the 2022 model); a config file;
-``--set group.key=value``; explicit flags. Unknown groups or keys and
+Values are resolved in this order, later winning: declared defaults; the 2024
+neuron (:data:`BASE_DEFAULTS`); the paper's values for the coding (spatial /
+temporal, :data:`CODING_DEFAULTS`); the values of the search of the context split
+(:data:`SEARCHED_NETWORK`, and for spatial coding :data:`SEARCHED_SPATIAL`); the
+paper's spatial input weights for the set's longest sequence
+(:func:`set_defaults`); ``neuron.tau_h`` = :data:`TAU_H_ITERATIONS` iterations of the
+set; a config file; ``--set group.key=value``; explicit flags. Each default the
+family sets carries its source (:func:`default_sources`). Unknown groups or keys and
 impossible values are refused with one line.
 """
 from __future__ import annotations
@@ -79,8 +82,6 @@ class PatternRunParams(ParameterSet):
 
 #: Sources of defaults beyond the parameters' own (see :func:`default_sources`).
 RATE_SOURCE = OURS + "; within " + FEILER2024 + "'s 100-140 (spatial) / 20-30 Hz (temporal)"
-ONE_ITERATION = ("one iteration of the set: one dAP per iteration is the homeostatic "
-                 "target (ours, as in the 2022 model)")
 
 #: Defaults of both codings, each (value, source): the 2024 neuron (its differences
 #: from 2022; tau_dAP is "u" in the paper), the inhibitory neuron, and the RRAM delay
@@ -115,6 +116,39 @@ CODING_DEFAULTS: dict[str, dict[str, dict[str, tuple[Any, str]]]] = {
                  "protocol": {"iterations": (100, FEILER2024)}},
 }
 
+#: The search of the context split (``seqnest tune specs/tune_patterns_s3.yaml``):
+#: its directory, and the trial whose values (rounded) are the defaults below.
+SEARCH_STUDY = "docs/studies/patterns_s3_spatial_wide"
+SEARCH_TRIAL = 31
+SEARCH = (f"search of the context split of spatial S3 ({SEARCH_STUDY}, trial "
+          f"{SEARCH_TRIAL}; ours)")
+#: tau_h in iterations of the set (the search's 329 ms of an 800-ms S3 iteration):
+#: the interval between a shared element's presentations grows with the iteration.
+TAU_H_ITERATIONS = 0.411
+
+
+def _searched(paper: str | None = None) -> str:
+    return SEARCH if paper is None else f"{SEARCH}; the paper: {paper}"
+
+
+#: Values of the search, each (value, source). It searched spatial S3 only; its
+#: network values (timing of the rule, inhibition, dAP, readout) are also the
+#: temporal coding's (measured there: docs/pattern_sequences.md), its input values
+#: (item rate, noise) and lambda_plus (with spatial w_max 10 pA) are not.
+SEARCHED_NETWORK: dict[str, dict[str, tuple[Any, str]]] = {
+    "neuron": {"tau_dAP": (122.0, _searched()), "theta_dAP": (20.6, _searched("20 pA"))},
+    "ee_synapse": {"dt_min": (76.0, _searched()), "dt_max": (124.0, _searched())},
+    "network": {"psp_EI": (5.2, _searched()), "psp_EI_phase2": (5.0, _searched()),
+                "p_EI": (0.16, _searched("0.05"))},
+    "protocol": {"sample_offset_ms": (22.5, _searched())},
+}
+SEARCHED_SPATIAL: dict[str, dict[str, tuple[Any, str]]] = {
+    "inputs": {"rate": (157.0, _searched("not published; 100-140 Hz read from its figures")),
+               "noise_alpha": (0.17, _searched("0.2"))},
+    "ee_synapse": {"lambda_plus": (51.0, _searched("25"))},
+}
+
+
 #: Spatial input weights by the longest sequence (S3 / S4 / S5 of the paper).
 SPATIAL_INPUT_WEIGHTS = {3: (300.0, 500.0), 4: (360.0, 550.0), 5: (420.0, 600.0)}
 
@@ -131,7 +165,13 @@ def set_defaults(coding: str, seq_set: SequenceSet) -> dict[str, dict[str, tuple
 
 def _default_layers(coding: str, seq_set: SequenceSet) -> list[dict[str, dict[str, tuple]]]:
     """The defaults below the user's layers, in order, each value with its source."""
-    return [BASE_DEFAULTS, CODING_DEFAULTS[coding], set_defaults(coding, seq_set)]
+    searched = [SEARCHED_NETWORK] + ([SEARCHED_SPATIAL] if coding == "spatial" else [])
+    return [BASE_DEFAULTS, CODING_DEFAULTS[coding], *searched, set_defaults(coding, seq_set)]
+
+
+def default_tau_h(inputs: StreamParams, seq_set: SequenceSet) -> float:
+    """``neuron.tau_h`` unless given: :data:`TAU_H_ITERATIONS` iterations (ms)."""
+    return round(TAU_H_ITERATIONS * iteration_ms(inputs, seq_set), 1)
 
 
 def _values(layer: Mapping[str, Mapping[str, tuple]]) -> dict[str, dict[str, Any]]:
@@ -144,7 +184,8 @@ def default_sources(config: "PatternConfig") -> dict[tuple[str, str], tuple[Any,
     is still its default)."""
     found = {(g, k): vs for layer in _default_layers(config.coding, config.sequence_set)
              for g, kv in layer.items() for k, vs in kv.items()}
-    found["neuron", "tau_h"] = (iteration_ms(config.inputs, config.sequence_set), ONE_ITERATION)
+    found["neuron", "tau_h"] = (default_tau_h(config.inputs, config.sequence_set),
+                                f"{TAU_H_ITERATIONS:g} iterations of the set, {SEARCH}")
     found["inputs", "coding"] = (config.coding, "--inputs")
     return found
 
@@ -241,8 +282,7 @@ def resolve_pattern_config(inputs: str, sequences: str = "s3",
                              f"--inputs {inputs}")
     inputs_params = StreamParams(values["inputs"])
     if "tau_h" not in values["neuron"]:
-        # one dAP per iteration is the homeostatic target (as in the 2022 model)
-        values["neuron"]["tau_h"] = iteration_ms(inputs_params, seq_set)
+        values["neuron"]["tau_h"] = default_tau_h(inputs_params, seq_set)
     config = PatternConfig(coding, seq_set, inputs_params,
                            **{g: GROUP_CLASSES[g](values[g]) for g in PATTERN_GROUPS if g != "inputs"})
     _check(config)

@@ -41,7 +41,8 @@ OURS = "estimate (ours; the paper's value is not published)"
 PATTERN_SETS: dict[str, str] = {"s3": "A B D; C B E", "s4": "A B F D; C B F E"}
 
 #: Item rate (Hz per active channel) by coding; ours within the paper's range
-#: (spatial 100-140 Hz, temporal 20-30 Hz).
+#: (spatial 100-140 Hz, temporal 20-30 Hz). The pattern family's spatial default is
+#: its search's (seqnest.sequences.pattern_sequences.config.SEARCHED_SPATIAL).
 RATE_DEFAULTS = {"spatial": 120.0, "temporal": 25.0}
 #: Noise scaling alpha by coding (paper).
 NOISE_DEFAULTS = {"spatial": 0.2, "temporal": 0.1}
@@ -74,10 +75,10 @@ class StreamParams(ParameterSet):
         "sequence_gap_ms": positive(150.0, "ms", "noise after each sequence", FEILER2024),
         "start_ms": Param(200.0, "ms", "noise before the first sequence", FEILER2024, low=0.0),
         "rate": positive(120.0, "Hz", "Poisson rate of an active channel within an item "
-                         "(default by coding: spatial 120, temporal 25)", OURS + "; " + FEILER2024
+                         "(default by coding: see seqnest learn --inputs ... --dry-run)", OURS + "; " + FEILER2024
                          + " range 100-140 / 20-30 Hz"),
         "noise_alpha": Param(0.2, "1", "noise rate in the gaps in units of the item rate "
-                             "(default by coding: spatial 0.2, temporal 0.1)", FEILER2024,
+                             "(default by coding: see seqnest learn --inputs ... --dry-run)", FEILER2024,
                              low=0.0),
         "spike_jitter_ms": Param(0.1, "ms", "s.d. of the Gaussian jitter of every spike time, "
                                  "per presentation", FEILER2024, low=0.0),

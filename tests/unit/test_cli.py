@@ -284,7 +284,7 @@ def _param_line(out: str, group: str, key: str) -> str:
 
 def test_pattern_dry_run_names_the_source_of_each_family_default(capsys):
     """The pattern family's defaults (the 2024 neuron, the coding's values, the set's
-    input weights, tau_h of one iteration) show their own source, not the 2022
+    input weights, the search's values and tau_h) show their own source, not the 2022
     parameter's; a value the user changed does not keep it."""
     assert main(["learn", "--dry-run", "--inputs", "temporal", "--task", "s4",
                  "--set", "neuron.tau_dAP=90"]) == 0
@@ -292,8 +292,11 @@ def test_pattern_dry_run_names_the_source_of_each_family_default(capsys):
     assert "Feiler" in _param_line(out, "neuron", "V_th")
     assert "120 pA" in _param_line(out, "neuron", "I_p")
     tau_h = _param_line(out, "neuron", "tau_h")
-    assert "1000 ms" in tau_h and "[one iteration of the set" in tau_h
+    assert "411 ms" in tau_h and "[0.411 iterations of the set, search of" in tau_h
+    assert "(docs/studies/patterns_s3_spatial_wide" in _param_line(out, "network", "p_EI")
     assert "Feiler" in _param_line(out, "network", "in_delays")
+    assert "25 Hz" in _param_line(out, "inputs", "rate")
+    assert "within Feiler" in _param_line(out, "inputs", "rate")
     assert "90 ms" in _param_line(out, "neuron", "tau_dAP")
     assert _param_line(out, "neuron", "tau_dAP").endswith("[given (config file or --set)]")
     assert "--set" not in out.replace(_param_line(out, "neuron", "tau_dAP"), "")
@@ -301,5 +304,5 @@ def test_pattern_dry_run_names_the_source_of_each_family_default(capsys):
     out = capsys.readouterr().out
     weights = _param_line(out, "input_synapse", "w_init_mean")
     assert "360 pA" in weights and "Feiler" in weights
-    assert "within Feiler" in _param_line(out, "inputs", "rate")
-    assert "estimate (ours" in _param_line(out, "neuron", "tau_dAP")
+    assert "the paper: not published" in _param_line(out, "inputs", "rate")
+    assert "the paper: 0.05]" in _param_line(out, "network", "p_EI")

@@ -103,15 +103,41 @@ def test_config_defaults_by_coding_and_set():
     assert c.neuron.I_p == 400 and c.neuron.dAP_spike_reset == 0 and c.neuron.V_th == 18
     assert c.input_synapse.w_init_mean == 300 and c.input_synapse.Wmax == 500
     assert c.protocol.iterations == 200 and c.phase1_iterations == 60
-    assert c.neuron.tau_h == pytest.approx(iteration_ms(c.inputs, c.sequence_set))
+    assert c.neuron.tau_h == pytest.approx(0.411 * iteration_ms(c.inputs, c.sequence_set), abs=0.1)
     c4 = resolve_pattern_config("stp-spatial", "s4")
     assert c4.input_synapse.w_init_mean == 360 and c4.input_synapse.Wmax == 550
     t = resolve_pattern_config("stp-temporal", "s3")
     assert t.neuron.I_p == 120 and t.network.in_delays == "oracle"
-    assert t.ee_synapse.w_max == 5 and t.inputs.rate == 25
+    assert t.ee_synapse.w_max == 5 and t.inputs.rate == 25 and t.inputs.noise_alpha == 0.1
+    # the search's network values are both codings', its input values and rate spatial's
+    assert t.ee_synapse.lambda_plus == 50 and c.ee_synapse.lambda_plus == 51
+    for group, key in (("network", "p_EI"), ("ee_synapse", "dt_min"), ("neuron", "tau_dAP"),
+                       ("protocol", "sample_offset_ms")):
+        assert getattr(t, group)[key] == getattr(c, group)[key]
+    assert c4.neuron.tau_h == pytest.approx(c.neuron.tau_h * 1000 / 800, abs=0.1)
     o = resolve_pattern_config("stp-spatial", "s3", sets={"neuron": {"I_p": 300}}, iterations=10)
     assert o.neuron.I_p == 300 and o.protocol.iterations == 10
     assert resolve_pattern_config("stp-spatial").hash() != o.hash()
+
+
+def test_the_searched_defaults_are_the_study_s_trial():
+    """The family's searched defaults are the named trial of the named study (its row
+    of trials.csv, rounded), so that the two cannot drift apart."""
+    import csv
+    from pathlib import Path
+    from seqnest.sequences.pattern_sequences import config as cfg
+    study = Path(__file__).parents[2] / cfg.SEARCH_STUDY
+    if not study.is_dir():
+        pytest.skip("the studies are kept in the repository, not in the package")
+    with open(study / "trials.csv", newline="") as f:
+        row = next(r for r in csv.DictReader(f) if r["trial"] == str(cfg.SEARCH_TRIAL))
+    searched = {f"{g}.{k}" for layer in (cfg.SEARCHED_NETWORK, cfg.SEARCHED_SPATIAL)
+                for g, kv in layer.items() for k in kv}
+    assert searched | {"neuron.tau_h"} == {k for k in row if "." in k}
+    c = resolve_pattern_config("spatial", "s3")
+    for name in searched | {"neuron.tau_h"}:
+        group, key = name.split(".")
+        assert getattr(c, group)[key] == pytest.approx(float(row[name]), rel=0.02), name
 
 
 @pytest.mark.parametrize("extra, message", [

@@ -63,13 +63,13 @@ def test_example_specs_in_the_repository_expand():
     sizes = {name: len(expand(spec)) for name, spec in specs.items()}
     assert sizes == {"set1_learning_rates.yaml": 27, "reram_robustness.yaml": 57,
                      "noise_replay_2branch.yaml": 9, "noise_replay_3branch.yaml": 1,
-                     "pattern_robustness.yaml": 420, "noise_replay_race.yaml": 45,
+                     "pattern_robustness.yaml": 440, "noise_replay_race.yaml": 45,
                      "context_split_s3.yaml": 20, "context_split_s4.yaml": 20,
                      "context_split_temporal.yaml": 20}
     stp = expand(specs["pattern_robustness.yaml"])
     assert {p.config.coding for p in stp} == {"spatial"}
     assert {p.config.run.seed for p in stp} == set(range(1, 21))
-    assert {p.config.neuron.theta_dAP for p in stp} == {5, 10, 20, 40, 60, 120}
+    assert {p.config.neuron.theta_dAP for p in stp} == {5, 10, 20, 20.6, 40, 60, 120}
     race = expand(specs["noise_replay_race.yaml"])
     assert {p.config.run.seed for p in race} == {2, 3, 4, 5, 6}
     assert [c.noise for c in specs["noise_replay_race.yaml"].replay["conditions"]] == [
