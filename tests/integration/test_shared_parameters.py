@@ -62,7 +62,8 @@ def _digest(values) -> str:
     return hashlib.sha256(np.ascontiguousarray(values, dtype=float).tobytes()).hexdigest()[:16]
 
 
-def test_learned_states_are_those_of_the_build_without_shared_parameters(built_module):
+def test_learned_states_are_those_of_the_build_without_shared_parameters(built_module,
+                                                                       before_search):
     """Digests of final synapse states computed with the build that stored every
     parameter in each synapse (before the shared-parameter fix): the dynamics did not
     change by one bit."""
@@ -81,8 +82,10 @@ def test_learned_states_are_those_of_the_build_without_shared_parameters(built_m
     curve = transition_curve(TristateSynapseParams(), [2000.0, 4000.0, 6000.0, 9000.0],
                              n_synapses=300, module=built_module)
     got["tristate_final_X"] = _digest(curve.final_X)
+    then = before_search("spatial", 800.0)              # the pattern defaults of then
+    then["network"]["n_E_per_item"] = 20
     p = seqnest.learn_patterns(None, inputs="spatial", iterations=6, seed=3, module=built_module,
-                               params={"network": {"n_E_per_item": 20}})
+                               params=then)
     got["weight_ee"] = _digest(p.ee_final["weight"])
     assert got == PINNED
 

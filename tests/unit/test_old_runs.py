@@ -28,28 +28,13 @@ def test_an_stp_marked_run_reports(tmp_path, capsys):
     assert "report written" in capsys.readouterr().out
 
 
-def _before_search(coding: str, iteration_ms: float) -> dict:
-    """The defaults that the search of the context split replaced, as they were."""
-    from seqnest.pynest_ext.models import WeightSynapseParams
-    from seqnest.pynest_ext.networks.pattern_sequences import PatternNetworkParams
-    net, ee = PatternNetworkParams.SPECS, WeightSynapseParams.SPECS
-    old = {"neuron": {"tau_h": iteration_ms, "tau_dAP": 125.0, "theta_dAP": 20.0},
-           "ee_synapse": {k: ee[k].default for k in ("dt_min", "dt_max")},
-           "network": {k: net[k].default for k in ("psp_EI", "psp_EI_phase2", "p_EI")},
-           "protocol": {"sample_offset_ms": 0.0}}
-    if coding == "spatial":
-        old["inputs"] = {"rate": 120.0, "noise_alpha": 0.2}
-        old["ee_synapse"]["lambda_plus"] = ee["lambda_plus"].default
-    return old
-
-
-def test_pattern_configurations_keep_their_earlier_hashes():
+def test_pattern_configurations_keep_their_earlier_hashes(before_search):
     """Sweep points are directories named by the configuration's hash: the values
     below were computed by version 0.2.0 before the rename, so its sweeps are reused
     (with the defaults of then)."""
     assert seqnest.resolve_pattern_config(
-        "spatial", "s3", params=_before_search("spatial", 800.0)).hash() == "3d44cdaaf945b362"
-    old = _before_search("temporal", 1000.0)
+        "spatial", "s3", params=before_search("spatial", 800.0)).hash() == "3d44cdaaf945b362"
+    old = before_search("temporal", 1000.0)
     old["network"]["n_E_per_item"] = 20
     assert seqnest.resolve_pattern_config("temporal", "s4", params=old).hash() == \
         "d1b1a45a7d994507"
