@@ -27,7 +27,8 @@ from typing import Any, ClassVar, Union
 from seqnest.errors import ParameterError
 
 __all__ = ["Choice", "Param", "ParameterError", "ParameterSet", "parameter_hash", "positive",
-           "describe_groups", "USER_SOURCE", "coerce", "split_set_option", "resolve_layers", "read_parameter_file"]
+           "describe_groups", "USER_SOURCE", "coerce", "split_set_option", "resolve_layers",
+           "read_parameter_file"]
 
 
 @dataclass(frozen=True)

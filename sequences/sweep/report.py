@@ -2,9 +2,8 @@
 """The HTML report of a sweep directory (no NEST needed): each summary metric of
 ``results.csv`` against each swept parameter, the points that differ only in their
 seed summarised across those network realisations (:mod:`.seeds`), and the table
-of points; where the
-points were replayed under noise (``replays.csv``), the outcome of the replay
-trials under each condition and the table of replays."""
+of points; where the points were replayed under noise (``replays.csv``), the
+outcome of the replay trials under each condition and the table of replays."""
 from __future__ import annotations
 
 import csv
@@ -18,19 +17,12 @@ import numpy as np
 from seqnest.sequences.html import (Figures, check_report_output, figures_html,
                                     header_table, html_page, publish)
 from seqnest.sequences.rundir import RunDirError, check_run_dir, read_json
-from seqnest.sequences.sweep.seeds import seeds_section
+from seqnest.sequences.sweep.seeds import number, seeds_section
 
 __all__ = ["write_sweep_report"]
 
 #: The sweep page is wider, its table denser, than a run's.
 WIDE_STYLE = "body{max-width:1400px}table{font-size:85%}th,td{padding:2px 6px}"
-
-
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return float("nan")
 
 
 def _read_csv(path: Path) -> tuple[list[dict], list[str]]:
@@ -57,11 +49,11 @@ def _replay_outcomes(figs: Figures, rows: list[dict], header: list[str]) -> None
         for ax, cond in zip(axes, conditions):
             mine = [r for r in rows if r["condition"] == cond]
             for i, key in enumerate(outcomes):
-                y = np.array([_number(r.get(key)) for r in mine])
+                y = np.array([number(r.get(key)) for r in mine])
                 ax.bar(i, np.nanmean(y) if np.any(np.isfinite(y)) else 0.0, color="0.8")
                 ax.plot(np.full(y.size, i), y, "o", ms=3, alpha=0.6, color="k")
                 if key.startswith("branch"):
-                    freq = np.nanmean([_number(r.get(key.replace("probability", "frequency")))
+                    freq = np.nanmean([number(r.get(key.replace("probability", "frequency")))
                                        for r in mine])
                     ax.hlines(freq, i - 0.4, i + 0.4, colors="tab:red", lw=1.5)
             ax.set_xticks(range(len(labels)), labels, rotation=45, fontsize=7)
@@ -95,19 +87,19 @@ def write_sweep_report(sweep_dir: str | os.PathLike,
     # varied keys are group.key, summary metrics plain names; the seed repeats a point
     varied = [h for h in header if "." in h and h.split(".")[-1] != "seed"]
     metrics = [h for h in header if h != "point" and "." not in h
-               and any(np.isfinite(_number(r[h])) for r in table)]
+               and any(np.isfinite(number(r[h])) for r in table)]
     failures = read_json(sweep_dir / "failures.json") if (sweep_dir / "failures.json").is_file() \
         else []
 
     figs = Figures()
     for param in varied:
-        values = sorted({r[param] for r in table}, key=lambda v: (_number(v), v))
+        values = sorted({r[param] for r in table}, key=lambda v: (number(v), v))
         pos = {v: i for i, v in enumerate(values)}
 
         def draw(*axes, param=param, values=values, pos=pos):
             for ax, metric in zip(axes, metrics):
                 x = np.array([pos[r[param]] for r in table], dtype=float)
-                y = np.array([_number(r[metric]) for r in table])
+                y = np.array([number(r[metric]) for r in table])
                 ax.plot(x, y, "o", alpha=0.5, ms=4, label="point")
                 means = [np.nanmean(y[x == i]) if np.any(np.isfinite(y[x == i])) else np.nan
                          for i in range(len(values))]

@@ -20,7 +20,8 @@ import numpy as np
 from seqnest.sequences.html import Figures, header_table
 from seqnest.sequences.rundir import RunDirError, read_json
 
-__all__ = ["Curve", "seed_groups", "metric_summary", "point_curve", "block_means", "seeds_section"]
+__all__ = ["Curve", "number", "seed_groups", "metric_summary", "point_curve", "block_means",
+           "seeds_section"]
 
 #: Blocks a learning curve is cut into for the table of block means (at least this
 #: many episodes each, a round number).
@@ -29,7 +30,8 @@ BLOCKS = 7
 DRAWN_GROUPS = 12
 
 
-def _number(text) -> float:
+def number(text) -> float:
+    """A value read from results.csv as a float (NaN if it is empty or not a number)."""
     try:
         return float(text)
     except (TypeError, ValueError):
@@ -48,7 +50,7 @@ def seed_groups(rows: Sequence[Mapping], varied: Sequence[str]) -> dict[tuple, l
 def metric_summary(rows: Sequence[Mapping], metric: str) -> dict[str, float] | None:
     """n, mean, sd (n - 1), min and max of ``metric`` over ``rows`` (finite values
     only); None if there is none."""
-    values = np.array([_number(r.get(metric)) for r in rows])
+    values = np.array([number(r.get(metric)) for r in rows])
     values = values[np.isfinite(values)]
     if not values.size:
         return None
@@ -107,7 +109,7 @@ def _fmt(v: float) -> str:
 
 def _shown(text: str) -> str:
     """A swept value as read from results.csv, numbers to 4 significant digits."""
-    v = _number(text)
+    v = number(text)
     return f"{v:.4g}" if np.isfinite(v) else str(text)
 
 
@@ -121,13 +123,13 @@ def seeds_section(figs: Figures, sweep_dir: Path, rows: Sequence[Mapping],
     parts = ["<h2>Across network realisations</h2>",
              "<p>Points with the same values and different seeds; sd with n - 1.</p>"]
     drawn = []
-    for number, (values, group) in enumerate(groups.items(), 1):
-        label = f"group {number}" if varied else "every point"
+    for index, (values, group) in enumerate(groups.items(), 1):
+        label = f"group {index}" if varied else "every point"
         shown = ", ".join(f"{k} = {_shown(v)}" for k, v in zip(varied, values))
         seeds = [r.get("run.seed", r["point"]) for r in group]
         summary = [{"metric": m, **{k: _fmt(v) if isinstance(v, float) else v
                                     for k, v in s.items()},
-                    "each seed": " ".join(_fmt(_number(r.get(m))) for r in group)}
+                    "each seed": " ".join(_fmt(number(r.get(m))) for r in group)}
                    for m in metrics if (s := metric_summary(group, m)) is not None]
         parts += [f"<h3>{html.escape(label)}{': ' * bool(shown)}{html.escape(shown)} "
                   f"({len(group)} networks; seeds "
@@ -137,8 +139,9 @@ def seeds_section(figs: Figures, sweep_dir: Path, rows: Sequence[Mapping],
         curves = [(seed, c) for seed, r in zip(seeds, group)
                   if (c := point_curve(sweep_dir / r["point"])) is not None]
         if curves:
-            parts.append(_blocks_table(curves))
-            drawn.append((label, curves))
+            mean = _mean_curve(curves)
+            parts.append(_blocks_table(curves, mean))
+            drawn.append((label, curves, mean))
     if drawn:
         _draw_curves(figs, drawn[:DRAWN_GROUPS], len(drawn))
     return parts
@@ -152,9 +155,8 @@ def _mean_curve(curves: list) -> Curve:
                  np.mean([c.values[:n] for _, c in curves], axis=0))
 
 
-def _blocks_table(curves: list) -> str:
-    """Each seed's curve as means over blocks of episodes, and the mean over seeds."""
-    mean = _mean_curve(curves)
+def _blocks_table(curves: list, mean: Curve) -> str:
+    """Each seed's curve as means over blocks of episodes, and their mean."""
     size = _block_size(mean.values.size)
     n = mean.values.size
     table = [{"seed": seed, **{k: _fmt(v) for k, v in
@@ -167,15 +169,14 @@ def _blocks_table(curves: list) -> str:
 
 
 def _draw_curves(figs: Figures, drawn: list, groups: int) -> None:
-    first = drawn[0][1][0][1]
+    first = drawn[0][2]                 # name and word of the curves
     ncols = min(3, len(drawn))
     nrows = -(-len(drawn) // ncols)
 
     def draw(*axes):
-        for ax, (label, curves) in zip(axes, drawn):
+        for ax, (label, curves, mean) in zip(axes, drawn):
             for _, c in curves:
                 ax.plot(c.episodes, c.values, color="0.6", lw=0.6)
-            mean = _mean_curve(curves)
             ax.plot(mean.episodes, mean.values, color="k", lw=1.5,
                     label=f"mean of {len(curves)}")
             ax.set_title(label, fontsize=8)

@@ -75,11 +75,11 @@ class StreamParams(ParameterSet):
         "sequence_gap_ms": positive(150.0, "ms", "noise after each sequence", FEILER2024),
         "start_ms": Param(200.0, "ms", "noise before the first sequence", FEILER2024, low=0.0),
         "rate": positive(120.0, "Hz", "Poisson rate of an active channel within an item "
-                         "(default by coding: see seqnest learn --inputs ... --dry-run)", OURS + "; " + FEILER2024
-                         + " range 100-140 / 20-30 Hz"),
+                         "(default by coding: see seqnest learn --inputs ... --dry-run)",
+                         OURS + "; " + FEILER2024 + " range 100-140 / 20-30 Hz"),
         "noise_alpha": Param(0.2, "1", "noise rate in the gaps in units of the item rate "
-                             "(default by coding: see seqnest learn --inputs ... --dry-run)", FEILER2024,
-                             low=0.0),
+                             "(default by coding: see seqnest learn --inputs ... --dry-run)",
+                             FEILER2024, low=0.0),
         "spike_jitter_ms": Param(0.1, "ms", "s.d. of the Gaussian jitter of every spike time, "
                                  "per presentation", FEILER2024, low=0.0),
         "channel_jitter": Param(0, "1", "largest channel displacement of a spike, uniform "
