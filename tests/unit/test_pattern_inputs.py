@@ -103,14 +103,14 @@ def test_config_defaults_by_coding_and_set():
     assert c.neuron.I_p == 400 and c.neuron.dAP_spike_reset == 0 and c.neuron.V_th == 18
     assert c.input_synapse.w_init_mean == 300 and c.input_synapse.Wmax == 500
     assert c.protocol.iterations == 200 and c.phase1_iterations == 60
-    assert c.neuron.tau_h == pytest.approx(0.411 * iteration_ms(c.inputs, c.sequence_set), abs=0.1)
+    assert c.neuron.tau_h == pytest.approx(0.428 * iteration_ms(c.inputs, c.sequence_set), abs=0.1)
     c4 = resolve_pattern_config("stp-spatial", "s4")
     assert c4.input_synapse.w_init_mean == 360 and c4.input_synapse.Wmax == 550
     t = resolve_pattern_config("stp-temporal", "s3")
     assert t.neuron.I_p == 120 and t.network.in_delays == "oracle"
     assert t.ee_synapse.w_max == 5 and t.inputs.rate == 25 and t.inputs.noise_alpha == 0.1
     # the search's network values are both codings', its input values and rate spatial's
-    assert t.ee_synapse.lambda_plus == 50 and c.ee_synapse.lambda_plus == 51
+    assert t.ee_synapse.lambda_plus == 50 and c.ee_synapse.lambda_plus == 102
     for group, key in (("network", "p_EI"), ("ee_synapse", "dt_min"), ("neuron", "tau_dAP"),
                        ("protocol", "sample_offset_ms")):
         assert getattr(t, group)[key] == getattr(c, group)[key]

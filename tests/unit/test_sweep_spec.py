@@ -69,7 +69,7 @@ def test_example_specs_in_the_repository_expand():
     stp = expand(specs["pattern_robustness.yaml"])
     assert {p.config.coding for p in stp} == {"spatial"}
     assert {p.config.run.seed for p in stp} == set(range(1, 21))
-    assert {p.config.neuron.theta_dAP for p in stp} == {5, 10, 20, 20.6, 40, 60, 120}
+    assert {p.config.neuron.theta_dAP for p in stp} == {5, 10, 20, 24.5, 40, 60, 120}
     race = expand(specs["noise_replay_race.yaml"])
     assert {p.config.run.seed for p in race} == {2, 3, 4, 5, 6}
     assert [c.noise for c in specs["noise_replay_race.yaml"].replay["conditions"]] == [

@@ -180,13 +180,13 @@ def test_values_impossible_together_fail_their_trial_and_the_search_goes_on(tmp_
     spec.write_text(PATTERNS.replace(
         "  neuron.theta_dAP: {low: 5, high: 60, log: true}\n",
         "  neuron.theta_dAP: {low: 5, high: 60, log: true}\n"
-        "  ee_synapse.dt_min: {choices: [50, 120]}\n  ee_synapse.dt_max: {choices: [100]}\n")
+        "  ee_synapse.dt_min: {choices: [50, 110]}\n  ee_synapse.dt_max: {choices: [100]}\n")
         .replace("trials: 3", "trials: 6\nsampler: {startup_trials: 10}"))
     assert main(["tune", str(spec), "--out", str(tmp_path / "study")]) == 0
     printed = capsys.readouterr().out
     from seqnest.sequences.tune_report import _study
     trials = _study(tmp_path / "study").trials
-    bad = [t for t in trials if t.params["ee_synapse.dt_min"] == 120]
+    bad = [t for t in trials if t.params["ee_synapse.dt_min"] == 110]
     assert bad and len(bad) < len(trials)                  # both kinds among the draws
     assert all(t.state.name == "FAIL" and "dt_min" in t.user_attrs["impossible"] for t in bad)
     assert printed.count("-> impossible together: ") == len(bad)
