@@ -9,12 +9,13 @@ delay devices, ``network.in_delays = rram``), ``protocol``, ``run``.
 Values are resolved in this order, later winning: declared defaults; the 2024
 neuron (:data:`BASE_DEFAULTS`); the paper's values for the coding (spatial /
 temporal, :data:`CODING_DEFAULTS`); the values of the search of the context split
-(:data:`SEARCHED_NETWORK`, and for spatial coding :data:`SEARCHED_SPATIAL`); the
-paper's spatial input weights for the set's longest sequence
-(:func:`set_defaults`); ``neuron.tau_h`` = :data:`TAU_H_ITERATIONS` iterations of the
-set; a config file; ``--set group.key=value``; explicit flags. Each default the
-family sets carries its source (:func:`default_sources`). Unknown groups or keys and
-impossible values are refused with one line.
+(the coding's :data:`SEARCHED_NETWORK`, and for spatial coding
+:data:`SEARCHED_SPATIAL`); the paper's spatial input weights for the set's longest
+sequence (:func:`set_defaults`); ``neuron.tau_h`` = the coding's
+:data:`TAU_H_ITERATIONS` iterations of the set; a config file; ``--set
+group.key=value``; explicit flags. Each default the family sets carries its source
+(:func:`default_sources`). Unknown groups or keys and impossible values are refused
+with one line.
 """
 from __future__ import annotations
 
@@ -117,36 +118,52 @@ CODING_DEFAULTS: dict[str, dict[str, dict[str, tuple[Any, str]]]] = {
 }
 
 #: The search of the context split (``seqnest tune specs/tune_patterns_s3.yaml``):
-#: its directory, and the trial whose values (rounded) are the defaults below.
+#: its directory, and per coding the trial whose values (rounded) are the defaults
+#: below. Spatial: the search's best, rescored on five unseen networks. Temporal: the
+#: search ran on spatial coding only; of its two trials that were ever the defaults,
+#: trial 31's network values reached 1.00 on temporal S3 over 20 networks (seeds
+#: 1001-1020) and trial 114's 0.78 (docs/pattern_sequences.md).
 SEARCH_STUDY = "docs/studies/patterns_s3_spatial_wide"
-SEARCH_TRIAL = 114
-SEARCH = (f"search of the context split of spatial S3 ({SEARCH_STUDY}, trial "
-          f"{SEARCH_TRIAL}; ours)")
-#: tau_h in iterations of the set (the search's 342 ms of an 800-ms S3 iteration):
-#: the interval between a shared element's presentations grows with the iteration.
-TAU_H_ITERATIONS = 0.428
+SEARCH_TRIALS = {"spatial": 114, "temporal": 31}
+#: tau_h in iterations of the set (trial 114's 342 ms, trial 31's 329 ms of an
+#: 800-ms S3 iteration): the interval between a shared element's presentations grows
+#: with the iteration.
+TAU_H_ITERATIONS = {"spatial": 0.428, "temporal": 0.411}
 
 
-def _searched(paper: str | None = None) -> str:
-    return SEARCH if paper is None else f"{SEARCH}; the paper: {paper}"
+def search_source(coding: str, paper: str | None = None) -> str:
+    """The source of a value the search set for ``coding`` (and the paper's, if any)."""
+    found = (f"search of the context split of spatial S3 ({SEARCH_STUDY}, trial "
+             f"{SEARCH_TRIALS[coding]}; ours)")
+    return found if paper is None else f"{found}; the paper: {paper}"
 
 
-#: Values of the search, each (value, source). It searched spatial S3 only; its
-#: network values (timing of the rule, inhibition, dAP, readout) are also the
-#: temporal coding's, its input values (item rate, noise) and lambda_plus (with
-#: spatial w_max 10 pA) are not. Temporal S3 with these network values: 0.78 over
-#: 20 networks, with trial 31's 1.00 (docs/pattern_sequences.md).
-SEARCHED_NETWORK: dict[str, dict[str, tuple[Any, str]]] = {
-    "neuron": {"tau_dAP": (141.0, _searched()), "theta_dAP": (24.5, _searched("20 pA"))},
-    "ee_synapse": {"dt_min": (52.6, _searched()), "dt_max": (119.0, _searched())},
-    "network": {"psp_EI": (3.53, _searched()), "psp_EI_phase2": (7.83, _searched()),
-                "p_EI": (0.117, _searched("0.05"))},
-    "protocol": {"sample_offset_ms": (19.6, _searched())},
+def _network(coding: str, tau_dAP: float, theta_dAP: float, window: tuple[float, float],
+             psp_EI: tuple[float, float], p_EI: float, sample_offset_ms: float
+             ) -> dict[str, dict[str, tuple[Any, str]]]:
+    """A trial's network values (timing of the rule, inhibition, dAP, readout), each
+    (value, source)."""
+    def src(paper: str | None = None) -> str:
+        return search_source(coding, paper)
+    return {"neuron": {"tau_dAP": (tau_dAP, src()), "theta_dAP": (theta_dAP, src("20 pA"))},
+            "ee_synapse": {"dt_min": (window[0], src()), "dt_max": (window[1], src())},
+            "network": {"psp_EI": (psp_EI[0], src()), "psp_EI_phase2": (psp_EI[1], src()),
+                        "p_EI": (p_EI, src("0.05"))},
+            "protocol": {"sample_offset_ms": (sample_offset_ms, src())}}
+
+
+#: The search's network values per coding, each (value, source).
+SEARCHED_NETWORK: dict[str, dict[str, dict[str, tuple[Any, str]]]] = {
+    "spatial": _network("spatial", 141.0, 24.5, (52.6, 119.0), (3.53, 7.83), 0.117, 19.6),
+    "temporal": _network("temporal", 122.0, 20.6, (76.0, 124.0), (5.2, 5.0), 0.16, 22.5),
 }
+#: The search's input values (item rate, noise) and lambda_plus (with spatial w_max
+#: 10 pA): spatial coding's only; temporal coding keeps the paper's.
 SEARCHED_SPATIAL: dict[str, dict[str, tuple[Any, str]]] = {
-    "inputs": {"rate": (121.0, _searched("not published; 100-140 Hz read from its figures")),
-               "noise_alpha": (0.123, _searched("0.2"))},
-    "ee_synapse": {"lambda_plus": (102.0, _searched("25"))},
+    "inputs": {"rate": (121.0, search_source("spatial", "not published; 100-140 Hz read "
+                                                        "from its figures")),
+               "noise_alpha": (0.123, search_source("spatial", "0.2"))},
+    "ee_synapse": {"lambda_plus": (102.0, search_source("spatial", "25"))},
 }
 
 
@@ -166,13 +183,14 @@ def set_defaults(coding: str, seq_set: SequenceSet) -> dict[str, dict[str, tuple
 
 def _default_layers(coding: str, seq_set: SequenceSet) -> list[dict[str, dict[str, tuple]]]:
     """The defaults below the user's layers, in order, each value with its source."""
-    searched = [SEARCHED_NETWORK] + ([SEARCHED_SPATIAL] if coding == "spatial" else [])
+    searched = [SEARCHED_NETWORK[coding]] + ([SEARCHED_SPATIAL] if coding == "spatial" else [])
     return [BASE_DEFAULTS, CODING_DEFAULTS[coding], *searched, set_defaults(coding, seq_set)]
 
 
 def default_tau_h(inputs: StreamParams, seq_set: SequenceSet) -> float:
-    """``neuron.tau_h`` unless given: :data:`TAU_H_ITERATIONS` iterations (ms)."""
-    return round(TAU_H_ITERATIONS * iteration_ms(inputs, seq_set), 1)
+    """``neuron.tau_h`` unless given: the coding's :data:`TAU_H_ITERATIONS` iterations
+    of the set (ms)."""
+    return round(TAU_H_ITERATIONS[inputs.coding] * iteration_ms(inputs, seq_set), 1)
 
 
 def _values(layer: Mapping[str, Mapping[str, tuple]]) -> dict[str, dict[str, Any]]:
@@ -186,7 +204,8 @@ def default_sources(config: "PatternConfig") -> dict[tuple[str, str], tuple[Any,
     found = {(g, k): vs for layer in _default_layers(config.coding, config.sequence_set)
              for g, kv in layer.items() for k, vs in kv.items()}
     found["neuron", "tau_h"] = (default_tau_h(config.inputs, config.sequence_set),
-                                f"{TAU_H_ITERATIONS:g} iterations of the set, {SEARCH}")
+                                f"{TAU_H_ITERATIONS[config.coding]:g} iterations of the "
+                                f"set, {search_source(config.coding)}")
     found["inputs", "coding"] = (config.coding, "--inputs")
     return found
 

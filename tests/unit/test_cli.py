@@ -292,8 +292,9 @@ def test_pattern_dry_run_names_the_source_of_each_family_default(capsys):
     assert "Feiler" in _param_line(out, "neuron", "V_th")
     assert "120 pA" in _param_line(out, "neuron", "I_p")
     tau_h = _param_line(out, "neuron", "tau_h")
-    assert "428 ms" in tau_h and "[0.428 iterations of the set, search of" in tau_h
-    assert "(docs/studies/patterns_s3_spatial_wide" in _param_line(out, "network", "p_EI")
+    assert "411 ms" in tau_h and "[0.411 iterations of the set, search of" in tau_h
+    assert "(docs/studies/patterns_s3_spatial_wide, trial 31;" in _param_line(out, "network",
+                                                                              "p_EI")
     assert "Feiler" in _param_line(out, "network", "in_delays")
     assert "25 Hz" in _param_line(out, "inputs", "rate")
     assert "within Feiler" in _param_line(out, "inputs", "rate")

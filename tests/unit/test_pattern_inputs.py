@@ -109,20 +109,21 @@ def test_config_defaults_by_coding_and_set():
     t = resolve_pattern_config("stp-temporal", "s3")
     assert t.neuron.I_p == 120 and t.network.in_delays == "oracle"
     assert t.ee_synapse.w_max == 5 and t.inputs.rate == 25 and t.inputs.noise_alpha == 0.1
-    # the search's network values are both codings', its input values and rate spatial's
+    # each coding has its trial's network values; the input values and rate are spatial's
     assert t.ee_synapse.lambda_plus == 50 and c.ee_synapse.lambda_plus == 102
-    for group, key in (("network", "p_EI"), ("ee_synapse", "dt_min"), ("neuron", "tau_dAP"),
-                       ("protocol", "sample_offset_ms")):
-        assert getattr(t, group)[key] == getattr(c, group)[key]
+    assert (t.network.psp_EI_phase2, c.network.psp_EI_phase2) == (5.0, 7.83)
+    assert t.neuron.tau_h == pytest.approx(0.411 * iteration_ms(t.inputs, t.sequence_set), abs=0.1)
     assert c4.neuron.tau_h == pytest.approx(c.neuron.tau_h * 1000 / 800, abs=0.1)
     o = resolve_pattern_config("stp-spatial", "s3", sets={"neuron": {"I_p": 300}}, iterations=10)
     assert o.neuron.I_p == 300 and o.protocol.iterations == 10
     assert resolve_pattern_config("stp-spatial").hash() != o.hash()
 
 
-def test_the_searched_defaults_are_the_study_s_trial():
-    """The family's searched defaults are the named trial of the named study (its row
-    of trials.csv, rounded), so that the two cannot drift apart."""
+@pytest.mark.parametrize("coding", ["spatial", "temporal"])
+def test_the_searched_defaults_are_the_study_s_trial(coding):
+    """Each coding's searched defaults are its named trial of the named study (its row
+    of trials.csv, rounded), so that the two cannot drift apart; the input values and
+    lambda_plus are spatial coding's only."""
     import csv
     from pathlib import Path
     from seqnest.sequences.pattern_sequences import config as cfg
@@ -130,14 +131,18 @@ def test_the_searched_defaults_are_the_study_s_trial():
     if not study.is_dir():
         pytest.skip("the studies are kept in the repository, not in the package")
     with open(study / "trials.csv", newline="") as f:
-        row = next(r for r in csv.DictReader(f) if r["trial"] == str(cfg.SEARCH_TRIAL))
-    searched = {f"{g}.{k}" for layer in (cfg.SEARCHED_NETWORK, cfg.SEARCHED_SPATIAL)
-                for g, kv in layer.items() for k in kv}
-    assert searched | {"neuron.tau_h"} == {k for k in row if "." in k}
-    c = resolve_pattern_config("spatial", "s3")
-    for name in searched | {"neuron.tau_h"}:
+        row = next(r for r in csv.DictReader(f) if r["trial"] == str(cfg.SEARCH_TRIALS[coding]))
+    network = {f"{g}.{k}" for g, kv in cfg.SEARCHED_NETWORK[coding].items() for k in kv}
+    spatial = {f"{g}.{k}" for g, kv in cfg.SEARCHED_SPATIAL.items() for k in kv}
+    assert network | spatial | {"neuron.tau_h"} == {k for k in row if "." in k}
+    c = resolve_pattern_config(coding, "s3")
+    for name in network | (spatial if coding == "spatial" else set()):
         group, key = name.split(".")
         assert getattr(c, group)[key] == pytest.approx(float(row[name]), rel=0.02), name
+    s3_iteration = iteration_ms(resolve_pattern_config("spatial", "s3").inputs, c.sequence_set)
+    assert cfg.TAU_H_ITERATIONS[coding] * s3_iteration == pytest.approx(
+        float(row["neuron.tau_h"]), rel=0.02)
+    assert c.neuron.tau_h == pytest.approx(cfg.TAU_H_ITERATIONS[coding] * 800, abs=0.1)
 
 
 @pytest.mark.parametrize("extra, message", [
